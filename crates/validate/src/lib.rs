@@ -1,0 +1,24 @@
+//! Partner file schemas as data, and a streaming validator for the bank's pipe-delimited files.
+//!
+//! ```no_run
+//! use validate::{schema::Schemas, validate, Options};
+//! let schemas = Schemas::load_dir("schemas".as_ref()).unwrap();
+//! let schema = schemas.get("transaction").unwrap();
+//! let file = std::fs::File::open("2026-01-27_transaction_v1.csv").unwrap();
+//! let report = validate(schema, &schemas.refdata, file, &Options::default(), &mut |_| {}).unwrap();
+//! println!("{:?}: {} errors", report.outcome, report.error_count);
+//! ```
+
+pub mod dupes;
+pub mod filename;
+mod header;
+pub mod mask;
+pub mod reader;
+pub mod report;
+mod rules;
+pub mod schema;
+mod validator;
+pub mod values;
+
+pub use report::{Finding, Outcome, Report, Severity, CODES};
+pub use validator::{validate, Options, PROGRESS_EVERY};

@@ -1,0 +1,389 @@
+//! A streaming reader for the pipe-delimited dialect of decision D2.
+//!
+//! The `csv` crate skips blank lines and accepts stray quotes silently; D2 makes both errors, so
+//! records are split here. Lines without a quote (nearly all of them) take a fast path: one
+//! `memchr` for the line end, one for a quote, then a split on `|`.
+
+use memchr::{memchr, memchr_iter};
+use std::io::{self, Read};
+
+const INITIAL_BUF: usize = 256 * 1024;
+
+/// One record: its fields' bytes (quotes removed) and how it was written.
+#[derive(Debug, Default, Clone)]
+pub struct Record {
+    data: Vec<u8>,
+    /// (start, end) of each field in `data`.
+    bounds: Vec<(usize, usize)>,
+    /// The line was empty.
+    pub blank: bool,
+    /// Index of the first field with a stray quote.
+    pub stray_quote: Option<usize>,
+    /// Index of a quoted field that was never closed (it ran to the end of the file).
+    pub unclosed_quote: Option<usize>,
+}
+
+impl Record {
+    /// Number of fields (a blank line has none).
+    pub fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    /// Whether the record has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.bounds.is_empty()
+    }
+
+    /// The bytes of field `i`.
+    pub fn field(&self, i: usize) -> &[u8] {
+        let (start, end) = self.bounds[i];
+        &self.data[start..end]
+    }
+
+    /// (start, end) of each field within [`Record::bytes`].
+    pub fn bounds(&self) -> &[(usize, usize)] {
+        &self.bounds
+    }
+
+    /// All field bytes, concatenated.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Iterates the fields.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).map(move |i| self.field(i))
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.bounds.clear();
+        self.blank = false;
+        self.stray_quote = None;
+        self.unclosed_quote = None;
+    }
+
+    fn end_field(&mut self) {
+        let start = self.bounds.last().map_or(0, |b| b.1);
+        self.bounds.push((start, self.data.len()));
+    }
+}
+
+/// Reads records from any byte stream with a bounded buffer (it grows only for a longer line).
+pub struct RecordReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    consumed: u64,
+    bom: bool,
+    started: bool,
+    raw_fields: Vec<bool>,
+}
+
+impl<R: Read> RecordReader<R> {
+    /// A reader over `inner`.
+    pub fn new(inner: R) -> Self {
+        RecordReader {
+            inner,
+            buf: vec![0; INITIAL_BUF],
+            pos: 0,
+            end: 0,
+            eof: false,
+            consumed: 0,
+            bom: false,
+            started: false,
+            raw_fields: Vec::new(),
+        }
+    }
+
+    /// Whether the stream began with a UTF-8 byte-order mark (stripped). Known after the first record.
+    pub fn had_bom(&self) -> bool {
+        self.bom
+    }
+
+    /// Bytes consumed so far (records returned, including line ends).
+    pub fn position(&self) -> u64 {
+        self.consumed
+    }
+
+    /// Marks fields whose values are JSON (lists, documents). In such a field a quote inside the
+    /// value is literal: `["a","b"]` needs no RFC 4180 quoting. A field that is a well-formed
+    /// quoted value is still unquoted.
+    pub fn set_raw_fields(&mut self, raw: Vec<bool>) {
+        self.raw_fields = raw;
+    }
+
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            let len = self.buf.len() * 2;
+            self.buf.resize(len, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Returns the next physical line (without its line end) as a range of `buf`, or `None` at
+    /// the end of the stream.
+    fn next_line(&mut self) -> io::Result<Option<(usize, usize)>> {
+        let mut scanned = 0;
+        loop {
+            if let Some(i) = memchr(b'\n', &self.buf[self.pos + scanned..self.end]) {
+                let start = self.pos;
+                let nl = start + scanned + i;
+                self.pos = nl + 1;
+                self.consumed += (nl + 1 - start) as u64;
+                let stop = if nl > start && self.buf[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                return Ok(Some((start, stop)));
+            }
+            if self.eof {
+                if self.pos == self.end {
+                    return Ok(None);
+                }
+                let (start, stop) = (self.pos, self.end);
+                self.consumed += (stop - start) as u64;
+                self.pos = self.end;
+                let stop = if self.buf[stop - 1] == b'\r' {
+                    stop - 1
+                } else {
+                    stop
+                };
+                return Ok(Some((start, stop)));
+            }
+            scanned = self.end - self.pos;
+            self.fill()?;
+        }
+    }
+
+    /// Reads the next record into `rec`; `false` at the end of the stream.
+    pub fn read_record(&mut self, rec: &mut Record) -> io::Result<bool> {
+        rec.clear();
+        if !self.started {
+            self.started = true;
+            while self.end - self.pos < 3 && !self.eof {
+                self.fill()?;
+            }
+            if self.buf[self.pos..self.end].starts_with(b"\xEF\xBB\xBF") {
+                self.bom = true;
+                self.pos += 3;
+                self.consumed += 3;
+            }
+        }
+        let Some((start, stop)) = self.next_line()? else {
+            return Ok(false);
+        };
+        if start == stop {
+            rec.blank = true;
+            return Ok(true);
+        }
+        let line = &self.buf[start..stop];
+        if memchr(b'"', line).is_none() {
+            rec.data.extend_from_slice(line);
+            let mut start = 0;
+            for i in memchr_iter(b'|', line) {
+                rec.bounds.push((start, i));
+                start = i + 1;
+            }
+            rec.bounds.push((start, line.len()));
+            return Ok(true);
+        }
+        let line = line.to_vec();
+        self.read_quoted(rec, line)?;
+        Ok(true)
+    }
+
+    /// The slow path for a line containing a quote; may continue over further lines while a
+    /// quoted value is open.
+    fn read_quoted(&mut self, rec: &mut Record, mut line: Vec<u8>) -> io::Result<()> {
+        let mut i = 0;
+        loop {
+            // At the start of a field.
+            let field = rec.len();
+            let raw = self.raw_fields.get(field).copied().unwrap_or(false);
+            if raw {
+                let stop = memchr(b'|', &line[i..]).map_or(line.len(), |j| i + j);
+                let value = &line[i..stop];
+                match unquote_whole(value) {
+                    Some(v) => rec.data.extend_from_slice(&v),
+                    None => rec.data.extend_from_slice(value),
+                }
+                rec.end_field();
+                if stop == line.len() {
+                    return Ok(());
+                }
+                i = stop + 1;
+                continue;
+            }
+            if line.get(i) == Some(&b'"') {
+                i += 1;
+                // Inside quotes, possibly across lines.
+                loop {
+                    match memchr(b'"', &line[i..]) {
+                        Some(j) => {
+                            rec.data.extend_from_slice(&line[i..i + j]);
+                            i += j + 1;
+                            if line.get(i) == Some(&b'"') {
+                                rec.data.push(b'"');
+                                i += 1;
+                                continue;
+                            }
+                            break;
+                        }
+                        None => {
+                            rec.data.extend_from_slice(&line[i..]);
+                            match self.next_line()? {
+                                Some((s, e)) => {
+                                    rec.data.push(b'\n');
+                                    line = self.buf[s..e].to_vec();
+                                    i = 0;
+                                }
+                                None => {
+                                    rec.unclosed_quote.get_or_insert(field);
+                                    rec.end_field();
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
+                }
+                // After the closing quote only `|` or the line end may follow.
+                if i < line.len() && line[i] != b'|' {
+                    rec.stray_quote.get_or_insert(field);
+                }
+            }
+            // Unquoted part (or text after a closing quote).
+            let stop = memchr(b'|', &line[i..]).map_or(line.len(), |j| i + j);
+            let rest = &line[i..stop];
+            if memchr(b'"', rest).is_some() {
+                rec.stray_quote.get_or_insert(field);
+            }
+            rec.data.extend_from_slice(rest);
+            rec.end_field();
+            if stop == line.len() {
+                return Ok(());
+            }
+            i = stop + 1;
+        }
+    }
+}
+
+/// `"a""b"` → `a"b` when the whole value is one well-formed quoted value.
+fn unquote_whole(v: &[u8]) -> Option<Vec<u8>> {
+    if v.len() < 2 || v[0] != b'"' || v[v.len() - 1] != b'"' {
+        return None;
+    }
+    let inner = &v[1..v.len() - 1];
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        if inner[i] == b'"' {
+            if inner.get(i + 1) != Some(&b'"') {
+                return None;
+            }
+            i += 1;
+        }
+        out.push(inner[i]);
+        i += 1;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(input: &[u8]) -> Vec<Record> {
+        let mut r = RecordReader::new(input);
+        let mut out = Vec::new();
+        let mut rec = Record::default();
+        while r.read_record(&mut rec).unwrap() {
+            out.push(rec.clone());
+        }
+        out
+    }
+
+    fn fields(r: &Record) -> Vec<String> {
+        r.iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn splits_crlf_and_lf_and_keeps_final_line_without_end() {
+        let recs = read_all(b"a|b\r\nc|d\ne|f");
+        assert_eq!(recs.len(), 3);
+        assert_eq!(fields(&recs[0]), ["a", "b"]);
+        assert_eq!(fields(&recs[2]), ["e", "f"]);
+    }
+
+    #[test]
+    fn blank_lines_are_records_but_a_final_line_end_is_not() {
+        let recs = read_all(b"a\n\nb\n");
+        assert_eq!(recs.len(), 3);
+        assert!(recs[1].blank);
+        assert!(!recs[2].blank);
+    }
+
+    #[test]
+    fn quoted_values_unescape_and_may_span_lines() {
+        let recs = read_all(b"\"a|\"\"x\"\"\"|\"two\nlines\"|c\n");
+        assert_eq!(fields(&recs[0]), ["a|\"x\"", "two\nlines", "c"]);
+        assert_eq!(recs[0].stray_quote, None);
+    }
+
+    #[test]
+    fn stray_and_unclosed_quotes_are_flagged() {
+        let recs = read_all(b"ab\"c|d\n\"x\"y|z\n");
+        assert_eq!(recs[0].stray_quote, Some(0));
+        assert_eq!(recs[1].stray_quote, Some(0));
+        let recs = read_all(b"a|\"open\nnever closed");
+        assert_eq!(recs[0].unclosed_quote, Some(1));
+    }
+
+    #[test]
+    fn raw_fields_keep_json_quotes() {
+        let mut r = RecordReader::new(&b"x|[\"a\",\"b\"]|\"[\"\"c\"\"]\"\n"[..]);
+        r.set_raw_fields(vec![false, true, true]);
+        let mut rec = Record::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert_eq!(fields(&rec), ["x", "[\"a\",\"b\"]", "[\"c\"]"]);
+        assert_eq!(rec.stray_quote, None);
+    }
+
+    #[test]
+    fn bom_is_stripped_and_long_lines_grow_the_buffer() {
+        let mut input = b"\xEF\xBB\xBFh\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', INITIAL_BUF * 3));
+        let mut r = RecordReader::new(&input[..]);
+        let mut rec = Record::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(r.had_bom());
+        assert_eq!(rec.field(0), b"h");
+        assert!(r.read_record(&mut rec).unwrap());
+        assert_eq!(rec.field(0).len(), INITIAL_BUF * 3);
+        assert!(!r.read_record(&mut rec).unwrap());
+        assert_eq!(r.position(), input.len() as u64);
+    }
+}

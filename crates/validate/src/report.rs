@@ -1,0 +1,202 @@
+//! Findings, the stable code catalogue and the per-file report.
+
+use serde::Serialize;
+
+/// Whether a finding rejects the file (D7: any error rejects it, warnings never do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Rejects the whole file.
+    Error,
+    /// Reported, never rejects.
+    Warning,
+}
+
+/// One entry of the stable error-code catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    /// The snake_case code written in reports; never renamed once shipped.
+    pub code: &'static str,
+    /// Severity the validator gives it (a few codes are warnings in partial schemas).
+    pub severity: Severity,
+    /// What it means.
+    pub meaning: &'static str,
+    /// An input that triggers it.
+    pub example: &'static str,
+    /// Where the rule comes from.
+    pub source: &'static str,
+}
+
+macro_rules! catalogue {
+    ($( $ident:ident = $code:literal, $sev:ident, $meaning:literal, $example:literal, $source:literal; )*) => {
+        /// Codes the CSV validator and the file-name parser emit.
+        pub mod code {
+            $( #[doc = $meaning] pub const $ident: &str = $code; )*
+        }
+        /// The whole catalogue, in documentation order (the README table is checked against it).
+        pub const CODES: &[CodeInfo] = &[
+            $( CodeInfo { code: $code, severity: Severity::$sev, meaning: $meaning, example: $example, source: $source }, )*
+        ];
+    };
+}
+
+catalogue! {
+    ENCODING = "encoding", Error, "A value is not valid UTF-8.", "byte `0xFF` in a name", "decision D2";
+    BOM = "bom", Warning, "The file starts with a UTF-8 byte-order mark; it is stripped.", "`EF BB BF` before the header", "decision D2";
+    EMPTY_FILE = "empty_file", Warning, "A 0-byte file: accepted as a no-activity day.", "an empty upload", "decision D2, spec 03 §0";
+    WRONG_DELIMITER = "wrong_delimiter", Error, "The header uses `,` or `;` instead of `|`.", "`client_card_id,account_id`", "decision D2, spec 01 §0.6";
+    HEADER_CASE = "header_case", Error, "A header matches a column only case-insensitively.", "`CLIENT_CARD_ID`", "decision D2, spec 01 §0.6";
+    MISSING_COLUMN = "missing_column", Error, "A schema column is absent from the header (a warning for columns known only from other pages of a partial schema).", "no `currency` column", "decision D2";
+    UNKNOWN_COLUMN = "unknown_column", Error, "A header the schema does not know (a warning in partial schemas).", "`favourite_colour`", "decision D2";
+    DUPLICATE_COLUMN = "duplicate_column", Error, "A header appears twice (also both spellings of a D4 misspelling).", "`ocupation|occupation`", "decision D2, D4";
+    MISSPELLED_COLUMN = "misspelled_column", Warning, "The bank's printed misspelling of a header was used; the corrected name is reported.", "`inteded_roles`", "decision D4";
+    MISSPELLED_VALUE = "misspelled_value", Warning, "The bank's printed misspelling of an enum value was used.", "`dormat`", "decision D4";
+    RAGGED_ROW = "ragged_row", Error, "A row has a different number of fields than the header.", "3 fields under a 14-column header", "decision D2";
+    BLANK_ROW = "blank_row", Error, "An empty line between or after rows (one final line end is fine).", "`\\n\\n`", "decision D2";
+    STRAY_QUOTE = "stray_quote", Error, "A quote inside an unquoted value, or text after a closing quote.", "`ab\"c`", "decision D2";
+    UNCLOSED_QUOTE = "unclosed_quote", Error, "A quoted value is never closed.", "`\"abc` at end of file", "decision D2";
+    REQUIRED = "required", Error, "A required value is empty or `null`.", "empty `client_card_id`", "schemas (`required = true`)";
+    CONDITIONAL_REQUIRED = "conditional_required", Error, "A value required by another column's value is missing.", "`card_status = closed` without `closed_at`", "schemas (`required_if`, `one_of`, `exactly_one`)";
+    NOT_ALLOWED = "not_allowed", Error, "A value that must be empty, or is not allowed with another column's value.", "`business_type = llc` for `customer_type = sole_prop`", "schemas (`not_allowed_if`, `values_if`, `exactly_one`)";
+    ENUM = "enum", Error, "A value outside the column's allowed values (exact, lower-case spelling).", "`card_status = Active`", "decision D3";
+    PATTERN = "pattern", Error, "A value does not match the column's pattern.", "`website = www.x.com`", "schemas (`pattern`)";
+    LENGTH = "length", Error, "A value (or list) is shorter or longer than allowed.", "a 65-character `client_customer_id`", "schemas (`min_len`, `max_len`, `min_items`)";
+    TYPE_INTEGER = "type_integer", Error, "Not an integer (`-?[0-9]+` within 64 bits).", "`12.0`", "decision D3";
+    TYPE_DECIMAL = "type_decimal", Error, "Not a plain decimal (`-?[0-9]+(\\.[0-9]+)?`: no exponent, `+`, separators or symbols).", "`1e5`, `+1.00`, `1.`, `.5`, `$5`", "decision D3";
+    NEGATIVE = "negative", Error, "A minus sign in a column not marked `signed`.", "`balance = -1.00`", "decision D3, spec 01 §6.2";
+    TOO_FEW_DECIMALS = "too_few_decimals", Error, "Fewer fractional digits than the currency's minor units (or the column's minimum).", "`11.5` in USD", "decision D3, spec 05 §5.1";
+    TOO_MANY_DECIMALS = "too_many_decimals", Error, "More fractional digits than allowed (8 unless the column says otherwise).", "`1.123456789`", "decision D3";
+    TYPE_DATE = "type_date", Error, "Not a real `YYYY-MM-DD` calendar date.", "`2026-02-30`", "decision D3";
+    TYPE_DATETIME = "type_datetime", Error, "Not an RFC 3339 datetime with `Z` or an offset.", "`2026-01-27T10:00:00` (no zone)", "decision D3";
+    TYPE_BOOLEAN = "type_boolean", Error, "Not `true` or `false`.", "`TRUE`, `1`", "decision D3";
+    TYPE_LIST = "type_list", Error, "Not a JSON array of strings.", "`[1,2]`", "decision D3";
+    LIST_FORMAT = "list_format", Warning, "A list in the documented form without brackets; accepted.", "`\"entity_1\", \"entity_2\"`", "decision D3, spec 03 §6.1";
+    TYPE_JSON = "type_json", Error, "Not a JSON value.", "`{broken`", "decision D3";
+    TYPE_CURRENCY = "type_currency", Error, "Not an active ISO 4217 code (or not allowed for the program).", "`usd`, `XYZ`", "decision D3";
+    TYPE_COUNTRY = "type_country", Error, "Not an ISO 3166-1 alpha-2 code.", "`USA`", "decision D3";
+    TYPE_STATE = "type_state", Error, "Not a US state or territory code.", "`ZZ`", "decision D3";
+    SIGN_MISMATCH = "sign_mismatch", Error, "Two amounts that must share a sign do not.", "`amount = -5.00`, `amount_in_usd = 5.00`", "schemas (`same_sign`), spec 05 §5.1";
+    COMPARISON = "comparison", Error, "Two values are out of the documented order.", "`activated_at` before `created_at`", "schemas (`compare`), spec 04 §1.2";
+    DUPLICATE_ID = "duplicate_id", Error, "The file's id column repeats a value of an earlier row.", "`client_card_id = c1` twice", "issue 2, spec 05 §4.3";
+    BAD_FILE_NAME = "bad_file_name", Error, "The file name does not follow `<date|batch>_<file_type>_<version>[.csv]`.", "`cards.csv`", "decision D5";
+    UNKNOWN_FILE_TYPE = "unknown_file_type", Error, "The file type is not one bankdrop knows (or is not supported by this command).", "`--type cheque`", "decision D5";
+}
+
+/// Looks a code up in the catalogue.
+pub fn code_info(code: &str) -> Option<&'static CodeInfo> {
+    CODES.iter().find(|c| c.code == code)
+}
+
+/// One problem found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Row number, header = 1 (D7); 0 for findings about the file as a whole.
+    pub row: u64,
+    /// Column (corrected spelling) the finding is about, if any.
+    pub column: Option<String>,
+    /// Stable code from [`CODES`].
+    pub code: &'static str,
+    /// Human explanation, never containing an unmasked sensitive value.
+    pub message: String,
+    /// The offending value, masked when the column is sensitive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Final decision for one file (D7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// No errors: the file may be applied.
+    Accepted,
+    /// At least one error: nothing of the file is applied.
+    Rejected,
+}
+
+/// What the validator found in one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The file type validated against.
+    pub file_type: String,
+    /// `accepted` when there is no error.
+    pub outcome: Outcome,
+    /// Data rows (the header and a final line end are not rows; blank rows are).
+    pub rows: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// All errors found (not only the kept ones).
+    pub error_count: u64,
+    /// All warnings found.
+    pub warning_count: u64,
+    /// The first errors in row order (up to the limit the caller chose).
+    pub errors: Vec<Finding>,
+    /// The first warnings in row order.
+    pub warnings: Vec<Finding>,
+}
+
+/// Keeps the first `limit` findings of each severity in row order and counts all of them.
+#[derive(Debug)]
+pub struct Collector {
+    limit: usize,
+    errors: Vec<Finding>,
+    warnings: Vec<Finding>,
+    error_count: u64,
+    warning_count: u64,
+}
+
+impl Collector {
+    /// A collector keeping at most `limit` errors and `limit` warnings.
+    pub fn new(limit: usize) -> Self {
+        Collector {
+            limit,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            error_count: 0,
+            warning_count: 0,
+        }
+    }
+
+    /// Records a finding. Callers add findings in row order, except [`Collector::merge_late`].
+    pub fn push(&mut self, severity: Severity, f: Finding) {
+        let (list, count) = match severity {
+            Severity::Error => (&mut self.errors, &mut self.error_count),
+            Severity::Warning => (&mut self.warnings, &mut self.warning_count),
+        };
+        *count += 1;
+        if list.len() < self.limit {
+            list.push(f);
+        }
+    }
+
+    /// Adds errors found only at the end of the stream (duplicate ids), sorted by row, keeping
+    /// the kept list the first `limit` errors in row order.
+    pub fn merge_late(&mut self, late: Vec<Finding>) {
+        self.error_count += late.len() as u64;
+        self.errors.extend(late);
+        self.errors.sort_by_key(|f| f.row);
+        self.errors.truncate(self.limit);
+    }
+
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.error_count > 0
+    }
+
+    /// Turns the collected findings into a report.
+    pub fn finish(self, file_type: &str, rows: u64, bytes: u64) -> Report {
+        Report {
+            file_type: file_type.to_string(),
+            outcome: if self.error_count == 0 {
+                Outcome::Accepted
+            } else {
+                Outcome::Rejected
+            },
+            rows,
+            bytes,
+            error_count: self.error_count,
+            warning_count: self.warning_count,
+            errors: self.errors,
+            warnings: self.warnings,
+        }
+    }
+}

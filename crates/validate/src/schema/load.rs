@@ -1,0 +1,408 @@
+//! Reading `schemas/*.toml` and checking them, with the file and line of every mistake.
+
+use super::model::*;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A schema file that cannot be used. The message names the file and line.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct SchemaError {
+    /// The schema file.
+    pub file: String,
+    /// 1-based line of the offending entry (0 when unknown).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    file_type: String,
+    title: String,
+    source: String,
+    #[serde(default)]
+    partial: bool,
+    id_column: Option<Spanned<String>>,
+    #[serde(default)]
+    name_aliases: Vec<String>,
+    #[serde(default)]
+    batch_names: bool,
+    columns: Vec<Spanned<RawColumn>>,
+    #[serde(default)]
+    rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    name: String,
+    printed: Option<String>,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+    #[serde(default)]
+    required: bool,
+    #[serde(default = "yes")]
+    seen: bool,
+    #[serde(default)]
+    inferred: bool,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default)]
+    value_aliases: std::collections::BTreeMap<String, String>,
+    min_len: Option<usize>,
+    max_len: Option<usize>,
+    pattern: Option<String>,
+    min_items: Option<usize>,
+    #[serde(default)]
+    signed: bool,
+    currency_column: Option<String>,
+    min_decimals: Option<u32>,
+    max_decimals: Option<u32>,
+    #[serde(default)]
+    sensitive: bool,
+    source: String,
+    note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    kind: String,
+    column: Option<String>,
+    columns: Option<Vec<String>>,
+    other: Option<String>,
+    op: Option<String>,
+    values: Option<Vec<String>>,
+    when: Option<RawCondition>,
+    and: Option<RawCondition>,
+    source: String,
+    note: Option<String>,
+    #[serde(default)]
+    inferred: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    column: String,
+    #[serde(rename = "in")]
+    in_: Option<Vec<String>>,
+    not_in: Option<Vec<String>>,
+    present: Option<bool>,
+}
+
+/// Maximum fractional digits when a column does not say (decision D3).
+pub const DEFAULT_MAX_DECIMALS: u32 = 8;
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, offset: usize, message: impl Into<String>) -> SchemaError {
+        let line = self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        SchemaError {
+            file: self.file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses and checks one schema file. `file` is the name used in messages.
+pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
+    let ctx = Ctx { file, text };
+    let raw: RawSchema = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        ctx.err(offset, e.message().to_string())
+    })?;
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    if !stem.is_empty() && stem != raw.file_type {
+        return Err(ctx.err(
+            0,
+            format!("file_type `{}` does not match the file name", raw.file_type),
+        ));
+    }
+    let mut columns = Vec::with_capacity(raw.columns.len());
+    for spanned in &raw.columns {
+        let at = spanned.span().start;
+        let c = spanned.get_ref();
+        if columns
+            .iter()
+            .any(|x: &Column| x.name == c.name || Some(&c.name) == x.printed.as_ref())
+        {
+            return Err(ctx.err(at, format!("column `{}` is defined twice", c.name)));
+        }
+        columns.push(build_column(&ctx, at, c)?);
+    }
+    // Currency links need every column known first.
+    for (i, spanned) in raw.columns.iter().enumerate() {
+        let c = spanned.get_ref();
+        if let Some(cur) = &c.currency_column {
+            let at = spanned.span().start;
+            let idx = find(&ctx, at, &columns, cur)?;
+            if columns[idx].ty != ColumnType::Currency {
+                return Err(ctx.err(
+                    at,
+                    format!("currency_column `{cur}` is not a currency column"),
+                ));
+            }
+            if columns[i].ty != ColumnType::Decimal {
+                return Err(ctx.err(at, "currency_column is only for decimal columns"));
+            }
+            columns[i].currency_column = Some(idx);
+        }
+    }
+    let id_column = match &raw.id_column {
+        Some(s) => Some(find(&ctx, s.span().start, &columns, s.get_ref())?),
+        None => None,
+    };
+    let mut rules = Vec::with_capacity(raw.rules.len());
+    for spanned in &raw.rules {
+        rules.push(build_rule(
+            &ctx,
+            spanned.span().start,
+            spanned.get_ref(),
+            &columns,
+        )?);
+    }
+    Ok(Schema {
+        file_type: raw.file_type,
+        title: raw.title,
+        source: raw.source,
+        partial: raw.partial,
+        id_column,
+        name_aliases: raw.name_aliases,
+        batch_names: raw.batch_names,
+        columns,
+        rules,
+    })
+}
+
+fn build_column(ctx: &Ctx, at: usize, c: &RawColumn) -> Result<Column, SchemaError> {
+    let name = &c.name;
+    let is = |t: &[ColumnType]| t.contains(&c.ty);
+    if !c.values.is_empty() && !is(&[ColumnType::Enum, ColumnType::List]) {
+        return Err(ctx.err(
+            at,
+            format!("`{name}`: values are only for enum and list columns"),
+        ));
+    }
+    if c.ty == ColumnType::Enum && c.values.is_empty() {
+        return Err(ctx.err(at, format!("`{name}`: an enum column needs values")));
+    }
+    for (from, to) in &c.value_aliases {
+        if !c.values.contains(to) {
+            return Err(ctx.err(
+                at,
+                format!("`{name}`: value alias `{from}` points to unknown value `{to}`"),
+            ));
+        }
+    }
+    if c.signed && !is(&[ColumnType::Decimal, ColumnType::Integer]) {
+        return Err(ctx.err(at, format!("`{name}`: signed is only for numbers")));
+    }
+    if (c.min_decimals.is_some() || c.max_decimals.is_some()) && c.ty != ColumnType::Decimal {
+        return Err(ctx.err(
+            at,
+            format!("`{name}`: min/max_decimals are only for decimals"),
+        ));
+    }
+    if c.min_items.is_some() && c.ty != ColumnType::List {
+        return Err(ctx.err(at, format!("`{name}`: min_items is only for lists")));
+    }
+    if (c.min_len.is_some() || c.max_len.is_some() || c.pattern.is_some())
+        && c.ty != ColumnType::String
+    {
+        return Err(ctx.err(
+            at,
+            format!("`{name}`: min_len/max_len/pattern are only for strings"),
+        ));
+    }
+    let pattern = match &c.pattern {
+        Some(p) => Some(
+            regex::Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| ctx.err(at, format!("`{name}`: bad pattern: {e}")))?,
+        ),
+        None => None,
+    };
+    let mask = match (c.sensitive, c.ty) {
+        (false, _) => Mask::None,
+        (true, ColumnType::Date) => Mask::Date,
+        (true, _) => Mask::LastFour,
+    };
+    Ok(Column {
+        name: name.clone(),
+        printed: c.printed.clone(),
+        ty: c.ty,
+        required: c.required,
+        seen: c.seen,
+        inferred: c.inferred,
+        values: c.values.clone(),
+        value_aliases: c
+            .value_aliases
+            .iter()
+            .map(|(a, b)| (a.clone(), b.clone()))
+            .collect(),
+        min_len: c.min_len,
+        max_len: c.max_len,
+        pattern,
+        min_items: c.min_items,
+        signed: c.signed,
+        currency_column: None,
+        min_decimals: c.min_decimals,
+        max_decimals: c.max_decimals.unwrap_or(DEFAULT_MAX_DECIMALS),
+        mask,
+        source: c.source.clone(),
+        note: c.note.clone(),
+    })
+}
+
+fn find(ctx: &Ctx, at: usize, columns: &[Column], name: &str) -> Result<usize, SchemaError> {
+    columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| ctx.err(at, format!("no column named `{name}`")))
+}
+
+fn check_values(ctx: &Ctx, at: usize, col: &Column, values: &[String]) -> Result<(), SchemaError> {
+    if !matches!(col.ty, ColumnType::Enum | ColumnType::List) {
+        return Err(ctx.err(at, format!("`{}` is not an enum or list column", col.name)));
+    }
+    if col.values.is_empty() {
+        return Ok(());
+    }
+    match values.iter().find(|v| !col.values.contains(v)) {
+        Some(v) => Err(ctx.err(at, format!("`{v}` is not a value of `{}`", col.name))),
+        None => Ok(()),
+    }
+}
+
+fn build_condition(
+    ctx: &Ctx,
+    at: usize,
+    c: &RawCondition,
+    columns: &[Column],
+) -> Result<Condition, SchemaError> {
+    let column = find(ctx, at, columns, &c.column)?;
+    let test = match (&c.in_, &c.not_in, c.present) {
+        (Some(v), None, None) => {
+            check_values(ctx, at, &columns[column], v)?;
+            Test::In(v.clone())
+        }
+        (None, Some(v), None) => {
+            if matches!(columns[column].ty, ColumnType::Enum | ColumnType::List) {
+                check_values(ctx, at, &columns[column], v)?;
+            }
+            Test::NotIn(v.clone())
+        }
+        (None, None, Some(p)) => Test::Present(p),
+        _ => {
+            return Err(ctx.err(
+                at,
+                "a condition needs exactly one of `in`, `not_in`, `present`",
+            ))
+        }
+    };
+    Ok(Condition { column, test })
+}
+
+fn build_rule(ctx: &Ctx, at: usize, r: &RawRule, columns: &[Column]) -> Result<Rule, SchemaError> {
+    let col = |name: &Option<String>, what: &str| -> Result<usize, SchemaError> {
+        match name {
+            Some(n) => find(ctx, at, columns, n),
+            None => Err(ctx.err(at, format!("rule `{}` needs `{what}`", r.kind))),
+        }
+    };
+    let cols = || -> Result<Vec<usize>, SchemaError> {
+        let names = r
+            .columns
+            .as_ref()
+            .ok_or_else(|| ctx.err(at, format!("rule `{}` needs `columns`", r.kind)))?;
+        if names.len() < 2 {
+            return Err(ctx.err(at, "`columns` needs at least two columns"));
+        }
+        names.iter().map(|n| find(ctx, at, columns, n)).collect()
+    };
+    let needs_when = matches!(
+        r.kind.as_str(),
+        "required_if" | "not_allowed_if" | "values_if"
+    );
+    if needs_when && r.when.is_none() {
+        return Err(ctx.err(at, format!("rule `{}` needs `when`", r.kind)));
+    }
+    if r.and.is_some() && r.when.is_none() {
+        return Err(ctx.err(at, "`and` needs `when`"));
+    }
+    let kind = match r.kind.as_str() {
+        "required_if" => RuleKind::RequiredIf(col(&r.column, "column")?),
+        "not_allowed_if" => RuleKind::NotAllowedIf(col(&r.column, "column")?),
+        "values_if" => {
+            let c = col(&r.column, "column")?;
+            let values = r
+                .values
+                .clone()
+                .ok_or_else(|| ctx.err(at, "values_if needs `values`"))?;
+            check_values(ctx, at, &columns[c], &values)?;
+            RuleKind::ValuesIf(c, values)
+        }
+        "one_of" => RuleKind::OneOf(cols()?),
+        "exactly_one" => RuleKind::ExactlyOne(cols()?),
+        "same_sign" => {
+            let (a, b) = (col(&r.column, "column")?, col(&r.other, "other")?);
+            for i in [a, b] {
+                if !matches!(columns[i].ty, ColumnType::Decimal | ColumnType::Integer) {
+                    return Err(ctx.err(
+                        at,
+                        format!("same_sign: `{}` is not a number", columns[i].name),
+                    ));
+                }
+            }
+            RuleKind::SameSign(a, b)
+        }
+        "compare" => {
+            let (a, b) = (col(&r.column, "column")?, col(&r.other, "other")?);
+            let op = match r.op.as_deref() {
+                Some(">=") => Op::Ge,
+                Some(">") => Op::Gt,
+                Some("<=") => Op::Le,
+                Some("<") => Op::Lt,
+                other => return Err(ctx.err(at, format!("compare: bad op {other:?}"))),
+            };
+            let numeric =
+                |i: usize| matches!(columns[i].ty, ColumnType::Decimal | ColumnType::Integer);
+            if !columns[a].ty.is_ordered()
+                || !columns[b].ty.is_ordered()
+                || numeric(a) != numeric(b)
+            {
+                return Err(ctx.err(at, "compare needs two dates/datetimes or two numbers"));
+            }
+            RuleKind::Compare(a, op, b)
+        }
+        other => return Err(ctx.err(at, format!("unknown rule kind `{other}`"))),
+    };
+    let mut when = Vec::new();
+    for c in [&r.when, &r.and].into_iter().flatten() {
+        when.push(build_condition(ctx, at, c, columns)?);
+    }
+    let _ = r.inferred;
+    Ok(Rule {
+        kind,
+        when,
+        source: r.source.clone(),
+        note: r.note.clone(),
+    })
+}

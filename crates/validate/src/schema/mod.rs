@@ -1,0 +1,92 @@
+//! Partner file schemas as data: the model, the loader and the reference lists.
+
+mod load;
+mod model;
+mod refdata;
+
+pub use load::{parse_schema, SchemaError, DEFAULT_MAX_DECIMALS};
+pub use model::*;
+pub use refdata::RefData;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every known file type plus the reference lists, loaded and checked once at start-up.
+#[derive(Debug, Clone)]
+pub struct Schemas {
+    by_type: BTreeMap<String, Schema>,
+    /// Currencies, countries and US states.
+    pub refdata: RefData,
+}
+
+/// Names of the reference-list files inside a schema directory.
+pub const REFDATA_FILES: [&str; 3] = ["currencies.csv", "countries.csv", "us_states.csv"];
+
+impl Schemas {
+    /// Loads every `*.toml` of `dir` and its reference lists.
+    pub fn load_dir(dir: &Path) -> Result<Schemas, SchemaError> {
+        let io = |file: &Path, e: std::io::Error| SchemaError {
+            file: file.display().to_string(),
+            line: 0,
+            message: e.to_string(),
+        };
+        let mut files = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(|e| io(dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| io(dir, e))?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            if name.ends_with(".toml") || REFDATA_FILES.contains(&name.as_str()) {
+                let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+                files.push((name, text));
+            }
+        }
+        Self::from_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    }
+
+    /// Builds the set from `(file name, text)` pairs: `*.toml` schemas and the reference lists.
+    pub fn from_sources<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Schemas, SchemaError> {
+        let mut by_type = BTreeMap::new();
+        let mut refs: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+        for (name, text) in files {
+            if name.ends_with(".toml") {
+                let s = parse_schema(name, text)?;
+                by_type.insert(s.file_type.clone(), s);
+            } else if let Some(r) = REFDATA_FILES.iter().find(|r| **r == name) {
+                refs.insert(r, (name, text));
+            }
+        }
+        let get = |n: &str| {
+            refs.get(n).copied().ok_or_else(|| SchemaError {
+                file: n.to_string(),
+                line: 0,
+                message: "reference list missing from the schema directory".into(),
+            })
+        };
+        let refdata = RefData::parse(
+            get("currencies.csv")?,
+            get("countries.csv")?,
+            get("us_states.csv")?,
+        )?;
+        Ok(Schemas { by_type, refdata })
+    }
+
+    /// The schema of a file type, by its token or an alias (`beneficial_owner`).
+    pub fn get(&self, token: &str) -> Option<&Schema> {
+        self.by_type.get(token).or_else(|| {
+            self.by_type
+                .values()
+                .find(|s| s.name_aliases.iter().any(|a| a == token))
+        })
+    }
+
+    /// All schemas, by file type.
+    pub fn iter(&self) -> impl Iterator<Item = &Schema> {
+        self.by_type.values()
+    }
+}

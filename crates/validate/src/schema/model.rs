@@ -1,0 +1,227 @@
+//! The checked, compiled schema model the validator runs on.
+
+use regex::Regex;
+
+/// The type of a column's values (decision D3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Any text.
+    String,
+    /// `-?[0-9]+` within i64.
+    Integer,
+    /// `-?[0-9]+(\.[0-9]+)?`, checked lexically.
+    Decimal,
+    /// `YYYY-MM-DD`, a real calendar date.
+    Date,
+    /// RFC 3339 with `Z` or an offset.
+    Datetime,
+    /// A date or an RFC 3339 datetime (`generated_at`, typed "ISO8601" but described as a day).
+    DateOrDatetime,
+    /// `true` / `false`.
+    Boolean,
+    /// One of `values`.
+    Enum,
+    /// A JSON array of strings (items optionally limited to `values`).
+    List,
+    /// Any JSON value.
+    Json,
+    /// An active ISO 4217 code.
+    Currency,
+    /// An ISO 3166-1 alpha-2 code.
+    Country,
+    /// A US state or territory code.
+    State,
+}
+
+impl ColumnType {
+    /// Whether values of this type can be ordered by a `compare` rule.
+    pub fn is_ordered(self) -> bool {
+        matches!(
+            self,
+            ColumnType::Date
+                | ColumnType::Datetime
+                | ColumnType::DateOrDatetime
+                | ColumnType::Decimal
+                | ColumnType::Integer
+        )
+    }
+}
+
+/// How a sensitive value is masked in reports and logs (D7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mask {
+    /// Shown as is.
+    None,
+    /// `***6789`: the last four characters only.
+    LastFour,
+    /// `****-**-**`.
+    Date,
+}
+
+/// One column of a file type.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Header name (corrected spelling, D4).
+    pub name: String,
+    /// The bank's printed misspelling, accepted with a warning (D4).
+    pub printed: Option<String>,
+    /// Value type.
+    pub ty: ColumnType,
+    /// A value is required in every row.
+    pub required: bool,
+    /// Seen on the file's own page (false: known only from other pages).
+    pub seen: bool,
+    /// Type or rule is a best reading of an incomplete page.
+    pub inferred: bool,
+    /// Allowed values (enum, list items).
+    pub values: Vec<String>,
+    /// Misspelled value → corrected value (D4).
+    pub value_aliases: Vec<(String, String)>,
+    /// Minimum length in characters.
+    pub min_len: Option<usize>,
+    /// Maximum length in characters.
+    pub max_len: Option<usize>,
+    /// Whole-value pattern.
+    pub pattern: Option<Regex>,
+    /// Minimum number of list items.
+    pub min_items: Option<usize>,
+    /// Numbers may be negative.
+    pub signed: bool,
+    /// Index of the currency column that sets this money column's minimum decimals.
+    pub currency_column: Option<usize>,
+    /// Minimum fractional digits.
+    pub min_decimals: Option<u32>,
+    /// Maximum fractional digits (default 8, D3).
+    pub max_decimals: u32,
+    /// Masking in reports.
+    pub mask: Mask,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note.
+    pub note: Option<String>,
+}
+
+/// A condition on another column of the same row.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// Index of the column tested.
+    pub column: usize,
+    /// The test.
+    pub test: Test,
+}
+
+/// What a [`Condition`] checks.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// The value is one of these.
+    In(Vec<String>),
+    /// The value is non-null and none of these.
+    NotIn(Vec<String>),
+    /// The value is non-null (`true`) or null (`false`).
+    Present(bool),
+}
+
+/// Comparison operator of a `compare` rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+}
+
+impl Op {
+    /// The operator as written in schemas.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Lt => "<",
+        }
+    }
+
+    /// Whether `ord` (left compared to right) satisfies the operator.
+    pub fn holds(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Op::Ge => ord != Less,
+            Op::Gt => ord == Greater,
+            Op::Le => ord != Greater,
+            Op::Lt => ord == Less,
+        }
+    }
+}
+
+/// What a row rule enforces.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// `column` must be non-null when the condition holds.
+    RequiredIf(usize),
+    /// `column` must be null when the condition holds.
+    NotAllowedIf(usize),
+    /// When the condition holds, `column`'s value (each list item) must be one of these.
+    ValuesIf(usize, Vec<String>),
+    /// At least one of the columns is non-null.
+    OneOf(Vec<usize>),
+    /// Exactly one of the columns is non-null.
+    ExactlyOne(Vec<usize>),
+    /// Two signed numbers share their sign.
+    SameSign(usize, usize),
+    /// `left op right` when both are non-null.
+    Compare(usize, Op, usize),
+}
+
+/// A row rule with its conditions and provenance.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// What it enforces.
+    pub kind: RuleKind,
+    /// Conditions that must all hold for the rule to apply (none: always).
+    pub when: Vec<Condition>,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note.
+    pub note: Option<String>,
+}
+
+/// One partner file type.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// The D5 file-type token.
+    pub file_type: String,
+    /// Human name.
+    pub title: String,
+    /// Spec section of the page.
+    pub source: String,
+    /// The page was only partly seen (D2 leniencies).
+    pub partial: bool,
+    /// Index of the column whose values must be unique within a file.
+    pub id_column: Option<usize>,
+    /// Other file-name tokens for this type.
+    pub name_aliases: Vec<String>,
+    /// `<batch_id>_<type>_<version>` names allowed.
+    pub batch_names: bool,
+    /// Columns in the page's order.
+    pub columns: Vec<Column>,
+    /// Row rules.
+    pub rules: Vec<Rule>,
+}
+
+impl Schema {
+    /// Index of a column by its corrected name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The header line a partner's file should carry (corrected spellings, page order).
+    pub fn header_line(&self) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+        names.join("|")
+    }
+}

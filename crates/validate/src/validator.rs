@@ -1,0 +1,429 @@
+//! The streaming validator: bytes in, [`Report`] out, in memory bounded by the longest line
+//! plus 16 bytes a row for duplicate-id detection.
+
+use crate::dupes::IdSet;
+use crate::header::{self, Header};
+use crate::mask::mask;
+use crate::reader::{Record, RecordReader};
+use crate::report::{code, Collector, Finding, Report, Severity};
+use crate::rules::check_rules;
+use crate::schema::{Column, ColumnType, RefData, Schema};
+use crate::values::{self, Problem};
+use std::io::{self, Read};
+
+/// Program-level settings that change what a file may contain.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How many errors (and warnings) the report keeps; all are counted.
+    pub max_kept: usize,
+    /// Currencies the program allows (`None`: every active ISO 4217 code), decision D3.
+    pub allowed_currencies: Option<Vec<String>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_kept: 1000,
+            allowed_currencies: None,
+        }
+    }
+}
+
+/// How often, in rows, the progress callback is called.
+pub const PROGRESS_EVERY: u64 = 1 << 14;
+
+/// Validates one file of `schema`'s type. `progress` receives the bytes read so far.
+pub fn validate<R: Read>(
+    schema: &Schema,
+    refdata: &RefData,
+    input: R,
+    opts: &Options,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Report> {
+    let mut reader = RecordReader::new(input);
+    let mut out = Collector::new(opts.max_kept);
+    let mut rec = Record::default();
+    if !reader.read_record(&mut rec)? {
+        if reader.had_bom() {
+            out.push(
+                Severity::Warning,
+                file_finding(code::BOM, "a UTF-8 byte-order mark was stripped"),
+            );
+        }
+        let f = file_finding(
+            code::EMPTY_FILE,
+            "the file is empty: accepted as a day without activity",
+        );
+        out.push(Severity::Warning, f);
+        return Ok(out.finish(&schema.file_type, 0, reader.position()));
+    }
+    if reader.had_bom() {
+        out.push(
+            Severity::Warning,
+            file_finding(code::BOM, "a UTF-8 byte-order mark was stripped"),
+        );
+    }
+    let header = header::resolve(schema, &rec, &mut out);
+    let mut rows = 0u64;
+    let Some(header) = header else {
+        // Without a usable header the rows cannot be checked; count them for the report.
+        while reader.read_record(&mut rec)? {
+            rows += 1;
+        }
+        return Ok(out.finish(&schema.file_type, rows, reader.position()));
+    };
+    reader.set_raw_fields(header.raw_fields(schema));
+    let ctx = RowCtx {
+        schema,
+        refdata,
+        opts,
+        header: &header,
+    };
+    let mut ids = IdSet::default();
+    let mut bad = vec![false; schema.columns.len()];
+    while reader.read_record(&mut rec)? {
+        rows += 1;
+        ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad);
+        if rows % PROGRESS_EVERY == 0 {
+            progress(reader.position());
+        }
+    }
+    progress(reader.position());
+    if let Some(id) = schema.id_column {
+        let name = &schema.columns[id].name;
+        let late = ids
+            .finish()
+            .into_iter()
+            .map(|d| Finding {
+                row: d.row,
+                column: Some(name.clone()),
+                code: code::DUPLICATE_ID,
+                message: format!("{name} repeats the value of row {}", d.first_row),
+                value: None,
+            })
+            .collect();
+        out.merge_late(late);
+    }
+    Ok(out.finish(&schema.file_type, rows, reader.position()))
+}
+
+fn file_finding(code: &'static str, message: &str) -> Finding {
+    Finding {
+        row: 0,
+        column: None,
+        code,
+        message: message.to_string(),
+        value: None,
+    }
+}
+
+/// A data row's fields as text, by schema column.
+pub(crate) struct Row<'r> {
+    text: &'r str,
+    bounds: &'r [(usize, usize)],
+    present: &'r [Option<usize>],
+}
+
+impl<'r> Row<'r> {
+    /// The value of schema column `c`; `None` when null (empty or `null`, D2) or absent.
+    pub(crate) fn get(&self, c: usize) -> Option<&'r str> {
+        let h = self.present[c]?;
+        let (start, end) = self.bounds[h];
+        let v = &self.text[start..end];
+        (!v.is_empty() && v != "null").then_some(v)
+    }
+
+    /// Whether schema column `c` is in the header.
+    pub(crate) fn has(&self, c: usize) -> bool {
+        self.present[c].is_some()
+    }
+}
+
+struct RowCtx<'a> {
+    schema: &'a Schema,
+    refdata: &'a RefData,
+    opts: &'a Options,
+    header: &'a Header,
+}
+
+/// Builds a finding about column `col` of `row`.
+pub(crate) fn cell_finding(
+    row: u64,
+    col: &Column,
+    code: &'static str,
+    message: String,
+    value: Option<&str>,
+) -> Finding {
+    Finding {
+        row,
+        column: Some(col.name.clone()),
+        code,
+        message,
+        value: value.map(|v| mask(col.mask, v)),
+    }
+}
+
+impl RowCtx<'_> {
+    fn check_row(
+        &self,
+        rec: &Record,
+        row: u64,
+        out: &mut Collector,
+        ids: &mut IdSet,
+        bad: &mut [bool],
+    ) {
+        let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
+            row,
+            column: field.and_then(|f| self.header.column_name(self.schema, f)),
+            code,
+            message,
+            value: None,
+        };
+        if rec.blank {
+            let f = structural(
+                code::BLANK_ROW,
+                None,
+                "blank line: remove it (only one final line end is allowed)".into(),
+            );
+            out.push(Severity::Error, f);
+            return;
+        }
+        if let Some(f) = rec.unclosed_quote {
+            out.push(
+                Severity::Error,
+                structural(
+                    code::UNCLOSED_QUOTE,
+                    Some(f),
+                    "a quoted value is never closed".into(),
+                ),
+            );
+            return;
+        }
+        if let Some(f) = rec.stray_quote {
+            let m = "a quote inside a value: quote the whole value and double inner quotes (\"a\"\"b\")";
+            out.push(
+                Severity::Error,
+                structural(code::STRAY_QUOTE, Some(f), m.into()),
+            );
+        }
+        if rec.len() != self.header.len() {
+            let m = format!(
+                "{} fields, but the header has {}",
+                rec.len(),
+                self.header.len()
+            );
+            out.push(Severity::Error, structural(code::RAGGED_ROW, None, m));
+            return;
+        }
+        let text = match std::str::from_utf8(rec.bytes()) {
+            Ok(t) => t,
+            Err(e) => {
+                let field = rec.bounds().iter().position(|b| b.1 > e.valid_up_to());
+                let m = "the value is not valid UTF-8".to_string();
+                out.push(Severity::Error, structural(code::ENCODING, field, m));
+                return;
+            }
+        };
+        let r = Row {
+            text,
+            bounds: rec.bounds(),
+            present: self.header.present(),
+        };
+        for (c, col) in self.schema.columns.iter().enumerate() {
+            bad[c] = false;
+            if !r.has(c) {
+                continue;
+            }
+            match r.get(c) {
+                None if col.required => {
+                    out.push(
+                        Severity::Error,
+                        cell_finding(row, col, code::REQUIRED, "a value is required".into(), None),
+                    );
+                    bad[c] = true;
+                }
+                None => {}
+                Some(v) => {
+                    if let Err((code, message)) = self.check_value(col, v, &r, row, out) {
+                        out.push(
+                            Severity::Error,
+                            cell_finding(row, col, code, message, Some(v)),
+                        );
+                        bad[c] = true;
+                    }
+                }
+            }
+        }
+        check_rules(self.schema, &r, row, bad, out);
+        if let Some(id) = self.schema.id_column {
+            if let (Some(v), false) = (r.get(id), bad[id]) {
+                ids.insert(v.as_bytes(), row);
+            }
+        }
+    }
+
+    fn check_value(
+        &self,
+        col: &Column,
+        v: &str,
+        r: &Row,
+        row: u64,
+        out: &mut Collector,
+    ) -> Result<(), Problem> {
+        match col.ty {
+            ColumnType::String => check_string(col, v),
+            ColumnType::Integer => values::check_integer(v, col.signed),
+            ColumnType::Decimal => {
+                let minor = col
+                    .currency_column
+                    .and_then(|c| r.get(c))
+                    .and_then(|cur| self.refdata.minor_units(cur));
+                let min = match (col.min_decimals, minor) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                values::check_decimal(v, col.signed, min, col.max_decimals)
+            }
+            ColumnType::Date => match values::parse_date(v) {
+                Some(_) => Ok(()),
+                None => Err((code::TYPE_DATE, "not a real YYYY-MM-DD date".into())),
+            },
+            ColumnType::Datetime => values::parse_datetime(v)
+                .map(|_| ())
+                .map_err(|m| (code::TYPE_DATETIME, m)),
+            ColumnType::DateOrDatetime => match values::parse_date(v) {
+                Some(_) => Ok(()),
+                None => values::parse_datetime(v).map(|_| ()).map_err(|m| {
+                    (
+                        code::TYPE_DATETIME,
+                        format!("neither a YYYY-MM-DD date nor a datetime: {m}"),
+                    )
+                }),
+            },
+            ColumnType::Boolean => match v {
+                "true" | "false" => Ok(()),
+                _ if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => Err((
+                    code::TYPE_BOOLEAN,
+                    format!("write `{}` in lower case", v.to_ascii_lowercase()),
+                )),
+                _ => Err((code::TYPE_BOOLEAN, "expected `true` or `false`".into())),
+            },
+            ColumnType::Enum => self.check_enum(col, v, row, out),
+            ColumnType::List => {
+                let (items, legacy) = values::parse_list(v)?;
+                if legacy {
+                    let m = "a list without brackets: accepted, but write a JSON array, e.g. [\"a\",\"b\"]";
+                    out.push(
+                        Severity::Warning,
+                        cell_finding(row, col, code::LIST_FORMAT, m.into(), Some(v)),
+                    );
+                }
+                if let Some(bad) = items
+                    .iter()
+                    .find(|i| !col.values.is_empty() && !col.values.contains(i))
+                {
+                    return Err((
+                        code::ENUM,
+                        format!("`{bad}` is not one of {}", col.values.join(", ")),
+                    ));
+                }
+                match col.min_items {
+                    Some(min) if items.len() < min => Err((
+                        code::LENGTH,
+                        format!("{} items, at least {min} required", items.len()),
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            ColumnType::Json => serde_json::from_str::<serde::de::IgnoredAny>(v)
+                .map(|_| ())
+                .map_err(|e| (code::TYPE_JSON, format!("not JSON: {e}"))),
+            ColumnType::Currency => self.check_currency(v),
+            ColumnType::Country if self.refdata.is_country(v) => Ok(()),
+            ColumnType::Country => Err((
+                code::TYPE_COUNTRY,
+                "not an ISO 3166-1 alpha-2 country code (e.g. US)".into(),
+            )),
+            ColumnType::State if self.refdata.is_state(v) => Ok(()),
+            ColumnType::State => Err((
+                code::TYPE_STATE,
+                "not a US state or territory code (e.g. TX)".into(),
+            )),
+        }
+    }
+
+    fn check_enum(
+        &self,
+        col: &Column,
+        v: &str,
+        row: u64,
+        out: &mut Collector,
+    ) -> Result<(), Problem> {
+        if col.values.iter().any(|x| x == v) {
+            return Ok(());
+        }
+        if let Some((_, fixed)) = col.value_aliases.iter().find(|(a, _)| a == v) {
+            let m =
+                format!("`{v}` is the bank's printed misspelling of `{fixed}`; write `{fixed}`");
+            out.push(
+                Severity::Warning,
+                cell_finding(row, col, code::MISSPELLED_VALUE, m, Some(v)),
+            );
+            return Ok(());
+        }
+        let hint = match col.values.iter().find(|x| x.eq_ignore_ascii_case(v)) {
+            Some(x) => format!(" (values are lower case: `{x}`)"),
+            None => String::new(),
+        };
+        Err((
+            code::ENUM,
+            format!("not one of {}{hint}", col.values.join(", ")),
+        ))
+    }
+
+    fn check_currency(&self, v: &str) -> Result<(), Problem> {
+        if self.refdata.minor_units(v).is_none() {
+            let hint = if self.refdata.minor_units(&v.to_ascii_uppercase()).is_some() {
+                format!(" (write `{}` in upper case)", v.to_ascii_uppercase())
+            } else {
+                String::new()
+            };
+            return Err((
+                code::TYPE_CURRENCY,
+                format!("not an active ISO 4217 currency code{hint}"),
+            ));
+        }
+        match &self.opts.allowed_currencies {
+            Some(list) if !list.iter().any(|c| c == v) => Err((
+                code::TYPE_CURRENCY,
+                format!("the program allows only {}", list.join(", ")),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn check_string(col: &Column, v: &str) -> Result<(), Problem> {
+    if col.min_len.is_some() || col.max_len.is_some() {
+        let n = v.chars().count();
+        if let Some(max) = col.max_len.filter(|m| n > *m) {
+            return Err((
+                code::LENGTH,
+                format!("{n} characters, at most {max} allowed"),
+            ));
+        }
+        if let Some(min) = col.min_len.filter(|m| n < *m) {
+            return Err((
+                code::LENGTH,
+                format!("{n} characters, at least {min} required"),
+            ));
+        }
+    }
+    match &col.pattern {
+        Some(p) if !p.is_match(v) => {
+            let shown = p.as_str().trim_start_matches("^(?:").trim_end_matches(")$");
+            Err((code::PATTERN, format!("does not match the pattern {shown}")))
+        }
+        _ => Ok(()),
+    }
+}
