@@ -132,6 +132,23 @@ pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out:
                     err(given[1], code::NOT_ALLOWED, m, r.get(given[1]));
                 }
             }
+            RuleKind::AllOrNone(cols) => {
+                if cols.iter().any(|c| bad[*c] || !r.has(*c)) {
+                    continue;
+                }
+                let Some(given) = cols.iter().find(|c| r.get(**c).is_some()) else {
+                    continue;
+                };
+                let names: Vec<&str> = cols.iter().map(|c| col(*c).name.as_str()).collect();
+                for c in cols.iter().filter(|c| r.get(**c).is_none()) {
+                    let m = format!(
+                        "required because {} is given: all or none of {}",
+                        col(*given).name,
+                        names.join(", ")
+                    );
+                    err(*c, code::CONDITIONAL_REQUIRED, m, None);
+                }
+            }
             RuleKind::SameSign(a, b) if !bad[*a] && !bad[*b] => {
                 if let (Some(x), Some(y)) = (r.get(*a), r.get(*b)) {
                     let (sx, sy) = (sign(x), sign(y));

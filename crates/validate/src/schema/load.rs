@@ -361,6 +361,7 @@ fn build_rule(ctx: &Ctx, at: usize, r: &RawRule, columns: &[Column]) -> Result<R
         }
         "one_of" => RuleKind::OneOf(cols()?),
         "exactly_one" => RuleKind::ExactlyOne(cols()?),
+        "all_or_none" => RuleKind::AllOrNone(cols()?),
         "same_sign" => {
             let (a, b) = (col(&r.column, "column")?, col(&r.other, "other")?);
             for i in [a, b] {

@@ -1,9 +1,11 @@
 //! Partner file schemas as data: the model, the loader and the reference lists.
 
+mod builtin;
 mod load;
 mod model;
 mod refdata;
 
+pub use builtin::BUILTIN;
 pub use load::{parse_schema, SchemaError, DEFAULT_MAX_DECIMALS};
 pub use model::*;
 pub use refdata::RefData;

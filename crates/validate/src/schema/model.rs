@@ -171,6 +171,8 @@ pub enum RuleKind {
     OneOf(Vec<usize>),
     /// Exactly one of the columns is non-null.
     ExactlyOne(Vec<usize>),
+    /// Either all of the columns are non-null or none is.
+    AllOrNone(Vec<usize>),
     /// Two signed numbers share their sign.
     SameSign(usize, usize),
     /// `left op right` when both are non-null.
