@@ -107,7 +107,16 @@ impl<'a> RowGen<'a> {
             );
         for c in order.collect::<Vec<_>>() {
             let col = &cols[c];
-            let fill = col.required || Some(c) == self.schema.id_column || self.rng.chance(60);
+            // A column that a rule requires only under a condition is left to that rule, so a
+            // card has a `closed_at` only when it is closed.
+            let conditional = self
+                .schema
+                .rules
+                .iter()
+                .any(|r| matches!(r.kind, RuleKind::RequiredIf(t) if t == c));
+            let fill = col.required
+                || Some(c) == self.schema.id_column
+                || (!conditional && self.rng.chance(60));
             self.values[c] = if fill { Some(self.value(c, n)) } else { None };
         }
         // Rules can enable one another; a few passes reach a fixed point for every shipped schema.
@@ -343,7 +352,7 @@ impl<'a> RowGen<'a> {
         let (Some(px), Some(py)) = (Point::parse(x), Point::parse(y)) else {
             return false;
         };
-        if op.holds(px.cmp(py)) {
+        if op.holds(px.order(py)) {
             return false;
         }
         let later = matches!(op, Op::Ge | Op::Gt);

@@ -163,7 +163,7 @@ pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out:
                     continue;
                 };
                 let ord = match (Point::parse(x), Point::parse(y)) {
-                    (Some(p), Some(q)) => Some(p.cmp(q)),
+                    (Some(p), Some(q)) => Some(p.order(q)),
                     _ => match (Decimal::from_str(x), Decimal::from_str(y)) {
                         (Ok(p), Ok(q)) => Some(p.cmp(&q)),
                         _ => None,

@@ -84,7 +84,7 @@ pub fn validate<R: Read>(
     while reader.read_record(&mut rec)? {
         rows += 1;
         ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad);
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.position());
         }
     }

@@ -48,14 +48,17 @@ pub fn check_decimal(
     if frac_len as u32 > max_dec {
         return Err((
             code::TOO_MANY_DECIMALS,
-            format!("{frac_len} decimal places, at most {max_dec} allowed"),
+            format!("{} decimal places, at most {max_dec} allowed", frac_len),
         ));
     }
     if let Some(min) = min_dec {
         if (frac_len as u32) < min {
             return Err((
                 code::TOO_FEW_DECIMALS,
-                format!("{frac_len} decimal places, at least {min} required"),
+                format!(
+                    "{frac_len} decimal place{}, at least {min} required",
+                    if frac_len == 1 { "" } else { "s" }
+                ),
             ));
         }
     }
@@ -222,7 +225,7 @@ impl Point {
 
     /// Orders two points; a date against an instant compares the instant's UTC date
     /// (spec 04 §1.2 open question, proposed reading).
-    pub fn cmp(self, other: Point) -> Ordering {
+    pub fn order(self, other: Point) -> Ordering {
         match (self, other) {
             (Point::Date(a), Point::Date(b)) => a.cmp(&b),
             (Point::Instant(a), Point::Instant(b)) => a.cmp(&b),
@@ -357,7 +360,7 @@ mod tests {
             parse_list("\u{201c}a\u{201d}, \u{201c}b\u{201d}").unwrap(),
             (vec!["a".into(), "b".into()], true)
         );
-        assert_eq!(parse_list(r#""a", "b""#).unwrap().1, true);
+        assert!(parse_list(r#""a", "b""#).unwrap().1);
         assert_eq!(parse_list("[1,2]").unwrap_err().0, code::TYPE_LIST);
         assert_eq!(parse_list("a,,b").unwrap_err().0, code::TYPE_LIST);
     }
@@ -366,6 +369,6 @@ mod tests {
     fn points_compare_dates_with_instants_by_utc_date() {
         let d = Point::parse("2026-01-27").unwrap();
         let t = Point::parse("2026-01-27T23:00:00-06:00").unwrap(); // 2026-01-28 UTC
-        assert_eq!(d.cmp(t), Ordering::Less);
+        assert_eq!(d.order(t), Ordering::Less);
     }
 }

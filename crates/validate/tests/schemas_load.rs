@@ -38,3 +38,50 @@ fn every_file_type_loads() {
     assert!(s.refdata.is_country("DE") && s.refdata.is_state("TX"));
     assert!(s.get("beneficial_owner").is_some());
 }
+
+#[test]
+fn builtin_copy_matches_the_schema_directory() {
+    let from_dir = Schemas::load_dir(&dir()).unwrap();
+    let builtin = Schemas::builtin().unwrap();
+    let d: Vec<String> = from_dir.iter().map(|s| s.header_line()).collect();
+    let b: Vec<String> = builtin.iter().map(|s| s.header_line()).collect();
+    assert_eq!(d, b);
+}
+
+#[test]
+fn readme_documents_every_code() {
+    let readme = std::fs::read_to_string(dir().join("../README.md")).unwrap();
+    for c in validate::CODES {
+        let row = format!(
+            "| `{}` | {} | ",
+            c.code,
+            format!("{:?}", c.severity).to_lowercase()
+        );
+        assert!(readme.contains(&row), "README lacks the row for {}", c.code);
+    }
+}
+
+#[test]
+fn broken_schemas_fail_with_file_and_line() {
+    let bad = "file_type = \"x\"\ntitle = \"X\"\nsource = \"s\"\n\n[[columns]]\nname = \"a\"\ntype = \"strng\"\nsource = \"s\"\n";
+    let e = validate::schema::parse_schema("x.toml", bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("x.toml:7:"), "{e}");
+    let bad = "file_type = \"x\"\ntitle = \"X\"\nsource = \"s\"\n\n[[columns]]\nname = \"a\"\ntype = \"string\"\nvalues = [\"v\"]\nsource = \"s\"\n";
+    let e = validate::schema::parse_schema("x.toml", bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("x.toml:5:") && e.contains("only for enum"),
+        "{e}"
+    );
+    let bad = "file_type = \"x\"\ntitle = \"X\"\nsource = \"s\"\n[[columns]]\nname = \"a\"\ntype = \"string\"\nsource = \"s\"\n[[rules]]\nkind = \"required_if\"\ncolumn = \"b\"\nwhen = { column = \"a\", present = true }\nsource = \"s\"\n";
+    let e = validate::schema::parse_schema("x.toml", bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("x.toml:8:") && e.contains("no column named `b`"),
+        "{e}"
+    );
+}

@@ -1,0 +1,224 @@
+//! `bankdrop validate PATH...`
+
+use anyhow::Result;
+use clap::{Args as ClapArgs, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::fs::File;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use validate::filename;
+use validate::report::{code, Collector, Finding, Severity};
+use validate::schema::Schemas;
+use validate::{validate, Options, Outcome, Report};
+
+/// Output format.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// A summary line per file and its first errors.
+    Text,
+    /// One JSON object per file, one per line.
+    Json,
+}
+
+/// Arguments of `bankdrop validate`.
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Files to check (`-` reads standard input and needs --type).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// File type, instead of reading it from the file name (D5).
+    #[arg(long = "type", value_name = "T")]
+    file_type: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Errors (and warnings) shown per file; all are counted.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max_errors: usize,
+    /// Schema directory (default: ./schemas when present, else the built-in schemas).
+    #[arg(long, value_name = "DIR")]
+    schemas: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct FileReport<'a> {
+    file: String,
+    file_type: &'a str,
+    outcome: Outcome,
+    rows: u64,
+    error_count: u64,
+    warning_count: u64,
+    errors: &'a [Finding],
+    warnings: &'a [Finding],
+}
+
+/// Runs the command: exit 0 when every file is accepted, 1 when any is rejected, 2 on I/O errors.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let schemas = crate::schemas::load(args.schemas.as_deref())?;
+    let (mut rejected, mut failed) = (false, false);
+    for path in &args.paths {
+        match check_one(&schemas, &args, path) {
+            Ok(report) => {
+                rejected |= report.outcome == Outcome::Rejected;
+                print(&args, path, &report);
+            }
+            Err(e) => {
+                eprintln!("bankdrop: {}: {e:#}", path.display());
+                failed = true;
+            }
+        }
+    }
+    Ok(ExitCode::from(if failed { 2 } else { u8::from(rejected) }))
+}
+
+fn name_report(file_type: &str, code: &'static str, message: String) -> Report {
+    let mut c = Collector::new(1);
+    c.push(
+        Severity::Error,
+        Finding {
+            row: 0,
+            column: None,
+            code,
+            message,
+            value: None,
+        },
+    );
+    c.finish(file_type, 0, 0)
+}
+
+fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
+    // Open first: a missing file is an I/O error (exit 2), not a badly named file.
+    let (input, len): (Box<dyn Read>, u64) = if path.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), 0)
+    } else {
+        let f = File::open(path)?;
+        let len = f.metadata()?.len();
+        (Box::new(f), len)
+    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let file_type = match &args.file_type {
+        Some(t) => t.clone(),
+        None => {
+            let tokens = crate::schemas::tokens(schemas);
+            let tokens: Vec<(&str, &str, bool)> = tokens
+                .iter()
+                .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
+                .collect();
+            match filename::parse(name, &tokens) {
+                Ok(f) => f.file_type,
+                Err(m) => {
+                    return Ok(name_report(
+                        "unknown",
+                        code::BAD_FILE_NAME,
+                        format!("{m} (or pass --type)"),
+                    ))
+                }
+            }
+        }
+    };
+    if file_type == "outgoing_ach" || name.ends_with(".ach") {
+        anyhow::bail!("Nacha (.ach) files are not supported yet");
+    }
+    let Some(schema) = schemas.get(&file_type) else {
+        let known: Vec<&str> = schemas.iter().map(|s| s.file_type.as_str()).collect();
+        let m = format!(
+            "unknown file type `{file_type}`; known: {}",
+            known.join(", ")
+        );
+        return Ok(name_report(&file_type, code::UNKNOWN_FILE_TYPE, m));
+    };
+    let opts = Options {
+        max_kept: args.max_errors,
+        ..Options::default()
+    };
+    let bar = progress_bar(len);
+    let report = validate(schema, &schemas.refdata, input, &opts, &mut |pos| {
+        if let Some(b) = &bar {
+            b.set_position(pos);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(report)
+}
+
+/// A byte progress bar on stderr, only for big files and only when a person is watching.
+fn progress_bar(len: u64) -> Option<ProgressBar> {
+    if len < 32 << 20 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(len);
+    let style =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .ok()?;
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn print(args: &Args, path: &Path, r: &Report) {
+    let file = path.display().to_string();
+    match args.format {
+        Format::Json => {
+            let out = FileReport {
+                file: file.clone(),
+                file_type: &r.file_type,
+                outcome: r.outcome,
+                rows: r.rows,
+                error_count: r.error_count,
+                warning_count: r.warning_count,
+                errors: &r.errors,
+                warnings: &r.warnings,
+            };
+            match serde_json::to_string(&out) {
+                Ok(line) => println!("{line}"),
+                Err(e) => eprintln!("bankdrop: {file}: {e}"),
+            }
+        }
+        Format::Text => print_text(&file, r),
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn print_text(file: &str, r: &Report) {
+    let outcome = match r.outcome {
+        Outcome::Accepted => "accepted",
+        Outcome::Rejected => "REJECTED",
+    };
+    println!(
+        "{file}: {outcome} ({}, {}, {}, {})",
+        r.file_type,
+        plural(r.rows, "row"),
+        plural(r.error_count, "error"),
+        plural(r.warning_count, "warning")
+    );
+    for (kind, list, count) in [
+        ("error", &r.errors, r.error_count),
+        ("warning", &r.warnings, r.warning_count),
+    ] {
+        for f in list {
+            let place = match (f.row, &f.column) {
+                (0, None) => "file".to_string(),
+                (0, Some(c)) => c.clone(),
+                (row, None) => format!("row {row}"),
+                (row, Some(c)) => format!("row {row}, {c}"),
+            };
+            let value = f
+                .value
+                .as_ref()
+                .map(|v| format!(" [value: {v}]"))
+                .unwrap_or_default();
+            println!("  {kind} {place}: {} — {}{value}", f.code, f.message);
+        }
+        let more = count.saturating_sub(list.len() as u64);
+        if more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            println!("  … {more} more {kind}{s} (use --max-errors N or --format json)");
+        }
+    }
+}
