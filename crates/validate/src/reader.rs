@@ -4,7 +4,7 @@
 //! records are split here. Lines without a quote (nearly all of them) take a fast path: one
 //! `memchr` for the line end, one for a quote, then a split on `|`.
 
-use memchr::{memchr, memchr_iter};
+use memchr::memchr;
 use std::io::{self, Read};
 
 const INITIAL_BUF: usize = 256 * 1024;
@@ -80,6 +80,8 @@ pub struct RecordReader<R> {
     bom: bool,
     started: bool,
     raw_fields: Vec<bool>,
+    /// The current line on the slow path (reused: no allocation per quoted line).
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -95,6 +97,7 @@ impl<R: Read> RecordReader<R> {
             bom: false,
             started: false,
             raw_fields: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -199,24 +202,22 @@ impl<R: Read> RecordReader<R> {
             return Ok(true);
         }
         let line = &self.buf[start..stop];
-        if memchr(b'"', line).is_none() {
+        if split_fast(line, &self.raw_fields, &mut rec.bounds) {
             rec.data.extend_from_slice(line);
-            let mut start = 0;
-            for i in memchr_iter(b'|', line) {
-                rec.bounds.push((start, i));
-                start = i + 1;
-            }
-            rec.bounds.push((start, line.len()));
             return Ok(true);
         }
-        let line = line.to_vec();
-        self.read_quoted(rec, line)?;
-        Ok(true)
+        rec.bounds.clear();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend_from_slice(&self.buf[start..stop]);
+        let result = self.read_quoted(rec, &mut scratch);
+        self.scratch = scratch;
+        result.map(|()| true)
     }
 
     /// The slow path for a line containing a quote; may continue over further lines while a
     /// quoted value is open.
-    fn read_quoted(&mut self, rec: &mut Record, mut line: Vec<u8>) -> io::Result<()> {
+    fn read_quoted(&mut self, rec: &mut Record, line: &mut Vec<u8>) -> io::Result<()> {
         let mut i = 0;
         loop {
             // At the start of a field.
@@ -256,7 +257,8 @@ impl<R: Read> RecordReader<R> {
                             match self.next_line()? {
                                 Some((s, e)) => {
                                     rec.data.push(b'\n');
-                                    line = self.buf[s..e].to_vec();
+                                    line.clear();
+                                    line.extend_from_slice(&self.buf[s..e]);
                                     i = 0;
                                 }
                                 None => {
@@ -287,6 +289,55 @@ impl<R: Read> RecordReader<R> {
             i = stop + 1;
         }
     }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// 0x80 in every byte of `x` that is zero, exactly (no false positives from borrows).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// Splits a line without RFC 4180 quoting on `|`, eight bytes at a time. Returns `false` (and
+/// leaves `bounds` to be rebuilt) when the line needs the quote-aware slow path: a quote in a
+/// field that is not a JSON field, or a JSON field that starts with a quote.
+fn split_fast(line: &[u8], raw: &[bool], bounds: &mut Vec<(usize, usize)>) -> bool {
+    let mut field_start = 0;
+    let mut on_special = |i: usize, bounds: &mut Vec<(usize, usize)>| -> bool {
+        if line[i] == b'|' {
+            bounds.push((field_start, i));
+            field_start = i + 1;
+            return true;
+        }
+        // A quote: literal inside a JSON field that does not itself start with a quote.
+        raw.get(bounds.len()).copied().unwrap_or(false) && line[field_start] != b'"'
+    };
+    let mut chunks = line.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w);
+        let mut mask =
+            zero_bytes(w ^ (LO * u64::from(b'|'))) | zero_bytes(w ^ (LO * u64::from(b'"')));
+        while mask != 0 {
+            let i = base + (mask.trailing_zeros() / 8) as usize;
+            if !on_special(i, bounds) {
+                return false;
+            }
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (j, b) in chunks.remainder().iter().enumerate() {
+        if (*b == b'|' || *b == b'"') && !on_special(base + j, bounds) {
+            return false;
+        }
+    }
+    bounds.push((field_start, line.len()));
+    true
 }
 
 /// `"a""b"` → `a"b` when the whole value is one well-formed quoted value.

@@ -81,9 +81,10 @@ pub fn validate<R: Read>(
     };
     let mut ids = IdSet::default();
     let mut bad = vec![false; schema.columns.len()];
+    let mut cells: Vec<Option<&'static str>> = Vec::with_capacity(schema.columns.len());
     while reader.read_record(&mut rec)? {
         rows += 1;
-        ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad);
+        ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad, &mut cells);
         if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.position());
         }
@@ -119,18 +120,15 @@ fn file_finding(code: &'static str, message: &str) -> Finding {
 
 /// A data row's fields as text, by schema column.
 pub(crate) struct Row<'r> {
-    text: &'r str,
-    bounds: &'r [(usize, usize)],
+    /// Per schema column: the value's range in `text`, `None` when null or absent.
+    cells: Vec<Option<&'r str>>,
     present: &'r [Option<usize>],
 }
 
 impl<'r> Row<'r> {
     /// The value of schema column `c`; `None` when null (empty or `null`, D2) or absent.
     pub(crate) fn get(&self, c: usize) -> Option<&'r str> {
-        let h = self.present[c]?;
-        let (start, end) = self.bounds[h];
-        let v = &self.text[start..end];
-        (!v.is_empty() && v != "null").then_some(v)
+        self.cells[c]
     }
 
     /// Whether schema column `c` is in the header.
@@ -171,6 +169,7 @@ impl RowCtx<'_> {
         out: &mut Collector,
         ids: &mut IdSet,
         bad: &mut [bool],
+        cells: &mut Vec<Option<&'static str>>,
     ) {
         let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
             row,
@@ -224,10 +223,23 @@ impl RowCtx<'_> {
                 return;
             }
         };
+        let present = self.header.present();
+        // Reuse one allocation for every row's cells (an in-place collect keeps the buffer).
+        let mut row_cells: Vec<Option<&str>> = std::mem::take(cells)
+            .into_iter()
+            .filter_map(|_| None)
+            .collect();
+        let bounds = rec.bounds();
+        row_cells.extend(present.iter().map(|h| {
+            h.and_then(|h| {
+                let (s, e) = bounds[h];
+                let v = &text[s..e];
+                (!v.is_empty() && v != "null").then_some(v)
+            })
+        }));
         let r = Row {
-            text,
-            bounds: rec.bounds(),
-            present: self.header.present(),
+            cells: row_cells,
+            present,
         };
         for (c, col) in self.schema.columns.iter().enumerate() {
             bad[c] = false;
@@ -260,6 +272,7 @@ impl RowCtx<'_> {
                 ids.insert(v.as_bytes(), row);
             }
         }
+        *cells = r.cells.into_iter().filter_map(|_| None).collect();
     }
 
     fn check_value(
@@ -310,7 +323,15 @@ impl RowCtx<'_> {
             },
             ColumnType::Enum => self.check_enum(col, v, row, out),
             ColumnType::List => {
-                let (items, legacy) = values::parse_list(v)?;
+                let mut bad_item: Option<String> = None;
+                let (count, legacy) = values::visit_list(v, &mut |i| {
+                    if bad_item.is_none()
+                        && !col.values.is_empty()
+                        && !col.values.iter().any(|x| x == i)
+                    {
+                        bad_item = Some(i.to_string());
+                    }
+                })?;
                 if legacy {
                     let m = "a list without brackets: accepted, but write a JSON array, e.g. [\"a\",\"b\"]";
                     out.push(
@@ -318,19 +339,16 @@ impl RowCtx<'_> {
                         cell_finding(row, col, code::LIST_FORMAT, m.into(), Some(v)),
                     );
                 }
-                if let Some(bad) = items
-                    .iter()
-                    .find(|i| !col.values.is_empty() && !col.values.contains(i))
-                {
+                if let Some(bad) = bad_item {
                     return Err((
                         code::ENUM,
                         format!("`{bad}` is not one of {}", col.values.join(", ")),
                     ));
                 }
                 match col.min_items {
-                    Some(min) if items.len() < min => Err((
+                    Some(min) if count < min => Err((
                         code::LENGTH,
-                        format!("{} items, at least {min} required", items.len()),
+                        format!("{count} items, at least {min} required"),
                     )),
                     _ => Ok(()),
                 }

@@ -235,36 +235,96 @@ impl Point {
     }
 }
 
-/// Parses a list cell: a JSON array of strings, or (with `legacy = true`) the documented form
-/// without brackets, `"a", "b"` with straight or curly quotes, or bare `a, b`.
-pub fn parse_list(s: &str) -> Result<(Vec<String>, bool), Problem> {
+const LIST_HINT: &str = "not a JSON array of strings, e.g. [\"cus_1\",\"cus_2\"]";
+
+/// Visits the items of a list cell: a JSON array of strings, or the documented form without
+/// brackets (`"a", "b"` with straight or curly quotes, or bare `a, b`). Returns the number of
+/// items and whether the documented form was used. Plain items are visited without allocating.
+pub fn visit_list(s: &str, visit: &mut dyn FnMut(&str)) -> Result<(usize, bool), Problem> {
     let t = s.trim();
     if t.starts_with('[') {
-        return serde_json::from_str::<Vec<String>>(t)
-            .map(|v| (v, false))
-            .map_err(|_| {
-                (
-                    code::TYPE_LIST,
-                    "not a JSON array of strings, e.g. [\"cus_1\",\"cus_2\"]".into(),
-                )
-            });
+        return match scan_json_list(t, visit) {
+            Some(Ok(n)) => Ok((n, false)),
+            Some(Err(())) => Err((code::TYPE_LIST, LIST_HINT.into())),
+            // Escapes inside strings: let a full JSON parser decode them.
+            None => match serde_json::from_str::<Vec<String>>(t) {
+                Ok(items) => {
+                    items.iter().for_each(|i| visit(i));
+                    Ok((items.len(), false))
+                }
+                Err(_) => Err((code::TYPE_LIST, LIST_HINT.into())),
+            },
+        };
     }
-    let mut items = Vec::new();
+    let quotes = ['"', '\u{201c}', '\u{201d}'];
+    let mut n = 0;
     for part in t.split(',') {
         let p = part.trim();
         let p = p
-            .strip_prefix(['"', '\u{201c}', '\u{201d}'])
-            .and_then(|x| x.strip_suffix(['"', '\u{201c}', '\u{201d}']))
+            .strip_prefix(quotes)
+            .and_then(|x| x.strip_suffix(quotes))
             .unwrap_or(p);
-        if p.is_empty() || p.contains(['"', '\u{201c}', '\u{201d}', '[', ']']) {
-            return Err((
-                code::TYPE_LIST,
-                "not a JSON array of strings, e.g. [\"cus_1\",\"cus_2\"]".into(),
-            ));
+        if p.is_empty() || p.contains(quotes) || p.contains(['[', ']']) {
+            return Err((code::TYPE_LIST, LIST_HINT.into()));
         }
-        items.push(p.to_string());
+        visit(p);
+        n += 1;
     }
-    Ok((items, true))
+    Ok((n, true))
+}
+
+/// Scans `[ "a" , "b" ]` without escapes. `None` when a string has an escape.
+fn scan_json_list(t: &str, visit: &mut dyn FnMut(&str)) -> Option<Result<usize, ()>> {
+    let b = t.as_bytes();
+    let ws = |i: &mut usize| {
+        while *i < b.len() && b[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    let mut i = 1;
+    let mut n = 0;
+    ws(&mut i);
+    if b.get(i) == Some(&b']') {
+        i += 1;
+        ws(&mut i);
+        return Some(if i == b.len() { Ok(0) } else { Err(()) });
+    }
+    loop {
+        ws(&mut i);
+        if b.get(i) != Some(&b'"') {
+            return Some(Err(()));
+        }
+        let start = i + 1;
+        let len = b[start..]
+            .iter()
+            .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)?;
+        let end = start + len;
+        match b.get(end) {
+            Some(b'"') => {}
+            Some(b'\\') => return None,
+            _ => return Some(Err(())),
+        }
+        visit(&t[start..end]);
+        n += 1;
+        i = end + 1;
+        ws(&mut i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => {
+                i += 1;
+                ws(&mut i);
+                return Some(if i == b.len() { Ok(n) } else { Err(()) });
+            }
+            _ => return Some(Err(())),
+        }
+    }
+}
+
+/// The items of a list cell, allocated (for callers off the hot path).
+pub fn parse_list(s: &str) -> Result<(Vec<String>, bool), Problem> {
+    let mut items = Vec::new();
+    let (_, legacy) = visit_list(s, &mut |i| items.push(i.to_string()))?;
+    Ok((items, legacy))
 }
 
 #[cfg(test)]
@@ -363,6 +423,13 @@ mod tests {
         assert!(parse_list(r#""a", "b""#).unwrap().1);
         assert_eq!(parse_list("[1,2]").unwrap_err().0, code::TYPE_LIST);
         assert_eq!(parse_list("a,,b").unwrap_err().0, code::TYPE_LIST);
+        assert_eq!(parse_list(r#"["a",]"#).unwrap_err().0, code::TYPE_LIST);
+        assert_eq!(parse_list(r#"["a"] x"#).unwrap_err().0, code::TYPE_LIST);
+        assert_eq!(parse_list(" [ ] ").unwrap(), (vec![], false));
+        assert_eq!(
+            parse_list(r#"["a\"b", "c"]"#).unwrap().0,
+            vec!["a\"b".to_string(), "c".into()]
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default)]
 pub struct RefData {
     currencies: HashMap<String, u32>,
+    /// Minor units by `AAA` code index (26³ slots, 255 = unknown): the lookup runs for every
+    /// money cell, so it must not hash.
+    minor_by_code: Vec<u8>,
     countries: Vec<String>,
     states: Vec<String>,
 }
@@ -20,6 +23,16 @@ fn rows<'a>((file, text): (&'a str, &'a str)) -> impl Iterator<Item = (usize, Ve
         .map(|(i, l)| (i + 1, l.split('|').map(str::trim).collect()))
 }
 
+/// `AAA`..`ZZZ` → 0..26³; `None` for anything else.
+fn code_index(code: &str) -> Option<usize> {
+    match code.as_bytes() {
+        [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Some(
+            ((usize::from(a - b'A') * 26) + usize::from(b - b'A')) * 26 + usize::from(c - b'A'),
+        ),
+        _ => None,
+    }
+}
+
 impl RefData {
     /// Parses the three pipe-delimited lists (each with a header line).
     pub fn parse(
@@ -31,7 +44,7 @@ impl RefData {
         for (line, f) in rows(currencies) {
             let minor = f.get(1).and_then(|m| m.parse::<u32>().ok());
             match (f.first(), minor) {
-                (Some(code), Some(m)) if code.len() == 3 => {
+                (Some(code), Some(m)) if code_index(code).is_some() && m < 255 => {
                     out.currencies.insert(code.to_string(), m);
                 }
                 _ => {
@@ -58,12 +71,19 @@ impl RefData {
             }
             list.sort();
         }
+        out.minor_by_code = vec![255; 26 * 26 * 26];
+        for (code, m) in &out.currencies {
+            if let Some(i) = code_index(code) {
+                out.minor_by_code[i] = *m as u8;
+            }
+        }
         Ok(out)
     }
 
     /// Minor units of an active ISO 4217 code, `None` when unknown.
     pub fn minor_units(&self, code: &str) -> Option<u32> {
-        self.currencies.get(code).copied()
+        let m = *self.minor_by_code.get(code_index(code)?)?;
+        (m != 255).then_some(u32::from(m))
     }
 
     /// Whether `code` is an ISO 3166-1 alpha-2 country code.
