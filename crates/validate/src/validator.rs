@@ -227,7 +227,7 @@ impl RowCtx<'_> {
         // Reuse one allocation for every row's cells (an in-place collect keeps the buffer).
         let mut row_cells: Vec<Option<&str>> = std::mem::take(cells)
             .into_iter()
-            .filter_map(|_| None)
+            .map(|_| None)
             .collect();
         let bounds = rec.bounds();
         row_cells.extend(present.iter().map(|h| {
@@ -272,7 +272,9 @@ impl RowCtx<'_> {
                 ids.insert(v.as_bytes(), row);
             }
         }
-        *cells = r.cells.into_iter().filter_map(|_| None).collect();
+        let mut done = r.cells;
+        done.clear();
+        *cells = done.into_iter().map(|_| None).collect();
     }
 
     fn check_value(
