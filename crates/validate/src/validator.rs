@@ -225,10 +225,8 @@ impl RowCtx<'_> {
         };
         let present = self.header.present();
         // Reuse one allocation for every row's cells (an in-place collect keeps the buffer).
-        let mut row_cells: Vec<Option<&str>> = std::mem::take(cells)
-            .into_iter()
-            .map(|_| None)
-            .collect();
+        let mut row_cells: Vec<Option<&str>> =
+            std::mem::take(cells).into_iter().map(|_| None).collect();
         let bounds = rec.bounds();
         row_cells.extend(present.iter().map(|h| {
             h.and_then(|h| {

@@ -1,0 +1,357 @@
+//! The ledger: one row per file received, from `validating` to its decision (D7).
+
+use crate::{Result, Store};
+use rusqlite::{params, OptionalExtension, Row};
+
+/// Where a file is in its lifecycle (D7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Claimed by a worker; not decided. After a crash such a row is redone.
+    Validating,
+    /// Applied.
+    Accepted,
+    /// Rejected by errors; nothing applied.
+    Rejected,
+    /// Already received (name or bytes, D5); nothing applied.
+    Duplicate,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Validating => "validating",
+            State::Accepted => "accepted",
+            State::Rejected => "rejected",
+            State::Duplicate => "duplicate",
+        }
+    }
+
+    fn parse(s: &str) -> State {
+        match s {
+            "accepted" => State::Accepted,
+            "rejected" => State::Rejected,
+            "duplicate" => State::Duplicate,
+            _ => State::Validating,
+        }
+    }
+}
+
+/// A file that has just been claimed for processing.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    /// Partner name.
+    pub partner: String,
+    /// Path relative to the partner's root, e.g. `card/2026-01-27_card_v1.csv`.
+    pub path: String,
+    /// File name.
+    pub name: String,
+    /// File type, when the name parsed.
+    pub file_type: Option<String>,
+    /// Date or batch id (batch ids lower-cased: they compare case-insensitively, D5).
+    pub prefix: Option<String>,
+    /// Version number.
+    pub version: Option<u64>,
+    /// Hex sha256 of the bytes.
+    pub sha256: String,
+    /// Size.
+    pub bytes: u64,
+    /// RFC 3339 time the upload completed.
+    pub received_at: String,
+}
+
+/// The decision written for a file.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// Outcome.
+    pub state: State,
+    /// Data rows.
+    pub rows: u64,
+    /// Arrived after its deadline (D9).
+    pub late: bool,
+    /// Errors found.
+    pub error_count: u64,
+    /// Warnings found.
+    pub warning_count: u64,
+    /// RFC 3339 decision time.
+    pub decided_at: String,
+    /// Where the file was moved, relative to the partner root.
+    pub final_path: String,
+}
+
+/// A ledger row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileRow {
+    /// Ledger id.
+    pub id: i64,
+    /// Partner.
+    pub partner: String,
+    /// Inbox path relative to the partner root.
+    pub path: String,
+    /// File name.
+    pub name: String,
+    /// File type.
+    pub file_type: Option<String>,
+    /// Date or batch id.
+    pub prefix: Option<String>,
+    /// Version.
+    pub version: Option<u64>,
+    /// Hex sha256.
+    pub sha256: String,
+    /// Size.
+    pub bytes: u64,
+    /// Data rows, once validated.
+    pub rows: Option<u64>,
+    /// Lifecycle state.
+    pub state: State,
+    /// Late (D9).
+    pub late: bool,
+    /// Errors.
+    pub error_count: u64,
+    /// Warnings.
+    pub warning_count: u64,
+    /// Upload completed.
+    pub received_at: String,
+    /// Decided.
+    pub decided_at: Option<String>,
+    /// Final location relative to the partner root.
+    pub final_path: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, partner, path, name, file_type, prefix, version, sha256, bytes, rows, state, late, \
+                       error_count, warning_count, received_at, decided_at, final_path";
+
+fn row(r: &Row) -> rusqlite::Result<FileRow> {
+    let state: String = r.get(10)?;
+    Ok(FileRow {
+        id: r.get(0)?,
+        partner: r.get(1)?,
+        path: r.get(2)?,
+        name: r.get(3)?,
+        file_type: r.get(4)?,
+        prefix: r.get(5)?,
+        version: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
+        sha256: r.get(7)?,
+        bytes: r.get::<_, i64>(8)? as u64,
+        rows: r.get::<_, Option<i64>>(9)?.map(|v| v as u64),
+        state: State::parse(&state),
+        late: r.get(11)?,
+        error_count: r.get::<_, i64>(12)? as u64,
+        warning_count: r.get::<_, i64>(13)? as u64,
+        received_at: r.get(14)?,
+        decided_at: r.get(15)?,
+        final_path: r.get(16)?,
+    })
+}
+
+impl Store {
+    fn one(&self, sql: &str, p: impl rusqlite::Params) -> Result<Option<FileRow>> {
+        let c = self.conn();
+        Ok(
+            c.query_row(&format!("SELECT {COLUMNS} FROM files {sql}"), p, row)
+                .optional()?,
+        )
+    }
+
+    /// Claims a file: a new `validating` row, or the undecided row a crash left for the same
+    /// inbox path (so a retried file keeps one ledger entry).
+    pub fn begin(&self, f: &NewFile) -> Result<i64> {
+        let c = self.conn();
+        let tx = c.unchecked_transaction()?;
+        let stale: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM files WHERE partner = ?1 AND path = ?2 AND state = 'validating'",
+                params![f.partner, f.path],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let version = f.version.map(|v| v as i64);
+        let id = match stale {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE files SET name = ?2, file_type = ?3, prefix = ?4, version = ?5, sha256 = ?6, bytes = ?7, \
+                     received_at = ?8 WHERE id = ?1",
+                    params![id, f.name, f.file_type, f.prefix, version, f.sha256, f.bytes as i64, f.received_at],
+                )?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO files(partner, path, name, file_type, prefix, version, sha256, bytes, state, received_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'validating', ?9)",
+                    params![f.partner, f.path, f.name, f.file_type, f.prefix, version, f.sha256, f.bytes as i64, f.received_at],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Records the decision, once: returns `false` if the row was already decided.
+    pub fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE files SET state = ?2, rows = ?3, late = ?4, error_count = ?5, warning_count = ?6, \
+             decided_at = ?7, final_path = ?8 WHERE id = ?1 AND state = 'validating'",
+            params![
+                id,
+                d.state.as_str(),
+                d.rows as i64,
+                d.late,
+                d.error_count as i64,
+                d.warning_count as i64,
+                d.decided_at,
+                d.final_path
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// A decided file with the same (type, date or batch, version), D5.
+    pub fn same_name(
+        &self,
+        partner: &str,
+        file_type: &str,
+        prefix: &str,
+        version: u64,
+    ) -> Result<Option<FileRow>> {
+        self.one(
+            "WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 AND version = ?4 AND state != 'validating' \
+             ORDER BY id LIMIT 1",
+            params![partner, file_type, prefix, version as i64],
+        )
+    }
+
+    /// An accepted file with these bytes and at least one data row, D5.
+    pub fn accepted_same_bytes(&self, partner: &str, sha256: &str) -> Result<Option<FileRow>> {
+        self.one(
+            "WHERE partner = ?1 AND sha256 = ?2 AND state = 'accepted' AND rows > 0 ORDER BY id LIMIT 1",
+            params![partner, sha256],
+        )
+    }
+
+    /// The accepted file of a type for a date, if any (D5: processed once a day).
+    pub fn accepted_for(
+        &self,
+        partner: &str,
+        file_type: &str,
+        prefix: &str,
+    ) -> Result<Option<FileRow>> {
+        self.one(
+            "WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 AND state = 'accepted' ORDER BY id LIMIT 1",
+            params![partner, file_type, prefix],
+        )
+    }
+
+    /// The newest row for an inbox path (to finish a move a crash interrupted).
+    pub fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>> {
+        self.one(
+            "WHERE partner = ?1 AND path = ?2 ORDER BY id DESC LIMIT 1",
+            params![partner, path],
+        )
+    }
+
+    /// One row by id.
+    pub fn file(&self, id: i64) -> Result<Option<FileRow>> {
+        self.one("WHERE id = ?1", params![id])
+    }
+
+    /// The newest `limit` rows, optionally of one partner.
+    pub fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {COLUMNS} FROM files WHERE (?1 IS NULL OR partner = ?1) ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = st
+            .query_map(params![partner, limit], row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_file(path: &str, sha: &str) -> NewFile {
+        NewFile {
+            partner: "p".into(),
+            path: path.into(),
+            name: path.rsplit('/').next().unwrap().into(),
+            file_type: Some("card".into()),
+            prefix: Some("2026-01-27".into()),
+            version: Some(1),
+            sha256: sha.into(),
+            bytes: 10,
+            received_at: "2026-01-27T01:00:00Z".into(),
+        }
+    }
+
+    fn decision(state: State) -> Decision {
+        Decision {
+            state,
+            rows: 3,
+            late: false,
+            error_count: 0,
+            warning_count: 0,
+            decided_at: "2026-01-27T01:00:01Z".into(),
+            final_path: "card/processed/x".into(),
+        }
+    }
+
+    #[test]
+    fn a_file_is_decided_once_and_a_crashed_claim_is_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let a = s
+            .begin(&new_file("card/2026-01-27_card_v1.csv", "aa"))
+            .unwrap();
+        // A crash before the decision: the retry claims the same row.
+        let b = s
+            .begin(&new_file("card/2026-01-27_card_v1.csv", "aa"))
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(s.decide(a, &decision(State::Accepted)).unwrap());
+        assert!(
+            !s.decide(a, &decision(State::Rejected)).unwrap(),
+            "decided twice"
+        );
+        assert_eq!(s.file(a).unwrap().unwrap().state, State::Accepted);
+        assert!(s.same_name("p", "card", "2026-01-27", 1).unwrap().is_some());
+        assert!(s.accepted_same_bytes("p", "aa").unwrap().is_some());
+        assert!(s.accepted_for("p", "card", "2026-01-27").unwrap().is_some());
+        let c = s
+            .begin(&new_file("card/2026-01-27_card_v1.csv", "bb"))
+            .unwrap();
+        assert_ne!(a, c, "a new upload after a decision is a new row");
+        assert_eq!(
+            s.latest_for_path("p", "card/2026-01-27_card_v1.csv")
+                .unwrap()
+                .unwrap()
+                .id,
+            c
+        );
+    }
+
+    #[test]
+    fn state_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let id = {
+            let s = Store::open(&path).unwrap();
+            s.add_partner("p", "/tmp/p", "now").unwrap();
+            s.add_key("p", "ssh-ed25519 AAAA k1").unwrap();
+            s.add_key("p", "ssh-ed25519 BBBB k2").unwrap();
+            let id = s.begin(&new_file("card/x", "aa")).unwrap();
+            s.decide(id, &decision(State::Rejected)).unwrap();
+            id
+        };
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.file(id).unwrap().unwrap().state, State::Rejected);
+        assert_eq!(s.partner("p").unwrap().unwrap().keys.len(), 2);
+        assert!(s.add_partner("p", "/x", "now").is_err());
+        s.remove_partner("p").unwrap();
+        assert!(s.partners().unwrap().is_empty());
+    }
+}

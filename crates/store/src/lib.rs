@@ -1,0 +1,97 @@
+//! Durable state in an embedded SQLite file: partners with their SSH keys, and the ledger of
+//! every file received with its hash, outcome and timestamps. Migrations run on open.
+//!
+//! Every decision is one transaction, so after a crash a file is either undecided (its row is
+//! still `validating`, or absent) or decided exactly once.
+
+mod ledger;
+mod partners;
+
+pub use ledger::{Decision, FileRow, NewFile, State};
+pub use partners::PartnerRow;
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A partner name that is already taken or does not exist.
+    #[error("{0}")]
+    Partner(String),
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Schema versions, applied in order; the index + 1 is the version stored in `user_version`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE partners (
+    name TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE partner_keys (
+    partner TEXT NOT NULL REFERENCES partners(name) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    PRIMARY KEY (partner, key)
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    partner TEXT NOT NULL,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    file_type TEXT,
+    prefix TEXT,
+    version INTEGER,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    rows INTEGER,
+    state TEXT NOT NULL,
+    late INTEGER NOT NULL DEFAULT 0,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    warning_count INTEGER NOT NULL DEFAULT 0,
+    received_at TEXT NOT NULL,
+    decided_at TEXT,
+    final_path TEXT
+);
+CREATE INDEX files_key ON files(partner, file_type, prefix, version);
+CREATE INDEX files_sha ON files(partner, sha256);
+CREATE INDEX files_path ON files(partner, path);
+"#];
+
+/// The database. Cheap to share behind an `Arc`; calls serialise on one connection.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        // WAL keeps readers off the writer; FULL sync makes a committed decision survive power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
