@@ -1,0 +1,39 @@
+//! Durable file operations: write to a temporary name, fsync, rename, fsync the directory.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically: readers see the old file or the whole new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent directory"))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    // A dot-name: never mistaken for an upload by the watcher, never listed as a result.
+    let tmp = dir.join(format!(".{name}.bankdrop-tmp"));
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    sync_dir(dir)
+}
+
+/// Moves `from` to `to` (same file system) and makes both directory entries durable.
+pub fn move_durable(from: &Path, to: &Path) -> io::Result<()> {
+    fs::rename(from, to)?;
+    if let Some(d) = to.parent() {
+        sync_dir(d)?;
+    }
+    if let Some(d) = from.parent() {
+        sync_dir(d)?;
+    }
+    Ok(())
+}
+
+/// fsync of a directory, so a rename or create in it survives a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}

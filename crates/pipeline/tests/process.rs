@@ -1,0 +1,279 @@
+//! The per-file pipeline on a real SQLite file and a real partner tree (issue 4 item 4).
+
+use pipeline::{Config, Pipeline};
+use std::path::Path;
+use std::sync::Arc;
+use store::{PartnerRow, State, Store};
+use validate::schema::Schemas;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    pipeline: Pipeline,
+    partner: PartnerRow,
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("partners/acme");
+    let schemas = Arc::new(Schemas::builtin().unwrap());
+    let store = Arc::new(Store::open(&dir.path().join("bankdrop.sqlite")).unwrap());
+    store
+        .add_partner("acme", root.to_str().unwrap(), "now")
+        .unwrap();
+    let config = Config::default_for(&schemas);
+    for i in &config.inboxes {
+        std::fs::create_dir_all(root.join(&i.folder)).unwrap();
+    }
+    let partner = store.partner("acme").unwrap().unwrap();
+    Env {
+        pipeline: Pipeline::new(store, schemas, config),
+        root,
+        partner,
+        _dir: dir,
+    }
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/csv")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+impl Env {
+    fn drop_file(&self, rel: &str, bytes: &[u8]) {
+        std::fs::write(self.root.join(rel), bytes).unwrap();
+    }
+    fn process(&self, rel: &str) -> pipeline::Processed {
+        self.pipeline.process(&self.partner, rel).unwrap().unwrap()
+    }
+    fn status(&self, p: &pipeline::Processed) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.root.join(&p.status_path)).unwrap()).unwrap()
+    }
+}
+
+#[test]
+fn a_valid_file_is_accepted_and_moved_to_processed() {
+    let e = env();
+    e.drop_file(
+        "card/2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
+    let p = e.process("card/2026-01-27_card_v1.csv");
+    assert_eq!(p.state, State::Accepted);
+    assert_eq!(p.final_path, "card/processed/2026-01-27_card_v1.csv");
+    assert!(e.root.join(&p.final_path).exists());
+    assert!(!e.root.join("card/2026-01-27_card_v1.csv").exists());
+    let s = e.status(&p);
+    assert_eq!(s["outcome"], "accepted");
+    assert_eq!(s["rows"], 25);
+    assert_eq!(s["partner"], "acme");
+    assert_eq!(s["file_date"], "2026-01-27");
+    assert_eq!(s["version"], 1);
+    assert_eq!(s["sha256"].as_str().unwrap().len(), 64);
+    // decision D9: a file dated 2026-01-27 was due 2026-01-27 12:00 UTC; processing now is late.
+    assert_eq!(
+        (s["late"].as_bool(), s["due_at"].as_str()),
+        (Some(true), Some("2026-01-27T12:00:00Z"))
+    );
+    assert!(s["errors_file"].is_null());
+}
+
+#[test]
+fn an_invalid_file_goes_to_failed_with_every_error_row() {
+    let e = env();
+    e.drop_file(
+        "card/2026-01-27_card_v2.csv",
+        &fixture("cases/several_errors/2026-01-27_card_v2.csv"),
+    );
+    let p = e.process("card/2026-01-27_card_v2.csv");
+    assert_eq!((p.state, p.error_count), (State::Rejected, 4));
+    assert_eq!(p.final_path, "card/failed/2026-01-27_card_v2.csv");
+    let errors =
+        std::fs::read_to_string(e.root.join("card/failed/2026-01-27_card_v2.csv.errors.csv"))
+            .unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines[0], "row|column|code|message|value");
+    let rows: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split('|').next().unwrap())
+        .collect();
+    assert_eq!(rows, ["3", "3", "6", "8"], "{errors}");
+    assert!(lines[3].starts_with("6|client_card_id|duplicate_id|"));
+    let s = e.status(&p);
+    assert_eq!(
+        s["errors_file"],
+        "card/failed/2026-01-27_card_v2.csv.errors.csv"
+    );
+    assert_eq!(s["errors"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn names_and_bytes_already_received_are_duplicates() {
+    // decision D5.
+    let e = env();
+    let bytes = fixture("valid/2026-01-27_card_v1.csv");
+    e.drop_file("card/2026-01-27_card_v1.csv", &bytes);
+    assert_eq!(
+        e.process("card/2026-01-27_card_v1.csv").state,
+        State::Accepted
+    );
+    // Same name again: duplicate, kept under a distinct name, nothing overwritten.
+    e.drop_file("card/2026-01-27_card_v1.csv", b"client_card_id\n");
+    let p = e.process("card/2026-01-27_card_v1.csv");
+    assert_eq!(p.state, State::Duplicate);
+    assert!(p
+        .final_path
+        .starts_with("card/failed/2026-01-27_card_v1.csv"));
+    assert_eq!(e.status(&p)["errors"][0]["code"], "duplicate");
+    // Same bytes under another date: duplicate.
+    e.drop_file("card/2026-01-28_card_v1.csv", &bytes);
+    let p = e.process("card/2026-01-28_card_v1.csv");
+    assert_eq!(
+        (p.state, e.status(&p)["errors"][0]["code"].as_str()),
+        (State::Duplicate, Some("duplicate"))
+    );
+    // A second card file for an accepted date: already_accepted (only customer files repeat).
+    e.drop_file(
+        "card/2026-01-27_card_v2.csv",
+        &fixture("valid/2026-01-27_card_v1.csv")[..200],
+    );
+    let p = e.process("card/2026-01-27_card_v2.csv");
+    assert_eq!(e.status(&p)["errors"][0]["code"], "already_accepted");
+}
+
+#[test]
+fn header_only_files_of_a_type_are_not_duplicates_of_each_other() {
+    let e = env();
+    let header = b"sale_id|purchasing_entity|response|reject_reason|generated_at|effective_at\n";
+    e.drop_file("sales_response/2026-01-27_sales_response_v1.csv", header);
+    e.drop_file("sales_response/2026-01-28_sales_response_v1.csv", header);
+    assert_eq!(
+        e.process("sales_response/2026-01-27_sales_response_v1.csv")
+            .state,
+        State::Accepted
+    );
+    assert_eq!(
+        e.process("sales_response/2026-01-28_sales_response_v1.csv")
+            .state,
+        State::Accepted
+    );
+}
+
+#[test]
+fn names_and_folders_are_checked() {
+    let e = env();
+    e.drop_file("card/cards.csv", b"x\n");
+    assert_eq!(
+        e.status(&e.process("card/cards.csv"))["errors"][0]["code"],
+        "bad_file_name"
+    );
+    e.drop_file(
+        "transaction/2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
+    let p = e.process("transaction/2026-01-27_card_v1.csv");
+    assert_eq!(p.final_path, "transaction/failed/2026-01-27_card_v1.csv");
+    assert_eq!(e.status(&p)["errors"][0]["code"], "folder_mismatch");
+    // Uploads in progress and other folders are never processed.
+    e.drop_file("card/x.csv.part", b"x");
+    assert!(e
+        .pipeline
+        .process(&e.partner, "card/x.csv.part")
+        .unwrap()
+        .is_none());
+    assert!(e
+        .pipeline
+        .process(&e.partner, "documents/a.pdf")
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn customer_batches_may_come_several_times_a_day() {
+    let e = env();
+    let bytes = fixture("valid/2026-01-27_customer_v1.csv");
+    e.drop_file("customer/2024-12-25-01-Batch-1_customer_V1.csv", &bytes);
+    assert_eq!(
+        e.process("customer/2024-12-25-01-Batch-1_customer_V1.csv")
+            .state,
+        State::Accepted
+    );
+    // Batch ids compare case-insensitively (D5): the same batch and version is a duplicate.
+    e.drop_file(
+        "customer/2024-12-25-01-batch-1_customer_v1.csv",
+        b"client_customer_id\n",
+    );
+    assert_eq!(
+        e.process("customer/2024-12-25-01-batch-1_customer_v1.csv")
+            .state,
+        State::Duplicate
+    );
+}
+
+#[test]
+fn a_crash_after_the_decision_only_finishes_the_move() {
+    let e = env();
+    e.drop_file(
+        "card/2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
+    let first = e.process("card/2026-01-27_card_v1.csv");
+    // Undo the move, as if the process died between the ledger commit and the rename.
+    std::fs::rename(
+        e.root.join(&first.final_path),
+        e.root.join("card/2026-01-27_card_v1.csv"),
+    )
+    .unwrap();
+    let again = e.process("card/2026-01-27_card_v1.csv");
+    assert_eq!((again.id, again.state), (first.id, State::Accepted));
+    assert!(e.root.join(&first.final_path).exists());
+    assert_eq!(
+        e.pipeline.store().files(Some("acme"), 10).unwrap().len(),
+        1,
+        "decided once"
+    );
+}
+
+#[test]
+fn a_crash_before_the_decision_redoes_the_same_ledger_row() {
+    let e = env();
+    e.drop_file(
+        "card/2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
+    let claimed = e
+        .pipeline
+        .store()
+        .begin(&store::NewFile {
+            partner: "acme".into(),
+            path: "card/2026-01-27_card_v1.csv".into(),
+            name: "2026-01-27_card_v1.csv".into(),
+            file_type: Some("card".into()),
+            prefix: Some("2026-01-27".into()),
+            version: Some(1),
+            sha256: "unknown".into(),
+            bytes: 0,
+            received_at: "2026-01-27T00:00:00Z".into(),
+        })
+        .unwrap();
+    let p = e.process("card/2026-01-27_card_v1.csv");
+    assert_eq!((p.id, p.state), (claimed, State::Accepted));
+    assert_eq!(e.pipeline.store().files(Some("acme"), 10).unwrap().len(), 1);
+}
+
+#[test]
+fn pending_lists_inbox_files_only() {
+    let e = env();
+    e.drop_file("card/2026-01-27_card_v1.csv", b"x");
+    e.drop_file("card/.hidden", b"x");
+    std::fs::create_dir_all(e.root.join("card/processed")).unwrap();
+    std::fs::write(e.root.join("card/processed/old.csv"), b"x").unwrap();
+    assert_eq!(
+        e.pipeline.pending(&e.partner),
+        ["card/2026-01-27_card_v1.csv"]
+    );
+}
