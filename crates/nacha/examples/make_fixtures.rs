@@ -1,0 +1,438 @@
+//! Regenerates `fixtures/nacha/`: valid files, a return, a NOC, and invalid files,
+//! each with `<name>.expected.json` holding the policy used and the findings.
+//!
+//! `cargo run --example make_fixtures -- ../../fixtures/nacha`
+//!
+//! Review the expected files after regenerating: the fixtures test compares the
+//! validator with them, so they are only as good as that review.
+
+use std::fs;
+use std::path::Path;
+
+use nacha::returns::{self, Correction, NocRequest, ResponseOptions, ReturnRequest};
+use nacha::{gen, names, Date, LineEnding, Policy, Record, SecCode, Time, TypedReader};
+
+type Lines = Vec<Vec<u8>>;
+/// A named mutation of the PPD file and the policy to validate it with.
+type Mutation<'a> = (&'a str, Box<dyn Fn(&mut Lines)>, &'a Policy);
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../../fixtures/nacha".into());
+    let dir = Path::new(&dir);
+    fs::create_dir_all(dir)?;
+    let default = Policy::default();
+    let permissive = Policy::permissive();
+    let with_cie = Policy {
+        allowed_sec_codes: vec![
+            SecCode::Ccd,
+            SecCode::Ppd,
+            SecCode::Web,
+            SecCode::Tel,
+            SecCode::Cie,
+        ],
+        ..Policy::default()
+    };
+
+    // Valid files, one per supported SEC code.
+    for (sec, seed) in [
+        (SecCode::Ppd, 1),
+        (SecCode::Ccd, 2),
+        (SecCode::Web, 3),
+        (SecCode::Tel, 4),
+        (SecCode::Cie, 5),
+    ] {
+        let mut f = Vec::new();
+        gen::generate(24, sec, seed, &mut f)?;
+        let policy = if sec == SecCode::Cie {
+            &with_cie
+        } else {
+            &default
+        };
+        let name = format!("valid_{}", sec.as_str().to_ascii_lowercase());
+        write(dir, &name, &f, policy)?;
+        if sec == SecCode::Cie {
+            // The same file from a program that was not granted CIE (decision D10).
+            write(dir, "bad_sec_code_not_allowed", &f, &default)?;
+        }
+    }
+    let mut ppd = Vec::new();
+    gen::generate(24, SecCode::Ppd, 1, &mut ppd)?;
+    let ppd_lines = lines(&ppd);
+
+    // Line-ending variants (D10).
+    write(dir, "valid_ppd_crlf", &join(&ppd_lines, b"\r\n"), &default)?;
+    write(dir, "warn_no_line_breaks", &join(&ppd_lines, b""), &default)?;
+    let no_filler: Lines = ppd_lines
+        .iter()
+        .filter(|l| l.iter().any(|b| *b != b'9'))
+        .cloned()
+        .collect();
+    write(
+        dir,
+        "warn_missing_filler",
+        &join(&no_filler, b"\n"),
+        &default,
+    )?;
+    write(dir, "valid_iat", &iat()?, &permissive)?;
+
+    // An original, its return and its NOC, named per spec 06 §1.4.
+    let created = 1_768_497_400;
+    let answered = 1_768_834_800;
+    let original_name = names::file_name(
+        &names::content_id(created).unwrap_or_default(),
+        names::AchFileType::OutgoingAch,
+        &created.to_string(),
+    );
+    let mut original = Vec::new();
+    gen::generate(12, SecCode::Ppd, 42, &mut original)?;
+    write(
+        dir,
+        original_name.trim_end_matches(".ach"),
+        &original,
+        &default,
+    )?;
+    let traces: Vec<u64> = TypedReader::new(&original[..])
+        .filter_map(|r| match r {
+            Ok((_, Record::EntryDetail(e))) => Some(e.trace_number),
+            _ => None,
+        })
+        .collect();
+    let mut opts = ResponseOptions::new(Date::new(2026, 1, 19).ok_or("date")?);
+    opts.file_creation_time = Time::new(15, 0);
+    let mut ret = Vec::new();
+    let mut r14 = ReturnRequest::new(traces[3], "R14");
+    r14.date_of_death = Date::new(2025, 12, 24);
+    let requests = [
+        ReturnRequest::new(traces[0], "R01"),
+        ReturnRequest::new(traces[2], "R03"),
+        r14,
+    ];
+    returns::build_return(&original[..], &requests, &opts, &mut ret)?;
+    let return_name = names::return_file_name(answered).ok_or("name")?;
+    write(dir, return_name.trim_end_matches(".ach"), &ret, &permissive)?;
+    let mut noc = Vec::new();
+    let nocs = [
+        NocRequest {
+            trace_number: traces[1],
+            correction: Correction::AccountNumber("99887766".into()),
+        },
+        NocRequest {
+            trace_number: traces[4],
+            correction: Correction::RoutingAndAccount {
+                routing: "021000021".into(),
+                account: "55501234".into(),
+            },
+        },
+    ];
+    returns::build_noc(&original[..], &nocs, &opts, &mut noc)?;
+    let noc_name = names::noc_file_name(answered).ok_or("name")?;
+    write(dir, noc_name.trim_end_matches(".ach"), &noc, &permissive)?;
+
+    // Invalid files: each breaks one rule of the PPD file (line 3 is an entry,
+    // the line after the last entry of batch 1 its control).
+    let entry = first(&ppd_lines, b'6');
+    let control = first(&ppd_lines, b'8');
+    let file_control = first(&ppd_lines, b'9');
+    let bad: Vec<Mutation> = vec![
+        (
+            "bad_entry_hash",
+            Box::new(move |l| set(l, control, 11, b"0000000001")),
+            &default,
+        ),
+        (
+            "bad_total_debit",
+            Box::new(move |l| bump(l, entry, 39)),
+            &default,
+        ),
+        (
+            "bad_block_count",
+            Box::new(move |l| set(l, file_control, 8, b"000009")),
+            &default,
+        ),
+        (
+            "bad_batch_count",
+            Box::new(move |l| set(l, file_control, 2, b"000099")),
+            &default,
+        ),
+        (
+            "bad_record_length",
+            Box::new(move |l| l[entry - 1].truncate(90)),
+            &default,
+        ),
+        (
+            "bad_record_order",
+            Box::new(move |l| l.swap(entry - 1, entry - 2)),
+            &default,
+        ),
+        (
+            "bad_check_digit",
+            Box::new(move |l| bump(l, entry, 12)),
+            &default,
+        ),
+        (
+            "bad_constants",
+            Box::new(|l| {
+                set(l, 1, 2, b"02");
+                set(l, 1, 35, b"095");
+                set(l, 1, 38, b"20");
+                set(l, 1, 40, b"2");
+            }),
+            &default,
+        ),
+        (
+            "bad_dates",
+            Box::new(|l| {
+                set(l, 1, 24, b"260230");
+                set(l, 2, 70, b"26AB01");
+            }),
+            &default,
+        ),
+        (
+            "bad_trace_order",
+            Box::new(move |l| {
+                let t = l[entry - 1][79..94].to_vec();
+                l[entry][79..94].copy_from_slice(&t);
+            }),
+            &default,
+        ),
+        (
+            "bad_addenda_indicator",
+            Box::new(move |l| set(l, entry, 79, b"1")),
+            &default,
+        ),
+        (
+            "bad_missing_file_control",
+            Box::new(move |l| l.truncate(file_control - 1)),
+            &default,
+        ),
+        (
+            "bad_service_class_mismatch",
+            Box::new(|l| {
+                set(l, 2, 2, b"220");
+            }),
+            &default,
+        ),
+    ];
+    for (name, f, policy) in bad {
+        let mut l = ppd_lines.clone();
+        f(&mut l);
+        write(dir, name, &join(&l, b"\n"), policy)?;
+    }
+    let mut ret_lines = lines(&ret);
+    let a = first(&ret_lines, b'7');
+    set(&mut ret_lines, a, 4, b"R99");
+    write(
+        dir,
+        "bad_return_reason_code",
+        &join(&ret_lines, b"\n"),
+        &permissive,
+    )?;
+    let mut noc_lines = lines(&noc);
+    let c = first(&noc_lines, b'7');
+    set(&mut noc_lines, c, 36, b"ABC");
+    set(&mut noc_lines, c, 4, b"C02");
+    write(
+        dir,
+        "bad_corrected_data",
+        &join(&noc_lines, b"\n"),
+        &permissive,
+    )?;
+
+    // Many problems in one file: all are reported, not just the first.
+    let mut many = ppd_lines.clone();
+    set(&mut many, 1, 35, b"095");
+    bump(&mut many, entry, 12);
+    bump(&mut many, entry, 39);
+    set(&mut many, file_control, 8, b"000009");
+    many.insert(entry, Vec::new());
+    write(dir, "bad_many_errors", &join(&many, b"\n"), &default)?;
+    Ok(())
+}
+
+fn lines(f: &[u8]) -> Lines {
+    let mut v: Lines = f.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    if v.last().is_some_and(Vec::is_empty) {
+        v.pop();
+    }
+    v
+}
+
+fn join(l: &[Vec<u8>], ending: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for x in l {
+        out.extend_from_slice(x);
+        out.extend_from_slice(ending);
+    }
+    out
+}
+
+/// 1-based number of the first line of a record type.
+fn first(l: &[Vec<u8>], t: u8) -> usize {
+    l.iter()
+        .position(|x| x.first() == Some(&t))
+        .map_or(1, |i| i + 1)
+}
+
+fn set(l: &mut [Vec<u8>], line: usize, pos: usize, v: &[u8]) {
+    l[line - 1][pos - 1..pos - 1 + v.len()].copy_from_slice(v);
+}
+
+/// Changes one digit (position 1-based) to a different digit.
+fn bump(l: &mut [Vec<u8>], line: usize, pos: usize) {
+    let b = &mut l[line - 1][pos - 1];
+    *b = if *b == b'9' { b'1' } else { *b + 1 };
+}
+
+fn write(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    policy: &Policy,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let report = nacha::validate(bytes, policy)?;
+    let findings: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "line": f.line,
+                "record_type": f.record_type.to_string(),
+                "field": f.field,
+                "code": f.code,
+                "severity": f.severity,
+            })
+        })
+        .collect();
+    let expected = serde_json::json!({
+        "policy": policy,
+        "accepted": report.is_accepted(),
+        "findings": findings,
+    });
+    fs::write(dir.join(format!("{name}.ach")), bytes)?;
+    fs::write(
+        dir.join(format!("{name}.expected.json")),
+        serde_json::to_string_pretty(&expected)? + "\n",
+    )?;
+    Ok(())
+}
+
+fn iat() -> Result<Vec<u8>, nacha::Error> {
+    use nacha::{FileHeader, FileWriter, IatAddenda, IatBatchHeader, IatEntryDetail};
+    let date = Date::new(2026, 1, 15).ok_or(nacha::Error::Invalid("date".into()))?;
+    let header = FileHeader {
+        immediate_destination: "091000019".into(),
+        immediate_origin: "1234567890".into(),
+        file_creation_date: date,
+        file_creation_time: Time::new(9, 30),
+        file_id_modifier: 'A',
+        immediate_destination_name: "LEAD BANK".into(),
+        immediate_origin_name: "ACME INC".into(),
+        reference_code: String::new(),
+    };
+    let mut w = FileWriter::new(Vec::new(), &header, LineEnding::Lf)?;
+    w.begin_iat_batch(&IatBatchHeader {
+        service_class_code: 220,
+        iat_indicator: String::new(),
+        foreign_exchange_indicator: "FF".into(),
+        foreign_exchange_reference_indicator: 3,
+        foreign_exchange_reference: String::new(),
+        iso_destination_country_code: "US".into(),
+        originator_identification: "1234567890".into(),
+        company_entry_description: "TRADEPAYMT".into(),
+        iso_originating_currency_code: "CAD".into(),
+        iso_destination_currency_code: "USD".into(),
+        effective_entry_date: date.add_days(1).unwrap_or(date),
+        settlement_date: String::new(),
+        originator_status_code: 1,
+        originating_dfi_identification: 9_100_001,
+        batch_number: 1,
+    })?;
+    let e = "0000001";
+    let addenda = vec![
+        IatAddenda::new(
+            10,
+            &[
+                ("transaction_type_code", "ANN"),
+                ("foreign_payment_amount", "000000000000100000"),
+                ("name_of_receiver", "BEK ENTERPRISES"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            11,
+            &[
+                ("originator_name", "BEK SOLUTIONS"),
+                ("originator_street_address", "15 WEST PLACE STREET"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            12,
+            &[
+                ("originator_city_state_province", "JACOBSTOWN*PA\\"),
+                ("originator_country_postal_code", "US*19305\\"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            13,
+            &[
+                ("originating_dfi_name", "WELLS FARGO"),
+                ("originating_dfi_identification_number_qualifier", "01"),
+                ("originating_dfi_identification", "121042882"),
+                ("originating_dfi_branch_country_code", "US"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            14,
+            &[
+                ("receiving_dfi_name", "CITADEL BANK"),
+                ("receiving_dfi_identification_number_qualifier", "01"),
+                ("receiving_dfi_identification", "231380104"),
+                ("receiving_dfi_branch_country_code", "US"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            15,
+            &[
+                ("receiver_identification_number", "987465493213987"),
+                ("receiver_street_address", "2121 FRONT STREET"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            16,
+            &[
+                ("receiver_city_state_province", "LETTERTOWN*AB\\"),
+                ("receiver_country_postal_code", "CA*80014\\"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+        IatAddenda::new(
+            17,
+            &[
+                ("payment_related_information", "INVOICE 2026-001"),
+                ("addenda_sequence_number", "0001"),
+                ("entry_detail_sequence_number", e),
+            ],
+        )?,
+    ];
+    w.iat_entry(
+        &IatEntryDetail {
+            transaction_code: 22,
+            receiving_dfi_identification: 2_100_002,
+            check_digit: 1,
+            amount: 100_000,
+            foreign_receivers_account_number: "123456789".into(),
+            trace_number: 91_000_010_000_001,
+            ..IatEntryDetail::default()
+        },
+        &addenda,
+    )?;
+    w.end_batch()?;
+    w.finish()
+}

@@ -1,0 +1,486 @@
+//! Returns (addenda 99) and notifications of change (COR batches, addenda 98)
+//! for entries of an accepted file, as the bank's sandbox produces them.
+//!
+//! The response file goes back to the originator: its immediate destination is
+//! the ODFI, each batch is originated by the RDFI of its entries, every entry
+//! answers one original entry (same account, amount, names; the return/NOC
+//! transaction code of its family) and carries the original trace number in
+//! its addenda.
+
+use std::io::{BufRead, Write};
+
+use crate::records::{
+    Addenda, Addenda98, Addenda99, BatchHeader, EntryDetail, FileHeader, Record, TypedReader,
+};
+use crate::{reasons, routing, Date, Error, FileWriter, LineEnding, SecCode, Time, TxCode};
+
+/// One entry to return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnRequest {
+    /// Trace number of the original entry.
+    pub trace_number: u64,
+    /// Return reason code, e.g. `R01`.
+    pub code: String,
+    /// Date of death (R14/R15 only).
+    pub date_of_death: Option<Date>,
+    /// Free text for the addenda (at most 44 characters).
+    pub addenda_information: String,
+}
+
+impl ReturnRequest {
+    /// A return of `trace_number` with reason `code`.
+    pub fn new(trace_number: u64, code: impl Into<String>) -> Self {
+        ReturnRequest {
+            trace_number,
+            code: code.into(),
+            date_of_death: None,
+            addenda_information: String::new(),
+        }
+    }
+}
+
+/// The corrected information of a NOC (spec 06 §9.10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correction {
+    /// C01: correct account number.
+    AccountNumber(String),
+    /// C02: correct routing number (9 digits).
+    RoutingNumber(String),
+    /// C03: correct routing and account number.
+    RoutingAndAccount {
+        /// 9-digit routing number.
+        routing: String,
+        /// Account number.
+        account: String,
+    },
+    /// C04: correct individual or company name.
+    Name(String),
+    /// C05: correct transaction code.
+    TransactionCode(u8),
+    /// C06: correct account number and transaction code.
+    AccountAndTransactionCode {
+        /// Account number.
+        account: String,
+        /// Transaction code.
+        transaction_code: u8,
+    },
+    /// C07: correct routing number, account number and transaction code.
+    RoutingAccountAndTransactionCode {
+        /// 9-digit routing number.
+        routing: String,
+        /// Account number.
+        account: String,
+        /// Transaction code.
+        transaction_code: u8,
+    },
+    /// C09: correct individual identification number.
+    IdentificationNumber(String),
+    /// Any other change code with its corrected data as written (29 characters).
+    Other {
+        /// Change code, e.g. `C13`.
+        code: String,
+        /// Corrected data.
+        data: String,
+    },
+}
+
+impl Correction {
+    /// Builds a correction from a change code and the corrected values as a
+    /// command line gives them: one value, or comma-separated values for the
+    /// combined codes (`C03`: `routing,account`; `C06`: `account,transaction_code`;
+    /// `C07`: `routing,account,transaction_code`). Other codes take the corrected
+    /// data as written.
+    ///
+    /// ```
+    /// use nacha::returns::Correction;
+    /// let c = Correction::parse("C03", "021000021,12345").unwrap();
+    /// assert_eq!(c.corrected_data().unwrap(), "021000021   12345");
+    /// ```
+    pub fn parse(code: &str, data: &str) -> Result<Correction, Error> {
+        let parts: Vec<&str> = data.split(',').map(str::trim).collect();
+        let tx = |s: &str| {
+            s.parse::<u8>()
+                .map_err(|_| Error::InvalidCode(s.to_string()))
+        };
+        let want = |n: usize| -> Result<(), Error> {
+            if parts.len() == n {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!(
+                    "{code} needs {n} comma-separated value(s)"
+                )))
+            }
+        };
+        let one = || -> Result<String, Error> {
+            want(1)?;
+            Ok(data.trim().to_string())
+        };
+        Ok(match code {
+            "C01" => Correction::AccountNumber(one()?),
+            "C02" => Correction::RoutingNumber(one()?),
+            "C03" => {
+                want(2)?;
+                Correction::RoutingAndAccount {
+                    routing: parts[0].into(),
+                    account: parts[1].into(),
+                }
+            }
+            "C04" => Correction::Name(one()?),
+            "C05" => Correction::TransactionCode(tx(&one()?)?),
+            "C06" => {
+                want(2)?;
+                Correction::AccountAndTransactionCode {
+                    account: parts[0].into(),
+                    transaction_code: tx(parts[1])?,
+                }
+            }
+            "C07" => {
+                want(3)?;
+                Correction::RoutingAccountAndTransactionCode {
+                    routing: parts[0].into(),
+                    account: parts[1].into(),
+                    transaction_code: tx(parts[2])?,
+                }
+            }
+            "C09" => Correction::IdentificationNumber(one()?),
+            other if reasons::is_change_code(other) => Correction::Other {
+                code: other.into(),
+                data: data.to_string(),
+            },
+            other => return Err(Error::InvalidCode(other.into())),
+        })
+    }
+
+    /// The change code.
+    pub fn code(&self) -> &str {
+        match self {
+            Correction::AccountNumber(_) => "C01",
+            Correction::RoutingNumber(_) => "C02",
+            Correction::RoutingAndAccount { .. } => "C03",
+            Correction::Name(_) => "C04",
+            Correction::TransactionCode(_) => "C05",
+            Correction::AccountAndTransactionCode { .. } => "C06",
+            Correction::RoutingAccountAndTransactionCode { .. } => "C07",
+            Correction::IdentificationNumber(_) => "C09",
+            Correction::Other { code, .. } => code,
+        }
+    }
+
+    /// The 29-character corrected data field laid out per spec 06 §9.10.
+    pub fn corrected_data(&self) -> Result<String, Error> {
+        let tx = |t: u8| -> Result<String, Error> {
+            TxCode::new(t)
+                .map(|c| format!("{:02}", c.code))
+                .ok_or_else(|| Error::InvalidCode(format!("{t:02}")))
+        };
+        let rt = |r: &str| -> Result<String, Error> {
+            if routing::is_valid(r) {
+                Ok(r.to_string())
+            } else {
+                Err(Error::Field {
+                    field: "corrected_data",
+                    reason: "not a valid 9-digit routing number".into(),
+                })
+            }
+        };
+        let s = match self {
+            Correction::AccountNumber(a) => fit(a, 17)?,
+            Correction::RoutingNumber(r) => rt(r)?,
+            Correction::RoutingAndAccount { routing, account } => {
+                format!("{}   {}", rt(routing)?, fit(account, 17)?)
+            }
+            Correction::Name(n) => fit(n, 22)?,
+            Correction::TransactionCode(t) => tx(*t)?,
+            Correction::AccountAndTransactionCode {
+                account,
+                transaction_code,
+            } => format!("{}   {}", fit(account, 17)?, tx(*transaction_code)?),
+            Correction::RoutingAccountAndTransactionCode {
+                routing,
+                account,
+                transaction_code,
+            } => format!(
+                "{}{}{}",
+                rt(routing)?,
+                fit(account, 17)?,
+                tx(*transaction_code)?
+            ),
+            Correction::IdentificationNumber(n) => fit(n, 22)?,
+            Correction::Other { data, .. } => fit(data, 29)?,
+        };
+        Ok(s.trim_end().to_string())
+    }
+}
+
+/// Left-justifies `s` in `width` characters, refusing longer values.
+fn fit(s: &str, width: usize) -> Result<String, Error> {
+    if s.len() > width || s.trim().is_empty() {
+        return Err(Error::Field {
+            field: "corrected_data",
+            reason: format!("value must be 1 to {width} characters"),
+        });
+    }
+    Ok(format!("{s:<width$}"))
+}
+
+/// One entry to correct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NocRequest {
+    /// Trace number of the original entry.
+    pub trace_number: u64,
+    /// The correction.
+    pub correction: Correction,
+}
+
+/// Header values of the response file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseOptions {
+    /// File creation date.
+    pub file_creation_date: Date,
+    /// File creation time.
+    pub file_creation_time: Option<Time>,
+    /// File ID modifier.
+    pub file_id_modifier: char,
+    /// Line ending to write.
+    pub line_ending: LineEnding,
+}
+
+impl ResponseOptions {
+    /// Options for a file created on `date`, modifier `A`, LF endings.
+    pub fn new(date: Date) -> Self {
+        ResponseOptions {
+            file_creation_date: date,
+            file_creation_time: None,
+            file_id_modifier: 'A',
+            line_ending: LineEnding::Lf,
+        }
+    }
+}
+
+/// What a response file contains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseSummary {
+    /// Batches written.
+    pub batches: usize,
+    /// Entries written.
+    pub entries: usize,
+}
+
+/// An original entry found for a request.
+struct Found {
+    batch: usize,
+    header: BatchHeader,
+    entry: EntryDetail,
+    request: usize,
+}
+
+/// Writes a return file for entries of `original` (a file that passed validation).
+///
+/// Fails with [`Error::TraceNotFound`] when a trace number is not in the file and
+/// [`Error::InvalidCode`] for an unknown R-code.
+pub fn build_return<R: BufRead, W: Write>(
+    original: R,
+    requests: &[ReturnRequest],
+    options: &ResponseOptions,
+    out: W,
+) -> Result<ResponseSummary, Error> {
+    for r in requests {
+        if !reasons::is_return_code(&r.code) {
+            return Err(Error::InvalidCode(r.code.clone()));
+        }
+    }
+    let traces: Vec<u64> = requests.iter().map(|r| r.trace_number).collect();
+    let (header, found) = find(original, &traces)?;
+    respond(&header, found, options, out, None, |entry, f| {
+        let req = &requests[f.request];
+        Ok(Addenda::Return(Addenda99 {
+            return_reason_code: req.code.clone(),
+            original_entry_trace_number: f.entry.trace_number,
+            date_of_death: req.date_of_death,
+            original_receiving_dfi_identification: f.entry.receiving_dfi_identification,
+            addenda_information: req.addenda_information.clone(),
+            trace_number: entry.trace_number,
+        }))
+    })
+}
+
+/// Writes a notification-of-change file (COR batches) for entries of `original`.
+pub fn build_noc<R: BufRead, W: Write>(
+    original: R,
+    requests: &[NocRequest],
+    options: &ResponseOptions,
+    out: W,
+) -> Result<ResponseSummary, Error> {
+    let mut data = Vec::with_capacity(requests.len());
+    for r in requests {
+        let code = r.correction.code();
+        if !reasons::is_change_code(code) {
+            return Err(Error::InvalidCode(code.to_string()));
+        }
+        data.push(r.correction.corrected_data()?);
+    }
+    let traces: Vec<u64> = requests.iter().map(|r| r.trace_number).collect();
+    let (header, found) = find(original, &traces)?;
+    respond(
+        &header,
+        found,
+        options,
+        out,
+        Some(SecCode::Cor),
+        |entry, f| {
+            Ok(Addenda::Notification(Addenda98 {
+                change_code: requests[f.request].correction.code().to_string(),
+                original_entry_trace_number: f.entry.trace_number,
+                original_receiving_dfi_identification: f.entry.receiving_dfi_identification,
+                corrected_data: data[f.request].clone(),
+                trace_number: entry.trace_number,
+            }))
+        },
+    )
+}
+
+/// Streams the original once, keeping only the requested entries.
+fn find<R: BufRead>(original: R, traces: &[u64]) -> Result<(FileHeader, Vec<Found>), Error> {
+    if traces.is_empty() {
+        return Err(Error::Invalid("no trace numbers given".into()));
+    }
+    let mut header = None;
+    let mut batch: Option<BatchHeader> = None;
+    let mut batch_index = 0;
+    let mut found: Vec<Found> = Vec::new();
+    for item in TypedReader::new(original) {
+        match item?.1 {
+            Record::FileHeader(h) => header = Some(h),
+            Record::BatchHeader(h) => {
+                batch_index += 1;
+                batch = Some(h);
+            }
+            Record::IatBatchHeader(_) => {
+                batch_index += 1;
+                batch = None;
+            }
+            Record::EntryDetail(e) => {
+                let Some(request) = traces.iter().position(|t| *t == e.trace_number) else {
+                    continue;
+                };
+                if found.iter().any(|f| f.entry.trace_number == e.trace_number) {
+                    return Err(Error::Invalid(format!(
+                        "trace number {:015} appears more than once in the original",
+                        e.trace_number
+                    )));
+                }
+                let Some(h) = batch.clone() else {
+                    return Err(Error::Invalid("entry outside a batch".into()));
+                };
+                found.push(Found {
+                    batch: batch_index,
+                    header: h,
+                    entry: e,
+                    request,
+                });
+            }
+            Record::IatEntryDetail(e) if traces.contains(&e.trace_number) => {
+                return Err(Error::Invalid(
+                    "returns of IAT entries are not supported".into(),
+                ))
+            }
+            _ => {}
+        }
+    }
+    for t in traces {
+        if !found.iter().any(|f| f.entry.trace_number == *t) {
+            return Err(Error::TraceNotFound(format!("{t:015}")));
+        }
+    }
+    let header = header.ok_or_else(|| Error::Invalid("the original has no file header".into()))?;
+    Ok((header, found))
+}
+
+/// Writes the response: one batch per original batch and RDFI.
+fn respond<W: Write>(
+    original: &FileHeader,
+    found: Vec<Found>,
+    options: &ResponseOptions,
+    out: W,
+    sec_override: Option<SecCode>,
+    addenda: impl Fn(&EntryDetail, &Found) -> Result<Addenda, Error>,
+) -> Result<ResponseSummary, Error> {
+    let first = found
+        .first()
+        .ok_or_else(|| Error::Invalid("nothing to answer".into()))?;
+    let odfi_routing = routing::with_check_digit(first.header.originating_dfi_identification)
+        .ok_or_else(|| Error::Invalid("bad ODFI identification".into()))?;
+    let header = FileHeader {
+        immediate_destination: odfi_routing,
+        immediate_origin: original.immediate_destination.clone(),
+        file_creation_date: options.file_creation_date,
+        file_creation_time: options.file_creation_time,
+        file_id_modifier: options.file_id_modifier,
+        immediate_destination_name: original.immediate_origin_name.clone(),
+        immediate_origin_name: original.immediate_destination_name.clone(),
+        reference_code: String::new(),
+    };
+    // Group by (original batch, RDFI) in order of first appearance.
+    let mut groups: Vec<((usize, u32), Vec<Found>)> = Vec::new();
+    for f in found {
+        let key = (f.batch, f.entry.receiving_dfi_identification);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(f),
+            None => groups.push((key, vec![f])),
+        }
+    }
+    let mut w = FileWriter::new(out, &header, options.line_ending)?;
+    let mut entries = 0;
+    for (number, ((_, rdfi), group)) in groups.iter().enumerate() {
+        let Some(first) = group.first() else {
+            continue;
+        };
+        let codes: Vec<TxCode> = group
+            .iter()
+            .map(|f| {
+                TxCode::new(f.entry.transaction_code)
+                    .map(|t| TxCode::new(t.return_code()).unwrap_or(t))
+                    .ok_or_else(|| Error::InvalidCode(format!("{:02}", f.entry.transaction_code)))
+            })
+            .collect::<Result<_, _>>()?;
+        let credits = codes.iter().any(|c| c.credit);
+        let debits = codes.iter().any(|c| !c.credit);
+        let mut bh = first.header.clone();
+        bh.service_class_code = match (credits, debits) {
+            (true, false) => 220,
+            (false, true) => 225,
+            _ => 200,
+        };
+        if let Some(sec) = sec_override {
+            bh.sec_code = sec;
+        }
+        bh.settlement_date = String::new();
+        bh.originating_dfi_identification = *rdfi;
+        bh.batch_number = u32::try_from(number + 1).map_err(|_| Error::Overflow {
+            field: "batch_number",
+        })?;
+        w.begin_batch(&bh)?;
+        let original_odfi = first.header.originating_dfi_identification;
+        let odfi_check = routing::check_digit(format!("{original_odfi:08}").as_bytes())
+            .ok_or_else(|| Error::Invalid("bad ODFI identification".into()))?;
+        for (i, (f, code)) in group.iter().zip(&codes).enumerate() {
+            let mut e = f.entry.clone();
+            e.transaction_code = code.code;
+            e.receiving_dfi_identification = original_odfi;
+            e.check_digit = odfi_check;
+            if sec_override == Some(SecCode::Cor) {
+                e.amount = 0;
+            }
+            e.trace_number = u64::from(*rdfi) * 10_000_000 + i as u64 + 1;
+            let a = addenda(&e, f)?;
+            w.entry(&e, &[a])?;
+            entries += 1;
+        }
+        w.end_batch()?;
+    }
+    w.finish()?;
+    Ok(ResponseSummary {
+        batches: groups.len(),
+        entries,
+    })
+}
