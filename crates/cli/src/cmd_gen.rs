@@ -15,6 +15,12 @@ pub struct Args {
     /// Data rows.
     #[arg(long, default_value_t = 100)]
     rows: u64,
+    /// Nacha (`--type outgoing_ach`): entries to write.
+    #[arg(long, default_value_t = 100)]
+    entries: usize,
+    /// Nacha: SEC code of the entries (PPD, CCD, WEB, TEL, CIE).
+    #[arg(long, default_value = "PPD")]
+    sec: String,
     /// Seed: the same seed writes the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -31,6 +37,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    if args.file_type == "outgoing_ach" {
+        return run_ach(&args);
+    }
     let schemas = crate::schemas::load(args.schemas.as_deref())?;
     let schema = schemas.get(&args.file_type).with_context(|| {
         let known: Vec<&str> = schemas.iter().map(|s| s.file_type.as_str()).collect();
@@ -56,6 +65,42 @@ pub fn run(args: Args) -> Result<()> {
             let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
             write_file(schema, &schemas.refdata, &opts, f)?;
             eprintln!("wrote {} ({} rows)", path.display(), opts.rows);
+        }
+    }
+    Ok(())
+}
+
+/// A valid Nacha file (issue 3 item 6); a directory gets the spec 06 §1.4 name.
+fn run_ach(args: &Args) -> Result<()> {
+    let sec: nacha::SecCode = args
+        .sec
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--sec: {e}"))?;
+    match &args.out {
+        None => {
+            nacha::gen::generate(args.entries, sec, args.seed, std::io::stdout().lock())?;
+        }
+        Some(p) => {
+            let path = if p.is_dir() {
+                // A fixed instant per seed keeps the name deterministic too.
+                let t = 1_768_497_400 + args.seed as i64;
+                let id = nacha::names::content_id(t).context("content id")?;
+                p.join(nacha::names::file_name(
+                    &id,
+                    nacha::names::AchFileType::OutgoingAch,
+                    &t.to_string(),
+                ))
+            } else {
+                p.clone()
+            };
+            let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            nacha::gen::generate(args.entries, sec, args.seed, std::io::BufWriter::new(f))?;
+            eprintln!(
+                "wrote {} ({} {} entries)",
+                path.display(),
+                args.entries,
+                args.sec
+            );
         }
     }
     Ok(())

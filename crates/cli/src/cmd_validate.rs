@@ -40,6 +40,32 @@ pub struct Args {
     /// Schema directory (default: ./schemas when present, else the built-in schemas).
     #[arg(long, value_name = "DIR")]
     schemas: Option<PathBuf>,
+    /// Nacha files: SEC codes the program allows, comma-separated, or `all` to accept any
+    /// well-formed file (default: CCD,PPD,WEB,TEL, decision D10).
+    #[arg(long, value_name = "LIST")]
+    sec_codes: Option<String>,
+}
+
+/// The Nacha policy for `--sec-codes`.
+fn ach_policy(arg: Option<&str>) -> Result<nacha::Policy> {
+    match arg {
+        None => Ok(nacha::Policy::default()),
+        Some("all") => Ok(nacha::Policy::permissive()),
+        Some(list) => {
+            let codes = list
+                .split(',')
+                .map(|c| {
+                    c.trim()
+                        .parse::<nacha::SecCode>()
+                        .map_err(|e| anyhow::anyhow!("--sec-codes: {e}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(nacha::Policy {
+                allowed_sec_codes: codes,
+                ..nacha::Policy::default()
+            })
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -119,7 +145,12 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
         }
     };
     if file_type == "outgoing_ach" || name.ends_with(".ach") {
-        anyhow::bail!("Nacha (.ach) files are not supported yet");
+        let policy = ach_policy(args.sec_codes.as_deref())?;
+        return Ok(pipeline::ach::validate_ach(
+            input,
+            &policy,
+            args.max_errors,
+        )?);
     }
     let Some(schema) = schemas.get(&file_type) else {
         let known: Vec<&str> = schemas.iter().map(|s| s.file_type.as_str()).collect();

@@ -1,35 +1,77 @@
 //! `bankdrop`: a thin binary over the bankdrop libraries.
 
 mod cmd_gen;
+mod cmd_ingest;
+mod cmd_partner;
+mod cmd_serve;
+mod cmd_simulate;
 mod cmd_validate;
+mod config;
 mod schemas;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The bank's side of a sponsor bank's file integrations.
 #[derive(Parser)]
 #[command(name = "bankdrop", version, about)]
 struct Cli {
+    /// Configuration file (default: config/bankdrop.toml when present, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the SFTP server and process every file partners drop.
+    Serve {
+        /// Schema directory (default: ./schemas when present, else the built-in schemas).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+    },
     /// Check partner files offline: the same validation the bank runs on upload.
     Validate(cmd_validate::Args),
     /// Write realistic synthetic files that pass validation.
     Gen(cmd_gen::Args),
+    /// Manage partners and their SSH keys.
+    #[command(subcommand)]
+    Partner(cmd_partner::Cmd),
+    /// Run files through the upload pipeline without SFTP.
+    Ingest(cmd_ingest::Args),
+    /// Write a return or notification of change for entries of an accepted Nacha file.
+    Simulate(cmd_simulate::Args),
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg = || config::Config::load(cli.config.as_deref());
+    match cli.command {
+        Command::Validate(a) => cmd_validate::run(a),
+        Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
+        Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
+        Command::Serve { schemas } => {
+            let cfg = cfg()?;
+            let schemas = schemas::load(schemas.as_deref())?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(cmd_serve::run(cfg, schemas))
+                .map(|()| ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Validate(a) => cmd_validate::run(a),
-        Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
-    };
-    match result {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,russh=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("bankdrop: {e:#}");

@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut it = text.split_whitespace();
             let secs: f64 = it.next().ok_or("secs")?.parse()?;
             let hwm_kb: u64 = it.next().ok_or("rss")?.parse()?;
-            if best.map_or(true, |(s, _)| secs < s) {
+            if best.is_none_or(|(s, _)| secs < s) {
                 best = Some((secs, hwm_kb));
             }
         }

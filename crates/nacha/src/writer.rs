@@ -297,7 +297,7 @@ impl<W: Write> FileWriter<W> {
             total_credit_entry_dollar_amount_in_file: self.credit,
         };
         self.put(&control.to_bytes()?)?;
-        while self.records % 10 != 0 {
+        while !self.records.is_multiple_of(10) {
             self.put(&[b'9'; 94])?;
         }
         self.out.flush()?;

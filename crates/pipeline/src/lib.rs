@@ -7,6 +7,7 @@
 //! and its row undecided, so it is redone; a crash after it leaves a decided row whose move is
 //! finished on the next look at the inbox. Either way the file is decided exactly once.
 
+pub mod ach;
 pub mod deadline;
 mod fsio;
 mod process;

@@ -37,6 +37,8 @@ pub struct Config {
     pub deadline_hour: u32,
     /// Validation options (program currencies, …).
     pub options: Options,
+    /// Nacha program policy: allowed SEC codes, same day, maximum amount (D10).
+    pub ach_policy: nacha::Policy,
 }
 
 impl Config {
@@ -61,6 +63,7 @@ impl Config {
             inboxes,
             deadline_hour: 6,
             options: Options::default(),
+            ach_policy: nacha::Policy::default(),
         }
     }
 }
@@ -153,6 +156,22 @@ impl Pipeline {
     /// The store.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The drop folder for a file name (by its file type, D5), if the name parses.
+    pub fn folder_for_name(&self, name: &str) -> std::result::Result<String, String> {
+        let tokens: Vec<(&str, &str, bool)> = self
+            .tokens
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
+            .collect();
+        let f = filename::parse(name, &tokens)?;
+        self.config
+            .inboxes
+            .iter()
+            .find(|i| i.file_type == f.file_type)
+            .map(|i| i.folder.clone())
+            .ok_or_else(|| format!("no drop folder for {} files", f.file_type))
     }
 
     /// The drop folder a partner-relative path lies directly in.
@@ -311,6 +330,17 @@ impl Pipeline {
         if let Some(prev) = self.store.accepted_same_bytes(&partner.name, sha256)? {
             let m = format!("the same bytes were already accepted as `{}`", prev.name);
             return Ok((State::Duplicate, single(&f.file_type, code::DUPLICATE, m)));
+        }
+        if f.is_ach() {
+            let file = File::open(path).map_err(io_err(path))?;
+            let report = crate::ach::validate_ach(file, &self.config.ach_policy, usize::MAX)
+                .map_err(io_err(path))?;
+            let state = if report.outcome == Outcome::Accepted {
+                State::Accepted
+            } else {
+                State::Rejected
+            };
+            return Ok((state, report));
         }
         let several_a_day = self
             .schemas

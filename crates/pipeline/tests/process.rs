@@ -277,3 +277,47 @@ fn pending_lists_inbox_files_only() {
         ["card/2026-01-27_card_v1.csv"]
     );
 }
+
+#[test]
+fn nacha_files_are_validated_in_ach_outgoing() {
+    // decision D10, spec 06 §1.4: accepted → ach/processed, rejected → ach/failed.
+    let e = env();
+    let good = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/nacha/20260115T171640Z_outgoing_ach_1768497400.ach"),
+    )
+    .unwrap();
+    e.drop_file(
+        "ach/outgoing/20260115T171640Z_outgoing_ach_1768497400.ach",
+        &good,
+    );
+    let p = e.process("ach/outgoing/20260115T171640Z_outgoing_ach_1768497400.ach");
+    assert_eq!(p.error_count, 0, "{}", e.status(&p));
+    assert_eq!(
+        (p.state, p.final_path.as_str()),
+        (
+            State::Accepted,
+            "ach/processed/20260115T171640Z_outgoing_ach_1768497400.ach"
+        )
+    );
+    let bad = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/nacha/bad_entry_hash.ach"),
+    )
+    .unwrap();
+    e.drop_file("ach/outgoing/20260116T090000Z_outgoing_ach_v1.ach", &bad);
+    let p = e.process("ach/outgoing/20260116T090000Z_outgoing_ach_v1.ach");
+    assert_eq!(p.state, State::Rejected);
+    let s = e.status(&p);
+    assert!(
+        s["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == "entry_hash" && x["column"] == "entry_hash"),
+        "{s}"
+    );
+    assert!(e
+        .root
+        .join("ach/failed/20260116T090000Z_outgoing_ach_v1.ach.errors.csv")
+        .exists());
+}

@@ -245,7 +245,7 @@ impl Validator {
                 self.emit(out, line, '9', fc::BLOCK_COUNT.name, "block_count", msg);
             }
         }
-        if records % 10 != 0 {
+        if !records.is_multiple_of(10) {
             let missing = 10 - records % 10;
             let msg = format!(
                 "{records} records is not a multiple of 10: {missing} filler record(s) missing"

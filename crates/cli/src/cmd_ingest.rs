@@ -1,0 +1,88 @@
+//! `bankdrop ingest --partner P FILE...`: the upload pipeline without SFTP.
+
+use crate::cmd_partner::open_store;
+use crate::config::Config;
+use anyhow::{bail, Context, Result};
+use clap::Args as ClapArgs;
+use pipeline::Pipeline;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use store::State;
+
+/// Arguments of `bankdrop ingest`.
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Partner whose files these are.
+    #[arg(long)]
+    partner: String,
+    /// Drop folder to use instead of the one the file name implies (e.g. `card`).
+    #[arg(long)]
+    folder: Option<String>,
+    /// Files, placed in the drop folder their name names and processed in order.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// Builds the pipeline of the configured data directory.
+pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipeline> {
+    let store = Arc::new(open_store(cfg)?);
+    let mut pc = pipeline::Config::default_for(&schemas);
+    pc.deadline_hour = cfg.pipeline.deadline_hour;
+    if !cfg.program.currencies.is_empty() {
+        pc.options.allowed_currencies = Some(cfg.program.currencies.clone());
+    }
+    Ok(Pipeline::new(store, Arc::new(schemas), pc))
+}
+
+/// Runs the command: exit 0 when every file is accepted, 1 otherwise.
+pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Result<ExitCode> {
+    let p = pipeline(cfg, schemas)?;
+    let partner = p
+        .store()
+        .partner(&args.partner)?
+        .with_context(|| format!("no partner `{}` (bankdrop partner add)", args.partner))?;
+    let mut all_accepted = true;
+    for file in &args.files {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("file name")?;
+        let folder = match (&args.folder, p.folder_for_name(name)) {
+            (Some(f), _) => f.clone(),
+            (None, Ok(f)) => f,
+            (None, Err(why)) => {
+                println!(
+                    "{}: rejected — bad_file_name: {why} (or pass --folder)",
+                    file.display()
+                );
+                all_accepted = false;
+                continue;
+            }
+        };
+        let inbox = PathBuf::from(&partner.root).join(&folder);
+        std::fs::create_dir_all(&inbox)?;
+        // Copy under a hidden name, then rename: the file arrives complete, as over SFTP.
+        let tmp = inbox.join(format!(".{name}.ingest"));
+        std::fs::copy(file, &tmp).with_context(|| format!("reading {}", file.display()))?;
+        std::fs::rename(&tmp, inbox.join(name))?;
+        let rel = format!("{folder}/{name}");
+        let Some(done) = p.process(&partner, &rel)? else {
+            bail!("{rel}: not processed")
+        };
+        all_accepted &= done.state == State::Accepted;
+        let outcome = match done.state {
+            State::Accepted => "accepted",
+            State::Duplicate => "duplicate",
+            _ => "rejected",
+        };
+        println!(
+            "{}: {outcome} → {} ({} errors; status {})",
+            file.display(),
+            done.final_path,
+            done.error_count,
+            done.status_path
+        );
+    }
+    Ok(ExitCode::from(u8::from(!all_accepted)))
+}

@@ -1,0 +1,164 @@
+//! `bankdrop serve`: the SFTP server, the watcher and the pipeline in one process.
+
+use crate::cmd_ingest::pipeline;
+use crate::cmd_partner::add;
+use crate::config::Config;
+use anyhow::{Context, Result};
+use bankdrop_sftp::{IntakeEvent, Layout, Partner, PartnerStore, ServerConfig, SftpServer};
+use pipeline::{Job, Pipeline};
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::sync::mpsc;
+
+/// Partners are looked up in the database at every login, so `partner add` takes effect at once.
+struct DbPartners(Arc<Store>);
+
+impl PartnerStore for DbPartners {
+    fn lookup(&self, user: &str) -> Option<Partner> {
+        let row = self.0.partner(user).ok()??;
+        // A key that no longer parses is skipped rather than locking the partner out.
+        let keys = row
+            .keys
+            .iter()
+            .filter_map(|k| bankdrop_sftp::parse_public_key(k).ok())
+            .collect();
+        Some(Partner {
+            name: row.name,
+            root: row.root.into(),
+            keys,
+        })
+    }
+}
+
+/// Creates the demo partner with a fresh key pair on first start.
+fn ensure_demo(cfg: &Config, store: &Store) -> Result<Option<String>> {
+    if !cfg.demo.partner {
+        return Ok(None);
+    }
+    let key = cfg.data_dir.join("demo_ed25519");
+    if store.partner("demo")?.is_none() {
+        let public = bankdrop_sftp::generate_key_pair(&key)?;
+        add(cfg, store, "demo", &[public])?;
+    }
+    Ok(Some(key.display().to_string()))
+}
+
+fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
+    let mut n = 0;
+    for partner in p.store().partners()? {
+        for path in p.pending(&partner) {
+            if jobs
+                .try_send(Job {
+                    partner: partner.name.clone(),
+                    path,
+                })
+                .is_ok()
+            {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Runs until Ctrl-C / SIGTERM.
+pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> {
+    let p = Arc::new(pipeline(&cfg, schemas)?);
+    let store = p.store().clone();
+    let demo_key = ensure_demo(&cfg, &store)?;
+    let layout = Layout::default_d6();
+    for partner in store.partners()? {
+        layout.create_tree(partner.root.as_ref())?;
+        bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout)?;
+    }
+    let (job_tx, job_rx) = mpsc::channel::<Job>(4096);
+    let runner = tokio::spawn(pipeline::run(p.clone(), job_rx, cfg.pipeline.workers));
+    // Files that arrived while the service was down.
+    let pending = enqueue_pending(&p, &job_tx)?;
+    tracing::info!(
+        files = pending,
+        "start-up scan queued the files waiting in inboxes"
+    );
+
+    let (event_tx, mut event_rx) = mpsc::channel::<IntakeEvent>(4096);
+    let forward = {
+        let job_tx = job_tx.clone();
+        tokio::spawn(async move {
+            while let Some(IntakeEvent::Arrived { partner, path }) = event_rx.recv().await {
+                let path = path.to_string_lossy().into_owned();
+                if job_tx.send(Job { partner, path }).await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let _watcher = if cfg.watch.enabled {
+        let mut w = bankdrop_sftp::DirWatcher::start(layout.clone(), event_tx.clone())?;
+        for partner in store.partners()? {
+            w.watch_partner(&partner.name, partner.root.as_ref())?;
+        }
+        Some(w)
+    } else {
+        None
+    };
+    let shutdown = async {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+    };
+    if cfg.sftp.enabled {
+        let listen = cfg
+            .sftp
+            .listen
+            .parse()
+            .with_context(|| format!("sftp.listen `{}`", cfg.sftp.listen))?;
+        let mut sc = ServerConfig::new(listen, cfg.data_dir.join("host_ed25519"));
+        sc.layout = layout.clone();
+        let server =
+            SftpServer::bind(sc, Arc::new(DbPartners(store.clone())), event_tx.clone()).await?;
+        let addr = server.local_addr()?;
+        println!(
+            "bankdrop: SFTP on {addr}, host key {}",
+            server.host_key_fingerprint()
+        );
+        if let Some(key) = &demo_key {
+            println!(
+                "bankdrop: try it: sftp -i {key} -P {} demo@{}",
+                addr.port(),
+                addr.ip()
+            );
+            println!("bankdrop:   then `put fixtures/csv/valid/2026-01-27_card_v1.csv card/` and `ls card/processed`");
+        }
+        // A periodic rescan retries files whose processing failed (e.g. a full disk); uploads to
+        // our own server are never half-written under their real name, so this is safe.
+        let rescan = {
+            let (p, job_tx) = (p.clone(), job_tx.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    let p2 = p.clone();
+                    let tx = job_tx.clone();
+                    let _ = tokio::task::spawn_blocking(move || enqueue_pending(&p2, &tx)).await;
+                }
+            })
+        };
+        server.serve(shutdown).await?;
+        rescan.abort();
+    } else {
+        println!(
+            "bankdrop: SFTP disabled; watching partner trees under {}",
+            cfg.data_dir.display()
+        );
+        shutdown.await;
+    }
+    drop(event_tx);
+    drop(job_tx);
+    forward.abort();
+    let _ = runner.await;
+    println!("bankdrop: stopped");
+    Ok(())
+}

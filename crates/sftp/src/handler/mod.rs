@@ -1,0 +1,200 @@
+//! The SFTP (version 3) request handler of one session. Synchronous on purpose: it runs on the
+//! session's own worker thread, so file-system calls never block the async runtime, and requests
+//! are answered in the order they came (as OpenSSH's `sftp-server` does).
+//!
+//! Every request is answered; a client can only ever get a status code back, never crash or
+//! stall the server.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use russh_sftp::protocol::{ExtendedReply, Packet, StatusCode, Version};
+use tokio::sync::mpsc;
+
+use crate::jail::{Jail, VPath};
+use crate::upload::Upload;
+use crate::IntakeEvent;
+use reply::{encode, fail, ok, realpath, status, take_string, Res};
+
+/// Largest SFTP packet a client may send (OpenSSH's `SFTP_MAX_MSG_LENGTH`); also announced in
+/// `limits@openssh.com`.
+pub(crate) const MAX_PACKET: u32 = 256 * 1024;
+/// Largest read or write, announced in `limits@openssh.com`. OpenSSH's client uses it as its
+/// transfer size, so it matters for throughput: it is what OpenSSH's own server announces.
+const MAX_IO: u32 = MAX_PACKET - 1024;
+/// Open handles per session; bounds what one client can hold.
+const MAX_HANDLES: usize = 256;
+/// Names per SSH_FXP_NAME answer to READDIR.
+const READDIR_BATCH: usize = 100;
+
+const EXT_POSIX_RENAME: &str = "posix-rename@openssh.com";
+const EXT_LIMITS: &str = "limits@openssh.com";
+const EXT_FSYNC: &str = "fsync@openssh.com";
+
+mod dirs;
+mod files;
+mod reply;
+#[cfg(test)]
+mod tests;
+
+enum OpenHandle {
+    Read(std::fs::File, VPath),
+    Upload(Box<Upload>),
+    Dir {
+        entries: cap_std::fs::ReadDir,
+        path: VPath,
+    },
+}
+
+/// What the server allows and guarantees for uploads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UploadPolicy {
+    /// fsync data and folder before an upload becomes visible.
+    pub fsync: bool,
+    /// Largest file a partner may write (also bounds sparse files made by writing far out).
+    pub max_file_size: u64,
+}
+
+/// One SFTP session's state.
+pub(crate) struct SftpHandler {
+    partner: String,
+    jail: Jail,
+    events: mpsc::Sender<IntakeEvent>,
+    policy: UploadPolicy,
+    handles: HashMap<String, OpenHandle>,
+    next_handle: u64,
+}
+
+impl SftpHandler {
+    pub fn new(
+        partner: String,
+        jail: Jail,
+        events: mpsc::Sender<IntakeEvent>,
+        policy: UploadPolicy,
+    ) -> Self {
+        SftpHandler {
+            partner,
+            jail,
+            events,
+            policy,
+            handles: HashMap::new(),
+            next_handle: 0,
+        }
+    }
+
+    /// Answers one request (its bytes after the length field) with an encoded response packet,
+    /// length included.
+    pub fn handle(&mut self, mut request: Bytes) -> Bytes {
+        // The id is needed to answer even a request that does not decode.
+        let peeked_id = if request.len() >= 5 {
+            u32::from_be_bytes([request[1], request[2], request[3], request[4]])
+        } else {
+            0
+        };
+        let response = match Packet::try_from(&mut request) {
+            Ok(packet) => {
+                let id = packet.get_request_id();
+                self.dispatch(packet).unwrap_or_else(|f| status(id, f))
+            }
+            Err(_) => status(peeked_id, fail(StatusCode::BadMessage, "malformed request")),
+        };
+        encode(response)
+    }
+
+    fn dispatch(&mut self, packet: Packet) -> Res<Packet> {
+        match packet {
+            Packet::Init(_) => Ok(self.version()),
+            Packet::Open(p) => self.open(p.id, &p.filename, p.pflags),
+            Packet::Close(p) => self.close(p.id, &p.handle),
+            Packet::Read(p) => self.read(p.id, &p.handle, p.offset, p.len),
+            Packet::Write(p) => self.write(p.id, &p.handle, p.offset, &p.data),
+            Packet::Lstat(p) => self.stat(p.id, &p.path, false),
+            Packet::Stat(p) => self.stat(p.id, &p.path, true),
+            Packet::Fstat(p) => self.fstat(p.id, &p.handle),
+            Packet::SetStat(p) => self.setstat(p.id, &p.path, &p.attrs),
+            Packet::FSetStat(p) => self.fsetstat(p.id, &p.handle, &p.attrs),
+            Packet::OpenDir(p) => self.opendir(p.id, &p.path),
+            Packet::ReadDir(p) => self.readdir(p.id, &p.handle),
+            Packet::Remove(p) => self.remove(p.id, &p.filename),
+            Packet::MkDir(p) => self.mkdir(p.id, &p.path),
+            Packet::RmDir(p) => self.rmdir(p.id, &p.path),
+            Packet::RealPath(p) => Ok(realpath(p.id, &p.path)),
+            Packet::Rename(p) => self.rename(p.id, &p.oldpath, &p.newpath, false),
+            Packet::ReadLink(_) | Packet::Symlink(_) => Err(fail(
+                StatusCode::PermissionDenied,
+                "symbolic links are not supported",
+            )),
+            Packet::Extended(p) => self.extended(p.id, &p.request, p.data),
+            _ => Err(fail(StatusCode::OpUnsupported, "not a request")),
+        }
+    }
+
+    fn version(&self) -> Packet {
+        let mut version = Version::new();
+        for ext in [EXT_POSIX_RENAME, EXT_LIMITS, EXT_FSYNC] {
+            version.extensions.insert(ext.to_string(), "1".to_string());
+        }
+        Packet::Version(version)
+    }
+
+    fn add_handle(&mut self, handle: OpenHandle) -> Res<String> {
+        if self.handles.len() >= MAX_HANDLES {
+            return Err(fail(StatusCode::Failure, "too many open handles"));
+        }
+        self.next_handle += 1;
+        let name = format!("{:x}", self.next_handle);
+        self.handles.insert(name.clone(), handle);
+        Ok(name)
+    }
+
+    fn handle_mut(&mut self, handle: &str) -> Res<&mut OpenHandle> {
+        self.handles
+            .get_mut(handle)
+            .ok_or_else(|| fail(StatusCode::Failure, "invalid handle"))
+    }
+
+    fn extended(&mut self, id: u32, request: &str, data: Vec<u8>) -> Res<Packet> {
+        let mut data = Bytes::from(data);
+        match request {
+            EXT_POSIX_RENAME => {
+                let old = take_string(&mut data)?;
+                let new = take_string(&mut data)?;
+                self.rename(id, &old, &new, true)
+            }
+            EXT_LIMITS => {
+                let mut reply = Vec::with_capacity(32);
+                for v in [MAX_PACKET, MAX_IO, MAX_IO, MAX_HANDLES as u32] {
+                    reply.extend_from_slice(&u64::from(v).to_be_bytes());
+                }
+                Ok(Packet::ExtendedReply(ExtendedReply { id, data: reply }))
+            }
+            EXT_FSYNC => {
+                let handle = take_string(&mut data)?;
+                match self.handle_mut(&handle)? {
+                    OpenHandle::Upload(upload) => upload.sync()?,
+                    OpenHandle::Read(..) | OpenHandle::Dir { .. } => {}
+                }
+                Ok(ok(id))
+            }
+            _ => Err(fail(StatusCode::OpUnsupported, "unsupported extension")),
+        }
+    }
+
+    /// Reports a completed file when it sits in an inbox under a real (not in-transfer) name.
+    fn arrived(&self, path: &VPath) {
+        let Some(name) = path.name() else { return };
+        if !self.jail.dir_rule(&path.parent()).inbox || self.jail.layout().is_temp_name(name) {
+            return;
+        }
+        let event = IntakeEvent::Arrived {
+            partner: self.partner.clone(),
+            path: path.relative(),
+        };
+        // Blocking is right here: this is the session's own thread, and a full queue should slow
+        // the client down rather than drop an arrival.
+        if self.events.blocking_send(event).is_err() {
+            tracing::warn!(partner = %self.partner, path = %path.display(),
+                "event receiver gone; the file stays in its inbox for the start-up scan");
+        }
+    }
+}
