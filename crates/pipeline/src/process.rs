@@ -232,7 +232,13 @@ impl Pipeline {
             }
         }
         let name = rel.rsplit('/').next().unwrap_or(rel).to_string();
-        let received_at = now();
+        // The upload ended with its last write: the file's mtime is when it was received, also
+        // for a file that arrived while the service was down.
+        let received: chrono::DateTime<Utc> = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .map(Into::into)
+            .unwrap_or_else(|_| Utc::now());
+        let received_at = received.to_rfc3339_opts(SecondsFormat::Millis, true);
         let tokens: Vec<(&str, &str, bool)> = self
             .tokens
             .iter()
@@ -266,7 +272,7 @@ impl Pipeline {
             _ => None,
         };
         let due = file_date.and_then(|d| deadline::deadline(d, self.config.deadline_hour));
-        let late = due.is_some_and(|d| Utc::now() >= d);
+        let late = due.is_some_and(|d| received >= d);
         self.finish(FinishArgs {
             partner,
             inbox,

@@ -321,3 +321,20 @@ fn nacha_files_are_validated_in_ach_outgoing() {
         .join("ach/failed/20260116T090000Z_outgoing_ach_v1.ach.errors.csv")
         .exists());
 }
+
+#[test]
+fn late_is_judged_by_when_the_upload_ended() {
+    // decision D9: 2026-01-27 is due 2026-01-27 06:00 CST = 12:00 UTC.
+    let e = env();
+    let bytes = fixture("valid/2026-01-27_card_v1.csv");
+    e.drop_file("card/2026-01-27_card_v1.csv", &bytes);
+    let before = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_769_515_200 - 60); // 11:59 UTC
+    std::fs::File::options()
+        .write(true)
+        .open(e.root.join("card/2026-01-27_card_v1.csv"))
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    let s = e.status(&e.process("card/2026-01-27_card_v1.csv"));
+    assert_eq!((s["late"].as_bool(), s["received_at"].as_str()), (Some(false), Some("2026-01-27T11:59:00.000Z")));
+}
