@@ -146,24 +146,72 @@ fn nacha_files_use_the_same_report() {
     let tmp = tempfile::tempdir().unwrap();
     let nacha = fixtures().join("../nacha");
     let good = nacha.join("20260115T171640Z_outgoing_ach_1768497400.ach");
-    let o = bankdrop(&["validate", "--format", "json", good.to_str().unwrap()], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = bankdrop(
+        &["validate", "--format", "json", good.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     assert_eq!(json_lines(&o)[0]["outcome"], "accepted");
     let bad = nacha.join("bad_entry_hash.ach");
-    let o = bankdrop(&["validate", "--format", "json", "--type", "outgoing_ach", bad.to_str().unwrap()], tmp.path());
+    let o = bankdrop(
+        &[
+            "validate",
+            "--format",
+            "json",
+            "--type",
+            "outgoing_ach",
+            bad.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
     let l = &json_lines(&o)[0];
-    let e = l["errors"].as_array().unwrap().iter().find(|e| e["code"] == "entry_hash").unwrap().clone();
+    let e = l["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "entry_hash")
+        .unwrap()
+        .clone();
     assert_eq!(e["column"], "entry_hash");
     assert!(e["row"].as_u64().unwrap() > 1);
     // A CIE file is refused by the default program policy (D10) and passes with --sec-codes all.
-    let o = bankdrop(&["gen", "--type", "outgoing_ach", "--entries", "30", "--sec", "CIE", "--out", "."], tmp.path());
+    let o = bankdrop(
+        &[
+            "gen",
+            "--type",
+            "outgoing_ach",
+            "--entries",
+            "30",
+            "--sec",
+            "CIE",
+            "--out",
+            ".",
+        ],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let name = std::fs::read_dir(tmp.path()).unwrap().next().unwrap().unwrap().file_name();
+    let name = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
     let name = name.to_str().unwrap();
-    assert!(name.ends_with(".ach") && name.contains("_outgoing_ach_"), "{name}");
+    assert!(
+        name.ends_with(".ach") && name.contains("_outgoing_ach_"),
+        "{name}"
+    );
     let o = bankdrop(&["validate", "--format", "json", name], tmp.path());
-    assert_eq!(json_lines(&o)[0]["errors"][0]["code"], "sec_code_not_allowed");
+    assert_eq!(
+        json_lines(&o)[0]["errors"][0]["code"],
+        "sec_code_not_allowed"
+    );
     let o = bankdrop(&["validate", "--sec-codes", "all", name], tmp.path());
     assert_eq!(o.status.code(), Some(0));
 }
@@ -171,7 +219,18 @@ fn nacha_files_use_the_same_report() {
 #[test]
 fn simulate_writes_a_valid_return_and_noc() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = bankdrop(&["gen", "--type", "outgoing_ach", "--entries", "5", "--out", "orig.ach"], tmp.path());
+    let o = bankdrop(
+        &[
+            "gen",
+            "--type",
+            "outgoing_ach",
+            "--entries",
+            "5",
+            "--out",
+            "orig.ach",
+        ],
+        tmp.path(),
+    );
     assert!(o.status.success());
     let text = std::fs::read_to_string(tmp.path().join("orig.ach")).unwrap();
     let trace = text.lines().find(|l| l.starts_with('6')).unwrap()[79..94].to_string();
@@ -181,16 +240,43 @@ fn simulate_writes_a_valid_return_and_noc() {
     ] {
         let out = tmp.path().join(kind);
         std::fs::create_dir_all(&out).unwrap();
-        let mut args = vec!["simulate", kind, "--file", "orig.ach", "--trace", &trace, "--code", code, "--out", kind];
+        let mut args = vec![
+            "simulate", kind, "--file", "orig.ach", "--trace", &trace, "--code", code, "--out",
+            kind,
+        ];
         if !extra.is_empty() {
             args.extend(["--corrected", extra]);
         }
         let o = bankdrop(&args, tmp.path());
-        assert!(o.status.success(), "{kind}: {}", String::from_utf8_lossy(&o.stderr));
-        let file = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+        assert!(
+            o.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let file = std::fs::read_dir(&out)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
         assert!(file.file_name().unwrap().to_str().unwrap().contains(token));
-        let o = bankdrop(&["validate", "--sec-codes", "all", "--type", "outgoing_ach", file.to_str().unwrap()], tmp.path());
-        assert_eq!(o.status.code(), Some(0), "{kind}: {}", String::from_utf8_lossy(&o.stdout));
+        let o = bankdrop(
+            &[
+                "validate",
+                "--sec-codes",
+                "all",
+                "--type",
+                "outgoing_ach",
+                file.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{kind}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
     }
 }
 

@@ -336,5 +336,8 @@ fn late_is_judged_by_when_the_upload_ended() {
         .set_modified(before)
         .unwrap();
     let s = e.status(&e.process("card/2026-01-27_card_v1.csv"));
-    assert_eq!((s["late"].as_bool(), s["received_at"].as_str()), (Some(false), Some("2026-01-27T11:59:00.000Z")));
+    assert_eq!(
+        (s["late"].as_bool(), s["received_at"].as_str()),
+        (Some(false), Some("2026-01-27T11:59:00.000Z"))
+    );
 }

@@ -115,7 +115,7 @@ impl<'a> RowGen<'a> {
                 .iter()
                 .any(|r| matches!(r.kind, RuleKind::RequiredIf(t) if t == c));
             let fill = col.required
-                || Some(c) == self.schema.id_column
+                || self.schema.key.contains(&c)
                 || (!conditional && self.rng.chance(60));
             self.values[c] = if fill { Some(self.value(c, n)) } else { None };
         }
@@ -156,7 +156,7 @@ impl<'a> RowGen<'a> {
         let name = col.name.as_str();
         match col.ty {
             ColumnType::String => {
-                let unique = Some(c) == self.schema.id_column;
+                let unique = self.schema.key == [c];
                 let v = text::string_for(name, unique, n, &self.tag, &mut self.rng);
                 fit_len(v, col.min_len, col.max_len)
             }

@@ -90,8 +90,18 @@ pub fn validate<R: Read>(
         }
     }
     progress(reader.position());
-    if let Some(id) = schema.id_column {
-        let name = &schema.columns[id].name;
+    if let Some(&first) = schema.key.first() {
+        let name = &schema.columns[first].name;
+        let what = if schema.key.len() == 1 {
+            name.clone()
+        } else {
+            let names: Vec<&str> = schema
+                .key
+                .iter()
+                .map(|c| schema.columns[*c].name.as_str())
+                .collect();
+            format!("the key ({})", names.join(", "))
+        };
         let late = ids
             .finish()
             .into_iter()
@@ -99,7 +109,7 @@ pub fn validate<R: Read>(
                 row: d.row,
                 column: Some(name.clone()),
                 code: code::DUPLICATE_ID,
-                message: format!("{name} repeats the value of row {}", d.first_row),
+                message: format!("{what} repeats the value of row {}", d.first_row),
                 value: None,
             })
             .collect();
@@ -265,9 +275,23 @@ impl RowCtx<'_> {
             }
         }
         check_rules(self.schema, &r, row, bad, out);
-        if let Some(id) = self.schema.id_column {
-            if let (Some(v), false) = (r.get(id), bad[id]) {
-                ids.insert(v.as_bytes(), row);
+        match self.schema.key.as_slice() {
+            [] => {}
+            [id] => {
+                if let (Some(v), false) = (r.get(*id), bad[*id]) {
+                    ids.insert(v.as_bytes(), row);
+                }
+            }
+            key => {
+                // Composite keys: a row with a bad or entirely empty key has no identity to repeat.
+                if key.iter().all(|c| !bad[*c]) && key.iter().any(|c| r.get(*c).is_some()) {
+                    let mut joined = Vec::new();
+                    for c in key {
+                        joined.extend_from_slice(r.get(*c).unwrap_or("").as_bytes());
+                        joined.push(0x1f);
+                    }
+                    ids.insert(&joined, row);
+                }
             }
         }
         let mut done = r.cells;

@@ -25,6 +25,7 @@ struct RawSchema {
     #[serde(default)]
     partial: bool,
     id_column: Option<Spanned<String>>,
+    key: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     name_aliases: Vec<String>,
     #[serde(default)]
@@ -166,9 +167,22 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             columns[i].currency_column = Some(idx);
         }
     }
-    let id_column = match &raw.id_column {
-        Some(s) => Some(find(&ctx, s.span().start, &columns, s.get_ref())?),
-        None => None,
+    let key = match (&raw.id_column, &raw.key) {
+        (Some(s), None) => vec![find(&ctx, s.span().start, &columns, s.get_ref())?],
+        (None, Some(k)) => {
+            let at = k.span().start;
+            if k.get_ref().is_empty() {
+                return Err(ctx.err(at, "key needs at least one column"));
+            }
+            k.get_ref()
+                .iter()
+                .map(|n| find(&ctx, at, &columns, n))
+                .collect::<Result<_, _>>()?
+        }
+        (None, None) => Vec::new(),
+        (Some(s), Some(_)) => {
+            return Err(ctx.err(s.span().start, "give id_column or key, not both"))
+        }
     };
     let mut rules = Vec::with_capacity(raw.rules.len());
     for spanned in &raw.rules {
@@ -184,7 +198,7 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         title: raw.title,
         source: raw.source,
         partial: raw.partial,
-        id_column,
+        key,
         name_aliases: raw.name_aliases,
         batch_names: raw.batch_names,
         columns,

@@ -203,8 +203,9 @@ pub struct Schema {
     pub source: String,
     /// The page was only partly seen (D2 leniencies).
     pub partial: bool,
-    /// Index of the column whose values must be unique within a file.
-    pub id_column: Option<usize>,
+    /// The columns identifying a record (`id_column`, or `key` for composite keys): their
+    /// values must be unique within a file (`duplicate_id`), and they key the stored record.
+    pub key: Vec<usize>,
     /// Other file-name tokens for this type.
     pub name_aliases: Vec<String>,
     /// `<batch_id>_<type>_<version>` names allowed.
