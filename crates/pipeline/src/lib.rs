@@ -8,6 +8,7 @@
 //! finished on the next look at the inbox. Either way the file is decided exactly once.
 
 pub mod ach;
+mod apply;
 pub mod deadline;
 mod fsio;
 mod process;

@@ -453,7 +453,26 @@ impl Pipeline {
             final_path: final_rel.clone(),
         };
         // The commit point: from here on the file counts as decided.
-        self.store.decide(a.id, &decision)?;
+        let decided = match (
+            a.state,
+            a.parsed.and_then(|f| self.schemas.get(&f.file_type)),
+        ) {
+            (State::Accepted, Some(schema)) => {
+                let path = root.join(a.rel);
+                let file_date = match a.parsed.map(|f| &f.prefix) {
+                    Some(Prefix::Date(d)) => Some(d.as_str()),
+                    _ => None,
+                };
+                self.store.decide_and_apply(a.id, &decision, &mut |ap| {
+                    let file = File::open(&path)?;
+                    crate::apply::apply_rows(schema, file, file_date, ap)
+                })?
+            }
+            _ => self.store.decide(a.id, &decision)?,
+        };
+        if !decided {
+            tracing::warn!(partner = %a.partner.name, file = a.rel, id = a.id, "already decided by another worker");
+        }
         let from = root.join(a.rel);
         move_durable(&from, &root.join(&final_rel)).map_err(io_err(&from))?;
         tracing::info!(

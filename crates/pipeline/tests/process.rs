@@ -341,3 +341,59 @@ fn late_is_judged_by_when_the_upload_ended() {
         (Some(false), Some("2026-01-27T11:59:00.000Z"))
     );
 }
+
+#[test]
+fn accepted_rows_are_stored_and_later_versions_overwrite_them() {
+    // decision D8: full overwrite per client_* id; rejected files are never visible.
+    let e = env();
+    e.drop_file(
+        "card/2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
+    e.process("card/2026-01-27_card_v1.csv");
+    e.drop_file(
+        "transaction/2026-01-27_transaction_v1.csv",
+        &fixture("valid/2026-01-27_transaction_v1.csv"),
+    );
+    e.process("transaction/2026-01-27_transaction_v1.csv");
+    e.drop_file(
+        "balance/2026-01-27_balance_v1.csv",
+        &fixture("valid/2026-01-27_balance_v1.csv"),
+    );
+    e.process("balance/2026-01-27_balance_v1.csv");
+    e.drop_file(
+        "card/2026-01-28_card_v2.csv",
+        &fixture("cases/several_errors/2026-01-27_card_v2.csv"),
+    );
+    assert_eq!(
+        e.process("card/2026-01-28_card_v2.csv").state,
+        State::Rejected
+    );
+    let store = e.pipeline.store();
+    // 25 cards + 25 balances as records, 25 balance reports, 25 transactions.
+    assert_eq!(store.counts("acme").unwrap(), (50, 25, 25));
+    let text = String::from_utf8(fixture("valid/2026-01-27_card_v1.csv")).unwrap();
+    let mut rows: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split('|').map(str::to_string).collect())
+        .collect();
+    let id = rows[1][0].clone();
+    let stored: serde_json::Value =
+        serde_json::from_str(&store.record("acme", "card", &id).unwrap().unwrap()).unwrap();
+    assert_eq!(stored["client_card_product_name"], rows[1][3].as_str());
+    // A later file changes that card: the record is replaced, not duplicated.
+    rows[1][3] = "Renamed Product".into();
+    let body: Vec<String> = rows[..2].iter().map(|r| r.join("|")).collect();
+    e.drop_file(
+        "card/2026-01-29_card_v1.csv",
+        (body.join("\n") + "\n").as_bytes(),
+    );
+    assert_eq!(
+        e.process("card/2026-01-29_card_v1.csv").state,
+        State::Accepted
+    );
+    let stored: serde_json::Value =
+        serde_json::from_str(&store.record("acme", "card", &id).unwrap().unwrap()).unwrap();
+    assert_eq!(stored["client_card_product_name"], "Renamed Product");
+    assert_eq!(store.counts("acme").unwrap(), (50, 25, 25));
+}

@@ -145,6 +145,25 @@ fn row(r: &Row) -> rusqlite::Result<FileRow> {
     })
 }
 
+/// The decision update, for use inside a larger transaction.
+pub(crate) fn decide_in(c: &rusqlite::Connection, id: i64, d: &Decision) -> Result<bool> {
+    let n = c.execute(
+        "UPDATE files SET state = ?2, rows = ?3, late = ?4, error_count = ?5, warning_count = ?6, \
+         decided_at = ?7, final_path = ?8 WHERE id = ?1 AND state = 'validating'",
+        params![
+            id,
+            d.state.as_str(),
+            d.rows as i64,
+            d.late,
+            d.error_count as i64,
+            d.warning_count as i64,
+            d.decided_at,
+            d.final_path
+        ],
+    )?;
+    Ok(n == 1)
+}
+
 impl Store {
     fn one(&self, sql: &str, p: impl rusqlite::Params) -> Result<Option<FileRow>> {
         let c = self.conn();
@@ -191,21 +210,7 @@ impl Store {
 
     /// Records the decision, once: returns `false` if the row was already decided.
     pub fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
-        let n = self.conn().execute(
-            "UPDATE files SET state = ?2, rows = ?3, late = ?4, error_count = ?5, warning_count = ?6, \
-             decided_at = ?7, final_path = ?8 WHERE id = ?1 AND state = 'validating'",
-            params![
-                id,
-                d.state.as_str(),
-                d.rows as i64,
-                d.late,
-                d.error_count as i64,
-                d.warning_count as i64,
-                d.decided_at,
-                d.final_path
-            ],
-        )?;
-        Ok(n == 1)
+        decide_in(&self.conn(), id, d)
     }
 
     /// A decided file with the same (type, date or batch, version), D5.

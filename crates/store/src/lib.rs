@@ -4,9 +4,11 @@
 //! Every decision is one transaction, so after a crash a file is either undecided (its row is
 //! still `validating`, or absent) or decided exactly once.
 
+mod apply;
 mod ledger;
 mod partners;
 
+pub use apply::Applier;
 pub use ledger::{Decision, FileRow, NewFile, State};
 pub use partners::PartnerRow;
 
@@ -23,13 +25,17 @@ pub enum Error {
     /// A partner name that is already taken or does not exist.
     #[error("{0}")]
     Partner(String),
+    /// Reading the rows to apply failed; nothing was applied or decided.
+    #[error("applying the file: {0}")]
+    Apply(String),
 }
 
 /// Result alias.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Schema versions, applied in order; the index + 1 is the version stored in `user_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE partners (
     name TEXT PRIMARY KEY,
     root TEXT NOT NULL,
@@ -62,7 +68,44 @@ CREATE TABLE files (
 CREATE INDEX files_key ON files(partner, file_type, prefix, version);
 CREATE INDEX files_sha ON files(partner, sha256);
 CREATE INDEX files_path ON files(partner, path);
-"#];
+"#,
+    r#"
+CREATE TABLE records (
+    partner TEXT NOT NULL,
+    file_type TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    PRIMARY KEY (partner, file_type, record_key)
+) WITHOUT ROWID;
+CREATE TABLE balance_history (
+    partner TEXT NOT NULL,
+    balance_key TEXT NOT NULL,
+    file_date TEXT NOT NULL,
+    data TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    PRIMARY KEY (partner, balance_key, file_date)
+) WITHOUT ROWID;
+CREATE TABLE transactions (
+    partner TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    balance_id TEXT,
+    file_date TEXT,
+    data TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    PRIMARY KEY (partner, transaction_id)
+) WITHOUT ROWID;
+CREATE INDEX transactions_day ON transactions(partner, file_date);
+CREATE TABLE ach_entries (
+    file_id INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    partner TEXT NOT NULL,
+    trace TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (file_id, line)
+) WITHOUT ROWID;
+"#,
+];
 
 /// The database. Cheap to share behind an `Arc`; calls serialise on one connection.
 pub struct Store {

@@ -15,6 +15,7 @@ mod header;
 pub mod mask;
 pub mod reader;
 pub mod report;
+pub mod rows;
 mod rules;
 pub mod schema;
 mod validator;
