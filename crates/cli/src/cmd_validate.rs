@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use validate::filename;
-use validate::report::{code, Collector, Finding, Severity};
+use validate::report::{code, Finding};
 use validate::schema::Schemas;
 use validate::{validate, Options, Outcome, Report};
 
@@ -99,21 +99,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::from(if failed { 2 } else { u8::from(rejected) }))
 }
 
-fn name_report(file_type: &str, code: &'static str, message: String) -> Report {
-    let mut c = Collector::new(1);
-    c.push(
-        Severity::Error,
-        Finding {
-            row: 0,
-            column: None,
-            code,
-            message,
-            value: None,
-        },
-    );
-    c.finish(file_type, 0, 0)
-}
-
 fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
     // Open first: a missing file is an I/O error (exit 2), not a badly named file.
     let (input, len): (Box<dyn Read>, u64) = if path.as_os_str() == "-" {
@@ -135,7 +120,7 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
             match filename::parse(name, &tokens) {
                 Ok(f) => f.file_type,
                 Err(m) => {
-                    return Ok(name_report(
+                    return Ok(Report::file_error(
                         "unknown",
                         code::BAD_FILE_NAME,
                         format!("{m} (or pass --type)"),
@@ -158,7 +143,7 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
             "unknown file type `{file_type}`; known: {}",
             known.join(", ")
         );
-        return Ok(name_report(&file_type, code::UNKNOWN_FILE_TYPE, m));
+        return Ok(Report::file_error(&file_type, code::UNKNOWN_FILE_TYPE, m));
     };
     let opts = Options {
         max_kept: args.max_errors,

@@ -30,18 +30,8 @@ fn setup() -> tempfile::TempDir {
 #[test]
 fn partners_are_added_listed_and_removed() {
     let tmp = setup();
-    let o = bankdrop(
-        &[
-            "--config",
-            "bankdrop.toml",
-            "partner",
-            "add",
-            "acme",
-            "--key",
-            "acme_key.pub",
-        ],
-        tmp.path(),
-    );
+    let dir = tmp.path();
+    let o = with_config(dir, &["partner", "add", "acme", "--key", "acme_key.pub"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // decision D6: the tree exists with its inboxes and read-only result folders.
     for d in [
@@ -53,128 +43,81 @@ fn partners_are_added_listed_and_removed() {
         "reports",
         "documents",
     ] {
-        assert!(
-            tmp.path().join("data/partners/acme").join(d).is_dir(),
-            "{d}"
-        );
+        assert!(dir.join("data/partners/acme").join(d).is_dir(), "{d}");
     }
-    let o = bankdrop(
-        &["--config", "bankdrop.toml", "partner", "list"],
-        tmp.path(),
-    );
-    let out = String::from_utf8_lossy(&o.stdout);
+    let out = String::from_utf8(with_config(dir, &["partner", "list"]).stdout).unwrap();
     assert!(
         out.starts_with("acme\t") && out.contains("1 key(s)") && out.contains("ssh-ed25519 "),
         "{out}"
     );
-    std::fs::write(tmp.path().join("bad.pub"), "not a key\n").unwrap();
-    let o = bankdrop(
-        &[
-            "--config",
-            "bankdrop.toml",
-            "partner",
-            "add",
-            "acme",
-            "--key",
-            "bad.pub",
-        ],
-        tmp.path(),
-    );
+    std::fs::write(dir.join("bad.pub"), "not a key\n").unwrap();
+    let o = with_config(dir, &["partner", "add", "acme", "--key", "bad.pub"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a usable public key"));
-    let o = bankdrop(
-        &["--config", "bankdrop.toml", "partner", "remove", "acme"],
-        tmp.path(),
-    );
-    assert!(o.status.success());
-    let o = bankdrop(
-        &["--config", "bankdrop.toml", "partner", "list"],
-        tmp.path(),
-    );
-    assert!(o.stdout.is_empty());
+    assert!(with_config(dir, &["partner", "remove", "acme"])
+        .status
+        .success());
+    assert!(with_config(dir, &["partner", "list"]).stdout.is_empty());
+}
+
+/// `bankdrop --config bankdrop.toml ARGS…` in `dir`.
+fn with_config(dir: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["--config", "bankdrop.toml"];
+    all.extend_from_slice(args);
+    bankdrop(&all, dir)
 }
 
 #[test]
 fn ingest_runs_files_through_the_pipeline() {
     let tmp = setup();
-    assert!(bankdrop(
-        &[
-            "--config",
-            "bankdrop.toml",
-            "partner",
-            "add",
-            "acme",
-            "--key",
-            "acme_key.pub"
-        ],
-        tmp.path()
-    )
-    .status
-    .success());
-    let valid = fixtures().join("csv/valid/2026-01-27_transaction_v1.csv");
-    let o = bankdrop(
-        &[
-            "--config",
-            "bankdrop.toml",
-            "ingest",
-            "--partner",
-            "acme",
-            valid.to_str().unwrap(),
-        ],
-        tmp.path(),
+    let dir = tmp.path();
+    assert!(
+        with_config(dir, &["partner", "add", "acme", "--key", "acme_key.pub"])
+            .status
+            .success()
     );
+    let valid = fixtures().join("csv/valid/2026-01-27_transaction_v1.csv");
+    let valid = valid.to_str().unwrap();
+    let o = with_config(dir, &["ingest", "--partner", "acme", valid]);
     assert_eq!(
         o.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    let root = tmp.path().join("data/partners/acme");
-    let status: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            root.join("transaction/processed/2026-01-27_transaction_v1.csv.status.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let status_file = dir
+        .join("data/partners/acme/transaction/processed/2026-01-27_transaction_v1.csv.status.json");
+    let status: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(status_file).unwrap()).unwrap();
     assert_eq!(status["outcome"], "accepted");
     // The same file again is a duplicate (D5): exit 1, nothing overwritten.
-    let o = bankdrop(
-        &[
-            "--config",
-            "bankdrop.toml",
-            "ingest",
-            "--partner",
-            "acme",
-            valid.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
+    let o = with_config(dir, &["ingest", "--partner", "acme", valid]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("duplicate"));
-    let invalid = fixtures().join("csv/cases/type_decimal/2026-01-27_transaction_v2.csv");
-    let o = bankdrop(
+    std::fs::copy(
+        fixtures().join("csv/cases/type_decimal/2026-01-27_transaction_v2.csv"),
+        dir.join("2026-01-28_transaction_v1.csv"),
+    )
+    .unwrap();
+    let o = with_config(
+        dir,
         &[
-            "--config",
-            "bankdrop.toml",
             "ingest",
             "--partner",
             "acme",
-            invalid.to_str().unwrap(),
+            "2026-01-28_transaction_v1.csv",
         ],
-        tmp.path(),
     );
     assert_eq!(o.status.code(), Some(1));
-    let unknown = bankdrop(
-        &[
-            "--config",
-            "bankdrop.toml",
-            "ingest",
-            "--partner",
-            "nobody",
-            valid.to_str().unwrap(),
-        ],
-        tmp.path(),
+    let errors =
+        dir.join("data/partners/acme/transaction/failed/2026-01-28_transaction_v1.csv.errors.csv");
+    assert!(std::fs::read_to_string(errors)
+        .unwrap()
+        .contains("|amount|type_decimal|"));
+    assert_eq!(
+        with_config(dir, &["ingest", "--partner", "nobody", valid])
+            .status
+            .code(),
+        Some(2)
     );
-    assert_eq!(unknown.status.code(), Some(2));
 }

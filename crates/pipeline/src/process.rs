@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::{Decision, NewFile, PartnerRow, State, Store};
 use validate::filename::{self, Prefix};
-use validate::report::{code, Collector, Finding, Severity};
+use validate::report::code;
 use validate::schema::Schemas;
 use validate::{validate, Options, Outcome, Report};
 
@@ -118,21 +118,6 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     }
     let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((hex, n))
-}
-
-fn single(file_type: &str, code: &'static str, message: String) -> Report {
-    let mut c = Collector::new(1);
-    c.push(
-        Severity::Error,
-        Finding {
-            row: 0,
-            column: None,
-            code,
-            message,
-            value: None,
-        },
-    );
-    c.finish(file_type, 0, 0)
 }
 
 impl Pipeline {
@@ -305,7 +290,7 @@ impl Pipeline {
             Err(m) => {
                 return Ok((
                     State::Rejected,
-                    single(&inbox.file_type, code::BAD_FILE_NAME, m.clone()),
+                    Report::file_error(&inbox.file_type, code::BAD_FILE_NAME, m.clone()),
                 ))
             }
         };
@@ -316,7 +301,7 @@ impl Pipeline {
             );
             return Ok((
                 State::Rejected,
-                single(&f.file_type, code::FOLDER_MISMATCH, m),
+                Report::file_error(&f.file_type, code::FOLDER_MISMATCH, m),
             ));
         }
         let prefix = match &f.prefix {
@@ -331,11 +316,17 @@ impl Pipeline {
                 "{} version {} was already received as `{}` ({:?}); send a higher version",
                 prefix, f.version, prev.name, prev.state
             );
-            return Ok((State::Duplicate, single(&f.file_type, code::DUPLICATE, m)));
+            return Ok((
+                State::Duplicate,
+                Report::file_error(&f.file_type, code::DUPLICATE, m),
+            ));
         }
         if let Some(prev) = self.store.accepted_same_bytes(&partner.name, sha256)? {
             let m = format!("the same bytes were already accepted as `{}`", prev.name);
-            return Ok((State::Duplicate, single(&f.file_type, code::DUPLICATE, m)));
+            return Ok((
+                State::Duplicate,
+                Report::file_error(&f.file_type, code::DUPLICATE, m),
+            ));
         }
         if f.is_ach() {
             let file = File::open(path).map_err(io_err(path))?;
@@ -363,7 +354,7 @@ impl Pipeline {
                 );
                 return Ok((
                     State::Rejected,
-                    single(&f.file_type, code::ALREADY_ACCEPTED, m),
+                    Report::file_error(&f.file_type, code::ALREADY_ACCEPTED, m),
                 ));
             }
         }
@@ -371,7 +362,7 @@ impl Pipeline {
             let m = format!("{} files are not processed yet", f.file_type);
             return Ok((
                 State::Rejected,
-                single(&f.file_type, code::UNKNOWN_FILE_TYPE, m),
+                Report::file_error(&f.file_type, code::UNKNOWN_FILE_TYPE, m),
             ));
         };
         // Every error goes to the errors file, so keep them all (D7).

@@ -137,6 +137,22 @@ pub struct Report {
     pub warnings: Vec<Finding>,
 }
 
+impl Report {
+    /// A rejection about the file as a whole (row 0), e.g. a bad file name.
+    pub fn file_error(file_type: &str, code: &'static str, message: String) -> Report {
+        let mut c = Collector::new(1);
+        let f = Finding {
+            row: 0,
+            column: None,
+            code,
+            message,
+            value: None,
+        };
+        c.push(Severity::Error, f);
+        c.finish(file_type, 0, 0)
+    }
+}
+
 /// Keeps the first `limit` findings of each severity in row order and counts all of them.
 #[derive(Debug)]
 pub struct Collector {
