@@ -25,22 +25,42 @@ fn to_json(schema: &Schema, cells: &[Option<&str>]) -> String {
     Value::Object(m).to_string()
 }
 
-/// Applies every row of an accepted file.
+/// A row that cannot be applied: its transaction id was applied from an earlier file.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// Row number (header = 1).
+    pub row: u64,
+    /// The repeated id.
+    pub id: String,
+}
+
+/// Applies every row of an accepted file. Returns the rows that could not be applied; when there
+/// are any the caller rolls the transaction back and rejects the file.
 pub fn apply_rows<R: Read>(
     schema: &Schema,
     input: R,
     file_date: Option<&str>,
     ap: &mut Applier,
-) -> store::Result<()> {
+) -> store::Result<Vec<Conflict>> {
     let balance_id = schema.column_index("balance_id");
     let mut failed = None;
+    let mut conflicts = Vec::new();
+    let mut row = 1;
     let read = for_each_row(schema, input, &mut |cells| {
+        row += 1;
         let json = to_json(schema, cells);
         let key = record_key(schema, cells);
         let r = match (schema.file_type.as_str(), file_date) {
-            ("transaction", _) => {
-                ap.transaction(&key, balance_id.and_then(|b| cells[b]), file_date, &json)
-            }
+            ("transaction", _) => ap
+                .transaction(&key, balance_id.and_then(|b| cells[b]), file_date, &json)
+                .map(|applied| {
+                    if !applied {
+                        conflicts.push(Conflict {
+                            row,
+                            id: key.clone(),
+                        });
+                    }
+                }),
             ("balance", Some(date)) => ap
                 .balance(&key, date, &json)
                 .and_then(|()| ap.record("balance", &key, &json)),
@@ -55,5 +75,5 @@ pub fn apply_rows<R: Read>(
         return Err(e);
     }
     read?;
-    Ok(())
+    Ok(conflicts)
 }

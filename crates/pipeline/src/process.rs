@@ -166,7 +166,8 @@ impl Pipeline {
         self.config.inboxes.iter().find(|i| i.folder == folder)
     }
 
-    /// Every file waiting in a partner's drop folders (for start-up and periodic scans).
+    /// Every file waiting in a partner's drop folders, including files a crash left claimed
+    /// (for start-up and periodic scans).
     pub fn pending(&self, partner: &PartnerRow) -> Vec<String> {
         let mut out = Vec::new();
         for inbox in &self.config.inboxes {
@@ -176,23 +177,65 @@ impl Pipeline {
             };
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                if e.file_type().is_ok_and(|t| t.is_file()) && !is_temp_name(&name) {
-                    out.push(format!("{}/{name}", inbox.folder));
+                if !e.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                let logical = name.strip_prefix(CLAIM_PREFIX).unwrap_or(&name);
+                if !is_temp_name(logical) {
+                    out.push(format!("{}/{logical}", inbox.folder));
                 }
             }
         }
         out.sort();
+        out.dedup();
         out
     }
 
     /// Processes the file at `rel` (relative to the partner root). `Ok(None)` when there is
     /// nothing to do: not a drop folder, a temporary name, or already gone.
+    ///
+    /// The file is first claimed by renaming it to `.claim-<name>` in its folder, so a partner
+    /// uploading the same name again while it is processed creates a new file (and a new event)
+    /// instead of changing the bytes under the validator.
     pub fn process(&self, partner: &PartnerRow, rel: &str) -> Result<Option<Processed>> {
         let Some(inbox) = self.inbox_of(rel) else {
             return Ok(None);
         };
         let root = PathBuf::from(&partner.root);
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let claim_rel = format!("{folder}/{CLAIM_PREFIX}{name}");
+        let mut done = None;
+        // A claim left by a crash is an older upload of this name: it goes first.
+        if root.join(&claim_rel).exists() {
+            let received = ctime(&root.join(&claim_rel)).unwrap_or_else(|_| Utc::now());
+            done = self.process_claimed(partner, inbox, rel, &claim_rel, received)?;
+        }
         let path = root.join(rel);
+        // ctime, not mtime: a client can set mtime (`put -p`), nobody can set ctime, and the
+        // upload's final rename set it. Read it before the claim rename changes it.
+        let received = match ctime(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        match std::fs::rename(&path, root.join(&claim_rel)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+        self.process_claimed(partner, inbox, rel, &claim_rel, received)
+    }
+
+    fn process_claimed(
+        &self,
+        partner: &PartnerRow,
+        inbox: &Inbox,
+        rel: &str,
+        work: &str,
+        received: chrono::DateTime<Utc>,
+    ) -> Result<Option<Processed>> {
+        let root = PathBuf::from(&partner.root);
+        let path = root.join(work);
         let (sha256, bytes) = match hash_file(&path) {
             Ok(x) => x,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -217,12 +260,6 @@ impl Pipeline {
             }
         }
         let name = rel.rsplit('/').next().unwrap_or(rel).to_string();
-        // The upload ended with its last write: the file's mtime is when it was received, also
-        // for a file that arrived while the service was down.
-        let received: chrono::DateTime<Utc> = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .map(Into::into)
-            .unwrap_or_else(|_| Utc::now());
         let received_at = received.to_rfc3339_opts(SecondsFormat::Millis, true);
         let tokens: Vec<(&str, &str, bool)> = self
             .tokens
@@ -244,8 +281,8 @@ impl Pipeline {
             partner: partner.name.clone(),
             path: rel.to_string(),
             name: name.clone(),
-            file_type: file_type.clone(),
-            prefix: prefix.clone(),
+            file_type,
+            prefix,
             version,
             sha256: sha256.clone(),
             bytes,
@@ -264,12 +301,13 @@ impl Pipeline {
             id,
             name: &name,
             rel,
+            work,
             parsed: parsed.as_ref().ok(),
             sha256: &sha256,
             bytes,
             received_at: &received_at,
             state,
-            report: &report,
+            report,
             late,
             due_at: due.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
         })
@@ -381,7 +419,8 @@ impl Pipeline {
         Ok((state, report))
     }
 
-    fn finish(&self, a: FinishArgs) -> Result<Processed> {
+    /// Where the file goes and the decision to record.
+    fn target(&self, a: &FinishArgs) -> Result<(String, Decision)> {
         let root = PathBuf::from(&a.partner.root);
         let folder = if a.state == State::Accepted {
             &a.inbox.processed
@@ -394,21 +433,31 @@ impl Pipeline {
         if root.join(&final_rel).exists() {
             final_rel = format!("{folder}/{}.{}", a.name, a.id);
         }
+        let decision = Decision {
+            state: a.state,
+            rows: a.report.rows,
+            late: a.late,
+            error_count: a.report.error_count,
+            warning_count: a.report.warning_count,
+            decided_at: now(),
+            final_path: final_rel.clone(),
+        };
+        Ok((final_rel, decision))
+    }
+
+    /// Writes `<final>.errors.csv` (when rejected) and `<final>.status.json`, atomically.
+    fn write_results(&self, a: &FinishArgs, d: &Decision) -> Result<String> {
+        let root = PathBuf::from(&a.partner.root);
+        let final_rel = &d.final_path;
         let errors_rel = (a.report.error_count > 0).then(|| format!("{final_rel}.errors.csv"));
         if let Some(e) = &errors_rel {
             write_atomic(&root.join(e), errors_csv(&a.report.errors).as_bytes())
                 .map_err(io_err(&root.join(e)))?;
         }
-        let decided_at = now();
         let (file_date, batch_id) = match a.parsed.map(|f| &f.prefix) {
             Some(Prefix::Date(d)) => (Some(d.as_str()), None),
             Some(Prefix::Batch(b) | Prefix::Content(b)) => (None, Some(b.as_str())),
             None => (None, None),
-        };
-        let outcome = match a.state {
-            State::Accepted => "accepted",
-            State::Duplicate => "duplicate",
-            _ => "rejected",
         };
         let status = Status {
             file: a.name,
@@ -421,10 +470,10 @@ impl Pipeline {
             bytes: a.bytes,
             rows: a.report.rows,
             received_at: a.received_at,
-            decided_at: &decided_at,
-            outcome,
+            decided_at: &d.decided_at,
+            outcome: outcome_name(a.state),
             late: a.late,
-            due_at: a.due_at,
+            due_at: a.due_at.clone(),
             error_count: a.report.error_count,
             warning_count: a.report.warning_count,
             errors: &a.report.errors[..a.report.errors.len().min(STATUS_LIMIT)],
@@ -434,50 +483,128 @@ impl Pipeline {
         let status_rel = format!("{final_rel}.status.json");
         let json = serde_json::to_vec_pretty(&status)?;
         write_atomic(&root.join(&status_rel), &json).map_err(io_err(&root.join(&status_rel)))?;
-        let decision = Decision {
-            state: a.state,
-            rows: a.report.rows,
-            late: a.late,
-            error_count: a.report.error_count,
-            warning_count: a.report.warning_count,
-            decided_at,
-            final_path: final_rel.clone(),
-        };
-        // The commit point: from here on the file counts as decided.
-        let decided = match (
-            a.state,
-            a.parsed.and_then(|f| self.schemas.get(&f.file_type)),
-        ) {
-            (State::Accepted, Some(schema)) => {
-                let path = root.join(a.rel);
-                let file_date = match a.parsed.map(|f| &f.prefix) {
-                    Some(Prefix::Date(d)) => Some(d.as_str()),
-                    _ => None,
-                };
-                self.store.decide_and_apply(a.id, &decision, &mut |ap| {
-                    let file = File::open(&path)?;
-                    crate::apply::apply_rows(schema, file, file_date, ap)
-                })?
+        Ok(status_rel)
+    }
+
+    /// Applies (accepted files) and decides in one transaction, then moves the file. Rows that
+    /// cannot be applied — transaction ids applied from an earlier file — turn the file into a
+    /// rejection (`duplicate_id_history`) instead of leaving it stuck.
+    fn finish(&self, mut a: FinishArgs) -> Result<Processed> {
+        let root = PathBuf::from(&a.partner.root);
+        let schema = a.parsed.and_then(|f| self.schemas.get(&f.file_type));
+        if let (State::Accepted, Some(schema)) = (a.state, schema) {
+            let (_, decision) = self.target(&a)?;
+            let file_date = match a.parsed.map(|f| &f.prefix) {
+                Some(Prefix::Date(d)) => Some(d.as_str()),
+                _ => None,
+            };
+            let work = root.join(a.work);
+            let mut conflicts = Vec::new();
+            let mut status_rel = String::new();
+            let applied = self.store.decide_and_apply(
+                a.id,
+                &decision,
+                &mut |ap| {
+                    conflicts =
+                        crate::apply::apply_rows(schema, File::open(&work)?, file_date, ap)?;
+                    if conflicts.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(store::Error::Apply(
+                            "transaction ids already applied".into(),
+                        ))
+                    }
+                },
+                &mut || {
+                    status_rel = self
+                        .write_results(&a, &decision)
+                        .map_err(|e| store::Error::Apply(e.to_string()))?;
+                    Ok(())
+                },
+            );
+            match applied {
+                Ok(_) => return self.move_decided(&a, decision, status_rel),
+                Err(_) if !conflicts.is_empty() => {
+                    // Remove the accepted status written before the rollback, then reject.
+                    let _ = std::fs::remove_file(
+                        root.join(format!("{}.status.json", decision.final_path)),
+                    );
+                    a.state = State::Rejected;
+                    a.report = conflict_report(schema, &a.report, &conflicts);
+                }
+                Err(e) => return Err(e.into()),
             }
-            _ => self.store.decide(a.id, &decision)?,
-        };
-        if !decided {
-            tracing::warn!(partner = %a.partner.name, file = a.rel, id = a.id, "already decided by another worker");
         }
-        let from = root.join(a.rel);
-        move_durable(&from, &root.join(&final_rel)).map_err(io_err(&from))?;
+        let (_, decision) = self.target(&a)?;
+        let status_rel = self.write_results(&a, &decision)?;
+        // The commit point: from here on the file counts as decided.
+        if !self.store.decide(a.id, &decision)? {
+            tracing::warn!(partner = %a.partner.name, file = a.rel, id = a.id, "already decided");
+        }
+        self.move_decided(&a, decision, status_rel)
+    }
+
+    fn move_decided(&self, a: &FinishArgs, d: Decision, status_rel: String) -> Result<Processed> {
+        let root = PathBuf::from(&a.partner.root);
+        let from = root.join(a.work);
+        move_durable(&from, &root.join(&d.final_path)).map_err(io_err(&from))?;
         tracing::info!(
-            partner = %a.partner.name, file = a.rel, id = a.id, outcome, rows = a.report.rows,
+            partner = %a.partner.name, file = a.rel, id = a.id, outcome = outcome_name(d.state), rows = a.report.rows,
             errors = a.report.error_count, warnings = a.report.warning_count, late = a.late, "decided"
         );
         Ok(Processed {
             id: a.id,
-            state: a.state,
-            final_path: final_rel,
+            state: d.state,
+            final_path: d.final_path,
             status_path: status_rel,
             error_count: a.report.error_count,
         })
     }
+}
+
+/// Prefix of a file claimed for processing (hidden: a dot-name is never an upload).
+pub const CLAIM_PREFIX: &str = ".claim-";
+
+fn outcome_name(state: State) -> &'static str {
+    match state {
+        State::Accepted => "accepted",
+        State::Duplicate => "duplicate",
+        _ => "rejected",
+    }
+}
+
+/// When the inode last changed: the upload's final rename (clients cannot set it).
+fn ctime(path: &Path) -> std::io::Result<chrono::DateTime<Utc>> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok(chrono::DateTime::from_timestamp(m.ctime(), m.ctime_nsec() as u32).unwrap_or_else(Utc::now))
+}
+
+/// The rejection of a file whose transaction ids were applied from an earlier file (D8).
+fn conflict_report(
+    schema: &validate::schema::Schema,
+    accepted: &Report,
+    conflicts: &[crate::apply::Conflict],
+) -> Report {
+    let column = schema.key.first().map(|c| schema.columns[*c].name.clone());
+    let mut c = validate::report::Collector::new(usize::MAX);
+    for w in &accepted.warnings {
+        c.push(validate::Severity::Warning, w.clone());
+    }
+    for k in conflicts {
+        let f = validate::Finding {
+            row: k.row,
+            column: column.clone(),
+            code: code::DUPLICATE_ID_HISTORY,
+            message: format!(
+                "`{}` was already applied from an earlier accepted file; ids never repeat",
+                k.id
+            ),
+            value: None,
+        };
+        c.push(validate::Severity::Error, f);
+    }
+    c.finish(&accepted.file_type, accepted.rows, accepted.bytes)
 }
 
 struct FinishArgs<'a> {
@@ -485,13 +612,16 @@ struct FinishArgs<'a> {
     inbox: &'a Inbox,
     id: i64,
     name: &'a str,
+    /// Logical path in the inbox.
     rel: &'a str,
+    /// Where the claimed bytes are.
+    work: &'a str,
     parsed: Option<&'a filename::FileName>,
     sha256: &'a str,
     bytes: u64,
     received_at: &'a str,
     state: State,
-    report: &'a Report,
+    report: Report,
     late: bool,
     due_at: Option<String>,
 }

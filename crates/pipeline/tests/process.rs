@@ -323,22 +323,89 @@ fn nacha_files_are_validated_in_ach_outgoing() {
 }
 
 #[test]
-fn late_is_judged_by_when_the_upload_ended() {
-    // decision D9: 2026-01-27 is due 2026-01-27 06:00 CST = 12:00 UTC.
+fn late_is_judged_by_when_the_file_arrived_not_by_a_client_set_mtime() {
+    // decision D9: a file is late by when it reached the bank; `put -p` sets mtime, not ctime.
     let e = env();
-    let bytes = fixture("valid/2026-01-27_card_v1.csv");
-    e.drop_file("card/2026-01-27_card_v1.csv", &bytes);
-    let before = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_769_515_200 - 60); // 11:59 UTC
-    std::fs::File::options()
+    e.drop_file(
+        "card/2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
+    let back_dated = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_769_515_200 - 86_400);
+    let f = std::fs::File::options()
         .write(true)
         .open(e.root.join("card/2026-01-27_card_v1.csv"))
-        .unwrap()
-        .set_modified(before)
         .unwrap();
+    f.set_modified(back_dated).unwrap();
+    drop(f);
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
     let s = e.status(&e.process("card/2026-01-27_card_v1.csv"));
+    let received: chrono::DateTime<chrono::Utc> =
+        s["received_at"].as_str().unwrap().parse().unwrap();
+    assert!(received >= before, "{s}");
+    assert_eq!(s["late"], true);
+}
+
+#[test]
+fn a_file_left_claimed_by_a_crash_is_found_and_decided() {
+    let e = env();
+    // A crash right after the claim rename: only the hidden claim is left.
+    e.drop_file(
+        "card/.claim-2026-01-27_card_v1.csv",
+        &fixture("valid/2026-01-27_card_v1.csv"),
+    );
     assert_eq!(
-        (s["late"].as_bool(), s["received_at"].as_str()),
-        (Some(false), Some("2026-01-27T11:59:00.000Z"))
+        e.pipeline.pending(&e.partner),
+        ["card/2026-01-27_card_v1.csv"]
+    );
+    let p = e.process("card/2026-01-27_card_v1.csv");
+    assert_eq!(
+        (p.state, p.final_path.as_str()),
+        (State::Accepted, "card/processed/2026-01-27_card_v1.csv")
+    );
+    assert!(e.pipeline.pending(&e.partner).is_empty());
+}
+
+#[test]
+fn transaction_ids_applied_before_reject_the_file_instead_of_sticking() {
+    // decision D8: client_transaction_id never repeats across accepted files.
+    let e = env();
+    let first = fixture("valid/2026-01-27_transaction_v1.csv");
+    e.drop_file("transaction/2026-01-27_transaction_v1.csv", &first);
+    assert_eq!(
+        e.process("transaction/2026-01-27_transaction_v1.csv").state,
+        State::Accepted
+    );
+    // The same rows under the next day: a valid file on its own, but every id was applied.
+    let text = String::from_utf8(first)
+        .unwrap()
+        .replace("2026-01-26T", "2026-01-27T");
+    e.drop_file("transaction/2026-01-28_transaction_v1.csv", text.as_bytes());
+    let p = e.process("transaction/2026-01-28_transaction_v1.csv");
+    assert_eq!(
+        (p.state, p.final_path.as_str()),
+        (
+            State::Rejected,
+            "transaction/failed/2026-01-28_transaction_v1.csv"
+        )
+    );
+    let s = e.status(&p);
+    assert_eq!(s["error_count"], 25);
+    assert_eq!(s["errors"][0]["code"], "duplicate_id_history");
+    assert_eq!(
+        (
+            s["errors"][0]["row"].as_u64(),
+            s["errors"][0]["column"].as_str()
+        ),
+        (Some(2), Some("client_transaction_id"))
+    );
+    assert!(!e
+        .root
+        .join("transaction/processed/2026-01-28_transaction_v1.csv.status.json")
+        .exists());
+    assert_eq!(
+        e.pipeline.store().counts("acme").unwrap().2,
+        25,
+        "nothing of the second file applied"
     );
 }
 

@@ -34,22 +34,23 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// Stores an accepted transaction. Transactions are append-only (spec 05 §5.4); a repeated id
-    /// fails the whole apply (the cross-file check rejects such files before they get here).
+    /// Stores an accepted transaction. Transactions are append-only (spec 05 §5.4): returns
+    /// `false`, storing nothing, when the id was already applied (D8: ids never repeat).
     pub fn transaction(
         &mut self,
         id: &str,
         balance_id: Option<&str>,
         file_date: Option<&str>,
         json: &str,
-    ) -> Result<()> {
-        self.tx
+    ) -> Result<bool> {
+        let n = self
+            .tx
             .prepare_cached(
                 "INSERT INTO transactions(partner, transaction_id, balance_id, file_date, data, file_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(partner, transaction_id) DO NOTHING",
             )?
             .execute(params![self.partner, id, balance_id, file_date, json, self.file_id])?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Stores an accepted Nacha entry.
@@ -62,14 +63,16 @@ impl Applier<'_> {
 }
 
 impl Store {
-    /// Records the decision and, in the same transaction, whatever `apply` writes. If `apply`
-    /// fails nothing is written and the file stays undecided. Returns `false` (writing nothing)
-    /// when the file was already decided.
+    /// Records the decision and, in the same transaction, whatever `apply` writes; then runs
+    /// `before_commit` (writing the result files) while the transaction is still open, and
+    /// commits. If either fails nothing is written and the file stays undecided. Returns `false`
+    /// (writing nothing) when the file was already decided.
     pub fn decide_and_apply(
         &self,
         id: i64,
         d: &Decision,
         apply: &mut dyn FnMut(&mut Applier) -> Result<()>,
+        before_commit: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
         let mut c = self.conn();
         let tx = c.transaction()?;
@@ -86,6 +89,7 @@ impl Store {
             partner,
             file_id: id,
         })?;
+        before_commit()?;
         tx.commit()?;
         Ok(true)
     }

@@ -79,6 +79,7 @@ catalogue! {
     COMPARISON = "comparison", Error, "Two values are out of the documented order.", "`activated_at` before `created_at`", "schemas (`compare`), spec 04 §1.2";
     DUPLICATE_ID = "duplicate_id", Error, "The file's id column repeats a value of an earlier row.", "`client_card_id = c1` twice", "issue 2, spec 05 §4.3";
     BAD_FILE_NAME = "bad_file_name", Error, "The file name does not follow `<date|batch>_<file_type>_<version>[.csv]`.", "`cards.csv`", "decision D5";
+    DUPLICATE_ID_HISTORY = "duplicate_id_history", Error, "A `client_transaction_id` already applied from an earlier accepted file (ids never repeat, D8).", "yesterday's id sent again", "decision D8, spec 05 §3.1";
     FOLDER_MISMATCH = "folder_mismatch", Error, "The file's type does not match the folder it was dropped in.", "`..._card_v1.csv` in `transaction/`", "decision D5";
     DUPLICATE = "duplicate", Error, "The same name (type, date or batch, version) was already received, or the same bytes were already accepted; nothing is applied again.", "`2026-01-27_card_v1.csv` sent twice", "decision D5";
     ALREADY_ACCEPTED = "already_accepted", Error, "A file of this type was already accepted for this date (only customer files may come several times a day).", "`..._card_v2.csv` after `v1` was accepted", "decision D5, spec 01 §5.2";

@@ -117,6 +117,7 @@ fn cases_match_their_expected_reports() {
         "folder_mismatch",
         "duplicate",
         "already_accepted",
+        "duplicate_id_history",
     ];
     for c in CODES {
         assert!(
