@@ -238,12 +238,17 @@ impl RowCtx<'_> {
         let mut row_cells: Vec<Option<&str>> =
             std::mem::take(cells).into_iter().map(|_| None).collect();
         let bounds = rec.bounds();
-        row_cells.extend(present.iter().map(|h| {
-            h.and_then(|h| {
+        row_cells.extend(present.iter().map(|h| match *h {
+            Some(h) => {
                 let (s, e) = bounds[h];
-                let v = &text[s..e];
-                (!v.is_empty() && v != "null").then_some(v)
-            })
+                // Empty and `null` cells (D2) are decided on the length first: most are empty.
+                match e - s {
+                    0 => None,
+                    4 if &text.as_bytes()[s..e] == b"null" => None,
+                    _ => text.get(s..e),
+                }
+            }
+            None => None,
         }));
         let r = Row {
             cells: row_cells,
