@@ -167,7 +167,10 @@ impl Env {
 
     /// `bankdrop gen` into `dir`; returns the written file (`<date>_<type>_v1.csv`).
     pub fn gen(&self, file_type: &str, rows: u64, date: &str, seed: u64, dir: &Path) -> PathBuf {
-        let out = self.gen_command(file_type, rows, date, seed, dir).output().unwrap();
+        let out = self
+            .gen_command(file_type, rows, date, seed, dir)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "bankdrop gen: {}", text(&out));
         dir.join(format!("{date}_{file_type}_v1.csv"))
     }
@@ -269,34 +272,12 @@ impl Env {
 
     /// OpenSSH's `sftp -b -` as `user` with `key`; the batch is fed on standard input.
     pub fn sftp(&self, user: &str, key: &Path, batch: &str) -> Output {
-        let mut child = self.sftp_command(user, key).spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(batch.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        sftp(self.port, user, key, batch)
     }
 
     /// The `sftp` command (stdin, stdout and stderr piped), to spawn and control directly.
     pub fn sftp_command(&self, user: &str, key: &Path) -> Command {
-        let mut cmd = Command::new("sftp");
-        cmd.args(["-F", "/dev/null", "-b", "-", "-i"])
-            .arg(key)
-            .args(["-P", &self.port.to_string()])
-            .args(["-o", "StrictHostKeyChecking=no"])
-            .args(["-o", "UserKnownHostsFile=/dev/null"])
-            .args(["-o", "BatchMode=yes"])
-            .args(["-o", "IdentitiesOnly=yes"])
-            .args(["-o", "LogLevel=ERROR"])
-            .args(["-o", "ConnectTimeout=10"])
-            .arg(format!("{user}@127.0.0.1"))
-            .current_dir(&self.local)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
+        sftp_command(self.port, user, key)
     }
 
     /// Whether python3 can import paramiko (`.ci/run` installs it).
@@ -320,6 +301,36 @@ impl Env {
             .output()
             .unwrap()
     }
+}
+
+/// OpenSSH's `sftp -b -` to 127.0.0.1:`port`; the batch is fed on standard input. A failing
+/// command ends the batch with a non-zero exit (`-b` semantics).
+pub fn sftp(port: u16, user: &str, key: &Path, batch: &str) -> Output {
+    let mut child = sftp_command(port, user, key)
+        .spawn()
+        .expect("OpenSSH's sftp is required (apt-get install -y openssh-client)");
+    // A client that dies early (connection refused) closes its stdin: not our error.
+    let _ = child.stdin.take().unwrap().write_all(batch.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+/// The `sftp` batch-mode command line (stdin, stdout and stderr piped).
+pub fn sftp_command(port: u16, user: &str, key: &Path) -> Command {
+    let mut cmd = Command::new("sftp");
+    cmd.args(["-F", "/dev/null", "-b", "-", "-i"])
+        .arg(key)
+        .args(["-P", &port.to_string()])
+        .args(["-o", "StrictHostKeyChecking=no"])
+        .args(["-o", "UserKnownHostsFile=/dev/null"])
+        .args(["-o", "BatchMode=yes"])
+        .args(["-o", "IdentitiesOnly=yes"])
+        .args(["-o", "LogLevel=ERROR"])
+        .args(["-o", "ConnectTimeout=10"])
+        .arg(format!("{user}@127.0.0.1"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
 }
 
 /// A running `bankdrop serve`. Dropping it kills the process (SIGKILL) and reaps it.
