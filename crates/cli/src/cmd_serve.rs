@@ -37,26 +37,28 @@ fn ensure_demo(cfg: &Config, store: &Store) -> Result<Option<String>> {
         return Ok(None);
     }
     let key = cfg.data_dir.join("demo_ed25519");
-    if store.partner("demo")?.is_none() {
+    // Also when a kill during the first start left the partner without its key.
+    if store.partner("demo")?.is_none_or(|p| p.keys.is_empty()) {
         let public = bankdrop_sftp::generate_key_pair(&key)?;
         add(cfg, store, "demo", &[public])?;
     }
     Ok(Some(key.display().to_string()))
 }
 
+/// Queues every file waiting in an inbox, waiting for room in the queue rather than skipping
+/// (call it off the async runtime).
 fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
     let mut n = 0;
     for partner in p.store().partners()? {
         for path in p.pending(&partner) {
-            if jobs
-                .try_send(Job {
-                    partner: partner.name.clone(),
-                    path,
-                })
-                .is_ok()
-            {
-                n += 1;
+            let job = Job {
+                partner: partner.name.clone(),
+                path,
+            };
+            if jobs.blocking_send(job).is_err() {
+                return Ok(n);
             }
+            n += 1;
         }
     }
     Ok(n)
@@ -75,11 +77,16 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
     let (job_tx, job_rx) = mpsc::channel::<Job>(4096);
     let runner = tokio::spawn(pipeline::run(p.clone(), job_rx, cfg.pipeline.workers));
     // Files that arrived while the service was down.
-    let pending = enqueue_pending(&p, &job_tx)?;
-    tracing::info!(
-        files = pending,
-        "start-up scan queued the files waiting in inboxes"
-    );
+    {
+        let (p, tx) = (p.clone(), job_tx.clone());
+        tokio::task::spawn_blocking(move || match enqueue_pending(&p, &tx) {
+            Ok(n) => tracing::info!(
+                files = n,
+                "start-up scan queued the files waiting in inboxes"
+            ),
+            Err(e) => tracing::error!(error = %e, "start-up scan failed"),
+        });
+    }
 
     let (event_tx, mut event_rx) = mpsc::channel::<IntakeEvent>(4096);
     let forward = {
