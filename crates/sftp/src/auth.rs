@@ -90,6 +90,11 @@ impl PartnerStore for StaticPartners {
 /// Loads the host key, or generates an Ed25519 key and keeps it (mode 0600) if the file does not
 /// exist, so partners see the same host key across restarts.
 pub(crate) fn load_or_generate_host_key(path: &Path) -> Result<PrivateKey, Error> {
+    load_or_generate_key(path, "host key")
+}
+
+/// Loads or generates (Ed25519, 0600) the private key at `path`; `what` names it in the log.
+fn load_or_generate_key(path: &Path, what: &str) -> Result<PrivateKey, Error> {
     let fail = |reason: String| Error::HostKey {
         path: path.to_path_buf(),
         reason,
@@ -113,7 +118,7 @@ pub(crate) fn load_or_generate_host_key(path: &Path) -> Result<PrivateKey, Error
                 .to_openssh(LineEnding::LF)
                 .map_err(|e| fail(e.to_string()))?;
             write_private(path, text.as_bytes()).map_err(|e| fail(e.to_string()))?;
-            tracing::info!(path = %path.display(), "generated a new Ed25519 host key");
+            tracing::info!(path = %path.display(), "generated a new Ed25519 {what}");
             Ok(key)
         }
         Err(e) => Err(fail(e.to_string())),
@@ -124,7 +129,7 @@ pub(crate) fn load_or_generate_host_key(path: &Path) -> Result<PrivateKey, Error
 /// usable with `sftp -i`) and the public key at `path.pub`. Returns the public key line. An
 /// existing key at `path` is kept and its public half returned.
 pub fn generate_key_pair(path: &Path) -> Result<String, Error> {
-    let key = load_or_generate_host_key(path)?;
+    let key = load_or_generate_key(path, "client key")?;
     let public = key
         .public_key()
         .to_openssh()
