@@ -52,14 +52,6 @@ impl IdSet {
         }
     }
 
-    /// Bytes held (for the memory budget).
-    pub fn heap_bytes(&self) -> usize {
-        self.chunks
-            .iter()
-            .map(|c| c.capacity() * std::mem::size_of::<Entry>())
-            .sum()
-    }
-
     /// Every row whose id appeared in an earlier row, sorted by row.
     pub fn finish(mut self) -> Vec<Duplicate> {
         // Sorting by the 64-bit half alone is several times cheaper than a full-key sort;

@@ -86,11 +86,6 @@ catalogue! {
     UNKNOWN_FILE_TYPE = "unknown_file_type", Error, "The file type is not one bankdrop knows (or is not supported by this command).", "`--type cheque`", "decision D5";
 }
 
-/// Looks a code up in the catalogue.
-pub fn code_info(code: &str) -> Option<&'static CodeInfo> {
-    CODES.iter().find(|c| c.code == code)
-}
-
 /// One problem found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -195,11 +190,6 @@ impl Collector {
         self.errors.extend(late);
         self.errors.sort_by_key(|f| f.row);
         self.errors.truncate(self.limit);
-    }
-
-    /// Whether any error was recorded.
-    pub fn has_errors(&self) -> bool {
-        self.error_count > 0
     }
 
     /// Turns the collected findings into a report.

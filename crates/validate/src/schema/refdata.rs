@@ -100,18 +100,6 @@ impl RefData {
             .is_ok()
     }
 
-    /// All currency codes, sorted.
-    pub fn currency_codes(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.currencies.keys().map(String::as_str).collect();
-        v.sort_unstable();
-        v
-    }
-
-    /// All country codes, sorted.
-    pub fn country_codes(&self) -> &[String] {
-        &self.countries
-    }
-
     /// All state codes, sorted.
     pub fn state_codes(&self) -> &[String] {
         &self.states
