@@ -8,7 +8,6 @@ use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use validate::filename;
 use validate::report::{code, Finding};
 use validate::schema::Schemas;
 use validate::{validate, Options, Outcome, Report};
@@ -111,23 +110,16 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let file_type = match &args.file_type {
         Some(t) => t.clone(),
-        None => {
-            let tokens = crate::schemas::tokens(schemas);
-            let tokens: Vec<(&str, &str, bool)> = tokens
-                .iter()
-                .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
-                .collect();
-            match filename::parse(name, &tokens) {
-                Ok(f) => f.file_type,
-                Err(m) => {
-                    return Ok(Report::file_error(
-                        "unknown",
-                        code::BAD_FILE_NAME,
-                        format!("{m} (or pass --type)"),
-                    ))
-                }
+        None => match schemas.parse_file_name(name) {
+            Ok(f) => f.file_type,
+            Err(m) => {
+                return Ok(Report::file_error(
+                    "unknown",
+                    code::BAD_FILE_NAME,
+                    format!("{m} (or pass --type)"),
+                ))
             }
-        }
+        },
     };
     if file_type == "outgoing_ach" || name.ends_with(".ach") {
         let policy = ach_policy(args.sec_codes.as_deref())?;

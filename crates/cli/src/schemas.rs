@@ -18,15 +18,3 @@ pub fn load(dir: Option<&Path>) -> Result<Schemas> {
         None => Schemas::builtin().context("loading the built-in schemas"),
     }
 }
-
-/// File-type tokens for file-name parsing: every schema's type and aliases, and Nacha.
-pub fn tokens(s: &Schemas) -> Vec<(String, String, bool)> {
-    let mut out = Vec::new();
-    for schema in s.iter() {
-        for t in std::iter::once(&schema.file_type).chain(&schema.name_aliases) {
-            out.push((t.clone(), schema.file_type.clone(), schema.batch_names));
-        }
-    }
-    out.push(("outgoing_ach".into(), "outgoing_ach".into(), false));
-    out
-}

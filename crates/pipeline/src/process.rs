@@ -88,7 +88,6 @@ pub struct Pipeline {
     store: Arc<Store>,
     schemas: Arc<Schemas>,
     config: Config,
-    tokens: Vec<(String, String, bool)>,
 }
 
 /// Names a client uses while uploading, never processed (issue 4).
@@ -123,18 +122,10 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 impl Pipeline {
     /// A pipeline writing decisions to `store`.
     pub fn new(store: Arc<Store>, schemas: Arc<Schemas>, config: Config) -> Pipeline {
-        let mut tokens = Vec::new();
-        for s in schemas.iter() {
-            for t in std::iter::once(&s.file_type).chain(&s.name_aliases) {
-                tokens.push((t.clone(), s.file_type.clone(), s.batch_names));
-            }
-        }
-        tokens.push(("outgoing_ach".into(), "outgoing_ach".into(), false));
         Pipeline {
             store,
             schemas,
             config,
-            tokens,
         }
     }
 
@@ -145,12 +136,7 @@ impl Pipeline {
 
     /// The drop folder for a file name (by its file type, D5), if the name parses.
     pub fn folder_for_name(&self, name: &str) -> std::result::Result<String, String> {
-        let tokens: Vec<(&str, &str, bool)> = self
-            .tokens
-            .iter()
-            .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
-            .collect();
-        let f = filename::parse(name, &tokens)?;
+        let f = self.schemas.parse_file_name(name)?;
         self.config
             .inboxes
             .iter()
@@ -261,20 +247,13 @@ impl Pipeline {
         }
         let name = rel.rsplit('/').next().unwrap_or(rel).to_string();
         let received_at = received.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let tokens: Vec<(&str, &str, bool)> = self
-            .tokens
-            .iter()
-            .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
-            .collect();
-        let parsed = filename::parse(&name, &tokens);
+        let parsed = self.schemas.parse_file_name(&name);
         let (file_type, prefix, version) = match &parsed {
-            Ok(f) => {
-                let p = match &f.prefix {
-                    Prefix::Date(d) => d.clone(),
-                    Prefix::Batch(b) | Prefix::Content(b) => b.to_lowercase(),
-                };
-                (Some(f.file_type.clone()), Some(p), Some(f.version))
-            }
+            Ok(f) => (
+                Some(f.file_type.clone()),
+                Some(f.ledger_prefix()),
+                Some(f.version),
+            ),
             Err(_) => (None, None, None),
         };
         let id = self.store.begin(&NewFile {
@@ -342,10 +321,7 @@ impl Pipeline {
                 Report::file_error(&f.file_type, code::FOLDER_MISMATCH, m),
             ));
         }
-        let prefix = match &f.prefix {
-            Prefix::Date(d) => d.clone(),
-            Prefix::Batch(b) | Prefix::Content(b) => b.to_lowercase(),
-        };
+        let prefix = f.ledger_prefix();
         if let Some(prev) = self
             .store
             .same_name(&partner.name, &f.file_type, &prefix, f.version)?

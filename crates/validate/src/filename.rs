@@ -32,6 +32,15 @@ pub struct FileName {
 }
 
 impl FileName {
+    /// The date or batch as the ledger compares it: batch ids and content ids case-insensitively
+    /// (D5), so they are lower-cased.
+    pub fn ledger_prefix(&self) -> String {
+        match &self.prefix {
+            Prefix::Date(d) => d.clone(),
+            Prefix::Batch(b) | Prefix::Content(b) => b.to_lowercase(),
+        }
+    }
+
     /// Whether this is a Nacha file.
     pub fn is_ach(&self) -> bool {
         self.extension.as_deref() == Some("ach")

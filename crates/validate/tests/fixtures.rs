@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use validate::filename;
 use validate::schema::Schemas;
 use validate::{validate, Options, Outcome, Report, CODES};
 
@@ -20,19 +19,7 @@ fn schemas() -> Schemas {
 
 fn run(s: &Schemas, path: &Path) -> Report {
     let name = path.file_name().unwrap().to_str().unwrap();
-    let tokens: Vec<(String, String, bool)> = s
-        .iter()
-        .flat_map(|x| {
-            std::iter::once(&x.file_type)
-                .chain(&x.name_aliases)
-                .map(|t| (t.clone(), x.file_type.clone(), x.batch_names))
-        })
-        .collect();
-    let tokens: Vec<(&str, &str, bool)> = tokens
-        .iter()
-        .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
-        .collect();
-    let ty = filename::parse(name, &tokens).unwrap().file_type;
+    let ty = s.parse_file_name(name).unwrap().file_type;
     let f = std::fs::File::open(path).unwrap();
     validate(
         s.get(&ty).unwrap(),

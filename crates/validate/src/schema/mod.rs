@@ -87,6 +87,19 @@ impl Schemas {
         })
     }
 
+    /// Parses a file name (D5) against every schema's type and aliases, and the Nacha type
+    /// `outgoing_ach`.
+    pub fn parse_file_name(&self, name: &str) -> Result<crate::filename::FileName, String> {
+        let mut tokens: Vec<crate::filename::TypeToken> = Vec::new();
+        for s in self.by_type.values() {
+            for t in std::iter::once(&s.file_type).chain(&s.name_aliases) {
+                tokens.push((t, &s.file_type, s.batch_names));
+            }
+        }
+        tokens.push(("outgoing_ach", "outgoing_ach", false));
+        crate::filename::parse(name, &tokens)
+    }
+
     /// All schemas, by file type.
     pub fn iter(&self) -> impl Iterator<Item = &Schema> {
         self.by_type.values()
