@@ -43,19 +43,8 @@ pub fn for_each_row<R: Read>(
         // One small allocation a row: applying a row to the database costs far more.
         let mut cells: Vec<Option<&str>> = Vec::with_capacity(schema.columns.len());
         for (c, pos) in h.present().iter().enumerate() {
-            let v = pos.and_then(|p| {
-                let (s, e) = rec.bounds()[p];
-                let v = &text[s..e];
-                (!v.is_empty() && v != "null").then_some(v)
-            });
-            let v = v.map(|v| {
-                let aliases = &schema.columns[c].value_aliases;
-                aliases
-                    .iter()
-                    .find(|(a, _)| a == v)
-                    .map_or(v, |(_, fixed)| fixed.as_str())
-            });
-            cells.push(v);
+            let v = pos.and_then(|p| crate::validator::cell_value(text, rec.bounds()[p]));
+            cells.push(v.map(|v| schema.columns[c].canonical(v)));
         }
         f(&cells)?;
         n += 1;

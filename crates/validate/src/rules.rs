@@ -7,19 +7,10 @@ use crate::values::Point;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-/// The value with a D4 misspelling replaced by its corrected form.
-fn normalized<'a>(schema: &'a Schema, c: usize, v: &'a str) -> &'a str {
-    schema.columns[c]
-        .value_aliases
-        .iter()
-        .find(|(a, _)| a == v)
-        .map_or(v, |(_, fixed)| fixed.as_str())
-}
-
 fn holds(schema: &Schema, r: &Row, cond: &Condition) -> bool {
     let v = r
         .get(cond.column)
-        .map(|v| normalized(schema, cond.column, v));
+        .map(|v| schema.columns[cond.column].canonical(v));
     match (&cond.test, v) {
         (Test::In(list), Some(v)) => list.iter().any(|x| x == v),
         (Test::NotIn(list), Some(v)) => !list.iter().any(|x| x == v),
@@ -94,7 +85,7 @@ pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out:
                 let Some(v) = r.get(*c) else { continue };
                 let items = match crate::values::parse_list(v) {
                     Ok((items, _)) if col(*c).ty == crate::schema::ColumnType::List => items,
-                    _ => vec![normalized(schema, *c, v).to_string()],
+                    _ => vec![col(*c).canonical(v).to_string()],
                 };
                 if let Some(x) = items.iter().find(|i| !allowed.contains(i)) {
                     let m = format!(

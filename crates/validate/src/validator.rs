@@ -154,6 +154,16 @@ struct RowCtx<'a> {
     header: &'a Header,
 }
 
+/// A field's value, `None` when null (empty or `null`, D2). The length is tested first: most
+/// null cells are empty.
+pub(crate) fn cell_value(text: &str, (s, e): (usize, usize)) -> Option<&str> {
+    match e - s {
+        0 => None,
+        4 if &text.as_bytes()[s..e] == b"null" => None,
+        _ => text.get(s..e),
+    }
+}
+
 /// Builds a finding about column `col` of `row`.
 pub(crate) fn cell_finding(
     row: u64,
@@ -238,18 +248,11 @@ impl RowCtx<'_> {
         let mut row_cells: Vec<Option<&str>> =
             std::mem::take(cells).into_iter().map(|_| None).collect();
         let bounds = rec.bounds();
-        row_cells.extend(present.iter().map(|h| match *h {
-            Some(h) => {
-                let (s, e) = bounds[h];
-                // Empty and `null` cells (D2) are decided on the length first: most are empty.
-                match e - s {
-                    0 => None,
-                    4 if &text.as_bytes()[s..e] == b"null" => None,
-                    _ => text.get(s..e),
-                }
-            }
-            None => None,
-        }));
+        row_cells.extend(
+            present
+                .iter()
+                .map(|h| h.and_then(|h| cell_value(text, bounds[h]))),
+        );
         let r = Row {
             cells: row_cells,
             present,

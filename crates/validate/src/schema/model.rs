@@ -102,6 +102,16 @@ pub struct Column {
     pub note: Option<String>,
 }
 
+impl Column {
+    /// The value with a D4 misspelling (`dormat`) replaced by its corrected form.
+    pub fn canonical<'a>(&'a self, v: &'a str) -> &'a str {
+        self.value_aliases
+            .iter()
+            .find(|(a, _)| a == v)
+            .map_or(v, |(_, fixed)| fixed.as_str())
+    }
+}
+
 /// A condition on another column of the same row.
 #[derive(Debug, Clone)]
 pub struct Condition {
