@@ -19,6 +19,11 @@ fn paramiko_available() -> bool {
 #[test]
 fn paramiko_put_get_listdir_rename_posix_rename() {
     if !paramiko_available() {
+        // CI installs paramiko (.ci/run): there a missing client is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "paramiko is missing under CI"
+        );
         eprintln!(
             "SKIPPED paramiko test: python3 with paramiko is not installed (pip install paramiko)"
         );
