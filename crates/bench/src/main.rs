@@ -46,7 +46,11 @@ fn phase(name: &str, file: &Path) -> Result<()> {
         }
         "validate" => {
             let s = Schemas::builtin()?;
-            let ty = file_type(file)?;
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let ty = s
+                .parse_file_name(name)
+                .map_err(anyhow::Error::msg)?
+                .file_type;
             let r = validate(
                 s.get(&ty).context("type")?,
                 &s.refdata,
@@ -64,12 +68,6 @@ fn phase(name: &str, file: &Path) -> Result<()> {
     let secs = start.elapsed().as_secs_f64();
     println!("{secs} {bytes} {rows} {}", peak_rss_kib());
     Ok(())
-}
-
-fn file_type(file: &Path) -> Result<String> {
-    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let (rest, _) = name.rsplit_once('_').context("name")?;
-    Ok(rest.split_once('_').context("name")?.1.to_string())
 }
 
 struct Measured {
