@@ -292,9 +292,9 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     let ledger = env.ledger("demo");
     let mut rows: BTreeMap<String, Vec<(State, Option<String>)>> = BTreeMap::new();
     for r in &ledger {
-        rows.entry(r.name.clone())
+        rows.entry(r.file.name.clone())
             .or_default()
-            .push((r.state, r.final_path.clone()));
+            .push((r.state(), r.decision.as_ref().map(|d| d.final_path.clone())));
     }
     let extra: Vec<&String> = rows.keys().filter(|n| !files.contains(n)).collect();
     assert!(

@@ -133,7 +133,7 @@ fn openssh_valid_file_is_accepted_and_invalid_file_gets_its_error_rows() {
     let mut ledger: Vec<(String, State)> = env
         .ledger("demo")
         .into_iter()
-        .map(|r| (r.name, r.state))
+        .map(|r| (r.file.name.clone(), r.state()))
         .collect();
     ledger.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
@@ -191,9 +191,9 @@ fn openssh_part_upload_renamed_into_place_is_processed_once() {
     assert!(files_in(&root.join("transaction")).is_empty());
     let ledger = env.ledger("demo");
     assert_eq!(ledger.len(), 1, "{ledger:#?}");
-    assert_eq!(ledger[0].name, name);
-    assert_eq!(ledger[0].path, format!("transaction/{name}"));
-    assert_eq!(ledger[0].state, State::Accepted);
+    assert_eq!(ledger[0].file.name, name);
+    assert_eq!(ledger[0].file.path, format!("transaction/{name}"));
+    assert_eq!(ledger[0].state(), State::Accepted);
 }
 
 #[test]
@@ -318,8 +318,8 @@ fn openssh_dot_dot_and_absolute_paths_stay_in_the_partner_tree() {
     );
     let ledger = env.ledger("demo");
     assert_eq!(ledger.len(), 1);
-    assert_eq!(ledger[0].path, "card/2026-01-27_card_v1.csv");
-    assert_eq!(ledger[0].state, State::Accepted);
+    assert_eq!(ledger[0].file.path, "card/2026-01-27_card_v1.csv");
+    assert_eq!(ledger[0].state(), State::Accepted);
 }
 
 #[test]
@@ -404,8 +404,16 @@ fn openssh_second_partner_cannot_list_or_read_the_first_partners_files() {
     server.stop();
     assert!(files_in(&env.root("other").join("card/processed")).is_empty());
     assert!(files_in(&env.root("demo").join("balance/processed")).is_empty());
-    let demo: Vec<String> = env.ledger("demo").into_iter().map(|r| r.name).collect();
-    let other: Vec<String> = env.ledger("other").into_iter().map(|r| r.name).collect();
+    let demo: Vec<String> = env
+        .ledger("demo")
+        .into_iter()
+        .map(|r| r.file.name)
+        .collect();
+    let other: Vec<String> = env
+        .ledger("other")
+        .into_iter()
+        .map(|r| r.file.name)
+        .collect();
     assert_eq!(demo, [name]);
     assert_eq!(other, ["2026-01-27_balance_v1.csv"]);
 }
@@ -537,7 +545,7 @@ fn file_arriving_while_the_server_is_down_is_processed_at_start_up() {
     let mut ledger: Vec<(String, State)> = env
         .ledger("demo")
         .into_iter()
-        .map(|r| (r.name, r.state))
+        .map(|r| (r.file.name.clone(), r.state()))
         .collect();
     ledger.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
@@ -769,7 +777,7 @@ fn paramiko_client_gets_the_same_outcomes_and_refusals() {
     let mut ledger: Vec<(String, State)> = env
         .ledger("demo")
         .into_iter()
-        .map(|r| (r.name, r.state))
+        .map(|r| (r.file.name.clone(), r.state()))
         .collect();
     ledger.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(

@@ -229,18 +229,17 @@ impl Pipeline {
         };
         // A decision committed before a crash whose move did not happen: finish the move only.
         if let Some(prev) = self.store.latest_for_path(&partner.name, rel)? {
-            if let (State::Accepted | State::Rejected | State::Duplicate, Some(fp)) =
-                (prev.state, &prev.final_path)
-            {
-                if prev.sha256 == sha256 && !root.join(fp).exists() {
+            if let Some(d) = &prev.decision {
+                let fp = &d.final_path;
+                if prev.file.sha256 == sha256 && !root.join(fp).exists() {
                     move_durable(&path, &root.join(fp)).map_err(io_err(&path))?;
                     tracing::info!(partner = %partner.name, file = rel, id = prev.id, "finished an interrupted move");
                     return Ok(Some(Processed {
                         id: prev.id,
-                        state: prev.state,
+                        state: d.state,
                         final_path: fp.clone(),
                         status_path: format!("{fp}.status.json"),
-                        error_count: prev.error_count,
+                        error_count: d.error_count,
                     }));
                 }
             }
@@ -328,7 +327,10 @@ impl Pipeline {
         {
             let m = format!(
                 "{} version {} was already received as `{}` ({:?}); send a higher version",
-                prefix, f.version, prev.name, prev.state
+                prefix,
+                f.version,
+                prev.file.name,
+                prev.state()
             );
             return Ok((
                 State::Duplicate,
@@ -336,7 +338,10 @@ impl Pipeline {
             ));
         }
         if let Some(prev) = self.store.accepted_same_bytes(&partner.name, sha256)? {
-            let m = format!("the same bytes were already accepted as `{}`", prev.name);
+            let m = format!(
+                "the same bytes were already accepted as `{}`",
+                prev.file.name
+            );
             return Ok((
                 State::Duplicate,
                 Report::file_error(&f.file_type, code::DUPLICATE, m),
@@ -364,7 +369,7 @@ impl Pipeline {
             {
                 let m = format!(
                     "`{}` was already accepted for {prefix}; this type is processed once a day",
-                    prev.name
+                    prev.file.name
                 );
                 return Ok((
                     State::Rejected,

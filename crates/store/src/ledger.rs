@@ -38,7 +38,7 @@ impl State {
 }
 
 /// A file that has just been claimed for processing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NewFile {
     /// Partner name.
     pub partner: String,
@@ -61,7 +61,7 @@ pub struct NewFile {
 }
 
 /// The decision written for a file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
     /// Outcome.
     pub state: State,
@@ -79,43 +79,24 @@ pub struct Decision {
     pub final_path: String,
 }
 
-/// A ledger row.
+/// A ledger row: the file as claimed, and its decision once there is one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileRow {
     /// Ledger id.
     pub id: i64,
-    /// Partner.
-    pub partner: String,
-    /// Inbox path relative to the partner root.
-    pub path: String,
-    /// File name.
-    pub name: String,
-    /// File type.
-    pub file_type: Option<String>,
-    /// Date or batch id.
-    pub prefix: Option<String>,
-    /// Version.
-    pub version: Option<u64>,
-    /// Hex sha256.
-    pub sha256: String,
-    /// Size.
-    pub bytes: u64,
-    /// Data rows, once validated.
-    pub rows: Option<u64>,
-    /// Lifecycle state.
-    pub state: State,
-    /// Late (D9).
-    pub late: bool,
-    /// Errors.
-    pub error_count: u64,
-    /// Warnings.
-    pub warning_count: u64,
-    /// Upload completed.
-    pub received_at: String,
-    /// Decided.
-    pub decided_at: Option<String>,
-    /// Final location relative to the partner root.
-    pub final_path: Option<String>,
+    /// The file as claimed.
+    pub file: NewFile,
+    /// The decision; `None` while the row is `validating`.
+    pub decision: Option<Decision>,
+}
+
+impl FileRow {
+    /// Lifecycle state (derived from the decision).
+    pub fn state(&self) -> State {
+        self.decision
+            .as_ref()
+            .map_or(State::Validating, |d| d.state)
+    }
 }
 
 const COLUMNS: &str =
@@ -123,9 +104,8 @@ const COLUMNS: &str =
                        error_count, warning_count, received_at, decided_at, final_path";
 
 fn row(r: &Row) -> rusqlite::Result<FileRow> {
-    let state: String = r.get(10)?;
-    Ok(FileRow {
-        id: r.get(0)?,
+    let state = State::parse(&r.get::<_, String>(10)?);
+    let file = NewFile {
         partner: r.get(1)?,
         path: r.get(2)?,
         name: r.get(3)?,
@@ -134,14 +114,24 @@ fn row(r: &Row) -> rusqlite::Result<FileRow> {
         version: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
         sha256: r.get(7)?,
         bytes: r.get::<_, i64>(8)? as u64,
-        rows: r.get::<_, Option<i64>>(9)?.map(|v| v as u64),
-        state: State::parse(&state),
-        late: r.get(11)?,
-        error_count: r.get::<_, i64>(12)? as u64,
-        warning_count: r.get::<_, i64>(13)? as u64,
         received_at: r.get(14)?,
-        decided_at: r.get(15)?,
-        final_path: r.get(16)?,
+    };
+    let decision = match state {
+        State::Validating => None,
+        _ => Some(Decision {
+            state,
+            rows: r.get::<_, Option<i64>>(9)?.unwrap_or(0) as u64,
+            late: r.get(11)?,
+            error_count: r.get::<_, i64>(12)? as u64,
+            warning_count: r.get::<_, i64>(13)? as u64,
+            decided_at: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+            final_path: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
+        }),
+    };
+    Ok(FileRow {
+        id: r.get(0)?,
+        file,
+        decision,
     })
 }
 
@@ -322,7 +312,7 @@ mod tests {
             !s.decide(a, &decision(State::Rejected)).unwrap(),
             "decided twice"
         );
-        assert_eq!(s.file(a).unwrap().unwrap().state, State::Accepted);
+        assert_eq!(s.file(a).unwrap().unwrap().state(), State::Accepted);
         assert!(s.same_name("p", "card", "2026-01-27", 1).unwrap().is_some());
         assert!(s.accepted_same_bytes("p", "aa").unwrap().is_some());
         assert!(s.accepted_for("p", "card", "2026-01-27").unwrap().is_some());
@@ -353,7 +343,7 @@ mod tests {
             id
         };
         let s = Store::open(&path).unwrap();
-        assert_eq!(s.file(id).unwrap().unwrap().state, State::Rejected);
+        assert_eq!(s.file(id).unwrap().unwrap().state(), State::Rejected);
         assert_eq!(s.partner("p").unwrap().unwrap().keys.len(), 2);
         assert!(s.add_partner("p", "/x", "now").is_err());
         s.remove_partner("p").unwrap();
