@@ -105,6 +105,17 @@ CREATE TABLE ach_entries (
     PRIMARY KEY (file_id, line)
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE TABLE registry (
+    partner TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    account_id TEXT,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (partner, kind, id)
+) WITHOUT ROWID;
+CREATE INDEX balance_history_day ON balance_history(partner, file_date);
+"#,
 ];
 
 /// The database. Cheap to share behind an `Arc`; calls serialise on one connection.
