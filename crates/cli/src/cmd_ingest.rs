@@ -4,7 +4,7 @@ use crate::cmd_partner::open_store;
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
-use pipeline::Pipeline;
+use pipeline::{Pipeline, Step};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,6 +29,9 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     let store = Arc::new(open_store(cfg)?);
     let mut pc = pipeline::Config::default_for(&schemas);
     pc.deadline_hour = cfg.pipeline.deadline_hour;
+    pc.order = cfg.pipeline.order.clone();
+    pc.expected_types = cfg.pipeline.expected_types.clone();
+    pc.balance_creation = cfg.program.balance_creation;
     if !cfg.program.currencies.is_empty() {
         pc.options.allowed_currencies = Some(cfg.program.currencies.clone());
     }
@@ -43,6 +46,9 @@ pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Resu
         .partner(&args.partner)?
         .with_context(|| format!("no partner `{}` (bankdrop partner add)", args.partner))?;
     let mut all_accepted = true;
+    // Place every file first, as a partner uploading a day's set would, so the D7 order applies
+    // whatever order the files are given in.
+    let mut placed = Vec::new();
     for file in &args.files {
         let name = file
             .file_name()
@@ -66,23 +72,61 @@ pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Resu
         let tmp = inbox.join(format!(".{name}.ingest"));
         std::fs::copy(file, &tmp).with_context(|| format!("reading {}", file.display()))?;
         std::fs::rename(&tmp, inbox.join(name))?;
-        let rel = format!("{folder}/{name}");
-        let Some(done) = p.process(&partner, &rel)? else {
-            bail!("{rel}: not processed")
-        };
-        all_accepted &= done.state == State::Accepted;
-        let outcome = match done.state {
-            State::Accepted => "accepted",
-            State::Duplicate => "duplicate",
-            _ => "rejected",
-        };
-        println!(
-            "{}: {outcome} → {} ({} errors; status {})",
-            file.display(),
-            done.final_path,
-            done.error_count,
-            done.status_path
-        );
+        placed.push((file.clone(), format!("{folder}/{name}")));
+    }
+    // Process what may go now; again after each round of decisions; what still waits at the end
+    // is processed as at its deadline (an offline run cannot wait for files that never come).
+    while !placed.is_empty() {
+        let mut waiting = Vec::new();
+        let mut progressed = false;
+        for (file, rel) in placed {
+            match p.process_or_hold(&partner, &rel)? {
+                Some(Step::Held(_)) => waiting.push((file, rel)),
+                Some(Step::Decided(done)) => {
+                    progressed = true;
+                    all_accepted &= report(&file, &done);
+                }
+                None => bail!("{rel}: not processed"),
+            }
+        }
+        placed = waiting;
+        if !progressed && !placed.is_empty() {
+            // Release the earliest waiting file in D7 order; the others may follow it.
+            placed.sort_by_key(|(_, rel)| level(&p, rel));
+            let (file, rel) = placed.remove(0);
+            let Some(done) = p.process(&partner, &rel)? else {
+                bail!("{rel}: not processed")
+            };
+            all_accepted &= report(&file, &done);
+        }
     }
     Ok(ExitCode::from(u8::from(!all_accepted)))
+}
+
+/// Prints one decision; `true` when accepted.
+fn report(file: &std::path::Path, done: &pipeline::Processed) -> bool {
+    let outcome = match done.state {
+        State::Accepted => "accepted",
+        State::Duplicate => "duplicate",
+        _ => "rejected",
+    };
+    println!(
+        "{}: {outcome} → {} ({} errors; status {})",
+        file.display(),
+        done.final_path,
+        done.error_count,
+        done.status_path
+    );
+    done.state == State::Accepted
+}
+
+/// A file's group in the D7 order (unknown types last).
+fn level(p: &Pipeline, rel: &str) -> usize {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let order = &p.config().order;
+    p.schemas()
+        .parse_file_name(name)
+        .ok()
+        .and_then(|f| order.iter().position(|g| g.contains(&f.file_type)))
+        .unwrap_or(order.len())
 }

@@ -138,7 +138,7 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
                 addr.port(),
                 addr.ip()
             );
-            println!("bankdrop:   then `put fixtures/csv/valid/2026-01-27_card_v1.csv card/` and `ls card/processed`");
+            println!("bankdrop:   then `put fixtures/csv/valid/2026-01-27_customer_v1.csv customer/` and `ls customer/processed`");
         }
         // A periodic rescan retries files whose processing failed (e.g. a full disk); uploads to
         // our own server are never half-written under their real name, so this is safe.

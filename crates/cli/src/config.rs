@@ -48,6 +48,10 @@ pub struct Pipeline {
     pub workers: usize,
     /// Deadline hour, America/Chicago (D9).
     pub deadline_hour: u32,
+    /// Processing order of file types for one date or batch (D7), earliest first.
+    pub order: Vec<Vec<String>>,
+    /// Types every partner sends daily, waited for (D7); empty: learnt from the last 7 days.
+    pub expected_types: Vec<String>,
 }
 
 /// `[program]`
@@ -56,6 +60,8 @@ pub struct Pipeline {
 pub struct Program {
     /// Allowed currencies; empty: all.
     pub currencies: Vec<String>,
+    /// How balances are created: `file` or `api` (spec 05 §3.2).
+    pub balance_creation: pipeline::BalanceCreation,
 }
 
 /// `[demo]`
@@ -93,6 +99,8 @@ impl Default for Pipeline {
         Pipeline {
             workers: 2,
             deadline_hour: 6,
+            order: pipeline::default_order(),
+            expected_types: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod cmd_gen;
 mod cmd_ingest;
 mod cmd_partner;
+mod cmd_registry;
 mod cmd_serve;
 mod cmd_simulate;
 mod cmd_validate;
@@ -39,6 +40,9 @@ enum Command {
     /// Manage partners and their SSH keys.
     #[command(subcommand)]
     Partner(cmd_partner::Cmd),
+    /// Register records a partner created outside files (API entities, balances, …), D8.
+    #[command(subcommand)]
+    Registry(cmd_registry::Cmd),
     /// Run files through the upload pipeline without SFTP.
     Ingest(cmd_ingest::Args),
     /// Write a return or notification of change for entries of an accepted Nacha file.
@@ -51,6 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => cmd_validate::run(a),
         Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
         Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
+        Command::Registry(c) => cmd_registry::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),
         Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
         Command::Serve { schemas } => {

@@ -84,10 +84,14 @@ fn generate(env: &Env, rng: &mut Rng, dir: &Path) -> Vec<String> {
             assert!(c.wait().unwrap().success(), "bankdrop gen failed");
         }
     }
-    specs
+    let names: Vec<String> = specs
         .iter()
         .map(|(date, _, _)| format!("{date}_transaction_v1.csv"))
-        .collect()
+        .collect();
+    // The balances the transactions name exist (registered as created outside files, D8).
+    let paths: Vec<_> = names.iter().map(|n| dir.join(n)).collect();
+    env.register(&paths);
+    names
 }
 
 /// The name a file being processed has in its folder (README, "Crash safety").

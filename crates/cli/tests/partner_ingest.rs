@@ -76,6 +76,20 @@ fn ingest_runs_files_through_the_pipeline() {
             .status
             .success()
     );
+    // The balances the fixture's transactions name were created outside files (D8).
+    let registry = fixtures().join("registry.csv");
+    let o = with_config(
+        dir,
+        &[
+            "registry",
+            "import",
+            "--partner",
+            "acme",
+            registry.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("registered 333 id(s)"));
     let valid = fixtures().join("csv/valid/2026-01-27_transaction_v1.csv");
     let valid = valid.to_str().unwrap();
     let o = with_config(dir, &["ingest", "--partner", "acme", valid]);

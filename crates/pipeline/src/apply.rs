@@ -25,6 +25,23 @@ fn to_json(schema: &Schema, cells: &[Option<&str>]) -> String {
     Value::Object(m).to_string()
 }
 
+/// Stores the current version of a record and the ids other files name it by (`ref_ids`, D8).
+fn record(
+    schema: &Schema,
+    cells: &[Option<&str>],
+    key: &str,
+    json: &str,
+    ap: &mut Applier,
+) -> store::Result<()> {
+    ap.record(&schema.file_type, key, json)?;
+    for c in &schema.ref_ids {
+        if let Some(id) = cells[*c] {
+            ap.record_ref(&schema.file_type, id, key)?;
+        }
+    }
+    Ok(())
+}
+
 /// A row that cannot be applied: its transaction id was applied from an earlier file.
 #[derive(Debug, Clone)]
 pub struct Conflict {
@@ -63,8 +80,8 @@ pub fn apply_rows<R: Read>(
                 }),
             ("balance", Some(date)) => ap
                 .balance(&key, date, &json)
-                .and_then(|()| ap.record("balance", &key, &json)),
-            (t, _) => ap.record(t, &key, &json),
+                .and_then(|()| record(schema, cells, &key, &json, ap)),
+            _ => record(schema, cells, &key, &json, ap),
         };
         r.map_err(|e| {
             failed = Some(e);

@@ -70,6 +70,11 @@ pub fn deadline(t: NaiveDate, hour: u32) -> Option<DateTime<Utc>> {
     Some(local.with_timezone(&Utc))
 }
 
+/// The calendar day in America/Chicago at `at` (activity days are Chicago days, D9).
+pub fn chicago_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Chicago).date_naive()
+}
+
 /// Whether a file dated `t` received at `at` is late.
 pub fn is_late(t: NaiveDate, at: DateTime<Utc>, hour: u32) -> bool {
     deadline(t, hour).is_some_and(|d| at >= d)

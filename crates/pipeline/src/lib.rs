@@ -9,13 +9,17 @@
 
 pub mod ach;
 mod apply;
+mod crossfile;
 pub mod deadline;
 mod fsio;
+mod held;
 mod process;
 mod runner;
 pub mod status;
 
-pub use process::{Config, Inbox, Pipeline, Processed};
+pub use crossfile::BalanceCreation;
+pub use held::{default_order, HeldNote, Hold};
+pub use process::{Config, Inbox, Pipeline, Processed, Step};
 pub use runner::{run, Job};
 
 /// Pipeline errors (a file's own problems are findings in its report, not errors here).

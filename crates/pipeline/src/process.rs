@@ -1,14 +1,17 @@
 //! Processing one file, start to finish.
 
+use crate::crossfile::{self, BalanceCreation};
 use crate::fsio::{move_durable, write_atomic};
+use crate::held::{HeldNote, Hold};
 use crate::status::{errors_csv, Status, STATUS_LIMIT};
 use crate::{deadline, io_err, Result};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use store::{Decision, NewFile, PartnerRow, State, Store};
 use validate::filename::{self, Prefix};
 use validate::report::code;
@@ -39,6 +42,13 @@ pub struct Config {
     pub options: Options,
     /// Nacha program policy: allowed SEC codes, same day, maximum amount (D10).
     pub ach_policy: nacha::Policy,
+    /// Processing order of file types for one date or batch (D7), earliest first.
+    pub order: Vec<Vec<String>>,
+    /// Types the partner sends daily, waited for before later types (D7). Empty: the types it
+    /// sent in the previous 7 days.
+    pub expected_types: Vec<String>,
+    /// How the program creates balances (spec 05 §3.2).
+    pub balance_creation: BalanceCreation,
 }
 
 impl Config {
@@ -64,6 +74,9 @@ impl Config {
             deadline_hour: 6,
             options: Options::default(),
             ach_policy: nacha::Policy::default(),
+            order: crate::held::default_order(),
+            expected_types: Vec::new(),
+            balance_creation: BalanceCreation::default(),
         }
     }
 }
@@ -83,11 +96,25 @@ pub struct Processed {
     pub error_count: u64,
 }
 
+/// What [`Pipeline::process_or_hold`] did with a file.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// It waits for the files it depends on (D7); it is still in its inbox.
+    Held(Hold),
+    /// It was decided.
+    Decided(Processed),
+}
+
+/// Files seen waiting: (partner, path) → (first seen waiting, what it waits for).
+type HeldFiles = HashMap<(String, String), (String, Vec<String>)>;
+
 /// The pipeline over a store and a schema set.
 pub struct Pipeline {
     store: Arc<Store>,
     schemas: Arc<Schemas>,
     config: Config,
+    /// Files seen waiting, by (partner, path): since when and for what (for their status file).
+    held: Mutex<HeldFiles>,
 }
 
 /// Names a client uses while uploading, never processed (issue 4).
@@ -126,7 +153,43 @@ impl Pipeline {
             store,
             schemas,
             config,
+            held: Mutex::default(),
         }
+    }
+
+    /// The schema set.
+    pub fn schemas(&self) -> &Schemas {
+        &self.schemas
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn held_map(&self) -> MutexGuard<'_, HeldFiles> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Processes the file at `rel` unless a file it depends on for the same date or batch is
+    /// not decided yet (D7): then it stays in its inbox and `Held` says why. `Ok(None)` as for
+    /// [`Pipeline::process`].
+    pub fn process_or_hold(&self, partner: &PartnerRow, rel: &str) -> Result<Option<Step>> {
+        if self.inbox_of(rel).is_none() {
+            return Ok(None);
+        }
+        if let Some(h) = self.hold(partner, rel, Utc::now())? {
+            if !Path::new(&partner.root).join(rel).exists() {
+                return Ok(None);
+            }
+            self.held_map()
+                .entry((partner.name.clone(), rel.to_string()))
+                .and_modify(|e| e.1 = h.waiting_for.clone())
+                .or_insert_with(|| (now(), h.waiting_for.clone()));
+            tracing::info!(partner = %partner.name, file = rel, waiting_for = ?h.waiting_for, "held");
+            return Ok(Some(Step::Held(h)));
+        }
+        Ok(self.process(partner, rel)?.map(Step::Decided))
     }
 
     /// The store.
@@ -273,6 +336,18 @@ impl Pipeline {
         };
         let due = file_date.and_then(|d| deadline::deadline(d, self.config.deadline_hour));
         let late = due.is_some_and(|d| received >= d);
+        let held = self
+            .held_map()
+            .remove(&(partner.name.clone(), rel.to_string()))
+            .map(|(since, waited_for)| HeldNote {
+                since,
+                waited_for,
+                released: if due.is_some_and(|d| Utc::now() >= d) {
+                    "deadline"
+                } else {
+                    "prerequisites decided"
+                },
+            });
         self.finish(FinishArgs {
             partner,
             inbox,
@@ -288,6 +363,7 @@ impl Pipeline {
             report,
             late,
             due_at: due.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            held,
         })
         .map(Some)
     }
@@ -390,8 +466,24 @@ impl Pipeline {
             ..self.config.options.clone()
         };
         let file = File::open(path).map_err(io_err(path))?;
-        let report = validate(schema, &self.schemas.refdata, file, &opts, &mut |_| {})
+        let mut report = validate(schema, &self.schemas.refdata, file, &opts, &mut |_| {})
             .map_err(io_err(path))?;
+        // Cross-file checks need a readable file: they run once the file itself is valid.
+        if report.error_count == 0 {
+            let ctx = crossfile::Ctx {
+                store: &self.store,
+                partner: &partner.name,
+                creation: self.config.balance_creation,
+                file_date: match &f.prefix {
+                    Prefix::Date(d) => Some(d.as_str()),
+                    _ => None,
+                },
+            };
+            if let Some(r) = crossfile::pair(&ctx, &f.file_type, &prefix)? {
+                return Ok((State::Rejected, r));
+            }
+            crossfile::check(&ctx, schema, path, &mut report)?;
+        }
         let state = if report.outcome == Outcome::Accepted {
             State::Accepted
         } else {
@@ -455,6 +547,7 @@ impl Pipeline {
             outcome: outcome_name(a.state),
             late: a.late,
             due_at: a.due_at.clone(),
+            held: a.held.clone(),
             error_count: a.report.error_count,
             warning_count: a.report.warning_count,
             errors: &a.report.errors[..a.report.errors.len().min(STATUS_LIMIT)],
@@ -605,4 +698,5 @@ struct FinishArgs<'a> {
     report: Report,
     late: bool,
     due_at: Option<String>,
+    held: Option<HeldNote>,
 }

@@ -1,9 +1,10 @@
 //! The intake queue and worker pool: jobs arrive on a bounded channel (back-pressure on the
 //! SFTP handlers and the watcher) and run on at most `workers` blocking threads.
 
-use crate::Pipeline;
-use std::collections::HashMap;
+use crate::{Pipeline, Step};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::{mpsc, Semaphore};
 
 /// A file to process: partner and path relative to its root.
@@ -18,19 +19,45 @@ pub struct Job {
 /// Paths being processed, each with "run it once more when done".
 type Busy = Arc<Mutex<HashMap<Job, bool>>>;
 
-fn lock(b: &Busy) -> MutexGuard<'_, HashMap<Job, bool>> {
-    b.lock().unwrap_or_else(|p| p.into_inner())
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The sets stay usable after a worker panicked: they hold plain data.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// Files waiting for their prerequisites (D7).
+type Held = Arc<Mutex<HashSet<Job>>>;
+
+/// How often waiting files are looked at again (their deadline may have passed).
+const HELD_RECHECK: Duration = Duration::from_secs(30);
 
 /// Processes jobs until the channel closes, then waits for the running ones.
 ///
 /// A path is processed by one worker at a time (an event and a scan can race). A job for a busy
 /// path is remembered and the worker runs the path once more when it is done: a partner may
 /// upload the same name again while the first upload is being processed.
+///
+/// A file that must wait for the files it depends on (D7) is kept in a held set and tried again
+/// whenever another file of its partner is decided, and every 30 seconds for its deadline.
 pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers: usize) {
     let slots = Arc::new(Semaphore::new(workers.max(1)));
     let busy: Busy = Arc::default();
-    while let Some(job) = jobs.recv().await {
+    let held: Held = Arc::default();
+    let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<Job>();
+    let mut tick = tokio::time::interval(HELD_RECHECK);
+    loop {
+        let job = tokio::select! {
+            j = jobs.recv() => match j {
+                Some(j) => j,
+                None => break,
+            },
+            Some(j) = retry_rx.recv() => j,
+            _ = tick.tick() => {
+                for j in lock(&held).drain() {
+                    let _ = retry_tx.send(j);
+                }
+                continue;
+            }
+        };
         {
             let mut b = lock(&busy);
             if let Some(again) = b.get_mut(&job) {
@@ -42,10 +69,33 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers
         let Ok(permit) = slots.clone().acquire_owned().await else {
             break;
         };
-        let (p, busy) = (pipeline.clone(), busy.clone());
+        let (p, busy, held, retry) = (
+            pipeline.clone(),
+            busy.clone(),
+            held.clone(),
+            retry_tx.clone(),
+        );
         tokio::task::spawn_blocking(move || {
             loop {
-                run_one(&p, &job);
+                match run_one(&p, &job) {
+                    Some(Step::Held(_)) => {
+                        lock(&held).insert(job.clone());
+                    }
+                    Some(Step::Decided(_)) => {
+                        // Files of this partner waiting for this one may go now.
+                        let mut h = lock(&held);
+                        let mine: Vec<Job> = h
+                            .iter()
+                            .filter(|j| j.partner == job.partner)
+                            .cloned()
+                            .collect();
+                        for j in mine {
+                            h.remove(&j);
+                            let _ = retry.send(j);
+                        }
+                    }
+                    None => {}
+                }
                 let mut b = lock(&busy);
                 if b.get(&job) == Some(&true) {
                     b.insert(job.clone(), false);
@@ -60,17 +110,18 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers
     let _ = slots.acquire_many(workers.max(1) as u32).await;
 }
 
-fn run_one(p: &Pipeline, job: &Job) {
+fn run_one(p: &Pipeline, job: &Job) -> Option<Step> {
     let result = match p.store().partner(&job.partner) {
-        Ok(Some(partner)) => p.process(&partner, &job.path).map(|_| ()),
+        Ok(Some(partner)) => p.process_or_hold(&partner, &job.path),
         Ok(None) => {
             tracing::warn!(partner = %job.partner, "job for an unknown partner dropped");
-            Ok(())
+            Ok(None)
         }
         Err(e) => Err(e.into()),
     };
-    if let Err(e) = result {
+    result.unwrap_or_else(|e| {
         // The file stays in its inbox (or claimed); the next scan retries it.
         tracing::error!(partner = %job.partner, file = %job.path, error = %e, "processing failed");
-    }
+        None
+    })
 }

@@ -37,6 +37,9 @@ pub struct Status<'a> {
     pub late: bool,
     /// Due time (RFC 3339), for daily files.
     pub due_at: Option<String>,
+    /// The file waited for the files it depends on before it was processed (D7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<crate::held::HeldNote>,
     /// All errors.
     pub error_count: u64,
     /// All warnings.

@@ -25,6 +25,18 @@ fn env() -> Env {
     for i in &config.inboxes {
         std::fs::create_dir_all(root.join(&i.folder)).unwrap();
     }
+    // The ids the fixtures name were created "outside files" (D8): these tests are about
+    // intake, not references (tests/crossfile.rs is).
+    let registry = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/registry.csv"),
+    )
+    .unwrap();
+    store
+        .registry_add(
+            "acme",
+            &store::RegistryEntry::parse_file(&registry, "2026-01-27").unwrap(),
+        )
+        .unwrap();
     let partner = store.partner("acme").unwrap().unwrap();
     Env {
         pipeline: Pipeline::new(store, schemas, config),

@@ -23,6 +23,18 @@ impl Applier<'_> {
         Ok(())
     }
 
+    /// Records that `ref_id` names the record `key` of `file_type` (a record's `ref_ids`, e.g. a
+    /// balance's `client_balance_id` and its Lead `id`), for reference checks (D8).
+    pub fn record_ref(&mut self, file_type: &str, ref_id: &str, key: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO record_refs(partner, file_type, ref_id, record_key) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(partner, file_type, ref_id) DO UPDATE SET record_key = excluded.record_key",
+            )?
+            .execute(params![self.partner, file_type, ref_id, key])?;
+        Ok(())
+    }
+
     /// Stores a balance as reported in the file dated `file_date` (its history by date).
     pub fn balance(&mut self, key: &str, file_date: &str, json: &str) -> Result<()> {
         self.tx
@@ -75,7 +87,7 @@ impl Store {
         before_commit: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
         let mut c = self.conn();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let partner: String = tx.query_row(
             "SELECT partner FROM files WHERE id = ?1",
             params![id],

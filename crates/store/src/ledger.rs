@@ -166,8 +166,10 @@ impl Store {
     /// Claims a file: a new `validating` row, or the undecided row a crash left for the same
     /// inbox path (so a retried file keeps one ledger entry).
     pub fn begin(&self, f: &NewFile) -> Result<i64> {
-        let c = self.conn();
-        let tx = c.unchecked_transaction()?;
+        let mut c = self.conn();
+        // IMMEDIATE: take the write lock first, so another process writing meanwhile (a
+        // `bankdrop registry` command) makes us wait instead of failing the read-then-write.
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let stale: Option<i64> = tx
             .query_row(
                 "SELECT id FROM files WHERE partner = ?1 AND path = ?2 AND state = 'validating'",

@@ -7,10 +7,12 @@
 mod apply;
 mod ledger;
 mod partners;
+mod refs;
 
 pub use apply::Applier;
 pub use ledger::{Decision, FileRow, NewFile, State};
 pub use partners::PartnerRow;
+pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -111,10 +113,19 @@ CREATE TABLE registry (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
     account_id TEXT,
-    added_at TEXT NOT NULL,
+    created_on TEXT NOT NULL,
     PRIMARY KEY (partner, kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX balance_history_day ON balance_history(partner, file_date);
+"#,
+    r#"
+CREATE TABLE record_refs (
+    partner TEXT NOT NULL,
+    file_type TEXT NOT NULL,
+    ref_id TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    PRIMARY KEY (partner, file_type, ref_id)
+) WITHOUT ROWID;
 "#,
 ];
 
@@ -126,19 +137,20 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         // WAL keeps readers off the writer; FULL sync makes a committed decision survive power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        // One write transaction: two processes opening a new database migrate it once.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.unchecked_transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
         }
+        tx.commit()?;
         Ok(Store {
             conn: Mutex::new(conn),
         })

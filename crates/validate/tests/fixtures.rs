@@ -105,6 +105,9 @@ fn cases_match_their_expected_reports() {
         "duplicate",
         "already_accepted",
         "duplicate_id_history",
+        "unknown_reference",
+        "missing_balance",
+        "unpaired_batch",
     ];
     for c in CODES {
         assert!(

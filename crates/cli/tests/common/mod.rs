@@ -3,6 +3,8 @@
 //! `sftp` in batch mode, keys from `ssh-keygen`, and polling helpers (no blind sleeps).
 #![allow(dead_code)]
 
+pub mod refs;
+
 use std::fs::{self, File};
 use std::io::Write;
 use std::net::TcpListener;
@@ -110,6 +112,8 @@ pub struct Env {
     port: u16,
     starts: usize,
     started_once: bool,
+    /// Registry entries every partner gets (at each start and on `register`), D8.
+    registry: std::sync::Mutex<Vec<store::RegistryEntry>>,
 }
 
 impl Env {
@@ -126,6 +130,7 @@ impl Env {
             port: free_port(),
             starts: 0,
             started_once: false,
+            registry: std::sync::Mutex::new(refs::fixture_registry()),
         };
         env.write_config();
         env
@@ -165,14 +170,27 @@ impl Env {
             .unwrap()
     }
 
-    /// `bankdrop gen` into `dir`; returns the written file (`<date>_<type>_v1.csv`).
+    /// `bankdrop gen` into `dir`; returns the written file (`<date>_<type>_v1.csv`), whose
+    /// referenced ids every partner gets in its registry.
     pub fn gen(&self, file_type: &str, rows: u64, date: &str, seed: u64, dir: &Path) -> PathBuf {
         let out = self
             .gen_command(file_type, rows, date, seed, dir)
             .output()
             .unwrap();
         assert!(out.status.success(), "bankdrop gen: {}", text(&out));
-        dir.join(format!("{date}_{file_type}_v1.csv"))
+        let path = dir.join(format!("{date}_{file_type}_v1.csv"));
+        self.register(std::slice::from_ref(&path));
+        path
+    }
+
+    /// Registers the ids `files` name (and the fixtures') for every partner, now and at every
+    /// later start: these tests are about intake, not references.
+    pub fn register(&self, files: &[PathBuf]) {
+        let mut all = self.registry.lock().unwrap();
+        all.extend(refs::entries_for(files));
+        if self.data.join("bankdrop.sqlite").exists() {
+            refs::register_everywhere(&self.data, &all);
+        }
     }
 
     /// The `bankdrop gen` command, for callers that run many at once.
@@ -248,6 +266,7 @@ impl Env {
             });
             if ready && !exited {
                 self.started_once = true;
+                self.register(&[]);
                 return server;
             }
             let log = server.stderr();

@@ -33,6 +33,35 @@ struct RawSchema {
     columns: Vec<Spanned<RawColumn>>,
     #[serde(default)]
     rules: Vec<Spanned<RawRule>>,
+    ref_ids: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    references: Vec<Spanned<RawReference>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReference {
+    column: String,
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    registry: Vec<String>,
+    #[serde(default)]
+    same_file: bool,
+    when: Option<RawCondition>,
+    target_is: Option<RawTargetIs>,
+    #[serde(default)]
+    warning: bool,
+    source: String,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargetIs {
+    column: String,
+    #[serde(rename = "in")]
+    in_: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +222,40 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             &columns,
         )?);
     }
+    let ref_ids = match &raw.ref_ids {
+        Some(r) => r
+            .get_ref()
+            .iter()
+            .map(|n| find(&ctx, r.span().start, &columns, n))
+            .collect::<Result<_, _>>()?,
+        None if key.len() == 1 => key.clone(),
+        None => Vec::new(),
+    };
+    let mut references = Vec::with_capacity(raw.references.len());
+    for spanned in &raw.references {
+        let at = spanned.span().start;
+        let r = spanned.get_ref();
+        if r.to.is_empty() && r.registry.is_empty() {
+            return Err(ctx.err(at, "a reference needs `to` or `registry`"));
+        }
+        references.push(Reference {
+            column: find(&ctx, at, &columns, &r.column)?,
+            to: r.to.clone(),
+            registry: r.registry.clone(),
+            same_file: r.same_file,
+            when: match &r.when {
+                Some(c) => vec![build_condition(&ctx, at, c, &columns)?],
+                None => Vec::new(),
+            },
+            target_is: r
+                .target_is
+                .as_ref()
+                .map(|t| (t.column.clone(), t.in_.clone())),
+            warning: r.warning,
+            source: r.source.clone(),
+            note: r.note.clone(),
+        });
+    }
     Ok(Schema {
         file_type: raw.file_type,
         title: raw.title,
@@ -203,6 +266,8 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         batch_names: raw.batch_names,
         columns,
         rules,
+        ref_ids,
+        references,
     })
 }
 

@@ -70,6 +70,7 @@ impl Schemas {
                 message: "reference list missing from the schema directory".into(),
             })
         };
+        check_references(&by_type)?;
         let refdata = RefData::parse(
             get("currencies.csv")?,
             get("countries.csv")?,
@@ -104,4 +105,33 @@ impl Schemas {
     pub fn iter(&self) -> impl Iterator<Item = &Schema> {
         self.by_type.values()
     }
+}
+
+/// Every reference names known file types, and a `target_is` column exists in each of them.
+fn check_references(by_type: &BTreeMap<String, Schema>) -> Result<(), SchemaError> {
+    for s in by_type.values() {
+        for r in &s.references {
+            let err = |message: String| SchemaError {
+                file: format!("{}.toml", s.file_type),
+                line: 0,
+                message: format!("reference from `{}`: {message}", s.columns[r.column].name),
+            };
+            for t in &r.to {
+                let Some(target) = by_type.get(t) else {
+                    return Err(err(format!("unknown file type `{t}` in `to`")));
+                };
+                if target.ref_ids.is_empty() {
+                    return Err(err(format!(
+                        "`{t}` records have no `ref_ids` to be named by"
+                    )));
+                }
+                if let Some((col, _)) = &r.target_is {
+                    if target.column_index(col).is_none() {
+                        return Err(err(format!("`{t}` has no column `{col}` (target_is)")));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -121,6 +121,20 @@ pub struct Condition {
     pub test: Test,
 }
 
+impl Condition {
+    /// Whether the condition holds for a row given as cells by column index (null: `None`,
+    /// values already corrected as [`crate::rows::for_each_row`] gives them).
+    pub fn holds_on(&self, cells: &[Option<&str>]) -> bool {
+        let v = cells.get(self.column).copied().flatten();
+        match (&self.test, v) {
+            (Test::In(list), Some(v)) => list.iter().any(|x| x == v),
+            (Test::NotIn(list), Some(v)) => !list.iter().any(|x| x == v),
+            (Test::Present(p), v) => v.is_some() == *p,
+            (_, None) => false,
+        }
+    }
+}
+
 /// What a [`Condition`] checks.
 #[derive(Debug, Clone)]
 pub enum Test {
@@ -224,6 +238,36 @@ pub struct Schema {
     pub columns: Vec<Column>,
     /// Row rules.
     pub rules: Vec<Rule>,
+    /// The columns whose values other files use to name a record of this type (`ref_ids`;
+    /// default: the single id column). A balance is named by `client_balance_id` or by `id`.
+    pub ref_ids: Vec<usize>,
+    /// Cross-file references this file's columns make (D8), checked against stored records.
+    pub references: Vec<Reference>,
+}
+
+/// A column naming records of other files (D8): every value (every item of a list) must name a
+/// record accepted earlier, a row of the same file, or a registry entry.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The referencing column.
+    pub column: usize,
+    /// File types whose records the value may name (by their `ref_ids`).
+    pub to: Vec<String>,
+    /// Registry kinds (`bankdrop registry`) that also resolve it: records created outside files.
+    pub registry: Vec<String>,
+    /// Rows of the same file resolve it too (a card replaced by a card of the same file).
+    pub same_file: bool,
+    /// The check applies only to rows meeting these conditions (none: every row).
+    pub when: Vec<Condition>,
+    /// The named record must have one of these values in a column, e.g. `customer_type` in
+    /// `["individual"]`: (column name in the target schema, allowed values).
+    pub target_is: Option<(String, Vec<String>)>,
+    /// A warning instead of an error (rules the bank has announced but does not enforce yet).
+    pub warning: bool,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note.
+    pub note: Option<String>,
 }
 
 impl Schema {

@@ -1,0 +1,391 @@
+//! Cross-file checks at validation time (D8, D9): references resolve against accepted records,
+//! the same file and the partner's registry; balance files follow the program's creation mode and
+//! report every balance that was open (spec 05 §3.2); a relationship file has its customer file
+//! (spec 02 §4.4). They run on files that passed validation and add errors that reject them.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::Path;
+use store::Store;
+use validate::report::{code, Severity};
+use validate::rows::for_each_row;
+use validate::schema::{Reference, Schema};
+use validate::values::visit_list;
+use validate::{Finding, Report};
+
+/// How a program creates balances (spec 05 §3.2): through the Subledger Balance API, so a balance
+/// file may only report known balances by their Lead `id`, or through files, so an unknown
+/// balance is a new one. Not seen per program: a documented project default (`file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BalanceCreation {
+    /// Balances come from the API only (registry kind `balance`).
+    Api,
+    /// Balances come from files only.
+    #[default]
+    File,
+}
+
+/// Balance statuses after which a balance is no longer reported (spec 05 §2.1, §3.2).
+const TERMINAL: [&str; 2] = ["closed", "receivable_transferred"];
+
+/// Entries of the per-file lookup cache before it is cleared (bounds memory on huge files).
+const CACHE_LIMIT: usize = 200_000;
+
+/// What a check needs to know about the file and its partner.
+pub(crate) struct Ctx<'a> {
+    pub store: &'a Store,
+    pub partner: &'a str,
+    pub creation: BalanceCreation,
+    /// The file's date (`YYYY-MM-DD`) when its name carries one.
+    pub file_date: Option<&'a str>,
+}
+
+type Found = Vec<(Severity, Finding)>;
+
+fn finding(row: u64, column: &str, code: &'static str, message: String, value: &str) -> Finding {
+    Finding {
+        row,
+        column: Some(column.to_string()),
+        code,
+        message,
+        value: Some(value.to_string()),
+    }
+}
+
+/// Runs every cross-file check for an accepted-so-far file and folds the findings into its report.
+pub(crate) fn check(
+    ctx: &Ctx,
+    schema: &Schema,
+    path: &Path,
+    report: &mut Report,
+) -> crate::Result<()> {
+    let io = crate::io_err(path);
+    let mut found = references(ctx, schema, path).map_err(io)?;
+    if schema.file_type == "balance" {
+        found.extend(balances(ctx, schema, path).map_err(crate::io_err(path))?);
+    }
+    merge(report, found);
+    Ok(())
+}
+
+/// Adds findings to a report, keeping every list in row order (errors.csv, D7).
+pub(crate) fn merge(report: &mut Report, found: Found) {
+    for (sev, f) in found {
+        match sev {
+            Severity::Error => {
+                report.error_count += 1;
+                report.errors.push(f);
+            }
+            Severity::Warning => {
+                report.warning_count += 1;
+                report.warnings.push(f);
+            }
+        }
+    }
+    report.errors.sort_by_key(|f| f.row);
+    report.warnings.sort_by_key(|f| f.row);
+    if report.error_count > 0 {
+        report.outcome = validate::Outcome::Rejected;
+    }
+}
+
+/// How one value resolved.
+#[derive(Clone)]
+enum Resolved {
+    Yes,
+    No,
+    /// Names a record of the wrong kind: the kind it has.
+    WrongKind(String),
+}
+
+fn references(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found> {
+    if schema.references.is_empty() {
+        return Ok(Vec::new());
+    }
+    let own = if schema.references.iter().any(|r| r.same_file) {
+        own_ids(schema, path)?
+    } else {
+        HashSet::new()
+    };
+    let mut cache: HashMap<(usize, String), Resolved> = HashMap::new();
+    let mut found = Vec::new();
+    let mut failed = None;
+    let mut row = 1u64;
+    for_each_row(schema, File::open(path)?, &mut |cells| {
+        row += 1;
+        for (i, r) in schema.references.iter().enumerate() {
+            let Some(v) = cells[r.column] else { continue };
+            if !r.when.iter().all(|c| c.holds_on(cells)) {
+                continue;
+            }
+            let mut values = Vec::new();
+            if schema.columns[r.column].ty == validate::schema::ColumnType::List {
+                // The validator already accepted the list; an unreadable one cannot get here.
+                let _ = visit_list(v, &mut |item| values.push(item.to_string()));
+            } else {
+                values.push(v.to_string());
+            }
+            for v in values {
+                if r.same_file && own.contains(&v) {
+                    continue;
+                }
+                if cache.len() > CACHE_LIMIT {
+                    cache.clear();
+                }
+                let res = match cache.get(&(i, v.clone())) {
+                    Some(res) => res.clone(),
+                    None => match resolve(ctx, r, &v) {
+                        Ok(res) => {
+                            cache.insert((i, v.clone()), res.clone());
+                            res
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            return Err(std::io::Error::other("stopped: the store failed"));
+                        }
+                    },
+                };
+                if let Some(f) = unresolved(schema, r, row, &v, res) {
+                    found.push(f);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(std::io::Error::other(e.to_string()));
+    }
+    Ok(found)
+}
+
+fn unresolved(
+    schema: &Schema,
+    r: &Reference,
+    row: u64,
+    v: &str,
+    res: Resolved,
+) -> Option<(Severity, Finding)> {
+    let column = &schema.columns[r.column].name;
+    let what = r.to.iter().chain(&r.registry).cloned().collect::<Vec<_>>();
+    let message = match res {
+        Resolved::Yes => return None,
+        Resolved::No => {
+            let mut m = format!("`{v}` names no accepted {} record", what.join(" or "));
+            if r.same_file {
+                m.push_str(" and no row of this file");
+            }
+            if !r.registry.is_empty() {
+                m.push_str(", and is not in the partner's registry");
+            }
+            format!("{m} ({})", r.source)
+        }
+        Resolved::WrongKind(kind) => {
+            let (col, allowed) = r
+                .target_is
+                .as_ref()
+                .map_or(("", &[][..]), |(c, a)| (c.as_str(), &a[..]));
+            format!(
+                "`{v}` is a {col} `{kind}` record; this column names {} only ({})",
+                allowed.join(" or "),
+                r.source
+            )
+        }
+    };
+    let sev = if r.warning {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Some((
+        sev,
+        finding(row, column, code::UNKNOWN_REFERENCE, message, v),
+    ))
+}
+
+fn resolve(ctx: &Ctx, r: &Reference, v: &str) -> store::Result<Resolved> {
+    let mut wrong = None;
+    for t in &r.to {
+        let Some(key) = ctx.store.find_ref(ctx.partner, t, v)? else {
+            continue;
+        };
+        let Some((col, allowed)) = &r.target_is else {
+            return Ok(Resolved::Yes);
+        };
+        let data = ctx.store.record(ctx.partner, t, &key)?.unwrap_or_default();
+        let kind = serde_json::from_str::<serde_json::Value>(&data)
+            .ok()
+            .and_then(|j| j.get(col).and_then(|k| k.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        if allowed.contains(&kind) {
+            return Ok(Resolved::Yes);
+        }
+        wrong = Some(kind);
+    }
+    for k in &r.registry {
+        if ctx.store.registry_get(ctx.partner, k, v)?.is_some() {
+            return Ok(Resolved::Yes);
+        }
+    }
+    Ok(wrong.map_or(Resolved::No, Resolved::WrongKind))
+}
+
+/// Values of the schema's `ref_ids` columns in the file (records naming each other in one file).
+fn own_ids(schema: &Schema, path: &Path) -> std::io::Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    for_each_row(schema, File::open(path)?, &mut |cells| {
+        for c in &schema.ref_ids {
+            if let Some(v) = cells[*c] {
+                ids.insert(v.to_string());
+            }
+        }
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// spec 05 §3.2: the creation mode, the API balance's account, and every open balance reported.
+fn balances(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found> {
+    let Some(date) = ctx.file_date else {
+        return Ok(Vec::new());
+    };
+    let col = |n: &str| schema.column_index(n);
+    let (Some(cb), Some(id), Some(acct)) = (col("client_balance_id"), col("id"), col("account_id"))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut present: HashSet<String> = HashSet::new();
+    let mut found = Vec::new();
+    let mut failed = None;
+    let mut row = 1u64;
+    for_each_row(schema, File::open(path)?, &mut |cells| {
+        row += 1;
+        for c in [cb, id] {
+            if let Some(v) = cells[c] {
+                present.insert(v.to_string());
+            }
+        }
+        if ctx.creation == BalanceCreation::Api {
+            match api_row(ctx, row, cells[cb], cells[id], cells[acct]) {
+                Ok(f) => found.extend(f),
+                Err(e) => {
+                    failed = Some(e);
+                    return Err(std::io::Error::other("stopped: the store failed"));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(std::io::Error::other(e.to_string()));
+    }
+    let store_err = |e: store::Error| std::io::Error::other(e.to_string());
+    let mut missing = Vec::new();
+    ctx.store
+        .open_balances_before(ctx.partner, date, &TERMINAL, &mut |b| {
+            // A balance is present if the file names it by any of its ids (client or Lead).
+            if !b
+                .key
+                .split('|')
+                .any(|part| !part.is_empty() && present.contains(part))
+            {
+                missing.push(b);
+            }
+        })
+        .map_err(store_err)?;
+    for b in missing {
+        let shown = b.key.trim_matches('|');
+        let m = format!(
+            "balance `{shown}` (account {}) was `{}` in the balance file dated {} and is missing; every non-terminal balance is reported daily (spec 05 §3.2)",
+            b.account_id.as_deref().unwrap_or("?"),
+            b.status,
+            b.file_date
+        );
+        found.push((
+            Severity::Error,
+            finding(0, "client_balance_id", code::MISSING_BALANCE, m, shown),
+        ));
+    }
+    for e in ctx
+        .store
+        .unreported_registry_balances(ctx.partner, date)
+        .map_err(store_err)?
+    {
+        if !present.contains(&e.id) {
+            let m = format!(
+                "balance `{}` was created through the API on {} and is missing; a balance created on T−1 is in T's file, even at zero (spec 05 §3.2)",
+                e.id, e.created_on
+            );
+            found.push((
+                Severity::Error,
+                finding(0, "id", code::MISSING_BALANCE, m, &e.id),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// One row of a balance file in an API-creation program (spec 05 §3.2).
+fn api_row(
+    ctx: &Ctx,
+    row: u64,
+    client_id: Option<&str>,
+    id: Option<&str>,
+    account: Option<&str>,
+) -> store::Result<Found> {
+    let mut found = Vec::new();
+    if let Some(c) = client_id {
+        let m = "balances are created through the API in this program (balance_creation = api): report them by their Lead `id`, without `client_balance_id` (spec 05 §3.2)".to_string();
+        found.push((
+            Severity::Error,
+            finding(row, "client_balance_id", code::NOT_ALLOWED, m, c),
+        ));
+    }
+    let Some(id) = id else {
+        return Ok(found);
+    };
+    match ctx.store.registry_get(ctx.partner, "balance", id)? {
+        None => {
+            let m = format!(
+                "`{id}` is not a balance created through the API (registry); an API-creation program's balance file must not contain an unknown balance (spec 05 §3.2)"
+            );
+            found.push((
+                Severity::Error,
+                finding(row, "id", code::UNKNOWN_REFERENCE, m, id),
+            ));
+        }
+        Some(e) => {
+            if let (Some(want), Some(got)) = (&e.account_id, account) {
+                if want != got {
+                    let m = format!(
+                        "balance `{id}` was created through the API on account `{want}`; the file's account_id must match it (spec 05 §3.2)"
+                    );
+                    found.push((
+                        Severity::Error,
+                        finding(row, "account_id", code::UNKNOWN_REFERENCE, m, got),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// spec 02 §4.4: a relationship file is validated with its batch's customer file, which must have
+/// been accepted (it is decided first, D7).
+pub(crate) fn pair(ctx: &Ctx, file_type: &str, prefix: &str) -> crate::Result<Option<Report>> {
+    if file_type != "customer_relationship" {
+        return Ok(None);
+    }
+    if ctx
+        .store
+        .accepted_for(ctx.partner, "customer", prefix)?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let m = format!(
+        "no accepted customer file for batch `{prefix}`: the customer and customer relationship files of a batch are validated as a pair; send the customer file (a higher version if it was rejected), then this one again (spec 02 §4.4)"
+    );
+    Ok(Some(Report::file_error(file_type, code::UNPAIRED_BATCH, m)))
+}

@@ -1,0 +1,149 @@
+//! Ordering (D7): a file waits (`held`) while a file it depends on for the same date or batch is
+//! not decided, so a partner may upload the day's files in any order. It is processed once its
+//! prerequisites are decided, or at that day's deadline (D9) at the latest.
+//!
+//! A prerequisite type is waited for when a file of it for the same date or batch is in its
+//! inbox, or — for dated files — when the partner is expected to send it: it is configured
+//! (`expected_types`) or, by default, the partner sent that type in the previous 7 days. Types a
+//! program never sends therefore never delay anything. Held files stay untouched in their inbox
+//! under their own name, so a crash or a restart loses nothing: the next look holds them again.
+
+use crate::process::{Pipeline, CLAIM_PREFIX};
+use crate::{deadline, Result};
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+use store::PartnerRow;
+use validate::filename::{FileName, Prefix};
+
+/// The D7 processing order, earliest first; types in one group do not wait for each other.
+pub fn default_order() -> Vec<Vec<String>> {
+    let groups: [&[&str]; 8] = [
+        &["customer"],
+        &["customer_relationship"],
+        &["application"],
+        &["account"],
+        &["card", "authorized_user", "collateral"],
+        &["balance"],
+        &["transaction"],
+        &["transaction_update", "non_posted_transaction"],
+    ];
+    groups
+        .iter()
+        .map(|g| g.iter().map(|t| t.to_string()).collect())
+        .collect()
+}
+
+/// Why a file waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hold {
+    /// Prerequisite types not decided yet for the file's date or batch.
+    pub waiting_for: Vec<String>,
+    /// When it will be processed anyway (the file date's deadline), if it has one.
+    pub until: Option<String>,
+}
+
+/// The `held` part of a status file: the file waited before it was processed (D7).
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldNote {
+    /// First seen waiting (RFC 3339).
+    pub since: String,
+    /// What it waited for.
+    pub waited_for: Vec<String>,
+    /// `prerequisites decided` or `deadline`.
+    pub released: &'static str,
+}
+
+/// How many previous days show which types a partner sends.
+const EXPECTED_WINDOW_DAYS: i64 = 7;
+
+impl Pipeline {
+    /// Why the file at `rel` must wait now, or `None` to process it.
+    pub fn hold(
+        &self,
+        partner: &PartnerRow,
+        rel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Hold>> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let Ok(f) = self.schemas().parse_file_name(name) else {
+            return Ok(None);
+        };
+        let prereqs = self.prerequisites(&f.file_type);
+        if prereqs.is_empty() {
+            return Ok(None);
+        }
+        let prefix = f.ledger_prefix();
+        let date = match &f.prefix {
+            Prefix::Date(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
+            _ => None,
+        };
+        let until = date.and_then(|d| deadline::deadline(d, self.config().deadline_hour));
+        if until.is_some_and(|u| now >= u) {
+            return Ok(None);
+        }
+        let expected = match date {
+            Some(d) => self.expected_types(&partner.name, d)?,
+            None => Vec::new(),
+        };
+        let mut waiting_for = Vec::new();
+        for t in prereqs {
+            let pending = self.pending_of(partner, &t, &prefix);
+            let wait = pending
+                || (expected.contains(&t)
+                    && !self.store().decided_for(&partner.name, &t, &prefix)?);
+            if wait {
+                waiting_for.push(t);
+            }
+        }
+        Ok((!waiting_for.is_empty()).then(|| Hold {
+            waiting_for,
+            until: until.map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        }))
+    }
+
+    /// Types earlier in the configured order than `file_type`.
+    fn prerequisites(&self, file_type: &str) -> Vec<String> {
+        let order = &self.config().order;
+        let Some(level) = order.iter().position(|g| g.iter().any(|t| t == file_type)) else {
+            return Vec::new();
+        };
+        order[..level].iter().flatten().cloned().collect()
+    }
+
+    fn expected_types(&self, partner: &str, date: NaiveDate) -> Result<Vec<String>> {
+        if !self.config().expected_types.is_empty() {
+            return Ok(self.config().expected_types.clone());
+        }
+        let from = (date - Duration::days(EXPECTED_WINDOW_DAYS)).to_string();
+        Ok(self
+            .store()
+            .types_sent_between(partner, &from, &date.to_string())?)
+    }
+
+    /// Whether a file of `file_type` for `prefix` sits in its inbox, claimed or not.
+    fn pending_of(&self, partner: &PartnerRow, file_type: &str, prefix: &str) -> bool {
+        let Some(inbox) = self
+            .config()
+            .inboxes
+            .iter()
+            .find(|i| i.file_type == file_type)
+        else {
+            return false;
+        };
+        let dir = std::path::Path::new(&partner.root).join(&inbox.folder);
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let logical = name.strip_prefix(CLAIM_PREFIX).unwrap_or(&name);
+            !crate::process::is_temp_name(logical)
+                && self
+                    .schemas()
+                    .parse_file_name(logical)
+                    .is_ok_and(|f: FileName| {
+                        f.file_type == file_type && f.ledger_prefix() == prefix
+                    })
+        })
+    }
+}
