@@ -134,21 +134,35 @@ pub(super) fn day(
         apply(kind, st, &t);
         out.push(t);
     }
-    for _ in 0..1 + rng.below(3) {
+    // Two to four more a day. A draw that does not fit (it would take a component below zero)
+    // becomes money in, so every balance moves every day.
+    for _ in 0..2 + rng.below(3) {
         let t = match kind {
             ProgramKind::Deposit => deposit_tx(st, rng),
             ProgramKind::Credit => credit_tx(st, rng),
         };
-        if let Some(t) = t {
-            apply(kind, st, &t);
-            out.push(t);
-        }
+        let t = t.unwrap_or_else(|| money_in(kind, rng));
+        apply(kind, st, &t);
+        out.push(t);
     }
     out
 }
 
+/// A deposit `credit` or a credit `disbursement`: raises `balance`, never below zero.
+fn money_in(kind: ProgramKind, rng: &mut Rng) -> Tx {
+    let a = draw(rng, 1_000, 30_000);
+    match kind {
+        ProgramKind::Deposit => tx("credit", a, "ach"),
+        ProgramKind::Credit => {
+            let mut t = tx("disbursement", a, "ach");
+            t.parts = Some([a, Decimal::ZERO, Decimal::ZERO]);
+            t
+        }
+    }
+}
+
 /// A deposit transaction (spec 05 §3.5 deposit table), or `None` when the draw would take a
-/// component below zero.
+/// component below zero or has nothing to pay out.
 fn deposit_tx(st: &State, rng: &mut Rng) -> Option<Tx> {
     let roll = rng.below(100);
     Some(match roll {
@@ -164,7 +178,7 @@ fn deposit_tx(st: &State, rng: &mut Rng) -> Option<Tx> {
             t.rewards = Some(money((cents / 100).max(1)));
             t
         }
-        45..=64 => tx("credit", draw(rng, 1_000, 50_000), "ach"),
+        45..=64 => money_in(ProgramKind::Deposit, rng),
         65..=71 => {
             let a = draw(rng, 100, 500);
             if a > st.balance {
@@ -194,12 +208,7 @@ fn credit_tx(st: &State, rng: &mut Rng) -> Option<Tx> {
     let z = Decimal::ZERO;
     let roll = rng.below(100);
     Some(match roll {
-        0..=34 => {
-            let a = draw(rng, 1_000, 30_000);
-            let mut t = tx("disbursement", a, "ach");
-            t.parts = Some([a, z, z]);
-            t
-        }
+        0..=34 => money_in(ProgramKind::Credit, rng),
         35..=69 => {
             // A payment pays fees, then interest, then principal, and never more than is owed,
             // so no component goes negative.
