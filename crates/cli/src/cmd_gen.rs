@@ -1,17 +1,44 @@
-//! `bankdrop gen --type T --rows N`
+//! `bankdrop gen --type T --rows N`, and `bankdrop gen --program deposit|credit --days N
+//! --accounts A --out DIR` for a whole program's daily files that reconcile (see
+//! `synth::program`).
 
 use anyhow::{Context, Result};
 use clap::Args as ClapArgs;
 use std::fs::File;
-use std::path::PathBuf;
-use synth::{file_name, write_file, GenOptions};
+use std::path::{Path, PathBuf};
+use synth::{file_name, write_file, write_program, GenOptions, ProgramKind, ProgramOptions};
 
 /// Arguments of `bankdrop gen`.
 #[derive(ClapArgs)]
 pub struct Args {
     /// File type to generate.
-    #[arg(long = "type", value_name = "T")]
-    file_type: String,
+    #[arg(
+        long = "type",
+        value_name = "T",
+        required_unless_present = "program",
+        conflicts_with = "program"
+    )]
+    file_type: Option<String>,
+    /// A whole program instead of one file: N days of daily files for A accounts whose
+    /// balances reconcile exactly (spec 05 §3.3 / §3.4), plus `manifest.json`; needs `--out DIR`.
+    #[arg(long, value_name = "KIND", value_parser = ["deposit", "credit"],
+          conflicts_with_all = ["rows", "entries", "sec", "date"])]
+    program: Option<String>,
+    // The program options have no clap defaults, so that `run` can refuse one given without
+    // --program (clap's `requires` did not fire for them).
+    /// Program: number of file dates [default: 5].
+    #[arg(long)]
+    days: Option<u32>,
+    /// Program: number of accounts, one balance each [default: 20].
+    #[arg(long)]
+    accounts: Option<u32>,
+    /// Program: reconciliation breaks to plant, on file dates from the second one on [default: 0].
+    #[arg(long)]
+    breaks: Option<u32>,
+    /// Program: the first file date; its files carry the activity of the day before
+    /// [default: 2026-01-27].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    start: Option<String>,
     /// Data rows.
     #[arg(long, default_value_t = 100)]
     rows: u64,
@@ -37,15 +64,26 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    if args.file_type == "outgoing_ach" {
+    if let Some(kind) = &args.program {
+        return run_program(&args, kind);
+    }
+    if args.days.is_some()
+        || args.accounts.is_some()
+        || args.breaks.is_some()
+        || args.start.is_some()
+    {
+        anyhow::bail!("--days, --accounts, --breaks and --start need --program");
+    }
+    // clap requires --type when --program is absent.
+    let file_type = args.file_type.clone().unwrap_or_default();
+    if file_type == "outgoing_ach" {
         return run_ach(&args);
     }
     let schemas = crate::schemas::load(args.schemas.as_deref())?;
-    let schema = schemas.get(&args.file_type).with_context(|| {
+    let schema = schemas.get(&file_type).with_context(|| {
         let known: Vec<&str> = schemas.iter().map(|s| s.file_type.as_str()).collect();
         format!(
-            "unknown file type `{}`; known: {}",
-            args.file_type,
+            "unknown file type `{file_type}`; known: {}",
             known.join(", ")
         )
     })?;
@@ -67,6 +105,39 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("wrote {} ({} rows)", path.display(), opts.rows);
         }
     }
+    Ok(())
+}
+
+/// `--program`: the program's folders and manifest under `--out`.
+fn run_program(args: &Args, kind: &str) -> Result<()> {
+    let out: &Path = args
+        .out
+        .as_deref()
+        .context("--program needs --out DIR (it writes one folder per file date)")?;
+    let kind: ProgramKind = kind.parse()?;
+    let start = args.start.as_deref().unwrap_or("2026-01-27");
+    let start = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d")
+        .with_context(|| format!("--start: not a YYYY-MM-DD date: {start}"))?;
+    let opts = ProgramOptions {
+        kind,
+        days: args.days.unwrap_or(5),
+        accounts: args.accounts.unwrap_or(20),
+        breaks: args.breaks.unwrap_or(0),
+        seed: args.seed,
+        start,
+    };
+    let schemas = crate::schemas::load(args.schemas.as_deref())?;
+    let m = write_program(&schemas, &opts, out)?;
+    eprintln!(
+        "wrote {} files for {} {} accounts over {} days ({} planted breaks) and {} under {}",
+        m.files.len(),
+        m.accounts,
+        m.kind,
+        m.days,
+        m.breaks.len(),
+        synth::program::MANIFEST_FILE,
+        out.display()
+    );
     Ok(())
 }
 

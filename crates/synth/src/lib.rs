@@ -3,9 +3,13 @@
 //! column names (people's names for `first_name`, plausible amounts for money, …), so a schema
 //! correction changes the generated files without code changes.
 
+pub mod program;
 mod rng;
 mod text;
 
+pub use program::{
+    write_program, Manifest, PlantedBreak, ProgramError, ProgramKind, ProgramOptions,
+};
 pub use rng::Rng;
 
 use std::io::{self, Write};
