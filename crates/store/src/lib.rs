@@ -5,10 +5,12 @@
 //! still `validating`, or absent) or decided exactly once.
 
 mod apply;
+mod history;
 mod ledger;
 mod partners;
 
 pub use apply::Applier;
+pub use history::StoredRow;
 pub use ledger::{Decision, FileRow, NewFile, State};
 pub use partners::PartnerRow;
 
