@@ -7,7 +7,6 @@
 //! activity of day T−1 (D9), so the reconciliation of activity date D reads file date D+1.
 
 use crate::{Result, Store};
-use rusqlite::params;
 
 /// One stored balance report or transaction: the key and the row's cells as a JSON object by
 /// column name (strings or null), as the pipeline stored them.
