@@ -43,14 +43,17 @@ pub mod fbo;
 pub mod formulas;
 pub mod model;
 mod money;
+pub mod nightly;
 pub mod reconcile;
 pub mod reports;
+pub mod schedule;
 
 pub use config::{Formula, ReconConfig, Sign, Term, TypeFilter};
 pub use error::{ConfigError, Error, RowError, Side};
 pub use fbo::{fbo_check, FboCheck};
 pub use formulas::{builtin as builtin_formulas, expected_closing, Projector};
 pub use model::{BalanceIdKind, BalanceRow, BalanceStatus, BalanceType, Cells, TransactionRow};
+pub use nightly::{run_day, DaySummary, NightlyConfig, NightlyError, PartnerTree, ReportSettings};
 pub use reconcile::{
     reconcile, Break, ComponentTotals, MissingBalance, Reconciliation, Summary, UnmatchedActivity,
 };
