@@ -11,6 +11,8 @@
 //! 3. [`fbo_check`] runs the FBO check of spec 05 §1.4 for deposit programs.
 //! 4. The writers in [`reports`] turn the results into the files D9 lists, byte for byte
 //!    deterministic.
+//! 5. [`nightly::run_day`] does all of the above for one partner and day from the store, writing
+//!    into the partner's tree; [`schedule`] says when the nightly run happens.
 //!
 //! ```
 //! use recon::{reconcile, BalanceRow, BalanceStatus, BalanceType, ReconConfig, TransactionRow};
