@@ -74,6 +74,12 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
         layout.create_tree(partner.root.as_ref())?;
         bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout)?;
     }
+    let nightly = cfg.recon.enabled.then(|| {
+        tokio::spawn(crate::nightly::run(
+            store.clone(),
+            Arc::new(cfg.recon.clone()),
+        ))
+    });
     let (job_tx, job_rx) = mpsc::channel::<Job>(4096);
     let runner = tokio::spawn(pipeline::run(p.clone(), job_rx, cfg.pipeline.workers));
     // Files that arrived while the service was down.
@@ -165,6 +171,9 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
     drop(event_tx);
     drop(job_tx);
     forward.abort();
+    if let Some(n) = nightly {
+        n.abort();
+    }
     let _ = runner.await;
     println!("bankdrop: stopped");
     Ok(())

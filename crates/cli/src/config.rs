@@ -18,6 +18,8 @@ pub struct Config {
     pub pipeline: Pipeline,
     /// Program rules.
     pub program: Program,
+    /// The nightly reconciliation (D9).
+    pub recon: crate::recon_config::Recon,
     /// The demo partner.
     pub demo: Demo,
 }
@@ -80,6 +82,7 @@ impl Default for Config {
             watch: Watch::default(),
             pipeline: Pipeline::default(),
             program: Program::default(),
+            recon: Default::default(),
             demo: Demo::default(),
         }
     }

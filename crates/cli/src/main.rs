@@ -3,11 +3,14 @@
 mod cmd_gen;
 mod cmd_ingest;
 mod cmd_partner;
+mod cmd_reconcile;
 mod cmd_registry;
 mod cmd_serve;
 mod cmd_simulate;
 mod cmd_validate;
 mod config;
+mod nightly;
+mod recon_config;
 mod schemas;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +50,8 @@ enum Command {
     Ingest(cmd_ingest::Args),
     /// Write a return or notification of change for entries of an accepted Nacha file.
     Simulate(cmd_simulate::Args),
+    /// Reconcile activity date D and write its reports (exit 0: no break, 1: breaks, 2: failure).
+    Reconcile(cmd_reconcile::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -57,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Registry(c) => cmd_registry::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Reconcile(a) => cmd_reconcile::run(&cfg()?, a),
         Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
         Command::Serve { schemas } => {
             let cfg = cfg()?;

@@ -1,6 +1,7 @@
 //! Nacha files through the same report as CSV files: `row` is the line number and `column` the
 //! field name (issue 3 item 5).
 
+use chrono::NaiveDate;
 use std::io::{self, BufRead, Read};
 use validate::report::{Collector, Finding, Severity};
 use validate::Report;
@@ -57,6 +58,75 @@ pub fn validate_ach<R: Read>(
     }
     let bytes = reader.get_ref().n;
     Ok(c.finish("outgoing_ach", summary.entries, bytes))
+}
+
+/// The day an entry settles: its batch's effective entry date, or the next Federal Reserve
+/// business day when that date is not one (the ACH operator settles on business days only).
+pub fn settlement_date(effective: NaiveDate) -> NaiveDate {
+    let mut d = effective;
+    while !crate::deadline::is_business_day(d) {
+        match d.succ_opt() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    d
+}
+
+/// Stores every money-moving entry of an accepted Nacha file in `ach_entries` (the ACH cash
+/// reconciliation and daily activity reports read them, spec 06 §8, §10): one JSON object per
+/// live entry with its batch facts and its settlement date. Prenotes and zero-dollar entries move
+/// no money and are skipped; IAT batches are not stored (no IAT program yet). The receiver's
+/// account number is not stored: no report needs it.
+pub fn apply_entries<R: Read>(input: R, ap: &mut store::Applier) -> store::Result<()> {
+    let reader = io::BufReader::with_capacity(1 << 16, input);
+    let mut batch: Option<nacha::BatchHeader> = None;
+    for item in nacha::TypedReader::new(reader) {
+        // The file was validated and accepted: a record that no longer parses means the bytes
+        // changed under us, so refuse to apply rather than store half a file.
+        let (raw, record) = item.map_err(|e| store::Error::Apply(e.to_string()))?;
+        let e = match record {
+            nacha::Record::BatchHeader(h) => {
+                batch = Some(h);
+                continue;
+            }
+            nacha::Record::IatBatchHeader(_) | nacha::Record::BatchControl(_) => {
+                batch = None;
+                continue;
+            }
+            nacha::Record::EntryDetail(e) => e,
+            _ => continue,
+        };
+        let (Some(b), Some(code)) = (&batch, nacha::TxCode::new(e.transaction_code)) else {
+            continue;
+        };
+        if code.kind != nacha::TxKind::Live || e.amount == 0 {
+            continue;
+        }
+        let eff = b.effective_entry_date;
+        let Some(effective) =
+            NaiveDate::from_ymd_opt(eff.year().into(), eff.month().into(), eff.day().into())
+        else {
+            continue;
+        };
+        let trace = format!("{:015}", e.trace_number);
+        let json = serde_json::json!({
+            "trace": trace,
+            "transaction_code": e.transaction_code.to_string(),
+            "direction": if code.credit { "credit" } else { "debit" },
+            "amount_cents": e.amount.to_string(),
+            "sec_code": b.sec_code.to_string(),
+            "company_name": b.company_name,
+            "company_id": b.company_identification,
+            "company_entry_description": b.company_entry_description,
+            "effective_date": effective.to_string(),
+            "settlement_date": settlement_date(effective).to_string(),
+            "individual_name": e.individual_name,
+            "identification_number": e.identification_number,
+        });
+        ap.ach_entry(raw.line, &trace, &json.to_string())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -566,6 +566,24 @@ impl Pipeline {
     fn finish(&self, mut a: FinishArgs) -> Result<Processed> {
         let root = PathBuf::from(&a.partner.root);
         let schema = a.parsed.and_then(|f| self.schemas.get(&f.file_type));
+        if a.state == State::Accepted && a.parsed.is_some_and(|f| f.is_ach()) {
+            // Accepted Nacha entries are stored with the decision, for the ACH reports (D9).
+            let (_, decision) = self.target(&a)?;
+            let work = root.join(a.work);
+            let mut status_rel = String::new();
+            self.store.decide_and_apply(
+                a.id,
+                &decision,
+                &mut |ap| crate::ach::apply_entries(File::open(&work)?, ap),
+                &mut || {
+                    status_rel = self
+                        .write_results(&a, &decision)
+                        .map_err(|e| store::Error::Apply(e.to_string()))?;
+                    Ok(())
+                },
+            )?;
+            return self.move_decided(&a, decision, status_rel);
+        }
         if let (State::Accepted, Some(schema)) = (a.state, schema) {
             let (_, decision) = self.target(&a)?;
             let file_date = match a.parsed.map(|f| &f.prefix) {

@@ -312,6 +312,20 @@ fn nacha_files_are_validated_in_ach_outgoing() {
             "ach/processed/20260115T171640Z_outgoing_ach_1768497400.ach"
         )
     );
+    // Accepted live entries are stored for the ACH reports, settling on the effective date.
+    let mut entries = Vec::new();
+    e.pipeline
+        .store()
+        .ach_entries_settled_on("acme", "2026-04-07", &mut |r| {
+            entries.push(serde_json::from_str::<serde_json::Value>(r.data).unwrap());
+            true
+        })
+        .unwrap();
+    assert!(!entries.is_empty());
+    assert_eq!(entries[0]["trace"], "279632500000001");
+    assert_eq!(entries[0]["amount_cents"], "83990");
+    assert_eq!(entries[0]["direction"], "credit");
+    assert_eq!(entries[0]["company_name"], "WONKA IND");
     let bad = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/nacha/bad_entry_hash.ach"),
     )

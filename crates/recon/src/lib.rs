@@ -11,6 +11,8 @@
 //! 3. [`fbo_check`] runs the FBO check of spec 05 §1.4 for deposit programs.
 //! 4. The writers in [`reports`] turn the results into the files D9 lists, byte for byte
 //!    deterministic.
+//! 5. [`nightly::run_day`] does all of the above for one partner and day from the store, writing
+//!    into the partner's tree; [`schedule`] says when the nightly run happens.
 //!
 //! ```
 //! use recon::{reconcile, BalanceRow, BalanceStatus, BalanceType, ReconConfig, TransactionRow};
@@ -43,14 +45,17 @@ pub mod fbo;
 pub mod formulas;
 pub mod model;
 mod money;
+pub mod nightly;
 pub mod reconcile;
 pub mod reports;
+pub mod schedule;
 
 pub use config::{Formula, ReconConfig, Sign, Term, TypeFilter};
 pub use error::{ConfigError, Error, RowError, Side};
 pub use fbo::{fbo_check, FboCheck};
 pub use formulas::{builtin as builtin_formulas, expected_closing, Projector};
 pub use model::{BalanceIdKind, BalanceRow, BalanceStatus, BalanceType, Cells, TransactionRow};
+pub use nightly::{run_day, DaySummary, NightlyConfig, NightlyError, PartnerTree, ReportSettings};
 pub use reconcile::{
     reconcile, Break, ComponentTotals, MissingBalance, Reconciliation, Summary, UnmatchedActivity,
 };

@@ -5,11 +5,13 @@
 //! still `validating`, or absent) or decided exactly once.
 
 mod apply;
+mod history;
 mod ledger;
 mod partners;
 mod refs;
 
 pub use apply::Applier;
+pub use history::StoredRow;
 pub use ledger::{Decision, FileRow, NewFile, State};
 pub use partners::PartnerRow;
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};

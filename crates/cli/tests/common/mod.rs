@@ -138,7 +138,8 @@ impl Env {
 
     fn write_config(&mut self) {
         let text = format!(
-            "data_dir = \"{}\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n",
+            // The nightly reconciliation would write reports at start-up after 06:30 Chicago.
+            "data_dir = \"{}\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n",
             self.data.display(),
             self.port
         );

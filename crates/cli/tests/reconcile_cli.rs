@@ -1,0 +1,292 @@
+//! `bankdrop ingest` of a tiny two-day deposit program and an outgoing Nacha file, then
+//! `bankdrop reconcile` (decision D9): reports in `reports/` and `bank-account-reports/`, one
+//! planted break with its amounts, exit codes, and byte-identical reruns.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn bankdrop(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bankdrop"))
+        .args(["--config", "bankdrop.toml"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// A file of `file_type` with the valid fixture's header (every column present, D2) and the
+/// given cells, the others empty.
+fn write_csv(dir: &Path, name: &str, rows: &[&[(&str, &str)]]) -> String {
+    let file_type = name[11..].trim_end_matches("_v1.csv");
+    let fixture = fixtures().join(format!("csv/valid/2026-01-27_{file_type}_v1.csv"));
+    let text = std::fs::read_to_string(fixture).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split('|').collect();
+    let mut out = header.join("|") + "\n";
+    for row in rows {
+        let cells: Vec<&str> = header
+            .iter()
+            .map(|c| row.iter().find(|(k, _)| k == c).map_or("", |(_, v)| *v))
+            .collect();
+        out += &(cells.join("|") + "\n");
+    }
+    let path = dir.join("in").join(name);
+    std::fs::write(&path, out).unwrap();
+    path.display().to_string()
+}
+
+fn balance<'a>(id: &'a str, amount: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("account_id", "acct-1"),
+        ("client_balance_id", id),
+        ("client_balance_name", "Everyday Checking"),
+        ("created_at", "2026-04-01T10:00:00Z"),
+        ("status", "active"),
+        ("status_reason", "active"),
+        ("type", "deposit"),
+        ("balance", amount),
+    ]
+}
+
+fn tx<'a>(id: &'a str, bal: &'a str, amount: &'a str, kind: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("client_transaction_id", id),
+        ("balance_id", bal),
+        ("amount", amount),
+        ("currency", "USD"),
+        ("type", kind),
+        ("effective_at", "2026-04-06T15:00:00Z"),
+    ]
+}
+
+/// Every file under the partner's two report folders, by path, with its bytes.
+fn reports(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for folder in ["reports", "bank-account-reports"] {
+        for e in std::fs::read_dir(root.join(folder)).unwrap() {
+            let e = e.unwrap();
+            let name = format!("{folder}/{}", e.file_name().to_string_lossy());
+            out.insert(name, std::fs::read(e.path()).unwrap());
+        }
+    }
+    out
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bankdrop.toml"), "data_dir = \"data\"\n").unwrap();
+    std::fs::create_dir(dir.join("in")).unwrap();
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f", "acme_key"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+    let o = bankdrop(dir, &["partner", "add", "acme", "--key", "acme_key.pub"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let root = dir.join("data/partners/acme");
+    (tmp, root)
+}
+
+/// Activity days 2026-04-06 (files dated 04-07) and 2026-04-07 (files dated 04-08); the
+/// records chain customer → account → balances → transactions.
+fn ingest_program(dir: &Path) {
+    let customer: &[(&str, &str)] = &[
+        ("client_customer_id", "cus-1"),
+        ("customer_type", "individual"),
+        ("first_name", "Ada"),
+        ("last_name", "Lovelace"),
+        ("date_of_birth", "1980-12-10"),
+    ];
+    let account: &[(&str, &str)] = &[
+        ("client_account_id", "acct-1"),
+        ("account_holder_type", "consumer"),
+        ("account_holders", "[\"cus-1\"]"),
+        ("currency", "USD"),
+        ("status", "active"),
+        ("status_reason", "active"),
+    ];
+    let files = [
+        write_csv(dir, "2026-04-07_customer_v1.csv", &[customer]),
+        write_csv(dir, "2026-04-07_account_v1.csv", &[account]),
+        write_csv(
+            dir,
+            "2026-04-07_balance_v1.csv",
+            &[&balance("bal-1", "100.00"), &balance("bal-2", "50.00")],
+        ),
+        write_csv(
+            dir,
+            "2026-04-07_transaction_v1.csv",
+            &[
+                &tx("tx-1", "bal-1", "100.00", "credit"),
+                &tx("tx-2", "bal-2", "50.00", "credit"),
+            ],
+        ),
+        // Day 2: bal-1 100.00 − 25.00 = 75.00 (right); bal-2 50.00 + 10.01 = 60.01, reported
+        // 60.00: the planted break.
+        write_csv(
+            dir,
+            "2026-04-08_balance_v1.csv",
+            &[&balance("bal-1", "75.00"), &balance("bal-2", "60.00")],
+        ),
+        write_csv(
+            dir,
+            "2026-04-08_transaction_v1.csv",
+            &[
+                &tx("tx-3", "bal-1", "-25.00", "debit"),
+                &tx("tx-4", "bal-2", "10.01", "credit"),
+            ],
+        ),
+        // Outgoing entries effective (and settling) on Tuesday 2026-04-07.
+        fixtures()
+            .join("nacha/20260115T171640Z_outgoing_ach_1768497400.ach")
+            .display()
+            .to_string(),
+    ];
+    let mut args = vec!["ingest", "--partner", "acme"];
+    args.extend(files.iter().map(String::as_str));
+    let o = bankdrop(dir, &args);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() {
+    let (tmp, root) = setup();
+    let dir = tmp.path();
+    ingest_program(dir);
+
+    // Day 1: every balance new and explained by its transactions.
+    let o = bankdrop(dir, &["reconcile", "--date", "2026-04-06"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.starts_with("acme: 2026-04-06 0 break(s); 2 balance(s), 2 transaction(s)"),
+        "{out}"
+    );
+
+    // Day 2: exactly the planted break, exit 1.
+    let o = bankdrop(
+        dir,
+        &["reconcile", "--date", "2026-04-07", "--partner", "acme"],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("1 break(s)") && out.contains("FBO skipped"),
+        "{out}"
+    );
+    let first = reports(&root);
+    let text = |name: &str| String::from_utf8(first[name].clone()).unwrap();
+    assert_eq!(
+        text("reports/2026-04-07_balance_reconciliation.csv"),
+        "balance_id|account_id|component|opening|activity|expected|reported|difference\n\
+         bal-2|acct-1|balance|50.00|10.01|60.01|60.00|-0.01\n"
+    );
+    let daily = text("reports/2026-04-07_daily_balance.csv");
+    let lines: Vec<&str> = daily.lines().collect();
+    assert_eq!(lines.len(), 3, "{daily}");
+    assert!(
+        lines[0].starts_with("balance_id|account_id|type|status|status_reason|currency|balance|")
+    );
+    assert!(
+        lines[1].starts_with("bal-1|acct-1|deposit|active|active||75.00|")
+            && lines[1].ends_with("|ok|")
+    );
+    assert!(
+        lines[2].starts_with("bal-2|acct-1|deposit|active|active||60.00|")
+            && lines[2].ends_with("|break|balance")
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&first["reports/2026-04-07_balance_reconciliation_summary.json"])
+            .unwrap();
+    assert_eq!(summary["breaks"], 1);
+    assert_eq!(summary["transactions"], 2);
+    assert_eq!(summary["balances_opening"], 2);
+    assert_eq!(summary["new_balances"], 0);
+    assert!(summary["fbo"].is_null());
+
+    // The bank reports: the 12 outgoing entries settled on 04-07, one line each.
+    let cash = text("bank-account-reports/2026-04-07_acme-ach-cash-recon-report_20260407.csv");
+    let cash: Vec<&str> = cash.lines().collect();
+    assert_eq!(cash.len(), 13, "{cash:?}");
+    assert_eq!(cash[0], "\"Settlement Date\",\"Settlement Code\",\"Settlement Type\",\"Bank Account Id\",\"Bank Account Number\",\"Transaction Type\",\"Amount\",\"ACH ID\",\"Statement Descriptor\",\"Linked Reversal ID\"");
+    assert!(cash.iter().any(|l| l
+        == &"\"2026-04-07\",\"\",\"ORIGINATION\",\"\",\"\",\"CREDIT\",\"839.90\",\"279632500000001\",\"PAYROLL\",\"\""));
+    let activity = text("bank-account-reports/2026-04-07_acme-daily-activity-report_20260407.csv");
+    assert_eq!(activity.lines().count(), 13, "{activity}");
+    assert!(activity.contains("\"2026-04-07T00:00:00\",\"2026-04-07T00:00:00\",\"ACH OUTGOING CREDIT WONKA IND PAYROLL 279632500000001\",\"\",\"839.9\""), "{activity}");
+    // Day 1 settled nothing: header-only bank reports.
+    let empty = text("bank-account-reports/2026-04-06_acme-ach-cash-recon-report_20260406.csv");
+    assert_eq!(empty.lines().count(), 1);
+
+    // A rerun over the same data writes the same bytes, and nothing else.
+    let o = bankdrop(
+        dir,
+        &["reconcile", "--date", "2026-04-07", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["date"], "2026-04-07");
+    assert_eq!(doc["partners"][0]["partner"], "acme");
+    assert_eq!(doc["partners"][0]["breaks"], 1);
+    assert_eq!(doc["partners"][0]["ach_entries"], 12);
+    assert_eq!(doc["partners"][0]["fbo"], "skipped");
+    assert_eq!(reports(&root), first);
+}
+
+#[test]
+fn fbo_check_runs_when_configured_and_failures_exit_2() {
+    let (tmp, root) = setup();
+    let dir = tmp.path();
+    ingest_program(dir);
+    // Σ balance on 04-07 = 75.00 + 60.00; no non-posted transactions.
+    std::fs::write(
+        dir.join("bankdrop.toml"),
+        "data_dir = \"data\"\n[recon]\nfbo_balance = \"135.00\"\n",
+    )
+    .unwrap();
+    let o = bankdrop(dir, &["reconcile", "--date", "2026-04-06"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("FBO break"));
+    let o = bankdrop(dir, &["reconcile", "--date", "2026-04-07"]);
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("reports/2026-04-07_balance_reconciliation_summary.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["fbo"]["expected"], "135.00");
+    assert_eq!(summary["fbo"]["is_break"], false);
+    // Exit 1 all the same: bal-2's balance break.
+    assert_eq!(o.status.code(), Some(1));
+    let o = bankdrop(
+        dir,
+        &["reconcile", "--date", "2026-04-07", "--partner", "nobody"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no partner `nobody`"));
+}

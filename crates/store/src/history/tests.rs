@@ -1,0 +1,127 @@
+use crate::{Decision, NewFile, State, Store};
+
+fn accept(s: &Store, partner: &str, name: &str, apply: &mut dyn FnMut(&mut crate::Applier)) {
+    let id = s
+        .begin(&NewFile {
+            partner: partner.into(),
+            path: format!("x/{name}"),
+            name: name.into(),
+            file_type: Some("balance".into()),
+            prefix: Some(name[..10].into()),
+            version: Some(1),
+            sha256: name.into(),
+            bytes: 1,
+            received_at: "2026-03-02T01:00:00Z".into(),
+        })
+        .unwrap();
+    let d = Decision {
+        state: State::Accepted,
+        rows: 1,
+        late: false,
+        error_count: 0,
+        warning_count: 0,
+        decided_at: "2026-03-02T01:00:01Z".into(),
+        final_path: format!("x/processed/{name}"),
+    };
+    let mut a = |ap: &mut crate::Applier| {
+        apply(ap);
+        Ok(())
+    };
+    assert!(s.decide_and_apply(id, &d, &mut a, &mut || Ok(())).unwrap());
+}
+
+fn collect(
+    f: impl FnOnce(&mut dyn FnMut(crate::StoredRow) -> bool) -> crate::Result<u64>,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    f(&mut |r| {
+        out.push((
+            r.key.to_string(),
+            r.file_date.to_string(),
+            r.data.to_string(),
+        ));
+        true
+    })
+    .unwrap();
+    out
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+    (dir, s)
+}
+
+#[test]
+fn opening_rows_are_the_latest_report_before_the_day() {
+    let (_d, s) = store();
+    // b1 reported on 03-01 and 03-02, b2 only on 03-01 (no file on 03-02 for it), b3 new on 03-03.
+    accept(&s, "p", "2026-03-01_balance_v1.csv", &mut |ap| {
+        ap.balance("b1", "2026-03-01", r#"{"v":"1"}"#).unwrap();
+        ap.balance("b2", "2026-03-01", r#"{"v":"2"}"#).unwrap();
+    });
+    accept(&s, "p", "2026-03-02_balance_v1.csv", &mut |ap| {
+        ap.balance("b1", "2026-03-02", r#"{"v":"1b"}"#).unwrap();
+    });
+    accept(&s, "p", "2026-03-03_balance_v1.csv", &mut |ap| {
+        ap.balance("b1", "2026-03-03", r#"{"v":"1c"}"#).unwrap();
+        ap.balance("b3", "2026-03-03", r#"{"v":"3"}"#).unwrap();
+    });
+    accept(&s, "q", "2026-03-02_balance_v1.csv", &mut |ap| {
+        ap.balance("b1", "2026-03-02", r#"{"other":"partner"}"#)
+            .unwrap();
+    });
+    let open = collect(|f| s.balances_before_file_date("p", "2026-03-03", f));
+    assert_eq!(
+        open,
+        [
+            ("b1".into(), "2026-03-02".into(), r#"{"v":"1b"}"#.into()),
+            ("b2".into(), "2026-03-01".into(), r#"{"v":"2"}"#.into()),
+        ]
+    );
+    let close = collect(|f| s.balances_of_file_date("p", "2026-03-03", f));
+    let keys: Vec<&str> = close.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(keys, ["b1", "b3"]);
+    assert!(collect(|f| s.balances_before_file_date("p", "2026-03-01", f)).is_empty());
+}
+
+#[test]
+fn transactions_records_and_ach_entries_by_day() {
+    let (_d, s) = store();
+    accept(&s, "p", "2026-03-02_transaction_v1.csv", &mut |ap| {
+        ap.transaction("t2", Some("b1"), Some("2026-03-02"), r#"{"a":"2"}"#)
+            .unwrap();
+        ap.transaction("t1", Some("b1"), Some("2026-03-02"), r#"{"a":"1"}"#)
+            .unwrap();
+        ap.transaction("t3", Some("b1"), Some("2026-03-03"), r#"{"a":"3"}"#)
+            .unwrap();
+        ap.record("non_posted_transaction", "n1", r#"{"amount":"5"}"#)
+            .unwrap();
+        ap.ach_entry(3, "0001", r#"{"settlement_date":"2026-03-02"}"#)
+            .unwrap();
+        ap.ach_entry(5, "0002", r#"{"settlement_date":"2026-03-03"}"#)
+            .unwrap();
+    });
+    let tx = collect(|f| s.transactions_of_file_date("p", "2026-03-02", f));
+    let ids: Vec<&str> = tx.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(ids, ["t1", "t2"]);
+    let np = collect(|f| s.records_of_type("p", "non_posted_transaction", f));
+    assert_eq!(
+        np,
+        [("n1".into(), "2026-03-02".into(), r#"{"amount":"5"}"#.into())]
+    );
+    let ach = collect(|f| s.ach_entries_settled_on("p", "2026-03-03", f));
+    assert_eq!(ach.len(), 1);
+    assert_eq!(
+        (ach[0].0.as_str(), ach[0].1.as_str()),
+        ("0002", "2026-03-03")
+    );
+    // The callback can stop the stream.
+    let mut seen = 0;
+    s.transactions_of_file_date("p", "2026-03-02", &mut |_| {
+        seen += 1;
+        false
+    })
+    .unwrap();
+    assert_eq!(seen, 1);
+}
