@@ -979,3 +979,61 @@ fn a_file_repeating_applied_transaction_ids_is_decided_not_stuck() {
         }
     }
 }
+
+#[test]
+fn a_file_waits_in_its_inbox_for_the_day_file_it_depends_on() {
+    // Dates a month ahead, so the deadline (D9) has not passed and the wait is for real.
+    let start = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    let (d1, d2) = (start.to_string(), start.succ_opt().unwrap().to_string());
+    let mut env = Env::new();
+    let prog = env.tmp.path().join("prog");
+    let o = env.bankdrop(&[
+        "gen",
+        "--program",
+        "deposit",
+        "--days",
+        "2",
+        "--accounts",
+        "2",
+        "--start",
+        &d1,
+        "--out",
+        prog.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let server = env.start();
+    let root = env.root("demo");
+    let key = env.demo_key();
+    let put = |date: &str, t: &str| {
+        let name = format!("{date}_{t}_v1.csv");
+        let local = prog.join(date).join(&name);
+        ok(
+            &env,
+            "demo",
+            &key,
+            &format!("put {} {t}/\n", local.display()),
+        );
+        name
+    };
+    // Day 1 in order: the partner is now known to send customer files daily.
+    let c1 = put(&d1, "customer");
+    wait_decided(&root.join("customer/processed"), &c1, &server);
+    let a1 = put(&d1, "account");
+    wait_decided(&root.join("account/processed"), &a1, &server);
+    // Day 2's account file first: it waits, untouched in its inbox, for the customer file.
+    let a2 = put(&d2, "account");
+    assert!(!wait_until(std::time::Duration::from_secs(2), || root
+        .join("account/processed")
+        .join(&a2)
+        .exists()));
+    assert_eq!(files_in(&root.join("account")), [a2.clone()]);
+    let c2 = put(&d2, "customer");
+    wait_decided(&root.join("customer/processed"), &c2, &server);
+    wait_decided(&root.join("account/processed"), &a2, &server);
+    server.stop();
+    let s = status_json(&root.join(format!("account/processed/{a2}.status.json")));
+    assert_eq!(s["outcome"], "accepted", "{s}");
+    assert_eq!(s["held"]["waited_for"], serde_json::json!(["customer"]));
+    assert_eq!(s["held"]["released"], "prerequisites decided");
+    assert_eq!(s["late"], false);
+}

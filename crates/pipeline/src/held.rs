@@ -1,6 +1,7 @@
 //! Ordering (D7): a file waits (`held`) while a file it depends on for the same date or batch is
 //! not decided, so a partner may upload the day's files in any order. It is processed once its
-//! prerequisites are decided, or at that day's deadline (D9) at the latest.
+//! prerequisites are decided, or at that day's deadline (D9) at the latest — except that a
+//! prerequisite already sitting in an inbox always goes first, deadline or not.
 //!
 //! A prerequisite type is waited for when a file of it for the same date or batch is in its
 //! inbox, or — for dated files — when the partner is expected to send it: it is configured
@@ -78,12 +79,12 @@ impl Pipeline {
             _ => None,
         };
         let until = date.and_then(|d| deadline::deadline(d, self.config().deadline_hour));
-        if until.is_some_and(|u| now >= u) {
-            return Ok(None);
-        }
+        // Past the deadline a file no longer waits for files that may never come; it still
+        // lets the ones already in an inbox go first (they are decided in moments).
+        let past_deadline = until.is_some_and(|u| now >= u);
         let expected = match date {
-            Some(d) => self.expected_types(&partner.name, d)?,
-            None => Vec::new(),
+            Some(d) if !past_deadline => self.expected_types(&partner.name, d)?,
+            _ => Vec::new(),
         };
         let mut waiting_for = Vec::new();
         for t in prereqs {
@@ -99,6 +100,27 @@ impl Pipeline {
             waiting_for,
             until: until.map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true)),
         }))
+    }
+
+    /// Why a file that waited for `waited` may go now: `prerequisites decided` when every one of
+    /// them is decided for its date or batch, else `deadline`.
+    pub(crate) fn released_why(
+        &self,
+        partner: &PartnerRow,
+        rel: &str,
+        waited: &[String],
+    ) -> Result<&'static str> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let Ok(f) = self.schemas().parse_file_name(name) else {
+            return Ok("deadline");
+        };
+        let prefix = f.ledger_prefix();
+        for t in waited {
+            if !self.store().decided_for(&partner.name, t, &prefix)? {
+                return Ok("deadline");
+            }
+        }
+        Ok("prerequisites decided")
     }
 
     /// Types earlier in the configured order than `file_type`.

@@ -105,8 +105,9 @@ pub enum Step {
     Decided(Processed),
 }
 
-/// Files seen waiting: (partner, path) → (first seen waiting, what it waits for).
-type HeldFiles = HashMap<(String, String), (String, Vec<String>)>;
+/// Files seen waiting: (partner, path) → (first seen waiting, what it waits for, why it was
+/// released once it was).
+type HeldFiles = HashMap<(String, String), (String, Vec<String>, Option<&'static str>)>;
 
 /// The pipeline over a store and a schema set.
 pub struct Pipeline {
@@ -184,10 +185,27 @@ impl Pipeline {
             }
             self.held_map()
                 .entry((partner.name.clone(), rel.to_string()))
-                .and_modify(|e| e.1 = h.waiting_for.clone())
-                .or_insert_with(|| (now(), h.waiting_for.clone()));
+                .and_modify(|e| {
+                    // Everything it ever waited for, in D7 order.
+                    for t in &h.waiting_for {
+                        if !e.1.contains(t) {
+                            e.1.push(t.clone());
+                        }
+                    }
+                    let order: Vec<&String> = self.config.order.iter().flatten().collect();
+                    e.1.sort_by_key(|t| order.iter().position(|o| *o == t));
+                })
+                .or_insert_with(|| (now(), h.waiting_for.clone(), None));
             tracing::info!(partner = %partner.name, file = rel, waiting_for = ?h.waiting_for, "held");
             return Ok(Some(Step::Held(h)));
+        }
+        let key = (partner.name.clone(), rel.to_string());
+        let waited = self.held_map().get(&key).map(|e| e.1.clone());
+        if let Some(waited) = waited {
+            let why = self.released_why(partner, rel, &waited)?;
+            if let Some(e) = self.held_map().get_mut(&key) {
+                e.2 = Some(why);
+            }
         }
         Ok(self.process(partner, rel)?.map(Step::Decided))
     }
@@ -339,14 +357,11 @@ impl Pipeline {
         let held = self
             .held_map()
             .remove(&(partner.name.clone(), rel.to_string()))
-            .map(|(since, waited_for)| HeldNote {
+            .map(|(since, waited_for, why)| HeldNote {
                 since,
                 waited_for,
-                released: if due.is_some_and(|d| Utc::now() >= d) {
-                    "deadline"
-                } else {
-                    "prerequisites decided"
-                },
+                // Processed without `process_or_hold` deciding to: released as at the deadline.
+                released: why.unwrap_or("deadline"),
             });
         self.finish(FinishArgs {
             partner,
