@@ -311,7 +311,7 @@ fn relationships_name_individuals_and_businesses_of_their_batch_and_come_in_pair
         &env,
         "b-7_customer_relationship_v1.csv",
         &rh,
-        &[good.clone()],
+        std::slice::from_ref(&good),
     );
     let (code, out) = env.ingest(&[rel, customers]);
     assert_eq!(code, 0, "{out}");
