@@ -1026,7 +1026,7 @@ fn a_file_waits_in_its_inbox_for_the_day_file_it_depends_on() {
         .join("account/processed")
         .join(&a2)
         .exists()));
-    assert_eq!(files_in(&root.join("account")), [a2.clone()]);
+    assert_eq!(files_in(&root.join("account")), std::slice::from_ref(&a2));
     let c2 = put(&d2, "customer");
     wait_decided(&root.join("customer/processed"), &c2, &server);
     wait_decided(&root.join("account/processed"), &a2, &server);
