@@ -5,7 +5,7 @@
 
 use crate::cmd_reconcile::{fbo_text, run_partner};
 use crate::recon_config::Recon;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use recon::nightly::summary_path;
 use recon::schedule::{due_today, next_run};
 use std::path::Path;
@@ -48,7 +48,59 @@ async fn run_blocking(store: &Arc<Store>, cfg: &Arc<Recon>, date: NaiveDate, mis
     }
 }
 
-/// The task: catch-up, then one run a day, for ever.
+/// File types a day's reconciliation reads (the files dated D+1).
+const RECONCILED_TYPES: [&str; 3] = ["balance", "transaction", "non_posted_transaction"];
+
+/// How many past days a late file can still refresh.
+const LATE_DAYS: u64 = 7;
+
+/// Runs again every day of the last week whose reports were written before a file they read was
+/// accepted: a late file (D9) is processed, and the partner's reports then include it.
+/// Returns the (partner, day) pairs run.
+fn rerun_stale(store: &Store, cfg: &Recon, today: NaiveDate) -> Vec<(String, NaiveDate)> {
+    let mut done = Vec::new();
+    let Ok(partners) = store.partners() else {
+        return done;
+    };
+    for p in partners {
+        for back in 1..=LATE_DAYS {
+            let Some(d) = today.checked_sub_days(Days::new(back)) else {
+                continue;
+            };
+            let Ok(written) =
+                std::fs::metadata(summary_path(Path::new(&p.root), d)).and_then(|m| m.modified())
+            else {
+                continue; // never run: the nightly run or its catch-up does it
+            };
+            let written: DateTime<Utc> = written.into();
+            let prefix = (d + Days::new(1)).to_string();
+            let late = match store.last_accepted_at(&p.name, &RECONCILED_TYPES, &prefix) {
+                Ok(Some(at)) => DateTime::parse_from_rfc3339(&at).is_ok_and(|at| at > written),
+                Ok(None) => false,
+                Err(e) => {
+                    tracing::error!(partner = %p.name, error = %e, "late-file check failed");
+                    false
+                }
+            };
+            if !late {
+                continue;
+            }
+            match run_partner(store, &p, d, &cfg.nightly) {
+                Ok(s) => {
+                    tracing::info!(partner = %p.name, date = %d, breaks = s.breaks, "reconciliation re-run for a late file");
+                    done.push((p.name.clone(), d));
+                }
+                Err(e) => {
+                    tracing::error!(partner = %p.name, date = %d, error = format!("{e:#}"), "re-run failed")
+                }
+            }
+        }
+    }
+    done
+}
+
+/// The task: catch-up, then one run a day, for ever; in between, days whose reports miss a late
+/// file are run again.
 pub async fn run(store: Arc<Store>, cfg: Arc<Recon>) {
     if let Some(date) = due_today(Utc::now(), cfg.time, cfg.timezone) {
         run_blocking(&store, &cfg, date, true).await;
@@ -64,7 +116,89 @@ pub async fn run(store: Arc<Store>, cfg: Arc<Recon>) {
                 break;
             }
             tokio::time::sleep(left.min(Duration::from_secs(60))).await;
+            let (store, cfg) = (store.clone(), cfg.clone());
+            let today = Utc::now().with_timezone(&cfg.timezone).date_naive();
+            let _ = tokio::task::spawn_blocking(move || rerun_stale(&store, &cfg, today)).await;
         }
         run_blocking(&store, &cfg, date, false).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::{Decision, NewFile, State};
+
+    fn accept(store: &Store, name: &str, prefix: &str, decided_at: &str) {
+        let id = store
+            .begin(&NewFile {
+                partner: "acme".into(),
+                path: format!("balance/{name}"),
+                name: name.into(),
+                file_type: Some("balance".into()),
+                prefix: Some(prefix.into()),
+                version: Some(1),
+                sha256: name.into(),
+                bytes: 0,
+                received_at: decided_at.into(),
+            })
+            .unwrap();
+        let d = Decision {
+            state: State::Accepted,
+            rows: 0,
+            late: true,
+            error_count: 0,
+            warning_count: 0,
+            decided_at: decided_at.into(),
+            final_path: format!("balance/processed/{name}"),
+        };
+        assert!(store.decide(id, &d).unwrap());
+    }
+
+    #[test]
+    fn a_day_is_run_again_when_a_file_it_reads_was_accepted_after_its_reports() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("acme");
+        let store = Store::open(&tmp.path().join("db.sqlite")).unwrap();
+        store
+            .add_partner("acme", root.to_str().unwrap(), "now")
+            .unwrap();
+        let cfg = Recon::default();
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        // Never reconciled: left to the nightly run.
+        accept(
+            &store,
+            "2026-03-09_balance_v1.csv",
+            "2026-03-09",
+            "2026-03-09T11:00:00.000Z",
+        );
+        assert!(rerun_stale(&store, &cfg, today).is_empty());
+        // Reconciled after the file: nothing to do.
+        let partner = store.partner("acme").unwrap().unwrap();
+        run_partner(&store, &partner, d, &cfg.nightly).unwrap();
+        let summary = summary_path(&root, d);
+        assert!(rerun_stale(&store, &cfg, today).is_empty());
+        // A late file for the day, accepted after the reports: the day runs again.
+        let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&summary)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        accept(&store, "2026-03-09_balance_v2.csv", "2026-03-09", &now);
+        let store_t = store.last_accepted_at("acme", &RECONCILED_TYPES, "2026-03-09");
+        assert_eq!(store_t.unwrap().as_deref(), Some(now.as_str()));
+        assert_eq!(
+            rerun_stale(&store, &cfg, today),
+            vec![("acme".to_string(), d)]
+        );
+        assert!(std::fs::metadata(&summary).unwrap().modified().unwrap() > old);
+        // Once refreshed, not again; days beyond the window are left alone.
+        assert!(rerun_stale(&store, &cfg, today).is_empty());
+        let later = today + Days::new(LATE_DAYS + 2);
+        assert!(rerun_stale(&store, &cfg, later).is_empty());
     }
 }

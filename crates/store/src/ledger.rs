@@ -241,6 +241,28 @@ impl Store {
         )
     }
 
+    /// When the last file of one of `file_types` for `prefix` was accepted (RFC 3339), if any:
+    /// a day's reports older than that miss a late file (D9).
+    pub fn last_accepted_at(
+        &self,
+        partner: &str,
+        file_types: &[&str],
+        prefix: &str,
+    ) -> Result<Option<String>> {
+        let c = self.conn();
+        let mut latest: Option<String> = None;
+        for t in file_types {
+            let at: Option<String> = c
+                .prepare_cached(
+                    "SELECT max(decided_at) FROM files WHERE partner = ?1 AND file_type = ?2 \
+                     AND prefix = ?3 AND state = 'accepted'",
+                )?
+                .query_row(params![partner, t, prefix], |r| r.get(0))?;
+            latest = latest.max(at);
+        }
+        Ok(latest)
+    }
+
     /// The newest row for an inbox path (to finish a move a crash interrupted).
     pub fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>> {
         self.one(
