@@ -29,8 +29,9 @@ impl Store {
         args: &[&dyn rusqlite::ToSql],
         each: &mut dyn FnMut(StoredRow) -> bool,
     ) -> Result<u64> {
-        let c = self.conn();
-        let mut st = c.prepare_cached(sql)?;
+        // Not the shared connection: holding its lock for the whole stream would stall intake.
+        let c = self.reader()?;
+        let mut st = c.prepare(sql)?;
         let mut rows = st.query(args)?;
         let mut n = 0;
         while let Some(r) = rows.next()? {

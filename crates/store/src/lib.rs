@@ -134,6 +134,8 @@ CREATE TABLE record_refs (
 /// The database. Cheap to share behind an `Arc`; calls serialise on one connection.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The database file, for long reads on their own connection.
+    path: std::path::PathBuf,
 }
 
 impl Store {
@@ -155,7 +157,19 @@ impl Store {
         tx.commit()?;
         Ok(Store {
             conn: Mutex::new(conn),
+            path: path.to_path_buf(),
         })
+    }
+
+    /// A read-only connection of its own, for reads that take long (the nightly run streams
+    /// millions of rows): WAL lets them run while the pipeline writes on the shared one.
+    fn reader(&self) -> Result<Connection> {
+        let c = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(c)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

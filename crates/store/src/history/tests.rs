@@ -125,3 +125,27 @@ fn transactions_records_and_ach_entries_by_day() {
     .unwrap();
     assert_eq!(seen, 1);
 }
+
+#[test]
+fn a_long_read_does_not_hold_the_shared_connection() {
+    let (_d, s) = store();
+    s.add_partner("acme", "/tmp/acme", "now").unwrap();
+    accept(&s, "acme", "2026-03-03_transaction_v1.csv", &mut |ap| {
+        for i in 0..3 {
+            ap.transaction(&format!("t{i}"), Some("b1"), Some("2026-03-03"), "{}")
+                .unwrap();
+        }
+    });
+    // Writing while a stream is open: on the shared connection this would wait for ever.
+    let mut written = 0;
+    let n = s
+        .transactions_of_file_date("acme", "2026-03-03", &mut |_| {
+            written += 1;
+            s.add_partner(&format!("p{written}"), "/tmp/p", "now")
+                .unwrap();
+            true
+        })
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(s.partners().unwrap().len(), 4);
+}
