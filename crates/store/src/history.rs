@@ -130,8 +130,7 @@ impl Store {
         date: &str,
         each: &mut dyn FnMut(StoredRow) -> bool,
     ) -> Result<u64> {
-        // A scan of the partner's entries: ach_entries has no index on the settlement date
-        // (adding one is a migration, owned elsewhere).
+        // Served by the expression index `ach_entries_settled` (migration 5).
         self.stream(
             "SELECT trace, json_extract(data, '$.settlement_date'), data FROM ach_entries \
              WHERE partner = ?1 AND json_extract(data, '$.settlement_date') = ?2 \

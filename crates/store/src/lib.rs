@@ -129,6 +129,10 @@ CREATE TABLE record_refs (
     PRIMARY KEY (partner, file_type, ref_id)
 ) WITHOUT ROWID;
 "#,
+    // The ACH reports read one settlement day's entries (the expression matches the query).
+    r#"
+CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.settlement_date'));
+"#,
 ];
 
 /// The database. Cheap to share behind an `Arc`; calls serialise on one connection.

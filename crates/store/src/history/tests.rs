@@ -149,3 +149,23 @@ fn a_long_read_does_not_hold_the_shared_connection() {
     assert_eq!(n, 3);
     assert_eq!(s.partners().unwrap().len(), 4);
 }
+
+#[test]
+fn one_settlement_day_of_ach_entries_is_read_through_its_index() {
+    let (_d, s) = store();
+    let c = s.conn();
+    let plan: Vec<String> = c
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT trace FROM ach_entries WHERE partner = ?1 \
+             AND json_extract(data, '$.settlement_date') = ?2",
+        )
+        .unwrap()
+        .query_map(["acme", "2026-03-03"], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        plan.iter().any(|p| p.contains("ach_entries_settled")),
+        "{plan:?}"
+    );
+}
