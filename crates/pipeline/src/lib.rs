@@ -11,6 +11,7 @@ pub mod ach;
 mod apply;
 mod crossfile;
 pub mod deadline;
+mod finish;
 mod fsio;
 mod held;
 mod process;
