@@ -65,3 +65,19 @@ fn registry_fixture_names_every_registry_reference_of_the_valid_fixtures() {
     assert!(parsed.iter().any(|e| e.kind == "balance"));
     assert!(parsed.iter().any(|e| e.kind == "entity"));
 }
+
+#[test]
+fn schemas_name_only_registry_kinds_the_store_keeps() {
+    let schemas = Schemas::builtin().unwrap();
+    for s in schemas.iter() {
+        for r in &s.references {
+            for k in &r.registry {
+                assert!(
+                    store::REGISTRY_KINDS.contains(&k.as_str()),
+                    "{}: registry kind `{k}`",
+                    s.file_type
+                );
+            }
+        }
+    }
+}

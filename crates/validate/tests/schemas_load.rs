@@ -85,3 +85,45 @@ fn broken_schemas_fail_with_file_and_line() {
         "{e}"
     );
 }
+
+#[test]
+fn references_are_data_and_name_known_types_and_columns() {
+    let s = Schemas::load_dir(&dir()).unwrap();
+    let tx = s.get("transaction").unwrap();
+    let r = tx
+        .references
+        .iter()
+        .find(|r| tx.columns[r.column].name == "balance_id")
+        .unwrap();
+    assert_eq!(r.to, ["balance"]);
+    assert_eq!(r.registry, ["balance"]);
+    assert!(r.source.contains("spec 05"));
+    let bal = s.get("balance").unwrap();
+    let ids: Vec<&str> = bal
+        .ref_ids
+        .iter()
+        .map(|c| bal.columns[*c].name.as_str())
+        .collect();
+    assert_eq!(ids, ["client_balance_id", "id"]);
+    // A reference to a type nobody defined, or to a missing column of the target, fails at load.
+    let customer = std::fs::read_to_string(dir().join("customer.toml")).unwrap();
+    let refdata = ["currencies.csv", "countries.csv", "us_states.csv"]
+        .map(|n| (n, std::fs::read_to_string(dir().join(n)).unwrap()));
+    let with = |extra: &str| {
+        let text = format!("{customer}\n[[references]]\n{extra}source = \"s\"\n");
+        let mut files: Vec<(&str, &str)> = refdata.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        files.push(("customer.toml", &text));
+        Schemas::from_sources(files.into_iter())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let e = with("column = \"client_customer_id\"\nto = [\"widget\"]\n").unwrap_err();
+    assert!(e.contains("unknown file type `widget`"), "{e}");
+    let e = with("column = \"client_customer_id\"\nto = [\"customer\"]\ntarget_is = { column = \"colour\", in = [\"x\"] }\n").unwrap_err();
+    assert!(e.contains("no column `colour`"), "{e}");
+    let e = with("column = \"nope\"\nto = [\"customer\"]\n").unwrap_err();
+    assert!(e.contains("no column named `nope`"), "{e}");
+    let e = with("column = \"client_customer_id\"\n").unwrap_err();
+    assert!(e.contains("needs `to` or `registry`"), "{e}");
+    assert!(with("column = \"client_customer_id\"\nregistry = [\"entity\"]\n").is_ok());
+}
