@@ -113,7 +113,7 @@ fn references_are_data_and_name_known_types_and_columns() {
         let text = format!("{customer}\n[[references]]\n{extra}source = \"s\"\n");
         let mut files: Vec<(&str, &str)> = refdata.iter().map(|(n, t)| (*n, t.as_str())).collect();
         files.push(("customer.toml", &text));
-        Schemas::from_sources(files.into_iter())
+        Schemas::from_sources(files)
             .map(|_| ())
             .map_err(|e| e.to_string())
     };
