@@ -5,8 +5,9 @@
 //!
 //! A prerequisite type is waited for when a file of it for the same date or batch is in its
 //! inbox, or — for dated files — when the partner is expected to send it: it is configured
-//! (`expected_types`) or, by default, the partner sent that type in the previous 7 days. Types a
-//! program never sends therefore never delay anything. Held files stay untouched in their inbox
+//! (`expected_types`) or, by default, the partner sent that type in the previous 7 days: files
+//! are required daily, an empty one on a day without updates (spec 01 §0.4, §5.2), so a type
+//! sent recently is due again. Types a program never sends therefore never delay anything. Held files stay untouched in their inbox
 //! under their own name, so a crash or a restart loses nothing: the next look holds them again.
 
 use crate::process::{Pipeline, CLAIM_PREFIX};
