@@ -3,7 +3,11 @@
 //!
 //! ```sh
 //! cargo run --release -p bankdrop-bench -- csv --rows 1000000
+//! cargo run --release -p bankdrop-bench -- recon-fill --db /tmp/rb/db.sqlite
+//! cargo run --release -p bankdrop-bench -- recon-run --db /tmp/rb/db.sqlite
 //! ```
+
+mod recon;
 
 use anyhow::{bail, Context, Result};
 use std::fs::File;
@@ -182,6 +186,12 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("phase") => phase(&args[1], Path::new(&args[2])),
         Some("csv") => csv_bench(&args[1..]),
-        _ => bail!("usage: bankdrop-bench csv [--rows N] [--type T] [--runs R] [--dir D]"),
+        Some("recon-fill") => recon::fill(&args[1..]),
+        Some("recon-run") => recon::run(&args[1..]),
+        _ => bail!(
+            "usage: bankdrop-bench csv [--rows N] [--type T] [--runs R] [--dir D]\n       \
+             bankdrop-bench recon-fill --db PATH [--balances N] [--transactions M] [--date D] [--breaks K] [--days K]\n       \
+             bankdrop-bench recon-run --db PATH [--date D] [--runs R]"
+        ),
     }
 }

@@ -1,0 +1,511 @@
+//! The nightly reconciliation through the SQLite store (`recon::nightly::run_day`), filled and
+//! measured in separate commands so the fill's time and memory never mix into the run's:
+//!
+//! ```sh
+//! bankdrop-bench recon-fill --db /tmp/rb/db.sqlite [--balances 1000000] [--transactions 5000000] [--date 2026-03-03] [--breaks 10] [--days 1]
+//! bankdrop-bench recon-run  --db /tmp/rb/db.sqlite [--date 2026-03-03] [--runs 3]
+//! ```
+//!
+//! The fill stores what the pipeline stores for three accepted files of one partner: the balance
+//! files dated D and D+1 and the transaction file dated D+1 (D9: a file dated T carries day
+//! T−1); with `--days K`, K such days ending with D (older history), each row a JSON object of every schema column by name (strings or null). Closing
+//! balances are computed from the generated transactions with the spec 05 §3.3 deposit formulas,
+//! in `Decimal`, then `--breaks` of them are moved by one cent, so the run must find exactly that
+//! many breaks. What was planted is written next to the database (`<db>.planted.json`) for
+//! `recon-run` to check against.
+
+use anyhow::{bail, ensure, Context, Result};
+use chrono::{Duration, NaiveDate};
+use recon::nightly::{run_day, NightlyConfig, PartnerTree};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use store::{Applier, Decision, NewFile, State, Store};
+
+const PARTNER: &str = "bench";
+
+/// Every column of the balance and transaction schemas (`schemas/*.toml`), so stored rows have
+/// the pipeline's size and shape, nulls included.
+const BALANCE_COLUMNS: [&str; 18] = [
+    "account_id",
+    "client_balance_id",
+    "id",
+    "client_balance_name",
+    "client_settlement_bank_account_id",
+    "created_at",
+    "status",
+    "status_reason",
+    "type",
+    "balance",
+    "rewards_balance",
+    "interest_accrued_balance",
+    "dispute_balance",
+    "charge_off_balance",
+    "past_due_balance",
+    "outstanding_principal",
+    "outstanding_fees",
+    "effective_at",
+];
+const TRANSACTION_COLUMNS: [&str; 22] = [
+    "client_transaction_id",
+    "balance_id",
+    "card_id",
+    "client_settlement_group_id",
+    "client_settlement_bank_account_id",
+    "bin",
+    "amount",
+    "amount_in_usd",
+    "currency",
+    "principal_amount",
+    "fee_amount",
+    "interest_amount",
+    "rewards_amount",
+    "type",
+    "fee_type",
+    "action",
+    "transfer_type",
+    "transfer_ids",
+    "settlement_date",
+    "effective_at",
+    "settlement_amount",
+    "settlement_currency",
+];
+/// The deposit components of spec 05 §3.3, in `BALANCE_COLUMNS` order.
+const COMPONENTS: [&str; 5] = [
+    "balance",
+    "rewards_balance",
+    "interest_accrued_balance",
+    "dispute_balance",
+    "charge_off_balance",
+];
+/// Deposit transaction types, weighted towards card activity; every §3.3 formula gets some.
+const TYPES: [&str; 16] = [
+    "debit",
+    "debit",
+    "debit",
+    "debit",
+    "credit",
+    "credit",
+    "refund",
+    "fee",
+    "rewards_earned",
+    "rewards_redeemed",
+    "interest_accrued",
+    "interest_paid",
+    "dispute_provisional",
+    "dispute_won",
+    "charge_off",
+    "charge_off_recovery",
+];
+
+/// splitmix64: a deterministic hash of an index, so fill needs no RNG crate and is repeatable.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn balance_id(i: u64) -> String {
+    format!("bal-{i:08}")
+}
+
+/// One stored row as the pipeline writes it: every column, null where not given.
+fn row_json(columns: &[&str], cells: &[(&str, String)]) -> String {
+    let mut m: Map<String, Value> = columns
+        .iter()
+        .map(|c| (c.to_string(), Value::Null))
+        .collect();
+    for (c, v) in cells {
+        m.insert(c.to_string(), Value::String(v.clone()));
+    }
+    Value::Object(m).to_string()
+}
+
+fn balance_json(i: u64, amounts: &[Decimal; 5]) -> String {
+    let mut cells = vec![
+        ("account_id", format!("acct-{:08}", i / 2)),
+        ("client_balance_id", balance_id(i)),
+        ("created_at", "2025-01-01T00:00:00Z".to_string()),
+        ("status", "active".to_string()),
+        ("status_reason", "active".to_string()),
+        ("type", "deposit".to_string()),
+        ("past_due_balance", "0.00".to_string()),
+    ];
+    for (c, a) in COMPONENTS.iter().zip(amounts) {
+        cells.push((c, format!("{a:.2}")));
+    }
+    row_json(&BALANCE_COLUMNS, &cells)
+}
+
+struct Tx {
+    balance: u64,
+    ty: &'static str,
+    amount: Decimal,
+    rewards: Option<Decimal>,
+}
+
+/// Transaction `t` belongs to balance `t % balances`, so every balance's activity is spread
+/// over the whole file, as in a real day.
+fn tx(t: u64, balances: u64) -> Tx {
+    let h = mix(t ^ 0x5EED);
+    let mut cents = (h % 50_000) as i64 + 1;
+    if h & (1 << 40) != 0 {
+        cents = -cents;
+    }
+    let ty = TYPES[((h >> 20) % TYPES.len() as u64) as usize];
+    let rewards = (matches!(ty, "debit" | "rewards_earned") && h & (1 << 41) != 0)
+        .then(|| Decimal::new(((h >> 44) % 500) as i64, 2));
+    Tx {
+        balance: t % balances,
+        ty,
+        amount: Decimal::new(cents, 2),
+        rewards,
+    }
+}
+
+/// The §3.3 deposit formulas, written independently of `recon`'s, applied to `v`.
+fn post(v: &mut [Decimal; 5], t: &Tx) {
+    if !matches!(t.ty, "interest_accrued" | "dispute_won") {
+        v[0] += t.amount;
+    }
+    if matches!(
+        t.ty,
+        "rewards_earned" | "rewards_spent" | "rewards_redeemed" | "debit" | "refund" | "credit"
+    ) {
+        v[1] += t.rewards.unwrap_or_default();
+    }
+    match t.ty {
+        "interest_accrued" => v[2] += t.amount,
+        "interest_paid" => v[2] -= t.amount,
+        "dispute_provisional" | "dispute_won" | "dispute_lost" => v[3] += t.amount,
+        "charge_off" | "charge_off_recovery" => v[4] += t.amount,
+        _ => {}
+    }
+}
+
+fn opening(i: u64) -> [Decimal; 5] {
+    let h = mix(i);
+    [
+        Decimal::new((h % 10_000_000) as i64, 2),
+        Decimal::new(((h >> 24) % 10_000) as i64, 2),
+        Decimal::new(((h >> 40) % 1_000) as i64, 2),
+        Decimal::ZERO,
+        Decimal::ZERO,
+    ]
+}
+
+/// What `recon-fill` planted, read back by `recon-run`.
+fn planted_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".planted.json");
+    PathBuf::from(p)
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push("-wal");
+    PathBuf::from(p)
+}
+
+fn partner_root(db: &Path) -> PathBuf {
+    let stem = db.file_stem().and_then(|s| s.to_str()).unwrap_or("db");
+    db.with_file_name(format!("{stem}-partner"))
+}
+
+/// Claims, accepts and applies one file in a single SQLite transaction (as the pipeline does).
+fn accept(
+    s: &Store,
+    file_type: &str,
+    file_date: &str,
+    rows: u64,
+    apply: &mut dyn FnMut(&mut Applier) -> store::Result<()>,
+) -> Result<f64> {
+    let t0 = Instant::now();
+    let name = format!("{file_date}_{file_type}_v1.csv");
+    let id = s.begin(&NewFile {
+        partner: PARTNER.into(),
+        path: format!("{file_type}/{name}"),
+        name: name.clone(),
+        file_type: Some(file_type.into()),
+        prefix: Some(file_date.into()),
+        version: Some(1),
+        // Never compared by the run; unique per file as the duplicate check would want.
+        sha256: format!("bench:{name}"),
+        bytes: 0,
+        received_at: format!("{file_date}T01:00:00Z"),
+    })?;
+    let d = Decision {
+        state: State::Accepted,
+        rows,
+        late: false,
+        error_count: 0,
+        warning_count: 0,
+        decided_at: format!("{file_date}T01:00:01Z"),
+        final_path: format!("{file_type}/processed/{name}"),
+    };
+    ensure!(
+        s.decide_and_apply(id, &d, apply, &mut || Ok(()))?,
+        "{name} was already decided"
+    );
+    let secs = t0.elapsed().as_secs_f64();
+    println!("  {name:<32} {rows:>9} rows  {secs:>7.1} s");
+    Ok(secs)
+}
+
+pub fn fill(args: &[String]) -> Result<()> {
+    let db = PathBuf::from(flag(args, "--db").context("--db PATH is required")?);
+    let balances: u64 = flag(args, "--balances").map_or(Ok(1_000_000), |v| v.parse())?;
+    let transactions: u64 = flag(args, "--transactions").map_or(Ok(5_000_000), |v| v.parse())?;
+    let breaks: u64 = flag(args, "--breaks").map_or(Ok(10), |v| v.parse())?;
+    // History depth: the measured day D is the last of `days`; older days only make the store
+    // (and any read that scans a partner's whole history) bigger.
+    let days: u64 = flag(args, "--days").map_or(Ok(1), |v| v.parse())?;
+    let date: NaiveDate = flag(args, "--date")
+        .as_deref()
+        .unwrap_or("2026-03-03")
+        .parse()?;
+    ensure!(
+        balances > 0 && breaks <= balances,
+        "need 0 < --breaks <= --balances"
+    );
+    ensure!(
+        !db.exists(),
+        "{} exists; recon-fill wants a fresh store",
+        db.display()
+    );
+    let root = partner_root(&db);
+    std::fs::create_dir_all(&root)?;
+
+    let t_all = Instant::now();
+    let s = Store::open(&db)?;
+    s.add_partner(PARTNER, &root.display().to_string(), "2026-01-01T00:00:00Z")?;
+    println!(
+        "filling {}: {balances} deposit balances, {transactions} transactions a day, {days} day(s) ending {date}",
+        db.display()
+    );
+
+    // The first opening: the balance file dated `first`, the day before the oldest day filled.
+    let first = date - Duration::days(days as i64 - 1);
+    let first_name = first.format("%Y-%m-%d").to_string();
+    accept(&s, "balance", &first_name, balances, &mut |ap| {
+        for i in 0..balances {
+            let json = balance_json(i, &opening(i));
+            ap.balance(&format!("{}|", balance_id(i)), &first_name, &json)?;
+        }
+        Ok(())
+    })?;
+
+    // Each day: its transactions (file dated day+1), summed per balance into the closing
+    // balances (balance file dated day+1), which open the next day.
+    let mut closing: Vec<[Decimal; 5]> = (0..balances).map(opening).collect();
+    let mut planted = Vec::new();
+    for k in 0..days {
+        let day = first + Duration::days(k as i64);
+        let (day_name, file_date) = (
+            day.format("%Y-%m-%d").to_string(),
+            (day + Duration::days(1)).format("%Y-%m-%d").to_string(),
+        );
+        accept(&s, "transaction", &file_date, transactions, &mut |ap| {
+            for t in k * transactions..(k + 1) * transactions {
+                let x = tx(t, balances);
+                post(&mut closing[x.balance as usize], &x);
+                let id = format!("tx-{t:011}");
+                let bal = balance_id(x.balance);
+                let mut cells = vec![
+                    ("client_transaction_id", id.clone()),
+                    ("balance_id", bal.clone()),
+                    ("card_id", format!("card-{:08}", x.balance)),
+                    ("amount", format!("{:.2}", x.amount)),
+                    ("currency", "USD".to_string()),
+                    ("type", x.ty.to_string()),
+                    ("action", "applied".to_string()),
+                    ("effective_at", format!("{day_name}T12:00:00Z")),
+                ];
+                if let Some(r) = x.rewards {
+                    cells.push(("rewards_amount", format!("{r:.2}")));
+                }
+                let json = row_json(&TRANSACTION_COLUMNS, &cells);
+                let applied = ap.transaction(&id, Some(&bal), Some(&file_date), &json)?;
+                ensure_applied(applied, &id)?;
+            }
+            Ok(())
+        })?;
+
+        // Planted breaks, on the measured day only: one cent too much on `balance`, evenly
+        // spread over the id range. Earlier days reconcile cleanly.
+        if day == date {
+            let step = balances / breaks.max(1);
+            for b in 0..breaks {
+                let i = b * step + step / 2;
+                closing[i as usize][0] += Decimal::new(1, 2);
+                planted.push(balance_id(i));
+            }
+        }
+
+        accept(&s, "balance", &file_date, balances, &mut |ap| {
+            for (i, v) in closing.iter().enumerate() {
+                let json = balance_json(i as u64, v);
+                ap.balance(&format!("{}|", balance_id(i as u64)), &file_date, &json)?;
+            }
+            Ok(())
+        })?;
+    }
+    drop(s);
+
+    let meta = serde_json::json!({
+        "date": date.to_string(),
+        "balances": balances,
+        "transactions": transactions,
+        "days": days,
+        "breaks": breaks,
+        "planted": planted,
+    });
+    std::fs::write(planted_path(&db), format!("{meta:#}\n"))?;
+    println!(
+        "fill: {:.1} s, store {:.1} MB (+ WAL {:.1} MB), peak RSS {:.1} MiB",
+        t_all.elapsed().as_secs_f64(),
+        file_mb(&db),
+        file_mb(&wal_path(&db)),
+        crate::peak_rss_kib() as f64 / 1024.0
+    );
+    println!(
+        "planted {breaks} breaks (balance +0.01): {}",
+        planted.join(" ")
+    );
+    Ok(())
+}
+
+fn ensure_applied(applied: bool, id: &str) -> store::Result<()> {
+    if applied {
+        Ok(())
+    } else {
+        Err(store::Error::Apply(format!(
+            "transaction {id} already stored"
+        )))
+    }
+}
+
+fn file_mb(p: &Path) -> f64 {
+    std::fs::metadata(p).map_or(0.0, |m| m.len() as f64 / 1e6)
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let db = PathBuf::from(flag(args, "--db").context("--db PATH is required")?);
+    let runs: usize = flag(args, "--runs").map_or(Ok(3), |v| v.parse())?;
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(planted_path(&db))
+            .context("no <db>.planted.json: fill the store with recon-fill first")?,
+    )?;
+    let num = |k: &str| {
+        meta[k]
+            .as_u64()
+            .with_context(|| format!("{k} in planted.json"))
+    };
+    let (balances, transactions, breaks) = (num("balances")?, num("transactions")?, num("breaks")?);
+    let date: NaiveDate = match flag(args, "--date") {
+        Some(d) => d.parse()?,
+        None => meta["date"].as_str().context("date")?.parse()?,
+    };
+    ensure!(runs > 0, "--runs must be at least 1");
+
+    let s = Store::open(&db)?;
+    let p = s
+        .partner(PARTNER)?
+        .context("no partner `bench` in the store")?;
+    let root = PathBuf::from(&p.root);
+    let cfg = NightlyConfig::default();
+    println!(
+        "run_day {date} over {} ({balances} balances, {transactions} transactions, {breaks} planted breaks)",
+        db.display()
+    );
+    let mut secs = Vec::new();
+    for r in 1..=runs {
+        let t0 = Instant::now();
+        let d = run_day(
+            &s,
+            PartnerTree {
+                name: PARTNER,
+                root: &root,
+            },
+            date,
+            &cfg,
+        )?;
+        let t = t0.elapsed().as_secs_f64();
+        println!(
+            "  run {r}: {t:>7.2} s  breaks {}  balances {}  transactions {}  VmHWM {:.1} MiB",
+            d.breaks,
+            d.balances,
+            d.transactions,
+            crate::peak_rss_kib() as f64 / 1024.0
+        );
+        // A wrong count means the store read or the reconciliation lost rows: fail, not report.
+        if (d.breaks, d.balances, d.transactions) != (breaks, balances, transactions) {
+            bail!(
+                "expected {breaks} breaks over {balances} balances and {transactions} transactions, \
+                 run_day found {} / {} / {}",
+                d.breaks,
+                d.balances,
+                d.transactions
+            );
+        }
+        check_summary(d.files.last().context("no summary written")?, &meta)?;
+        secs.push(t);
+    }
+    secs.sort_by(f64::total_cmp);
+    println!(
+        "median {:.2} s over {runs} runs (min {:.2}, max {:.2}); peak RSS (VmHWM) {:.1} MiB; breaks {breaks} as planted",
+        secs[secs.len() / 2],
+        secs[0],
+        secs[secs.len() - 1],
+        crate::peak_rss_kib() as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// The summary JSON must show a clean day apart from the planted breaks: every balance opened
+/// from yesterday (none new, none missing), every transaction matched, and the breaks on exactly
+/// the planted balances (checked through the breaks report's first column).
+fn check_summary(summary: &Path, meta: &Value) -> Result<()> {
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(summary)?)?;
+    for k in ["new_balances", "transactions_unmatched"] {
+        ensure!(j[k].as_u64() == Some(0), "summary {k} = {}", j[k]);
+    }
+    ensure!(
+        j["missing_balances"].as_array().is_some_and(Vec::is_empty),
+        "summary missing_balances = {}",
+        j["missing_balances"]
+    );
+    let breaks_csv = summary.with_file_name(
+        summary
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("summary name")?
+            .replace("_summary.json", ".csv"),
+    );
+    let text = std::fs::read_to_string(&breaks_csv)?;
+    let found: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('|').next())
+        .collect();
+    let planted: Vec<&str> = meta["planted"]
+        .as_array()
+        .context("planted")?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    ensure!(
+        found == planted,
+        "breaks on {found:?}, planted on {planted:?}"
+    );
+    Ok(())
+}
