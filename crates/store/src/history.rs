@@ -59,32 +59,39 @@ impl Store {
         file_date: &str,
         each: &mut dyn FnMut(StoredRow) -> bool,
     ) -> Result<u64> {
+        // INDEXED BY: without statistics the planner scans the partner's whole history.
         self.stream(
-            "SELECT balance_key, file_date, data FROM balance_history \
+            "SELECT balance_key, file_date, data FROM balance_history INDEXED BY balance_history_day \
              WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key",
             &[&partner, &file_date],
             each,
         )
     }
 
-    /// For every balance of `partner`, its latest report in a file dated before `file_date`, by
-    /// balance key: the opening balances of the day `file_date` closes. Latest rather than
-    /// "the previous day's file" so that a day without an accepted balance file does not make
-    /// every balance look new (spec 05 §1.3: the next day opens from the reported value).
+    /// The opening balances of the day `file_date` closes: the balances of `partner`'s latest
+    /// accepted balance file dated before `file_date`, by balance key. The latest file rather
+    /// than the previous day's, so that a day without an accepted balance file does not make
+    /// every balance look new (spec 05 §1.3: the next day opens from the reported value). That
+    /// file holds every balance that was open then: a balance file leaving one out is rejected
+    /// (`missing_balance`, spec 05 §3.2); a balance absent from it was closed before, and opens
+    /// at zero should it come back. Reading one file's rows keeps the nightly run independent of
+    /// how much history is stored.
     pub fn balances_before_file_date(
         &self,
         partner: &str,
         file_date: &str,
         each: &mut dyn FnMut(StoredRow) -> bool,
     ) -> Result<u64> {
-        // SQLite documents that with max() the bare columns come from the row holding the
-        // maximum; the primary key (partner, balance_key, file_date) serves the grouping.
-        self.stream(
-            "SELECT balance_key, max(file_date), data FROM balance_history \
-             WHERE partner = ?1 AND file_date < ?2 GROUP BY balance_key ORDER BY balance_key",
-            &[&partner, &file_date],
-            each,
-        )
+        let latest: Option<String> = self.reader()?.query_row(
+            "SELECT max(file_date) FROM balance_history INDEXED BY balance_history_day \
+             WHERE partner = ?1 AND file_date < ?2",
+            rusqlite::params![partner, file_date],
+            |r| r.get(0),
+        )?;
+        match latest {
+            Some(day) => self.balances_of_file_date(partner, &day, each),
+            None => Ok(0),
+        }
     }
 
     /// The transactions of `partner` that arrived in files dated `file_date` (the activity of
@@ -96,7 +103,7 @@ impl Store {
         each: &mut dyn FnMut(StoredRow) -> bool,
     ) -> Result<u64> {
         self.stream(
-            "SELECT transaction_id, file_date, data FROM transactions \
+            "SELECT transaction_id, file_date, data FROM transactions INDEXED BY transactions_day \
              WHERE partner = ?1 AND file_date = ?2 ORDER BY transaction_id",
             &[&partner, &file_date],
             each,

@@ -167,7 +167,7 @@ impl Store {
 
     /// A read-only connection of its own, for reads that take long (the nightly run streams
     /// millions of rows): WAL lets them run while the pipeline writes on the shared one.
-    fn reader(&self) -> Result<Connection> {
+    pub(crate) fn reader(&self) -> Result<Connection> {
         let c = Connection::open_with_flags(
             &self.path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,

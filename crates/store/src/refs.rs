@@ -192,9 +192,10 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Calls `f` for every balance whose latest accepted report dated before `file_date` has a
-    /// status not in `terminal` (spec 05 §3.2: such a balance must be in the file dated
-    /// `file_date`).
+    /// Calls `f` for every balance in a non-terminal status (not in `terminal`) in the latest
+    /// accepted balance file dated before `file_date` (spec 05 §3.2: such a balance must be in
+    /// the file dated `file_date`). That file holds every balance open at its date — it was
+    /// checked the same way — so one file's rows are read, however much history is stored.
     pub fn open_balances_before(
         &self,
         partner: &str,
@@ -202,13 +203,22 @@ impl Store {
         terminal: &[&str],
         f: &mut dyn FnMut(OpenBalance),
     ) -> Result<()> {
-        let c = self.conn();
-        // SQLite returns the other columns of the row holding max(file_date).
-        let mut st = c.prepare(
-            "SELECT balance_key, max(file_date), json_extract(data, '$.status'), json_extract(data, '$.account_id') \
-             FROM balance_history WHERE partner = ?1 AND file_date < ?2 GROUP BY balance_key ORDER BY balance_key",
+        let c = self.reader()?;
+        let latest: Option<String> = c.query_row(
+            "SELECT max(file_date) FROM balance_history INDEXED BY balance_history_day \
+             WHERE partner = ?1 AND file_date < ?2",
+            params![partner, file_date],
+            |r| r.get(0),
         )?;
-        let mut rows = st.query(params![partner, file_date])?;
+        let Some(day) = latest else {
+            return Ok(());
+        };
+        let mut st = c.prepare(
+            "SELECT balance_key, file_date, json_extract(data, '$.status'), json_extract(data, '$.account_id') \
+             FROM balance_history INDEXED BY balance_history_day WHERE partner = ?1 AND file_date = ?2 \
+             ORDER BY balance_key",
+        )?;
+        let mut rows = st.query(params![partner, day])?;
         while let Some(r) = rows.next()? {
             let status: Option<String> = r.get(2)?;
             let status = status.unwrap_or_default();

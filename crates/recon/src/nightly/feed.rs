@@ -2,7 +2,8 @@
 //! callback reads and sends rows through a bounded channel, so neither side holds a whole table.
 
 use std::cell::RefCell;
-use std::iter::Peekable;
+use std::collections::HashMap;
+use std::iter::{Flatten, Peekable};
 use std::sync::mpsc::{sync_channel, IntoIter};
 
 use rust_decimal::Decimal;
@@ -22,7 +23,7 @@ pub(crate) enum Item {
 
 /// Consumer side: rows in phases (0, 1, 2, … in the order the producer sends them).
 pub(crate) struct Phases {
-    rx: RefCell<Peekable<IntoIter<(u8, Item)>>>,
+    rx: RefCell<Peekable<Flatten<IntoIter<Vec<(u8, Item)>>>>>,
 }
 
 /// The producer's `send`: returns false once the consumer is gone.
@@ -74,22 +75,34 @@ impl Phases {
     }
 }
 
-/// Runs `produce` on a helper thread and `consume` here, connected by a bounded channel. The
-/// producer's error wins over the consumer's result (a short read makes the result meaningless).
+/// Rows per channel message: one wake-up of the consumer per batch, not per row.
+const BATCH: usize = 512;
+
+/// Runs `produce` on a helper thread and `consume` here, connected by a bounded channel of row
+/// batches. The producer's error wins over the consumer's result (a short read makes the result
+/// meaningless).
 pub(crate) fn pipe<R>(
     produce: impl FnOnce(Send) -> Result<(), NightlyError> + std::marker::Send,
     consume: impl FnOnce(&Phases) -> R,
 ) -> Result<R, NightlyError> {
-    let (tx, rx) = sync_channel::<(u8, Item)>(1024);
+    let (tx, rx) = sync_channel::<Vec<(u8, Item)>>(8);
     std::thread::scope(|s| {
         let worker = s.spawn(move || {
-            let mut send = |p: u8, i: Item| tx.send((p, i)).is_ok();
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut send = |p: u8, i: Item| {
+                batch.push((p, i));
+                batch.len() < BATCH
+                    || tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_ok()
+            };
             produce(&mut send)?;
             send(u8::MAX, Item::End);
+            let _ = tx.send(batch);
             Ok(())
         });
         let phases = Phases {
-            rx: RefCell::new(rx.into_iter().peekable()),
+            rx: RefCell::new(rx.into_iter().flatten().peekable()),
         };
         let out = consume(&phases);
         // Dropping the receiver makes a producer still sending stop.
@@ -99,14 +112,23 @@ pub(crate) fn pipe<R>(
     })
 }
 
-/// A stored row (a JSON object of strings or nulls by column name) as [`Cells`].
-pub(crate) struct JsonCells(pub Map<String, Value>);
+/// A stored row (a JSON object of strings or nulls by column name) as [`Cells`], borrowing the
+/// stored text where it can: one small map a row instead of a `String` and a `Value` a cell.
+pub(crate) enum JsonCells<'a> {
+    /// No escapes in the row: cells point into the stored text.
+    Borrowed(HashMap<&'a str, Option<&'a str>>),
+    /// A value with escapes (`\"`, `\u00e9`): decoded.
+    Owned(Map<String, Value>),
+}
 
-impl JsonCells {
+impl<'a> JsonCells<'a> {
     /// Parses a stored row.
-    pub(crate) fn parse(key: &str, data: &str) -> Result<JsonCells, NightlyError> {
+    pub(crate) fn parse(key: &str, data: &'a str) -> Result<JsonCells<'a>, NightlyError> {
+        if let Ok(m) = serde_json::from_str::<HashMap<&'a str, Option<&'a str>>>(data) {
+            return Ok(JsonCells::Borrowed(m));
+        }
         match serde_json::from_str(data) {
-            Ok(Value::Object(m)) => Ok(JsonCells(m)),
+            Ok(Value::Object(m)) => Ok(JsonCells::Owned(m)),
             Ok(_) => Err(NightlyError::StoredRow {
                 key: key.to_string(),
                 message: "not a JSON object".into(),
@@ -119,9 +141,56 @@ impl JsonCells {
     }
 }
 
-impl Cells for JsonCells {
+impl Cells for JsonCells<'_> {
     fn cell(&self, column: &str) -> Option<&str> {
         // A JSON null is D2's null: no value.
-        self.0.get(column).and_then(Value::as_str)
+        match self {
+            JsonCells::Borrowed(m) => m.get(column).copied().flatten(),
+            JsonCells::Owned(m) => m.get(column).and_then(Value::as_str),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_with_and_without_escapes_read_the_same() {
+        let plain = JsonCells::parse("k", r#"{"a":"x","b":null}"#).unwrap();
+        assert!(matches!(plain, JsonCells::Borrowed(_)));
+        assert_eq!(
+            (plain.cell("a"), plain.cell("b"), plain.cell("c")),
+            (Some("x"), None, None)
+        );
+        let escaped = JsonCells::parse("k", r#"{"a":"caf\u00e9 \"x\"","b":null}"#).unwrap();
+        assert!(matches!(escaped, JsonCells::Owned(_)));
+        assert_eq!(escaped.cell("a"), Some("café \"x\""));
+        assert_eq!(escaped.cell("b"), None);
+        assert!(JsonCells::parse("k", "[1]").is_err());
+        assert!(JsonCells::parse("k", "{").is_err());
+    }
+
+    #[test]
+    fn every_row_arrives_in_order_across_batches() {
+        let n = BATCH * 3 + 7;
+        let got = pipe(
+            |send| {
+                for i in 0..n {
+                    send(0, Item::Amount(Decimal::from(i)));
+                }
+                send(1, Item::Amount(Decimal::from(-1)));
+                Ok(())
+            },
+            |p| {
+                let first: Vec<Decimal> = p.amounts(0).collect();
+                let second: Vec<Decimal> = p.amounts(1).collect();
+                (first, second, p.complete())
+            },
+        )
+        .unwrap();
+        assert_eq!(got.0, (0..n).map(Decimal::from).collect::<Vec<_>>());
+        assert_eq!(got.1, vec![Decimal::from(-1)]);
+        assert!(got.2);
     }
 }

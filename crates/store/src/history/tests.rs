@@ -55,7 +55,8 @@ fn store() -> (tempfile::TempDir, Store) {
 #[test]
 fn opening_rows_are_the_latest_report_before_the_day() {
     let (_d, s) = store();
-    // b1 reported on 03-01 and 03-02, b2 only on 03-01 (no file on 03-02 for it), b3 new on 03-03.
+    // b1 reported on 03-01 and 03-02, b2 only on 03-01 (closed, or the 03-02 file would have
+    // been rejected with missing_balance), b3 new on 03-03.
     accept(&s, "p", "2026-03-01_balance_v1.csv", &mut |ap| {
         ap.balance("b1", "2026-03-01", r#"{"v":"1"}"#).unwrap();
         ap.balance("b2", "2026-03-01", r#"{"v":"2"}"#).unwrap();
@@ -71,14 +72,19 @@ fn opening_rows_are_the_latest_report_before_the_day() {
         ap.balance("b1", "2026-03-02", r#"{"other":"partner"}"#)
             .unwrap();
     });
+    // The opening of 03-03 is the latest balance file before it, 03-02.
     let open = collect(|f| s.balances_before_file_date("p", "2026-03-03", f));
     assert_eq!(
         open,
-        [
-            ("b1".into(), "2026-03-02".into(), r#"{"v":"1b"}"#.into()),
-            ("b2".into(), "2026-03-01".into(), r#"{"v":"2"}"#.into()),
-        ]
+        [("b1".into(), "2026-03-02".into(), r#"{"v":"1b"}"#.into())]
     );
+    // A day without an accepted balance file opens from the one before it.
+    let open = collect(|f| s.balances_before_file_date("p", "2026-03-02", f));
+    let keys: Vec<&str> = open.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(keys, ["b1", "b2"]);
+    let open = collect(|f| s.balances_before_file_date("p", "2026-03-09", f));
+    let keys: Vec<&str> = open.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(keys, ["b1", "b3"]);
     let close = collect(|f| s.balances_of_file_date("p", "2026-03-03", f));
     let keys: Vec<&str> = close.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(keys, ["b1", "b3"]);
