@@ -21,9 +21,12 @@ pub(crate) enum Item {
     End,
 }
 
+/// The consumer's end of the channel: batches flattened back into rows.
+type Rows = Peekable<Flatten<IntoIter<Vec<(u8, Item)>>>>;
+
 /// Consumer side: rows in phases (0, 1, 2, … in the order the producer sends them).
 pub(crate) struct Phases {
-    rx: RefCell<Peekable<Flatten<IntoIter<Vec<(u8, Item)>>>>>,
+    rx: RefCell<Rows>,
 }
 
 /// The producer's `send`: returns false once the consumer is gone.
