@@ -148,5 +148,93 @@ impl Store {
     }
 }
 
+/// A read-only connection holding one snapshot of the database for as long as it lives: a
+/// nightly run reads a consistent day page by page, on its own thread, while intake writes.
+pub struct Reader(rusqlite::Connection);
+
+impl Store {
+    /// A [`Reader`] over the committed state of now.
+    pub fn snapshot(&self) -> Result<Reader> {
+        let c = self.reader()?;
+        // A read transaction pins the WAL snapshot at its first read.
+        c.execute_batch("BEGIN")?;
+        Ok(Reader(c))
+    }
+}
+
+/// Rows of a page: (key, stored JSON).
+pub type Page = Vec<(String, String)>;
+
+impl Reader {
+    fn page(
+        &self,
+        sql: &str,
+        partner: &str,
+        file_date: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Page> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let rows = st.query_map(
+            rusqlite::params![partner, file_date, after, limit as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Up to `limit` balances of `partner`'s balance file dated `file_date`, by balance key,
+    /// after `after` (`""`: from the start).
+    pub fn balances_page(
+        &self,
+        partner: &str,
+        file_date: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Page> {
+        // The by-day index holds the primary key after the date: keys come in order from it.
+        self.page(
+            "SELECT balance_key, data FROM balance_history INDEXED BY balance_history_day \
+             WHERE partner = ?1 AND file_date = ?2 AND balance_key > ?3 ORDER BY balance_key LIMIT ?4",
+            partner,
+            file_date,
+            after,
+            limit,
+        )
+    }
+
+    /// Up to `limit` transactions of `partner`'s files dated `file_date`, by id, after `after`.
+    pub fn transactions_page(
+        &self,
+        partner: &str,
+        file_date: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Page> {
+        self.page(
+            "SELECT transaction_id, data FROM transactions INDEXED BY transactions_day \
+             WHERE partner = ?1 AND file_date = ?2 AND transaction_id > ?3 ORDER BY transaction_id LIMIT ?4",
+            partner,
+            file_date,
+            after,
+            limit,
+        )
+    }
+
+    /// The date of `partner`'s latest balance file dated before `file_date`: the one the day
+    /// `file_date` closes opens from (see [`Store::balances_before_file_date`]).
+    pub fn latest_balance_file_before(
+        &self,
+        partner: &str,
+        file_date: &str,
+    ) -> Result<Option<String>> {
+        Ok(self.0.query_row(
+            "SELECT max(file_date) FROM balance_history INDEXED BY balance_history_day \
+             WHERE partner = ?1 AND file_date < ?2",
+            rusqlite::params![partner, file_date],
+            |r| r.get(0),
+        )?)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ mod partners;
 mod refs;
 
 pub use apply::Applier;
-pub use history::StoredRow;
+pub use history::{Page, Reader, StoredRow};
 pub use ledger::{Decision, FileRow, NewFile, State};
 pub use partners::PartnerRow;
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};

@@ -1,125 +1,89 @@
-//! Streaming store rows into the iterator-taking reconciliation: a helper thread runs the store's
-//! callback reads and sends rows through a bounded channel, so neither side holds a whole table.
+//! Store rows into the iterator-taking reconciliation: page by page from a [`Reader`] snapshot on
+//! the calling thread (no hand-off between threads), parsed where they are used, stopping at the
+//! first bad row and keeping its error for the caller.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::iter::{Flatten, Peekable};
-use std::sync::mpsc::{sync_channel, IntoIter};
+use std::collections::VecDeque;
 
-use rust_decimal::Decimal;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use store::{Page, Reader};
 
 use super::NightlyError;
-use crate::model::{BalanceRow, Cells, TransactionRow};
+use crate::model::Cells;
 
-/// A row handed from the store thread to the consumer.
-pub(crate) enum Item {
-    Balance(BalanceRow),
-    Tx(TransactionRow),
-    Amount(Decimal),
-    /// Sent once after the last row: the read finished without error.
-    End,
-}
+/// Rows fetched per query: small enough to bound memory, big enough that a page costs little.
+const PAGE: usize = 4096;
 
-/// The consumer's end of the channel: batches flattened back into rows.
-type Rows = Peekable<Flatten<IntoIter<Vec<(u8, Item)>>>>;
+/// Where an iterator leaves the first error it met (it then ends).
+pub(crate) type Failed = RefCell<Option<NightlyError>>;
 
-/// Consumer side: rows in phases (0, 1, 2, … in the order the producer sends them).
-pub(crate) struct Phases {
-    rx: RefCell<Rows>,
-}
-
-/// The producer's `send`: returns false once the consumer is gone.
-pub(crate) type Send<'a> = &'a mut dyn FnMut(u8, Item) -> bool;
-
-impl Phases {
-    /// The rows of `phase`, until the producer moves to the next phase or stops.
-    fn next_in(&self, phase: u8) -> Option<Item> {
-        let mut rx = self.rx.borrow_mut();
-        match rx.peek() {
-            Some((p, item)) if *p == phase && !matches!(item, Item::End) => {
-                rx.next().map(|(_, i)| i)
+/// Rows `(key, json)` of one keyed query, fetched a page at a time after the last key.
+pub(crate) fn pages<'a>(
+    fetch: impl Fn(&str, usize) -> store::Result<Page> + 'a,
+    failed: &'a Failed,
+) -> impl Iterator<Item = (String, String)> + 'a {
+    let mut buf: VecDeque<(String, String)> = VecDeque::new();
+    let mut after = String::new();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if buf.is_empty() && !done {
+            match fetch(&after, PAGE) {
+                Ok(page) => {
+                    done = page.len() < PAGE;
+                    if let Some((k, _)) = page.last() {
+                        after.clone_from(k);
+                    }
+                    buf.extend(page);
+                }
+                Err(e) => {
+                    failed.borrow_mut().get_or_insert(e.into());
+                    done = true;
+                }
             }
-            _ => None,
         }
-    }
-
-    /// The balance rows of `phase`.
-    pub(crate) fn balances(&self, phase: u8) -> impl Iterator<Item = BalanceRow> + '_ {
-        std::iter::from_fn(move || match self.next_in(phase)? {
-            Item::Balance(b) => Some(b),
-            _ => None,
-        })
-    }
-
-    /// The transaction rows of `phase`.
-    pub(crate) fn transactions(&self, phase: u8) -> impl Iterator<Item = TransactionRow> + '_ {
-        std::iter::from_fn(move || match self.next_in(phase)? {
-            Item::Tx(t) => Some(t),
-            _ => None,
-        })
-    }
-
-    /// The amounts of `phase`.
-    pub(crate) fn amounts(&self, phase: u8) -> impl Iterator<Item = Decimal> + '_ {
-        std::iter::from_fn(move || match self.next_in(phase)? {
-            Item::Amount(a) => Some(a),
-            _ => None,
-        })
-    }
-
-    /// Drains what is left; true when the producer read everything without error. A report is
-    /// only renamed into place when this holds, so a failed read never replaces a good file.
-    pub(crate) fn complete(&self) -> bool {
-        self.rx
-            .borrow_mut()
-            .by_ref()
-            .any(|(_, i)| matches!(i, Item::End))
-    }
-}
-
-/// Rows per channel message: one wake-up of the consumer per batch, not per row.
-const BATCH: usize = 512;
-
-/// Runs `produce` on a helper thread and `consume` here, connected by a bounded channel of row
-/// batches. The producer's error wins over the consumer's result (a short read makes the result
-/// meaningless).
-pub(crate) fn pipe<R>(
-    produce: impl FnOnce(Send) -> Result<(), NightlyError> + std::marker::Send,
-    consume: impl FnOnce(&Phases) -> R,
-) -> Result<R, NightlyError> {
-    let (tx, rx) = sync_channel::<Vec<(u8, Item)>>(8);
-    std::thread::scope(|s| {
-        let worker = s.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut send = |p: u8, i: Item| {
-                batch.push((p, i));
-                batch.len() < BATCH
-                    || tx
-                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                        .is_ok()
-            };
-            produce(&mut send)?;
-            send(u8::MAX, Item::End);
-            let _ = tx.send(batch);
-            Ok(())
-        });
-        let phases = Phases {
-            rx: RefCell::new(rx.into_iter().flatten().peekable()),
-        };
-        let out = consume(&phases);
-        // Dropping the receiver makes a producer still sending stop.
-        drop(phases);
-        let produced: Result<(), NightlyError> = worker.join().map_err(|_| NightlyError::Worker)?;
-        produced.map(|()| out)
+        buf.pop_front()
     })
 }
 
+/// Converts rows, ending at the first one that does not convert (its error kept in `failed`).
+pub(crate) fn convert<'a, T>(
+    rows: impl Iterator<Item = (String, String)> + 'a,
+    each: impl Fn(&str, &JsonCells) -> Result<T, NightlyError> + 'a,
+    failed: &'a Failed,
+) -> impl Iterator<Item = T> + 'a {
+    rows.map_while(move |(key, data)| {
+        if failed.borrow().is_some() {
+            return None;
+        }
+        match JsonCells::parse(&key, &data).and_then(|c| each(&key, &c)) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                failed.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    })
+}
+
+/// The balances of `partner`'s balance file dated `file_date` from a snapshot.
+pub(crate) fn balance_pages<'a>(
+    reader: &'a Reader,
+    partner: &'a str,
+    file_date: &'a str,
+    failed: &'a Failed,
+) -> impl Iterator<Item = (String, String)> + 'a {
+    pages(
+        move |after, n| reader.balances_page(partner, file_date, after, n),
+        failed,
+    )
+}
+
 /// A stored row (a JSON object of strings or nulls by column name) as [`Cells`], borrowing the
-/// stored text where it can: one small map a row instead of a `String` and a `Value` a cell.
+/// stored text where it can: one small vector a row instead of a `String` and a `Value` a cell.
 pub(crate) enum JsonCells<'a> {
     /// No escapes in the row: cells point into the stored text.
-    Borrowed(HashMap<&'a str, Option<&'a str>>),
+    Borrowed(Vec<(&'a str, Option<&'a str>)>),
     /// A value with escapes (`\"`, `\u00e9`): decoded.
     Owned(Map<String, Value>),
 }
@@ -127,8 +91,8 @@ pub(crate) enum JsonCells<'a> {
 impl<'a> JsonCells<'a> {
     /// Parses a stored row.
     pub(crate) fn parse(key: &str, data: &'a str) -> Result<JsonCells<'a>, NightlyError> {
-        if let Ok(m) = serde_json::from_str::<HashMap<&'a str, Option<&'a str>>>(data) {
-            return Ok(JsonCells::Borrowed(m));
+        if let Ok(Pairs(p)) = serde_json::from_str::<Pairs<'a>>(data) {
+            return Ok(JsonCells::Borrowed(p));
         }
         match serde_json::from_str(data) {
             Ok(Value::Object(m)) => Ok(JsonCells::Owned(m)),
@@ -148,9 +112,33 @@ impl Cells for JsonCells<'_> {
     fn cell(&self, column: &str) -> Option<&str> {
         // A JSON null is D2's null: no value.
         match self {
-            JsonCells::Borrowed(m) => m.get(column).copied().flatten(),
+            // About twenty columns: a scan beats hashing each name.
+            JsonCells::Borrowed(p) => p.iter().find(|(k, _)| *k == column).and_then(|(_, v)| *v),
             JsonCells::Owned(m) => m.get(column).and_then(Value::as_str),
         }
+    }
+}
+
+/// A JSON object of strings or nulls, borrowed from the text (fails on escapes).
+struct Pairs<'a>(Vec<(&'a str, Option<&'a str>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings or nulls")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs<'de>, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(24));
+                while let Some(k) = m.next_key::<&'de str>()? {
+                    out.push((k, m.next_value::<Option<&'de str>>()?));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -175,25 +163,46 @@ mod tests {
     }
 
     #[test]
-    fn every_row_arrives_in_order_across_batches() {
-        let n = BATCH * 3 + 7;
-        let got = pipe(
-            |send| {
-                for i in 0..n {
-                    send(0, Item::Amount(Decimal::from(i)));
-                }
-                send(1, Item::Amount(Decimal::from(-1)));
-                Ok(())
+    fn pages_follow_the_last_key_and_stop_at_a_short_page() {
+        let keys: Vec<String> = (0..PAGE * 2 + 3).map(|i| format!("k{i:06}")).collect();
+        let calls = RefCell::new(0);
+        let failed = Failed::default();
+        let got: Vec<String> = pages(
+            |after, n| {
+                *calls.borrow_mut() += 1;
+                Ok(keys
+                    .iter()
+                    .filter(|k| k.as_str() > after)
+                    .take(n)
+                    .map(|k| (k.clone(), "{}".to_string()))
+                    .collect())
             },
-            |p| {
-                let first: Vec<Decimal> = p.amounts(0).collect();
-                let second: Vec<Decimal> = p.amounts(1).collect();
-                (first, second, p.complete())
-            },
+            &failed,
         )
-        .unwrap();
-        assert_eq!(got.0, (0..n).map(Decimal::from).collect::<Vec<_>>());
-        assert_eq!(got.1, vec![Decimal::from(-1)]);
-        assert!(got.2);
+        .map(|(k, _)| k)
+        .collect();
+        assert_eq!(got, keys);
+        assert_eq!(*calls.borrow(), 3);
+        assert!(failed.borrow().is_none());
+    }
+
+    #[test]
+    fn the_first_bad_row_ends_the_rows_and_is_kept() {
+        let failed = Failed::default();
+        let rows = vec![
+            ("a".to_string(), r#"{"x":"1"}"#.to_string()),
+            ("b".to_string(), "[]".to_string()),
+            ("c".to_string(), r#"{"x":"3"}"#.to_string()),
+        ];
+        let got: Vec<String> = convert(
+            rows.into_iter(),
+            |_, c| Ok(c.cell("x").unwrap_or_default().to_string()),
+            &failed,
+        )
+        .collect();
+        assert_eq!(got, ["1"]);
+        assert!(
+            matches!(&*failed.borrow(), Some(NightlyError::StoredRow { key, .. }) if key == "b")
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! | input | store read |
 //! |---|---|
 //! | closing balances | balance rows of the file dated D+1 |
-//! | opening balances | per balance, its latest row in a file dated before D+1 |
+//! | opening balances | balance rows of the latest balance file dated before D+1 |
 //! | transactions | transactions of files dated D+1 (by file, not by `effective_at`: spec 05 §1.2 OPEN QUESTION) |
 //! | non-posted transactions (FBO check) | the current version of each (records are overwritten by id, D8) |
 //! | ACH entries | accepted outgoing entries whose settlement date is D |
@@ -27,10 +27,11 @@ pub use ach::AchAccount;
 
 use crate::config::ReconConfig;
 use crate::fbo::{fbo_check, FboCheck};
+use crate::model::Cells;
 use crate::model::{BalanceRow, TransactionRow};
-use crate::reconcile::{reconcile, Reconciliation};
+use crate::reconcile::reconcile;
 use crate::reports::{self, ActivityCodes, ActivityLine, BankReportFormat};
-use feed::{pipe, Item, JsonCells};
+use feed::{balance_pages, convert, pages, Failed, JsonCells};
 
 /// Errors of a nightly run. Breaks are never errors (D9).
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +50,6 @@ pub enum NightlyError {
     /// The reconciliation, a report writer or a row conversion failed.
     #[error("{0}")]
     Recon(#[from] crate::Error),
-    /// The store reading thread panicked.
-    #[error("the store reading thread stopped unexpectedly")]
-    Worker,
 }
 
 /// Report settings of the nightly run beyond [`ReconConfig`]. TOML form (every key optional):
@@ -165,80 +163,55 @@ pub fn run_day(
         std::fs::create_dir_all(dir).map_err(crate::Error::from)?;
     }
     let (name, rc) = (partner.name, &cfg.recon);
-    let read_balances = |phase: u8,
-                         opening: bool,
-                         send: &mut dyn FnMut(u8, Item) -> bool|
-     -> Result<(), NightlyError> {
-        let mut failed = None;
-        let mut each = |r: store::StoredRow| {
-            let row = JsonCells::parse(r.key, r.data)
-                .and_then(|c| BalanceRow::from_cells(&c, rc).map_err(|e| stored(r.key, e)));
-            match row {
-                Ok(b) => send(phase, Item::Balance(b)),
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            }
-        };
-        if opening {
-            store.balances_before_file_date(name, &file_date, &mut each)?;
-        } else {
-            store.balances_of_file_date(name, &file_date, &mut each)?;
-        }
-        failed.map_or(Ok(()), Err)
-    };
+    // One snapshot for the whole day: a file accepted meanwhile is either wholly in or out.
+    let reader = store.snapshot()?;
+    let failed = Failed::default();
+    let opening_date = reader.latest_balance_file_before(name, &file_date)?;
+    let balances = |day| balance_rows(&reader, name, day, rc, &failed);
 
     // Pass 1: opening, transactions, closing → the reconciliation.
-    let recon: Result<Reconciliation, crate::Error> = pipe(
-        |send| {
-            read_balances(0, true, send)?;
-            let mut failed = None;
-            store.transactions_of_file_date(name, &file_date, &mut |r| {
-                let row = JsonCells::parse(r.key, r.data)
-                    .and_then(|c| TransactionRow::from_cells(&c, rc).map_err(|e| stored(r.key, e)));
-                match row {
-                    Ok(t) => send(1, Item::Tx(t)),
-                    Err(e) => {
-                        failed = Some(e);
-                        false
-                    }
-                }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            read_balances(2, false, send)
-        },
-        |p| reconcile(date, p.balances(0), p.transactions(1), p.balances(2), rc),
-    )?;
+    let opening = opening_date.iter().flat_map(|d| balances(d.as_str()));
+    let transactions = convert(
+        pages(
+            |after, n| reader.transactions_page(name, &file_date, after, n),
+            &failed,
+        ),
+        |key, c| TransactionRow::from_cells(c, rc).map_err(|e| stored(key, e)),
+        &failed,
+    );
+    let recon = reconcile(date, opening, transactions, balances(&file_date), rc);
+    if let Some(e) = failed.take() {
+        return Err(e);
+    }
     let recon = recon?;
 
     // Pass 2 (only with an FBO balance): today's balances and the non-posted amounts.
     let fbo = match cfg.reports.fbo_balance {
         None => None,
-        Some(balance) => Some(pipe(
-            |send| {
-                read_balances(0, false, send)?;
-                let mut failed = None;
-                store.records_of_type(name, "non_posted_transaction", &mut |r| {
-                    let amount = JsonCells::parse(r.key, r.data).and_then(|c| {
-                        use crate::model::Cells;
-                        let v = c.cell("amount").unwrap_or("0");
-                        crate::money::parse("amount", v).map_err(|e| stored(r.key, e))
-                    });
-                    match amount {
-                        Ok(a) => send(1, Item::Amount(a)),
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
+        Some(balance) => {
+            let mut amounts = Vec::new();
+            store.records_of_type(name, "non_posted_transaction", &mut |r| {
+                let amount = JsonCells::parse(r.key, r.data).and_then(|c| {
+                    let v = c.cell("amount").unwrap_or("0");
+                    crate::money::parse("amount", v).map_err(|e| stored(r.key, e))
+                });
+                match amount {
+                    Ok(a) => {
+                        amounts.push(a);
+                        true
                     }
-                })?;
-                failed.map_or(Ok(()), Err)
-            },
-            |p| fbo_check(p.balances(0), p.amounts(1), Some(balance), rc.tolerance),
-        )??),
+                    Err(e) => {
+                        failed.borrow_mut().get_or_insert(e);
+                        false
+                    }
+                }
+            })?;
+            let check = fbo_check(balances(&file_date), amounts, Some(balance), rc.tolerance);
+            if let Some(e) = failed.take() {
+                return Err(e);
+            }
+            Some(check?)
+        }
     };
 
     let mut files = Vec::new();
@@ -248,21 +221,16 @@ pub fn run_day(
     })?;
     files.push(breaks_path);
 
-    // Pass 3: today's balances again, streamed into the daily balance report.
+    // Pass 3: today's balances again, streamed into the daily balance report. A short read
+    // fails the writer, so the report is never replaced by a partial one.
     let daily_path = own.join(reports::daily_balance_file_name(date));
-    pipe(
-        |send| read_balances(0, false, send),
-        |p| {
-            reports::write_atomically(&daily_path, |w| {
-                reports::write_daily_balance(w, p.balances(0), &recon, rc)?;
-                if p.complete() {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::other("the store read stopped early").into())
-                }
-            })
-        },
-    )??;
+    reports::write_atomically(&daily_path, |w| {
+        reports::write_daily_balance(w, balances(&file_date), &recon, rc)?;
+        match failed.take() {
+            None => Ok(()),
+            Some(e) => Err(std::io::Error::other(e.to_string()).into()),
+        }
+    })?;
     files.push(daily_path);
 
     // The ACH reports: one day's settled entries (the writers sort them).
@@ -321,6 +289,21 @@ pub fn run_day(
         activity_lines,
         files,
     })
+}
+
+/// The balances of one balance file, converted, from the snapshot.
+fn balance_rows<'a>(
+    reader: &'a store::Reader,
+    partner: &'a str,
+    file_date: &'a str,
+    rc: &'a ReconConfig,
+    failed: &'a Failed,
+) -> impl Iterator<Item = BalanceRow> + 'a {
+    convert(
+        balance_pages(reader, partner, file_date, failed),
+        |key, c| BalanceRow::from_cells(c, rc).map_err(|e| stored(key, e)),
+        failed,
+    )
 }
 
 fn stored(key: &str, e: impl std::fmt::Display) -> NightlyError {
