@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
-use store::Store;
+use store::{Reader, Store};
 use validate::report::{code, Severity};
 use validate::rows::for_each_row;
 use validate::schema::{Reference, Schema};
@@ -60,10 +60,13 @@ pub(crate) fn check(
     path: &Path,
     report: &mut Report,
 ) -> crate::Result<()> {
+    // Lookups on a snapshot of their own: another worker applying a big file meanwhile holds
+    // the shared connection.
+    let reader = ctx.store.snapshot()?;
     let io = crate::io_err(path);
-    let mut found = references(ctx, schema, path).map_err(io)?;
+    let mut found = references(ctx, &reader, schema, path).map_err(io)?;
     if schema.file_type == "balance" {
-        found.extend(balances(ctx, schema, path).map_err(crate::io_err(path))?);
+        found.extend(balances(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
     merge(report, found);
     Ok(())
@@ -99,7 +102,7 @@ enum Resolved {
     WrongKind(String),
 }
 
-fn references(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found> {
+fn references(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
     if schema.references.is_empty() {
         return Ok(Vec::new());
     }
@@ -135,7 +138,7 @@ fn references(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found>
                 }
                 let res = match cache.get(&(i, v.clone())) {
                     Some(res) => res.clone(),
-                    None => match resolve(ctx, r, &v) {
+                    None => match resolve(ctx, reader, r, &v) {
                         Ok(res) => {
                             cache.insert((i, v.clone()), res.clone());
                             res
@@ -203,16 +206,16 @@ fn unresolved(
     ))
 }
 
-fn resolve(ctx: &Ctx, r: &Reference, v: &str) -> store::Result<Resolved> {
+fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<Resolved> {
     let mut wrong = None;
     for t in &r.to {
-        let Some(key) = ctx.store.find_ref(ctx.partner, t, v)? else {
+        let Some(key) = reader.find_ref(ctx.partner, t, v)? else {
             continue;
         };
         let Some((col, allowed)) = &r.target_is else {
             return Ok(Resolved::Yes);
         };
-        let data = ctx.store.record(ctx.partner, t, &key)?.unwrap_or_default();
+        let data = reader.record(ctx.partner, t, &key)?.unwrap_or_default();
         let kind = serde_json::from_str::<serde_json::Value>(&data)
             .ok()
             .and_then(|j| j.get(col).and_then(|k| k.as_str()).map(str::to_string))
@@ -223,7 +226,7 @@ fn resolve(ctx: &Ctx, r: &Reference, v: &str) -> store::Result<Resolved> {
         wrong = Some(kind);
     }
     for k in &r.registry {
-        if ctx.store.registry_get(ctx.partner, k, v)?.is_some() {
+        if reader.registry_get(ctx.partner, k, v)?.is_some() {
             return Ok(Resolved::Yes);
         }
     }
@@ -245,7 +248,7 @@ fn own_ids(schema: &Schema, path: &Path) -> std::io::Result<HashSet<String>> {
 }
 
 /// spec 05 §3.2: the creation mode, the API balance's account, and every open balance reported.
-fn balances(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found> {
+fn balances(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
     let Some(date) = ctx.file_date else {
         return Ok(Vec::new());
     };
@@ -266,7 +269,7 @@ fn balances(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found> {
             }
         }
         if ctx.creation == BalanceCreation::Api {
-            match api_row(ctx, row, cells[cb], cells[id], cells[acct]) {
+            match api_row(ctx, reader, row, cells[cb], cells[id], cells[acct]) {
                 Ok(f) => found.extend(f),
                 Err(e) => {
                     failed = Some(e);
@@ -328,6 +331,7 @@ fn balances(ctx: &Ctx, schema: &Schema, path: &Path) -> std::io::Result<Found> {
 /// One row of a balance file in an API-creation program (spec 05 §3.2).
 fn api_row(
     ctx: &Ctx,
+    reader: &Reader,
     row: u64,
     client_id: Option<&str>,
     id: Option<&str>,
@@ -344,7 +348,7 @@ fn api_row(
     let Some(id) = id else {
         return Ok(found);
     };
-    match ctx.store.registry_get(ctx.partner, "balance", id)? {
+    match reader.registry_get(ctx.partner, "balance", id)? {
         None => {
             let m = format!(
                 "`{id}` is not a balance created through the API (registry); an API-creation program's balance file must not contain an unknown balance (spec 05 §3.2)"

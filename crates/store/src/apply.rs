@@ -108,15 +108,7 @@ impl Store {
 
     /// The current version of a record, as stored JSON.
     pub fn record(&self, partner: &str, file_type: &str, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT data FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3",
-                params![partner, file_type, key],
-                |r| r.get(0),
-            )
-            .optional()?)
+        record_in(&self.conn(), partner, file_type, key)
     }
 
     /// Counts of stored records, balance reports and transactions of a partner.
@@ -137,4 +129,18 @@ impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Apply(e.to_string())
     }
+}
+
+pub(crate) fn record_in(
+    c: &rusqlite::Connection,
+    partner: &str,
+    file_type: &str,
+    key: &str,
+) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(c.prepare_cached(
+        "SELECT data FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3",
+    )?
+    .query_row(params![partner, file_type, key], |r| r.get(0))
+    .optional()?)
 }

@@ -150,7 +150,7 @@ impl Store {
 
 /// A read-only connection holding one snapshot of the database for as long as it lives: a
 /// nightly run reads a consistent day page by page, on its own thread, while intake writes.
-pub struct Reader(rusqlite::Connection);
+pub struct Reader(pub(crate) rusqlite::Connection);
 
 impl Store {
     /// A [`Reader`] over the committed state of now.

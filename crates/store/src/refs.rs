@@ -124,21 +124,7 @@ impl Store {
     /// The key of the accepted `file_type` record that `id` names, if any. Transactions are
     /// looked up by `client_transaction_id` in the transaction history.
     pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
-        let c = self.conn();
-        let found = if file_type == "transaction" {
-            c.prepare_cached(
-                "SELECT transaction_id FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
-            )?
-            .query_row(params![partner, id], |r| r.get(0))
-            .optional()?
-        } else {
-            c.prepare_cached(
-                "SELECT record_key FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3",
-            )?
-            .query_row(params![partner, file_type, id], |r| r.get(0))
-            .optional()?
-        };
-        Ok(found)
+        find_ref_in(&self.conn(), partner, file_type, id)
     }
 
     /// The registry entry of a kind and id.
@@ -148,11 +134,7 @@ impl Store {
         kind: &str,
         id: &str,
     ) -> Result<Option<RegistryEntry>> {
-        let c = self.conn();
-        let mut st = c.prepare_cached(
-            "SELECT kind, id, account_id, created_on FROM registry WHERE partner = ?1 AND kind = ?2 AND id = ?3",
-        )?;
-        Ok(st.query_row(params![partner, kind, id], entry).optional()?)
+        registry_get_in(&self.conn(), partner, kind, id)
     }
 
     /// Adds (or replaces) registry entries in one transaction; returns how many.
@@ -275,6 +257,64 @@ impl Store {
         let rows = st.query_map(params![partner, from, to], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// The same lookups on a [`Reader`] snapshot: a file's reference checks run on their own
+/// connection, never waiting for another worker applying a big file on the shared one.
+impl crate::Reader {
+    /// See [`Store::find_ref`].
+    pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
+        find_ref_in(&self.0, partner, file_type, id)
+    }
+
+    /// See [`Store::registry_get`].
+    pub fn registry_get(
+        &self,
+        partner: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<RegistryEntry>> {
+        registry_get_in(&self.0, partner, kind, id)
+    }
+
+    /// See [`Store::record`].
+    pub fn record(&self, partner: &str, file_type: &str, key: &str) -> Result<Option<String>> {
+        crate::apply::record_in(&self.0, partner, file_type, key)
+    }
+}
+
+fn find_ref_in(
+    c: &rusqlite::Connection,
+    partner: &str,
+    file_type: &str,
+    id: &str,
+) -> Result<Option<String>> {
+    let found = if file_type == "transaction" {
+        c.prepare_cached(
+            "SELECT transaction_id FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
+        )?
+        .query_row(params![partner, id], |r| r.get(0))
+        .optional()?
+    } else {
+        c.prepare_cached(
+            "SELECT record_key FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3",
+        )?
+        .query_row(params![partner, file_type, id], |r| r.get(0))
+        .optional()?
+    };
+    Ok(found)
+}
+
+fn registry_get_in(
+    c: &rusqlite::Connection,
+    partner: &str,
+    kind: &str,
+    id: &str,
+) -> Result<Option<RegistryEntry>> {
+    let mut st = c.prepare_cached(
+        "SELECT kind, id, account_id, created_on FROM registry WHERE partner = ?1 AND kind = ?2 AND id = ?3",
+    )?;
+    Ok(st.query_row(params![partner, kind, id], entry).optional()?)
 }
 
 fn entry(r: &rusqlite::Row) -> rusqlite::Result<RegistryEntry> {
