@@ -1,7 +1,6 @@
 //! Turning an accepted file's rows into stored records (D8): the current version of every
 //! record, the balance history by file date, and every transaction.
 
-use serde_json::{Map, Value};
 use std::io::Read;
 use store::Applier;
 use validate::rows::for_each_row;
@@ -13,16 +12,50 @@ pub fn record_key(schema: &Schema, cells: &[Option<&str>]) -> String {
     parts.join("|")
 }
 
-/// A row as a JSON object by corrected column name.
-fn to_json(schema: &Schema, cells: &[Option<&str>]) -> String {
-    let mut m = Map::with_capacity(cells.len());
-    for (col, v) in schema.columns.iter().zip(cells) {
-        m.insert(
-            col.name.clone(),
-            v.map_or(Value::Null, |s| Value::String(s.to_string())),
-        );
+/// A row as a JSON object by corrected column name, in column order, written straight into
+/// `out` (no map, no per-cell allocation: applying rows is most of an accepted file's time).
+fn to_json(schema: &Schema, cells: &[Option<&str>], out: &mut String) {
+    out.clear();
+    out.push('{');
+    for (i, (col, v)) in schema.columns.iter().zip(cells).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(&col.name, out);
+        out.push(':');
+        match v {
+            Some(s) => json_str(s, out),
+            None => out.push_str("null"),
+        }
     }
-    Value::Object(m).to_string()
+    out.push('}');
+}
+
+/// Appends `s` as a JSON string (RFC 8259 escapes).
+fn json_str(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(esc);
+        }
+        plain = i + 1;
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
 }
 
 /// Stores the current version of a record and the ids other files name it by (`ref_ids`, D8).
@@ -63,9 +96,10 @@ pub fn apply_rows<R: Read>(
     let mut failed = None;
     let mut conflicts = Vec::new();
     let mut row = 1;
+    let mut json = String::new();
     let read = for_each_row(schema, input, &mut |cells| {
         row += 1;
-        let json = to_json(schema, cells);
+        to_json(schema, cells, &mut json);
         let key = record_key(schema, cells);
         let r = match (schema.file_type.as_str(), file_date) {
             ("transaction", _) => ap
@@ -93,4 +127,23 @@ pub fn apply_rows<R: Read>(
     }
     read?;
     Ok(conflicts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_valid_json_with_every_escape() {
+        let schemas = validate::schema::Schemas::builtin().unwrap();
+        let schema = schemas.get("transaction_update").unwrap();
+        let mut out = String::new();
+        let tricky = "a\"b\\c\nd\te\u{1}f é|g";
+        to_json(schema, &[Some(tricky), None, Some("x")], &mut out);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["transaction_id"], tricky);
+        assert!(v["settlement_date"].is_null());
+        assert_eq!(v["transfer_id"], "x");
+        assert!(out.starts_with("{\"transaction_id\":"), "{out}");
+    }
 }
