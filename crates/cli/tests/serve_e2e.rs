@@ -1037,3 +1037,37 @@ fn a_file_waits_in_its_inbox_for_the_day_file_it_depends_on() {
     assert_eq!(s["held"]["released"], "prerequisites decided");
     assert_eq!(s["late"], false);
 }
+
+#[test]
+fn serve_reconciles_the_missed_day_at_start_up() {
+    let mut env = Env::new();
+    // A run time every day has passed (00:00), so start-up catches up on yesterday (D9).
+    let text = fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("[recon]\nenabled = false\n", "[recon]\ntime = \"00:00\"\n");
+    fs::write(&env.config, text).unwrap();
+    let server = env.start();
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::America::Chicago);
+    let yesterday = now.date_naive().pred_opt().unwrap();
+    let reports = env.root("demo").join("reports");
+    let summary = reports.join(format!("{yesterday}_balance_reconciliation_summary.json"));
+    assert!(
+        wait_until(WAIT, || summary.exists()),
+        "no {} in {:?}\n{}",
+        summary.display(),
+        names(&reports),
+        server.stderr()
+    );
+    server.stop();
+    let s = status_json(&summary);
+    assert_eq!(s["date"], yesterday.to_string());
+    assert_eq!(s["breaks"], 0);
+    for name in [
+        format!("{yesterday}_balance_reconciliation.csv"),
+        format!("{yesterday}_daily_balance.csv"),
+    ] {
+        assert!(reports.join(&name).is_file(), "{name}");
+    }
+    let bank = names(&env.root("demo").join("bank-account-reports"));
+    assert_eq!(bank.len(), 2, "{bank:?}");
+}
