@@ -170,16 +170,20 @@ fn unresolved(
     res: Resolved,
 ) -> Option<(Severity, Finding)> {
     let column = &schema.columns[r.column].name;
-    let what = r.to.iter().chain(&r.registry).cloned().collect::<Vec<_>>();
+    let to = r.to.join(" or ");
     let message = match res {
         Resolved::Yes => return None,
         Resolved::No => {
-            let mut m = format!("`{v}` names no accepted {} record", what.join(" or "));
+            let mut m = format!("`{v}` names no accepted {to} record");
+            if r.to.is_empty() {
+                m = format!("`{v}` is not known");
+            }
             if r.same_file {
-                m.push_str(" and no row of this file");
+                m.push_str(" nor a row of this file");
             }
             if !r.registry.is_empty() {
-                m.push_str(", and is not in the partner's registry");
+                let kinds = r.registry.join(" or ");
+                m.push_str(&format!(", and no {kinds} in the partner's registry"));
             }
             format!("{m} ({})", r.source)
         }
@@ -189,7 +193,7 @@ fn unresolved(
                 .as_ref()
                 .map_or(("", &[][..]), |(c, a)| (c.as_str(), &a[..]));
             format!(
-                "`{v}` is a {col} `{kind}` record; this column names {} only ({})",
+                "`{v}` is a {to} with {col} `{kind}`; this column names one with {col} {} ({})",
                 allowed.join(" or "),
                 r.source
             )
