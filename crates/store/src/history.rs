@@ -1,7 +1,7 @@
-//! Streaming reads for the nightly reconciliation (decision D9): one day's balances, the balances
-//! it opens from, the transactions of a file date, the non-posted transactions and the accepted
-//! ACH entries. Every read hands rows to a callback one at a time, so no read holds a whole
-//! table in memory; the callback returns `false` to stop early.
+//! Reads for the nightly reconciliation (decision D9): one day's balances, the balances it opens
+//! from and the transactions of a file date, page by page from a [`Reader`] snapshot; the
+//! non-posted transactions and the accepted ACH entries streamed to a callback. No read holds a
+//! whole table in memory.
 //!
 //! Dates are file dates (`YYYY-MM-DD`, the date in the file name). A file dated T carries the
 //! activity of day T−1 (D9), so the reconciliation of activity date D reads file date D+1.
@@ -49,65 +49,6 @@ impl Store {
             }
         }
         Ok(n)
-    }
-
-    /// The balances reported in `partner`'s balance file dated `file_date` (the closing
-    /// balances of activity date `file_date − 1`), by balance key.
-    pub fn balances_of_file_date(
-        &self,
-        partner: &str,
-        file_date: &str,
-        each: &mut dyn FnMut(StoredRow) -> bool,
-    ) -> Result<u64> {
-        // INDEXED BY: without statistics the planner scans the partner's whole history.
-        self.stream(
-            "SELECT balance_key, file_date, data FROM balance_history INDEXED BY balance_history_day \
-             WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key",
-            &[&partner, &file_date],
-            each,
-        )
-    }
-
-    /// The opening balances of the day `file_date` closes: the balances of `partner`'s latest
-    /// accepted balance file dated before `file_date`, by balance key. The latest file rather
-    /// than the previous day's, so that a day without an accepted balance file does not make
-    /// every balance look new (spec 05 §1.3: the next day opens from the reported value). That
-    /// file holds every balance that was open then: a balance file leaving one out is rejected
-    /// (`missing_balance`, spec 05 §3.2); a balance absent from it was closed before, and opens
-    /// at zero should it come back. Reading one file's rows keeps the nightly run independent of
-    /// how much history is stored.
-    pub fn balances_before_file_date(
-        &self,
-        partner: &str,
-        file_date: &str,
-        each: &mut dyn FnMut(StoredRow) -> bool,
-    ) -> Result<u64> {
-        let latest: Option<String> = self.reader()?.query_row(
-            "SELECT max(file_date) FROM balance_history INDEXED BY balance_history_day \
-             WHERE partner = ?1 AND file_date < ?2",
-            rusqlite::params![partner, file_date],
-            |r| r.get(0),
-        )?;
-        match latest {
-            Some(day) => self.balances_of_file_date(partner, &day, each),
-            None => Ok(0),
-        }
-    }
-
-    /// The transactions of `partner` that arrived in files dated `file_date` (the activity of
-    /// day `file_date − 1`, D9), by transaction id.
-    pub fn transactions_of_file_date(
-        &self,
-        partner: &str,
-        file_date: &str,
-        each: &mut dyn FnMut(StoredRow) -> bool,
-    ) -> Result<u64> {
-        self.stream(
-            "SELECT transaction_id, file_date, data FROM transactions INDEXED BY transactions_day \
-             WHERE partner = ?1 AND file_date = ?2 ORDER BY transaction_id",
-            &[&partner, &file_date],
-            each,
-        )
     }
 
     /// The current version of every record of `file_type` (e.g. `non_posted_transaction`), by
@@ -220,8 +161,14 @@ impl Reader {
         )
     }
 
-    /// The date of `partner`'s latest balance file dated before `file_date`: the one the day
-    /// `file_date` closes opens from (see [`Store::balances_before_file_date`]).
+    /// The date of `partner`'s latest balance file dated before `file_date`: the opening
+    /// balances of the day `file_date` closes are its rows. The latest file rather than the
+    /// previous day's, so that a day without an accepted balance file does not make every balance
+    /// look new (spec 05 §1.3: the next day opens from the reported value). That file holds every
+    /// balance that was open then: a balance file leaving one out is rejected (`missing_balance`,
+    /// spec 05 §3.2); a balance absent from it was closed before, and opens at zero should it come
+    /// back. Reading one file's rows keeps the nightly run independent of how much history is
+    /// stored.
     pub fn latest_balance_file_before(
         &self,
         partner: &str,

@@ -72,23 +72,35 @@ fn opening_rows_are_the_latest_report_before_the_day() {
         ap.balance("b1", "2026-03-02", r#"{"other":"partner"}"#)
             .unwrap();
     });
+    let r = s.snapshot().unwrap();
+    let keys = |day: &str| -> Vec<String> {
+        r.balances_page("p", day, "", 100)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
     // The opening of 03-03 is the latest balance file before it, 03-02.
-    let open = collect(|f| s.balances_before_file_date("p", "2026-03-03", f));
+    let day = r.latest_balance_file_before("p", "2026-03-03").unwrap();
+    assert_eq!(day.as_deref(), Some("2026-03-02"));
     assert_eq!(
-        open,
-        [("b1".into(), "2026-03-02".into(), r#"{"v":"1b"}"#.into())]
+        r.balances_page("p", "2026-03-02", "", 100).unwrap(),
+        [("b1".to_string(), r#"{"v":"1b"}"#.to_string())]
     );
     // A day without an accepted balance file opens from the one before it.
-    let open = collect(|f| s.balances_before_file_date("p", "2026-03-02", f));
-    let keys: Vec<&str> = open.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(keys, ["b1", "b2"]);
-    let open = collect(|f| s.balances_before_file_date("p", "2026-03-09", f));
-    let keys: Vec<&str> = open.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(keys, ["b1", "b3"]);
-    let close = collect(|f| s.balances_of_file_date("p", "2026-03-03", f));
-    let keys: Vec<&str> = close.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(keys, ["b1", "b3"]);
-    assert!(collect(|f| s.balances_before_file_date("p", "2026-03-01", f)).is_empty());
+    let day = r.latest_balance_file_before("p", "2026-03-09").unwrap();
+    assert_eq!(day.as_deref(), Some("2026-03-03"));
+    assert_eq!(keys("2026-03-03"), ["b1", "b3"]);
+    assert_eq!(keys("2026-03-01"), ["b1", "b2"]);
+    assert_eq!(
+        r.latest_balance_file_before("p", "2026-03-01").unwrap(),
+        None
+    );
+    // Pages follow the key.
+    assert_eq!(
+        r.balances_page("p", "2026-03-01", "b1", 1).unwrap(),
+        [("b2".to_string(), r#"{"v":"2"}"#.to_string())]
+    );
 }
 
 #[test]
@@ -108,9 +120,20 @@ fn transactions_records_and_ach_entries_by_day() {
         ap.ach_entry(5, "0002", r#"{"settlement_date":"2026-03-03"}"#)
             .unwrap();
     });
-    let tx = collect(|f| s.transactions_of_file_date("p", "2026-03-02", f));
-    let ids: Vec<&str> = tx.iter().map(|r| r.0.as_str()).collect();
+    let r = s.snapshot().unwrap();
+    let ids: Vec<String> = r
+        .transactions_page("p", "2026-03-02", "", 100)
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(ids, ["t1", "t2"]);
+    assert_eq!(
+        r.transactions_page("p", "2026-03-02", "t1", 100)
+            .unwrap()
+            .len(),
+        1
+    );
     let np = collect(|f| s.records_of_type("p", "non_posted_transaction", f));
     assert_eq!(
         np,
@@ -124,7 +147,7 @@ fn transactions_records_and_ach_entries_by_day() {
     );
     // The callback can stop the stream.
     let mut seen = 0;
-    s.transactions_of_file_date("p", "2026-03-02", &mut |_| {
+    s.ach_entries_settled_on("p", "2026-03-02", &mut |_| {
         seen += 1;
         false
     })
@@ -133,27 +156,41 @@ fn transactions_records_and_ach_entries_by_day() {
 }
 
 #[test]
-fn a_long_read_does_not_hold_the_shared_connection() {
+fn a_snapshot_reads_alongside_writers_and_keeps_its_view() {
     let (_d, s) = store();
     s.add_partner("acme", "/tmp/acme", "now").unwrap();
-    accept(&s, "acme", "2026-03-03_transaction_v1.csv", &mut |ap| {
-        for i in 0..3 {
-            ap.transaction(&format!("t{i}"), Some("b1"), Some("2026-03-03"), "{}")
-                .unwrap();
-        }
-    });
-    // Writing while a stream is open: on the shared connection this would wait for ever.
-    let mut written = 0;
-    let n = s
-        .transactions_of_file_date("acme", "2026-03-03", &mut |_| {
-            written += 1;
-            s.add_partner(&format!("p{written}"), "/tmp/p", "now")
-                .unwrap();
-            true
+    let tx = |name: &str, ids: &[&str]| {
+        accept(&s, "acme", name, &mut |ap| {
+            for id in ids {
+                ap.transaction(id, Some("b1"), Some("2026-03-03"), "{}")
+                    .unwrap();
+            }
         })
-        .unwrap();
-    assert_eq!(n, 3);
-    assert_eq!(s.partners().unwrap().len(), 4);
+    };
+    tx("2026-03-03_transaction_v1.csv", &["t0", "t1"]);
+    let r = s.snapshot().unwrap();
+    assert_eq!(
+        r.transactions_page("acme", "2026-03-03", "", 1)
+            .unwrap()
+            .len(),
+        1
+    );
+    // Writing while the snapshot is open: on the shared connection this would wait for ever.
+    tx("2026-03-03_transaction_v2.csv", &["t2"]);
+    assert_eq!(
+        r.transactions_page("acme", "2026-03-03", "", 100)
+            .unwrap()
+            .len(),
+        2
+    );
+    let fresh = s.snapshot().unwrap();
+    assert_eq!(
+        fresh
+            .transactions_page("acme", "2026-03-03", "", 100)
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[test]
