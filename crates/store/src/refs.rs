@@ -121,22 +121,6 @@ pub struct OpenBalance {
 pub const REGISTRY_KINDS: [&str; 5] = ["entity", "account", "application", "card", "balance"];
 
 impl Store {
-    /// The key of the accepted `file_type` record that `id` names, if any. Transactions are
-    /// looked up by `client_transaction_id` in the transaction history.
-    pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
-        find_ref_in(&self.conn(), partner, file_type, id)
-    }
-
-    /// The registry entry of a kind and id.
-    pub fn registry_get(
-        &self,
-        partner: &str,
-        kind: &str,
-        id: &str,
-    ) -> Result<Option<RegistryEntry>> {
-        registry_get_in(&self.conn(), partner, kind, id)
-    }
-
     /// Adds (or replaces) registry entries in one transaction; returns how many.
     pub fn registry_add(&self, partner: &str, entries: &[RegistryEntry]) -> Result<usize> {
         if self.partner(partner)?.is_none() {
@@ -259,15 +243,16 @@ impl Store {
     }
 }
 
-/// The same lookups on a [`Reader`] snapshot: a file's reference checks run on their own
+/// The lookups of the cross-file checks, on a [`Reader`] snapshot: they run on their own
 /// connection, never waiting for another worker applying a big file on the shared one.
 impl crate::Reader {
-    /// See [`Store::find_ref`].
+    /// The key of the accepted `file_type` record that `id` names (by one of its `ref_ids`), if
+    /// any. Transactions are looked up by `client_transaction_id` in the transaction history.
     pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
         find_ref_in(&self.0, partner, file_type, id)
     }
 
-    /// See [`Store::registry_get`].
+    /// The registry entry of a kind and id.
     pub fn registry_get(
         &self,
         partner: &str,
@@ -277,7 +262,7 @@ impl crate::Reader {
         registry_get_in(&self.0, partner, kind, id)
     }
 
-    /// See [`Store::record`].
+    /// The current version of a record, as stored JSON (see [`Store::record`]).
     pub fn record(&self, partner: &str, file_type: &str, key: &str) -> Result<Option<String>> {
         crate::apply::record_in(&self.0, partner, file_type, key)
     }
