@@ -31,10 +31,8 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.deadline_hour = cfg.pipeline.deadline_hour;
     pc.order = cfg.pipeline.order.clone();
     pc.expected_types = cfg.pipeline.expected_types.clone();
-    pc.balance_creation = cfg.program.balance_creation;
-    if !cfg.program.currencies.is_empty() {
-        pc.options.allowed_currencies = Some(cfg.program.currencies.clone());
-    }
+    pc.program = cfg.program.resolve()?;
+    pc.programs = cfg.programs.clone();
     Ok(Pipeline::new(store, Arc::new(schemas), pc))
 }
 

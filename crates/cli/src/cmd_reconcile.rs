@@ -73,7 +73,7 @@ pub fn run(cfg: &Config, args: Args) -> Result<ExitCode> {
         .map(|p| {
             (
                 p.name.as_str(),
-                run_partner(&store, p, args.date, &cfg.recon.nightly),
+                run_partner(&store, p, args.date, cfg.recon.nightly_for(&p.name)),
             )
         })
         .collect();

@@ -2,7 +2,9 @@
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use toml::{Table, Value};
 
 /// The whole configuration.
 #[derive(Debug, Deserialize)]
@@ -22,6 +24,12 @@ pub struct Config {
     pub recon: crate::recon_config::Recon,
     /// The demo partner.
     pub demo: Demo,
+    /// `[partners.<name>]`: a partner's own program (D1: one partner is one program), any
+    /// `[program]` key, and `[partners.<name>.recon]` with any reconciliation key of `[recon]`.
+    pub partners: BTreeMap<String, Table>,
+    /// The partners' programs resolved at load: `[program]` with their keys over it.
+    #[serde(skip)]
+    pub programs: HashMap<String, pipeline::Program>,
 }
 
 /// `[sftp]`
@@ -57,13 +65,47 @@ pub struct Pipeline {
 }
 
 /// `[program]`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Program {
     /// Allowed currencies; empty: all.
     pub currencies: Vec<String>,
     /// How balances are created: `file` or `api` (spec 05 §3.2).
     pub balance_creation: pipeline::BalanceCreation,
+    /// SEC codes the program may originate (D10; default `CCD PPD WEB TEL`, spec 06 §2.1).
+    pub sec_codes: Vec<String>,
+}
+
+impl Default for Program {
+    fn default() -> Self {
+        Program {
+            currencies: Vec::new(),
+            balance_creation: pipeline::BalanceCreation::default(),
+            sec_codes: ["CCD", "PPD", "WEB", "TEL"].map(String::from).to_vec(),
+        }
+    }
+}
+
+impl Program {
+    /// The pipeline's form of the program.
+    pub fn resolve(&self) -> Result<pipeline::Program> {
+        let allowed_sec_codes = self
+            .sec_codes
+            .iter()
+            .map(|c| {
+                c.parse::<nacha::SecCode>()
+                    .map_err(|e| anyhow::anyhow!("sec_codes: {e}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(pipeline::Program {
+            currencies: (!self.currencies.is_empty()).then(|| self.currencies.clone()),
+            ach_policy: nacha::Policy {
+                allowed_sec_codes,
+                ..nacha::Policy::default()
+            },
+            balance_creation: self.balance_creation,
+        })
+    }
 }
 
 /// `[demo]`
@@ -84,6 +126,8 @@ impl Default for Config {
             program: Program::default(),
             recon: Default::default(),
             demo: Demo::default(),
+            partners: BTreeMap::new(),
+            programs: HashMap::new(),
         }
     }
 }
@@ -125,7 +169,50 @@ impl Config {
         };
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{}", path.display()))
+        Config::parse(&text).with_context(|| format!("{}", path.display()))
+    }
+
+    /// Parses a whole configuration and resolves every partner's program, so that a mistake in
+    /// one fails at start-up.
+    pub fn parse(text: &str) -> Result<Config> {
+        let raw: Table = toml::from_str(text)?;
+        let mut cfg: Config = Value::Table(raw.clone()).try_into()?;
+        cfg.program.resolve()?;
+        let base = |key: &str| match raw.get(key) {
+            Some(Value::Table(t)) => t.clone(),
+            _ => Table::new(),
+        };
+        for (name, own) in &cfg.partners {
+            let mut own = own.clone();
+            let recon_own = own.remove("recon");
+            let mut program = base("program");
+            program.extend(own);
+            let program: Program = Value::Table(program)
+                .try_into()
+                .with_context(|| format!("[partners.{name}]"))?;
+            let program = program
+                .resolve()
+                .with_context(|| format!("[partners.{name}]"))?;
+            cfg.programs.insert(name.clone(), program);
+            if let Some(r) = recon_own {
+                let Value::Table(r) = r else {
+                    anyhow::bail!("[partners.{name}.recon] is not a table");
+                };
+                if let Some(k) = ["enabled", "time", "timezone"]
+                    .iter()
+                    .find(|k| r.contains_key(**k))
+                {
+                    anyhow::bail!("[partners.{name}.recon] {k}: the nightly run's schedule is set in [recon] only");
+                }
+                let mut recon = base("recon");
+                recon.extend(r);
+                let recon: crate::recon_config::Recon = Value::Table(recon)
+                    .try_into()
+                    .with_context(|| format!("[partners.{name}.recon]"))?;
+                cfg.recon.partners.insert(name.clone(), recon.nightly);
+            }
+        }
+        Ok(cfg)
     }
 
     /// The SQLite database.
@@ -136,5 +223,75 @@ impl Config {
     /// A partner's tree.
     pub fn partner_root(&self, name: &str) -> PathBuf {
         self.data_dir.join("partners").join(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partner_program_overrides_the_default_one_key_by_key() {
+        let cfg = Config::parse(
+            r#"
+[program]
+currencies = ["USD", "EUR"]
+sec_codes = ["PPD"]
+
+[recon]
+tolerance = "0.01"
+
+[partners.acme]
+balance_creation = "api"
+[partners.acme.recon]
+credit_components = ["balance"]
+fbo_balance = "100.00"
+
+[partners.beta]
+currencies = ["GBP"]
+"#,
+        )
+        .unwrap();
+        let acme = &cfg.programs["acme"];
+        assert_eq!(acme.balance_creation, pipeline::BalanceCreation::Api);
+        assert_eq!(
+            acme.currencies.as_deref(),
+            Some(&["USD".to_string(), "EUR".into()][..])
+        );
+        assert_eq!(acme.ach_policy.allowed_sec_codes, [nacha::SecCode::Ppd]);
+        let beta = &cfg.programs["beta"];
+        assert_eq!(beta.balance_creation, pipeline::BalanceCreation::File);
+        assert_eq!(beta.currencies.as_deref(), Some(&["GBP".to_string()][..]));
+        // Reconciliation: acme's keys over [recon]'s; beta has none of its own.
+        let a = cfg.recon.nightly_for("acme");
+        assert_eq!(a.recon.tolerance.to_string(), "0.01");
+        assert_eq!(a.recon.credit_components, ["balance"]);
+        assert_eq!(
+            a.reports.fbo_balance.map(|d| d.to_string()).as_deref(),
+            Some("100.00")
+        );
+        let b = cfg.recon.nightly_for("beta");
+        assert_eq!(b.reports.fbo_balance, None);
+        assert_eq!(b.recon.tolerance.to_string(), "0.01");
+        assert!(!cfg.programs.contains_key("gamma"));
+    }
+
+    #[test]
+    fn mistakes_in_a_partner_program_fail_at_load_and_name_it() {
+        let err = |text: &str| format!("{:#}", Config::parse(text).unwrap_err());
+        let e = err("[partners.acme]\ncurency = [\"USD\"]\n");
+        assert!(
+            e.contains("[partners.acme]") && e.contains("curency"),
+            "{e}"
+        );
+        let e = err("[partners.acme]\nsec_codes = [\"XYZ\"]\n");
+        assert!(
+            e.contains("[partners.acme]") && e.contains("sec_codes"),
+            "{e}"
+        );
+        let e = err("[partners.acme.recon]\ntime = \"07:00\"\n");
+        assert!(e.contains("set in [recon] only"), "{e}");
+        let e = err("[partners.acme.recon]\ntolerance = 0.5\n");
+        assert!(e.contains("[partners.acme.recon]"), "{e}");
     }
 }

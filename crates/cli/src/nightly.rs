@@ -27,7 +27,7 @@ fn run_all(store: &Store, cfg: &Recon, date: NaiveDate, missing_only: bool) {
         if missing_only && summary_path(Path::new(&p.root), date).exists() {
             continue;
         }
-        match run_partner(store, &p, date, &cfg.nightly) {
+        match run_partner(store, &p, date, cfg.nightly_for(&p.name)) {
             Ok(s) => tracing::info!(
                 partner = %p.name, %date, breaks = s.breaks, balances = s.balances,
                 transactions = s.transactions, ach_entries = s.ach_entries, fbo = fbo_text(&s),
@@ -85,7 +85,7 @@ fn rerun_stale(store: &Store, cfg: &Recon, today: NaiveDate) -> Vec<(String, Nai
             if !late {
                 continue;
             }
-            match run_partner(store, &p, d, &cfg.nightly) {
+            match run_partner(store, &p, d, cfg.nightly_for(&p.name)) {
                 Ok(s) => {
                     tracing::info!(partner = %p.name, date = %d, breaks = s.breaks, "reconciliation re-run for a late file");
                     done.push((p.name.clone(), d));

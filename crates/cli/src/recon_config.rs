@@ -23,6 +23,15 @@ pub struct Recon {
     pub timezone: Tz,
     /// Formulas, tolerance and report settings.
     pub nightly: NightlyConfig,
+    /// Partners with reconciliation settings of their own (`[partners.<name>.recon]`, D1).
+    pub partners: std::collections::HashMap<String, NightlyConfig>,
+}
+
+impl Recon {
+    /// A partner's settings: its own, or `[recon]`'s.
+    pub fn nightly_for(&self, partner: &str) -> &NightlyConfig {
+        self.partners.get(partner).unwrap_or(&self.nightly)
+    }
 }
 
 impl Default for Recon {
@@ -32,6 +41,7 @@ impl Default for Recon {
             time: NaiveTime::from_hms_opt(6, 30, 0).unwrap_or(NaiveTime::MIN),
             timezone: chrono_tz::America::Chicago,
             nightly: NightlyConfig::default(),
+            partners: Default::default(),
         }
     }
 }

@@ -57,7 +57,12 @@ impl Env {
 
     /// `bankdrop ingest --partner acme FILES`: (exit code, output).
     fn ingest(&self, files: &[PathBuf]) -> (i32, String) {
-        let mut args = vec!["ingest".to_string(), "--partner".into(), "acme".into()];
+        self.ingest_as("acme", files)
+    }
+
+    /// `bankdrop ingest --partner P FILES`: (exit code, output).
+    fn ingest_as(&self, partner: &str, files: &[PathBuf]) -> (i32, String) {
+        let mut args = vec!["ingest".to_string(), "--partner".into(), partner.into()];
         args.extend(files.iter().map(|f| f.display().to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = self.run(&args);
@@ -564,4 +569,54 @@ fn registry_import_refuses_a_bad_file_and_names_the_line() {
         .ok(&["registry", "list", "--partner", "acme"])
         .lines()
         .eq(["kind|id|account_id|created_on"]));
+}
+
+#[test]
+fn each_partner_is_its_own_program() {
+    // D1: acme creates balances through the API; beta books EUR only; both otherwise default.
+    let env = Env::new("");
+    let cfg = env.dir().join("bankdrop.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap()
+        + "\n[partners.acme]\nbalance_creation = \"api\"\n\n[partners.beta]\ncurrencies = [\"EUR\"]\n";
+    std::fs::write(&cfg, text).unwrap();
+    env.ok(&["partner", "add", "beta", "--key", "acme_key.pub"]);
+    let prog = env.program(1, 2);
+    let d1 = "2026-03-02";
+    let setup = [file(&prog, d1, "customer"), file(&prog, d1, "account")];
+    let (code, out) = env.ingest_as("acme", &setup);
+    assert_eq!(code, 0, "{out}");
+    // acme's balance file names balances by client id: not in an API-creation program.
+    assert_eq!(env.ingest_as("acme", &[file(&prog, d1, "balance")]).0, 1);
+    let errors = env.errors("balance/failed/2026-03-02_balance_v1.csv");
+    assert_eq!(errors.len(), 2);
+    assert!(errors.iter().all(|e| e[2] == "not_allowed"), "{errors:?}");
+    // beta's accounts are in USD, not its currency.
+    let (code, out) = env.ingest_as("beta", &setup);
+    assert_eq!(code, 1, "{out}");
+    let beta = env
+        .dir()
+        .join("data/partners/beta/account/failed/2026-03-02_account_v1.csv.errors.csv");
+    let rows = errors_csv_rows(&std::fs::read_to_string(beta).unwrap());
+    assert!(
+        rows.iter()
+            .all(|e| e[1] == "currency" && e[2] == "type_currency"),
+        "{rows:?}"
+    );
+    // Reconciliation settings are the partner's too: only acme has an FBO balance to check.
+    let text = std::fs::read_to_string(&cfg).unwrap()
+        + "\n[partners.acme.recon]\nfbo_balance = \"0.00\"\n";
+    std::fs::write(&cfg, text).unwrap();
+    let o = env.run(&["reconcile", "--date", "2026-03-01", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fbo = |p: &str| {
+        doc["partners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["partner"] == p)
+            .unwrap()["fbo"]
+            .clone()
+    };
+    assert!(fbo("acme").is_object(), "{doc}");
+    assert_eq!(fbo("beta"), "skipped");
 }

@@ -38,17 +38,33 @@ pub struct Config {
     pub inboxes: Vec<Inbox>,
     /// Hour (America/Chicago) of the daily deadline, D9.
     pub deadline_hour: u32,
-    /// Validation options (program currencies, …).
-    pub options: Options,
-    /// Nacha program policy: allowed SEC codes, same day, maximum amount (D10).
-    pub ach_policy: nacha::Policy,
     /// Processing order of file types for one date or batch (D7), earliest first.
     pub order: Vec<Vec<String>>,
     /// Types the partner sends daily, waited for before later types (D7). Empty: the types it
     /// sent in the previous 7 days.
     pub expected_types: Vec<String>,
+    /// The program of a partner without one of its own.
+    pub program: Program,
+    /// Partners' own programs (D1: one partner is one program), by partner name.
+    pub programs: HashMap<String, Program>,
+}
+
+/// One program's rules (D1): what its files may contain.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// Currencies the program accepts (D3); `None`: every active ISO 4217 code.
+    pub currencies: Option<Vec<String>>,
+    /// Nacha policy: allowed SEC codes, same day, maximum amount (D10).
+    pub ach_policy: nacha::Policy,
     /// How the program creates balances (spec 05 §3.2).
     pub balance_creation: BalanceCreation,
+}
+
+impl Config {
+    /// A partner's program: its own, or the default one.
+    pub fn program(&self, partner: &str) -> &Program {
+        self.programs.get(partner).unwrap_or(&self.program)
+    }
 }
 
 impl Config {
@@ -72,11 +88,10 @@ impl Config {
         Config {
             inboxes,
             deadline_hour: 6,
-            options: Options::default(),
-            ach_policy: nacha::Policy::default(),
             order: crate::held::default_order(),
             expected_types: Vec::new(),
-            balance_creation: BalanceCreation::default(),
+            program: Program::default(),
+            programs: HashMap::new(),
         }
     }
 }
@@ -440,8 +455,9 @@ impl Pipeline {
         }
         if f.is_ach() {
             let file = File::open(path).map_err(io_err(path))?;
-            let report = crate::ach::validate_ach(file, &self.config.ach_policy, usize::MAX)
-                .map_err(io_err(path))?;
+            let policy = &self.config.program(&partner.name).ach_policy;
+            let report =
+                crate::ach::validate_ach(file, policy, usize::MAX).map_err(io_err(path))?;
             let state = if report.outcome == Outcome::Accepted {
                 State::Accepted
             } else {
@@ -478,7 +494,7 @@ impl Pipeline {
         // Every error goes to the errors file, so keep them all (D7).
         let opts = Options {
             max_kept: usize::MAX,
-            ..self.config.options.clone()
+            allowed_currencies: self.config.program(&partner.name).currencies.clone(),
         };
         let file = File::open(path).map_err(io_err(path))?;
         let mut report = validate(schema, &self.schemas.refdata, file, &opts, &mut |_| {})
@@ -488,7 +504,7 @@ impl Pipeline {
             let ctx = crossfile::Ctx {
                 store: &self.store,
                 partner: &partner.name,
-                creation: self.config.balance_creation,
+                creation: self.config.program(&partner.name).balance_creation,
                 file_date: match &f.prefix {
                     Prefix::Date(d) => Some(d.as_str()),
                     _ => None,
