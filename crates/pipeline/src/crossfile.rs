@@ -3,6 +3,8 @@
 //! report every balance that was open (spec 05 §3.2); a relationship file has its customer file
 //! (spec 02 §4.4). They run on files that passed validation and add errors that reject them.
 
+use crate::spill::ErrorSpill;
+use crate::status::STATUS_LIMIT;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
@@ -59,6 +61,7 @@ pub(crate) fn check(
     schema: &Schema,
     path: &Path,
     report: &mut Report,
+    errors: &mut ErrorSpill,
 ) -> crate::Result<()> {
     // Lookups on a snapshot of their own: another worker applying a big file meanwhile holds
     // the shared connection.
@@ -68,29 +71,31 @@ pub(crate) fn check(
     if schema.file_type == "balance" {
         found.extend(balances(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
-    merge(report, found);
-    Ok(())
+    merge(report, found, errors).map_err(crate::io_err(path))
 }
 
-/// Adds findings to a report, keeping every list in row order (errors.csv, D7).
-pub(crate) fn merge(report: &mut Report, found: Found) {
+/// Adds findings to a report: every error to the spill (the errors file, D7), the first
+/// warnings to the report, all of them counted.
+fn merge(report: &mut Report, found: Found, errors: &mut ErrorSpill) -> std::io::Result<()> {
     for (sev, f) in found {
         match sev {
             Severity::Error => {
                 report.error_count += 1;
-                report.errors.push(f);
+                errors.push(&f)?;
             }
             Severity::Warning => {
                 report.warning_count += 1;
-                report.warnings.push(f);
+                if report.warnings.len() < STATUS_LIMIT {
+                    report.warnings.push(f);
+                }
             }
         }
     }
-    report.errors.sort_by_key(|f| f.row);
     report.warnings.sort_by_key(|f| f.row);
     if report.error_count > 0 {
         report.outcome = validate::Outcome::Rejected;
     }
+    Ok(())
 }
 
 /// How one value resolved.

@@ -1,10 +1,11 @@
 //! Deciding a validated file (D7): apply accepted rows with the decision in one transaction, write
 //! `<name>.status.json` / `<name>.errors.csv` atomically, commit, then move the file.
 
-use crate::fsio::{move_durable, write_atomic};
+use crate::fsio::{move_durable, write_atomic, write_atomic_with};
 use crate::held::HeldNote;
 use crate::process::{Inbox, Pipeline, Processed};
-use crate::status::{errors_csv, Status, STATUS_LIMIT};
+use crate::spill::ErrorSpill;
+use crate::status::{Status, ERRORS_HEADER, STATUS_LIMIT};
 use crate::{io_err, Result};
 use std::fs::File;
 use std::path::PathBuf;
@@ -41,14 +42,23 @@ impl Pipeline {
     }
 
     /// Writes `<final>.errors.csv` (when rejected) and `<final>.status.json`, atomically.
-    fn write_results(&self, a: &FinishArgs, d: &Decision) -> Result<String> {
+    fn write_results(
+        &self,
+        a: &FinishArgs,
+        d: &Decision,
+        errors: &mut ErrorSpill,
+    ) -> Result<String> {
         let root = PathBuf::from(&a.partner.root);
         let final_rel = &d.final_path;
         let errors_rel = (a.report.error_count > 0).then(|| format!("{final_rel}.errors.csv"));
         if let Some(e) = &errors_rel {
-            write_atomic(&root.join(e), errors_csv(&a.report.errors).as_bytes())
-                .map_err(io_err(&root.join(e)))?;
+            write_atomic_with(&root.join(e), &mut |w| {
+                writeln!(w, "{ERRORS_HEADER}")?;
+                errors.write_lines(w)
+            })
+            .map_err(io_err(&root.join(e)))?;
         }
+        let first = errors.first();
         let (file_date, batch_id) = match a.parsed.map(|f| &f.prefix) {
             Some(Prefix::Date(d)) => (Some(d.as_str()), None),
             Some(Prefix::Batch(b) | Prefix::Content(b)) => (None, Some(b.as_str())),
@@ -72,7 +82,7 @@ impl Pipeline {
             held: a.held.clone(),
             error_count: a.report.error_count,
             warning_count: a.report.warning_count,
-            errors: &a.report.errors[..a.report.errors.len().min(STATUS_LIMIT)],
+            errors: &first,
             warnings: &a.report.warnings[..a.report.warnings.len().min(STATUS_LIMIT)],
             errors_file: errors_rel,
         };
@@ -87,6 +97,7 @@ impl Pipeline {
     /// rejection (`duplicate_id_history`) instead of leaving it stuck.
     pub(crate) fn finish(&self, mut a: FinishArgs) -> Result<Processed> {
         let root = PathBuf::from(&a.partner.root);
+        let mut errors = std::mem::take(&mut a.errors);
         let schema = a.parsed.and_then(|f| self.schemas().get(&f.file_type));
         if a.state == State::Accepted && a.parsed.is_some_and(|f| f.is_ach()) {
             // Accepted Nacha entries are stored with the decision, for the ACH reports (D9).
@@ -99,7 +110,7 @@ impl Pipeline {
                 &mut |ap| crate::ach::apply_entries(File::open(&work)?, ap),
                 &mut || {
                     status_rel = self
-                        .write_results(&a, &decision)
+                        .write_results(&a, &decision, &mut errors)
                         .map_err(|e| store::Error::Apply(e.to_string()))?;
                     Ok(())
                 },
@@ -131,7 +142,7 @@ impl Pipeline {
                 },
                 &mut || {
                     status_rel = self
-                        .write_results(&a, &decision)
+                        .write_results(&a, &decision, &mut errors)
                         .map_err(|e| store::Error::Apply(e.to_string()))?;
                     Ok(())
                 },
@@ -145,12 +156,16 @@ impl Pipeline {
                     );
                     a.state = State::Rejected;
                     a.report = conflict_report(schema, &a.report, &conflicts);
+                    errors = ErrorSpill::default();
+                    for e in &a.report.errors {
+                        errors.push(e).map_err(io_err(&root.join(a.work)))?;
+                    }
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         let (_, decision) = self.target(&a)?;
-        let status_rel = self.write_results(&a, &decision)?;
+        let status_rel = self.write_results(&a, &decision, &mut errors)?;
         // The commit point: from here on the file counts as decided.
         if !self.store().decide(a.id, &decision)? {
             tracing::warn!(partner = %a.partner.name, file = a.rel, id = a.id, "already decided");
@@ -230,4 +245,6 @@ pub(crate) struct FinishArgs<'a> {
     pub(crate) late: bool,
     pub(crate) due_at: Option<String>,
     pub(crate) held: Option<HeldNote>,
+    /// Every error, for the errors file (the report keeps the first ones only).
+    pub(crate) errors: ErrorSpill,
 }

@@ -6,6 +6,14 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, &mut |w| w.write_all(bytes))
+}
+
+/// Writes what `fill` writes to `path` atomically, streamed through a buffer.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("no parent directory"))?;
@@ -13,8 +21,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // A dot-name: never mistaken for an upload by the watcher, never listed as a result.
     let tmp = dir.join(format!(".{name}.bankdrop-tmp"));
     {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut w = io::BufWriter::new(File::create(&tmp)?);
+        fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
     }
     fs::rename(&tmp, path)?;

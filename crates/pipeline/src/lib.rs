@@ -16,6 +16,7 @@ mod fsio;
 mod held;
 mod process;
 mod runner;
+mod spill;
 pub mod status;
 
 pub use crossfile::BalanceCreation;

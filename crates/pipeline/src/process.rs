@@ -4,6 +4,8 @@ use crate::crossfile::{self, BalanceCreation};
 use crate::finish::FinishArgs;
 use crate::fsio::move_durable;
 use crate::held::{HeldNote, Hold};
+use crate::spill::ErrorSpill;
+use crate::status::STATUS_LIMIT;
 use crate::{deadline, io_err, Result};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
@@ -16,7 +18,7 @@ use store::{NewFile, PartnerRow, State, Store};
 use validate::filename::{self, Prefix};
 use validate::report::code;
 use validate::schema::Schemas;
-use validate::{validate, Options, Outcome, Report};
+use validate::{validate_with_sink, Options, Outcome, Report};
 
 /// A drop folder and where its results go (D6; the layout is configuration).
 #[derive(Debug, Clone)]
@@ -362,7 +364,14 @@ impl Pipeline {
             bytes,
             received_at: received_at.clone(),
         })?;
-        let (state, report) = self.decide(partner, inbox, &parsed, &path, &sha256)?;
+        let mut errors = ErrorSpill::default();
+        let (state, report) = self.decide(partner, inbox, &parsed, &path, &sha256, &mut errors)?;
+        // Decisions made without the validator's stream carry their few errors in the report.
+        if errors.is_empty() {
+            for e in &report.errors {
+                errors.push(e).map_err(io_err(&path))?;
+            }
+        }
         let file_date = match parsed.as_ref().map(|f| &f.prefix) {
             Ok(Prefix::Date(d)) => NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
             _ => None,
@@ -394,6 +403,7 @@ impl Pipeline {
             late,
             due_at: due.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
             held,
+            errors,
         })
         .map(Some)
     }
@@ -406,6 +416,7 @@ impl Pipeline {
         parsed: &std::result::Result<filename::FileName, String>,
         path: &Path,
         sha256: &str,
+        errors: &mut ErrorSpill,
     ) -> Result<(State, Report)> {
         let f = match parsed {
             Ok(f) => f,
@@ -491,14 +502,28 @@ impl Pipeline {
                 Report::file_error(&f.file_type, code::UNKNOWN_FILE_TYPE, m),
             ));
         };
-        // Every error goes to the errors file, so keep them all (D7).
+        // The report keeps the first errors for the status file; every error goes to the spill
+        // for the errors file (D7), in bounded memory.
         let opts = Options {
-            max_kept: usize::MAX,
+            max_kept: STATUS_LIMIT,
             allowed_currencies: self.config.program(&partner.name).currencies.clone(),
         };
         let file = File::open(path).map_err(io_err(path))?;
-        let mut report = validate(schema, &self.schemas.refdata, file, &opts, &mut |_| {})
-            .map_err(io_err(path))?;
+        let mut spilled = Ok(());
+        let mut report = validate_with_sink(
+            schema,
+            &self.schemas.refdata,
+            file,
+            &opts,
+            &mut |_| {},
+            &mut |f| {
+                if spilled.is_ok() {
+                    spilled = errors.push(f);
+                }
+            },
+        )
+        .map_err(io_err(path))?;
+        spilled.map_err(io_err(path))?;
         // Cross-file checks need a readable file: they run once the file itself is valid.
         if report.error_count == 0 {
             let ctx = crossfile::Ctx {
@@ -513,7 +538,7 @@ impl Pipeline {
             if let Some(r) = crossfile::pair(&ctx, &f.file_type, &prefix)? {
                 return Ok((State::Rejected, r));
             }
-            crossfile::check(&ctx, schema, path, &mut report)?;
+            crossfile::check(&ctx, schema, path, &mut report, errors)?;
         }
         let state = if report.outcome == Outcome::Accepted {
             State::Accepted

@@ -61,18 +61,17 @@ fn cell(v: &str) -> String {
     }
 }
 
-/// `<name>.errors.csv`: `row|column|code|message|value`, every error in row order (D7).
-pub fn errors_csv(errors: &[Finding]) -> String {
-    let mut out = String::from("row|column|code|message|value\n");
-    for e in errors {
-        out.push_str(&format!(
-            "{}|{}|{}|{}|{}\n",
-            e.row,
-            cell(e.column.as_deref().unwrap_or("")),
-            e.code,
-            cell(&e.message),
-            cell(e.value.as_deref().unwrap_or(""))
-        ));
-    }
-    out
+/// The header of `<name>.errors.csv` (D7).
+pub const ERRORS_HEADER: &str = "row|column|code|message|value";
+
+/// One error as a line of `<name>.errors.csv` (without the line end).
+pub fn error_line(e: &Finding) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        e.row,
+        cell(e.column.as_deref().unwrap_or("")),
+        e.code,
+        cell(&e.message),
+        cell(e.value.as_deref().unwrap_or(""))
+    )
 }

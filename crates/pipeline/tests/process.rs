@@ -95,6 +95,64 @@ fn a_valid_file_is_accepted_and_moved_to_processed() {
 }
 
 #[test]
+fn more_errors_than_fit_in_one_run_are_all_listed_in_row_order() {
+    // 70,000 rows each with a bad currency, and row 6 repeating row 3's id (found only at the
+    // end): more errors than one in-memory run, so the errors file is merged from sorted runs.
+    let e = env();
+    let schemas = Schemas::builtin().unwrap();
+    let schema = schemas.get("transaction").unwrap();
+    let opts = synth::GenOptions {
+        rows: 70_000,
+        seed: 9,
+        date: "2026-01-27".into(),
+    };
+    let mut bytes = Vec::new();
+    synth::write_file(schema, &schemas.refdata, &opts, &mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let cur = schema.column_index("currency").unwrap();
+    let mut lines: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split('|').map(String::from).collect())
+        .collect();
+    for l in lines.iter_mut().skip(1) {
+        l[cur] = "usd".into();
+    }
+    lines[5][0] = lines[2][0].clone();
+    let body: String = lines.iter().map(|l| l.join("|") + "\n").collect();
+    e.drop_file("transaction/2026-01-27_transaction_v1.csv", body.as_bytes());
+    let p = e.process("transaction/2026-01-27_transaction_v1.csv");
+    assert_eq!((p.state, p.error_count), (State::Rejected, 70_001));
+    let errors = std::fs::read_to_string(
+        e.root
+            .join("transaction/failed/2026-01-27_transaction_v1.csv.errors.csv"),
+    )
+    .unwrap();
+    let rows: Vec<(u64, &str)> = errors
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut c = l.split('|');
+            (c.next().unwrap().parse().unwrap(), c.nth(1).unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 70_001);
+    assert!(
+        rows.windows(2).all(|w| w[0].0 <= w[1].0),
+        "not in row order"
+    );
+    assert_eq!(rows[0], (2, "type_currency"));
+    // Row 6: its currency error as found, then the duplicate id found at the end.
+    let row6: Vec<&str> = rows.iter().filter(|r| r.0 == 6).map(|r| r.1).collect();
+    assert_eq!(row6, ["type_currency", "duplicate_id"]);
+    let s = e.status(&p);
+    assert_eq!(s["error_count"], 70_001);
+    let listed = s["errors"].as_array().unwrap();
+    assert_eq!(listed.len(), 1000);
+    assert_eq!(listed[5]["row"], 6);
+    assert_eq!(listed[5]["code"], "duplicate_id");
+}
+
+#[test]
 fn an_invalid_file_goes_to_failed_with_every_error_row() {
     let e = env();
     e.drop_file(

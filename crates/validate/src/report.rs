@@ -152,17 +152,31 @@ impl Report {
     }
 }
 
-/// Keeps the first `limit` findings of each severity in row order and counts all of them.
-#[derive(Debug)]
-pub struct Collector {
+/// Where every error goes as it is found, beyond the kept ones (an errors file on disk).
+pub type ErrorSink<'s> = &'s mut dyn FnMut(&Finding);
+
+/// Keeps the first `limit` findings of each severity in row order and counts all of them;
+/// every error also goes to the sink, when there is one.
+pub struct Collector<'s> {
     limit: usize,
     errors: Vec<Finding>,
     warnings: Vec<Finding>,
     error_count: u64,
     warning_count: u64,
+    sink: Option<ErrorSink<'s>>,
 }
 
-impl Collector {
+impl std::fmt::Debug for Collector<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collector")
+            .field("limit", &self.limit)
+            .field("error_count", &self.error_count)
+            .field("warning_count", &self.warning_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s> Collector<'s> {
     /// A collector keeping at most `limit` errors and `limit` warnings.
     pub fn new(limit: usize) -> Self {
         Collector {
@@ -171,11 +185,23 @@ impl Collector {
             warnings: Vec::new(),
             error_count: 0,
             warning_count: 0,
+            sink: None,
+        }
+    }
+
+    /// A collector that also hands every error to `sink`, in the order found.
+    pub fn with_sink(limit: usize, sink: ErrorSink<'s>) -> Self {
+        Collector {
+            sink: Some(sink),
+            ..Collector::new(limit)
         }
     }
 
     /// Records a finding. Callers add findings in row order, except [`Collector::merge_late`].
     pub fn push(&mut self, severity: Severity, f: Finding) {
+        if let (Severity::Error, Some(sink)) = (severity, self.sink.as_mut()) {
+            sink(&f);
+        }
         let (list, count) = match severity {
             Severity::Error => (&mut self.errors, &mut self.error_count),
             Severity::Warning => (&mut self.warnings, &mut self.warning_count),
@@ -189,6 +215,9 @@ impl Collector {
     /// Adds errors found only at the end of the stream (duplicate ids), sorted by row, keeping
     /// the kept list the first `limit` errors in row order.
     pub fn merge_late(&mut self, late: Vec<Finding>) {
+        if let Some(sink) = self.sink.as_mut() {
+            late.iter().for_each(sink);
+        }
         self.error_count += late.len() as u64;
         self.errors.extend(late);
         self.errors.sort_by_key(|f| f.row);

@@ -40,8 +40,40 @@ pub fn validate<R: Read>(
     opts: &Options,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Report> {
+    run(
+        schema,
+        refdata,
+        input,
+        Collector::new(opts.max_kept),
+        opts,
+        progress,
+    )
+}
+
+/// [`validate`], handing every error to `sink` as it is found (rows in order, then duplicate
+/// ids sorted by row at the end): an errors file of any size while the report keeps only the
+/// first `max_kept`.
+pub fn validate_with_sink<R: Read>(
+    schema: &Schema,
+    refdata: &RefData,
+    input: R,
+    opts: &Options,
+    progress: &mut dyn FnMut(u64),
+    sink: &mut dyn FnMut(&Finding),
+) -> io::Result<Report> {
+    let out = Collector::with_sink(opts.max_kept, sink);
+    run(schema, refdata, input, out, opts, progress)
+}
+
+fn run<R: Read>(
+    schema: &Schema,
+    refdata: &RefData,
+    input: R,
+    mut out: Collector,
+    opts: &Options,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Report> {
     let mut reader = RecordReader::new(input);
-    let mut out = Collector::new(opts.max_kept);
     let mut rec = Record::default();
     if !reader.read_record(&mut rec)? {
         if reader.had_bom() {
