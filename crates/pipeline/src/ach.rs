@@ -1,6 +1,7 @@
 //! Nacha files through the same report as CSV files: `row` is the line number and `column` the
 //! field name (issue 3 item 5).
 
+use crate::spill::FirstByRow;
 use chrono::NaiveDate;
 use std::io::{self, BufRead, Read};
 use validate::report::{Collector, Finding, Severity};
@@ -20,15 +21,27 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Validates a Nacha file under `policy`. `rows` in the report counts entry detail records.
+/// Validates a Nacha file under `policy`. `rows` in the report counts entry detail records; the
+/// report keeps the first `max_kept` errors and warnings by line.
 pub fn validate_ach<R: Read>(
     input: R,
     policy: &nacha::Policy,
     max_kept: usize,
 ) -> io::Result<Report> {
+    validate_ach_with_sink(input, policy, max_kept, &mut |_| {})
+}
+
+/// [`validate_ach`], handing every error to `sink` as it is found (entry findings may come when
+/// their batch closes, so not in line order): memory stays bounded by `max_kept`.
+pub fn validate_ach_with_sink<R: Read>(
+    input: R,
+    policy: &nacha::Policy,
+    max_kept: usize,
+    sink: &mut dyn FnMut(&Finding),
+) -> io::Result<Report> {
     let mut reader = io::BufReader::with_capacity(1 << 16, Counting { inner: input, n: 0 });
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
+    let mut errors = FirstByRow::new(max_kept);
+    let mut warnings = FirstByRow::new(max_kept);
     let summary = nacha::validate_each(&mut reader as &mut dyn BufRead, policy, |f| {
         let finding = Finding {
             row: f.line,
@@ -38,7 +51,10 @@ pub fn validate_ach<R: Read>(
             value: None,
         };
         match f.severity {
-            nacha::Severity::Error => errors.push(finding),
+            nacha::Severity::Error => {
+                sink(&finding);
+                errors.push(finding);
+            }
             nacha::Severity::Warning => warnings.push(finding),
         }
     })
@@ -46,18 +62,23 @@ pub fn validate_ach<R: Read>(
         nacha::Error::Io(e) => e,
         other => io::Error::other(other.to_string()),
     })?;
-    // Entry findings can be reported when their batch closes: restore line order.
-    errors.sort_by_key(|f| f.row);
-    warnings.sort_by_key(|f| f.row);
-    let mut c = Collector::new(max_kept);
-    for f in warnings {
+    let (mut c, error_count, warning_count) =
+        (Collector::new(max_kept), errors.seen(), warnings.seen());
+    for f in warnings.into_sorted() {
         c.push(Severity::Warning, f);
     }
-    for f in errors {
+    for f in errors.into_sorted() {
         c.push(Severity::Error, f);
     }
     let bytes = reader.get_ref().n;
-    Ok(c.finish("outgoing_ach", summary.entries, bytes))
+    let mut report = c.finish("outgoing_ach", summary.entries, bytes);
+    // The counts are of every finding, not only the kept ones.
+    report.error_count = error_count;
+    report.warning_count = warning_count;
+    if error_count > 0 {
+        report.outcome = validate::Outcome::Rejected;
+    }
+    Ok(report)
 }
 
 /// The day an entry settles: its batch's effective entry date, or the next Federal Reserve

@@ -467,8 +467,14 @@ impl Pipeline {
         if f.is_ach() {
             let file = File::open(path).map_err(io_err(path))?;
             let policy = &self.config.program(&partner.name).ach_policy;
-            let report =
-                crate::ach::validate_ach(file, policy, usize::MAX).map_err(io_err(path))?;
+            let mut spilled = Ok(());
+            let report = crate::ach::validate_ach_with_sink(file, policy, STATUS_LIMIT, &mut |f| {
+                if spilled.is_ok() {
+                    spilled = errors.push(f);
+                }
+            })
+            .map_err(io_err(path))?;
+            spilled.map_err(io_err(path))?;
             let state = if report.outcome == Outcome::Accepted {
                 State::Accepted
             } else {

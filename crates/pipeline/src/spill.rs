@@ -14,32 +14,81 @@ use validate::Finding;
 const RUN: usize = 1 << 16;
 
 /// A file's errors so far.
-#[derive(Default)]
 pub struct ErrorSpill {
     buf: Vec<(u64, u64, String)>,
     runs: Vec<std::fs::File>,
-    /// The first errors by (row, arrival): a max-heap of the smallest ones.
-    first: BinaryHeap<(u64, u64, FindingOrd)>,
+    /// The first errors by row, for the status file.
+    first: FirstByRow,
     seq: u64,
 }
 
-/// A finding in the heap (ordered by the key beside it only).
-struct FindingOrd(Finding);
+/// The first `limit` findings by row (ties in arrival order), of any number pushed in any order:
+/// a max-heap of the smallest keys.
+pub(crate) struct FirstByRow {
+    limit: usize,
+    seen: u64,
+    heap: BinaryHeap<(u64, u64, Keyed)>,
+}
 
-impl PartialEq for FindingOrd {
+/// A finding ordered by the key beside it only.
+struct Keyed(Finding);
+
+impl PartialEq for Keyed {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
-impl Eq for FindingOrd {}
-impl PartialOrd for FindingOrd {
+impl Eq for Keyed {}
+impl PartialOrd for Keyed {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for FindingOrd {
+impl Ord for Keyed {
     fn cmp(&self, _: &Self) -> std::cmp::Ordering {
         std::cmp::Ordering::Equal
+    }
+}
+
+impl FirstByRow {
+    /// Keeps at most `limit`.
+    pub(crate) fn new(limit: usize) -> Self {
+        FirstByRow {
+            limit,
+            seen: 0,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    /// Offers a finding.
+    pub(crate) fn push(&mut self, f: Finding) {
+        let key = (f.row, self.seen);
+        self.seen += 1;
+        if self.heap.len() < self.limit {
+            self.heap.push((key.0, key.1, Keyed(f)));
+        } else if self.heap.peek().is_some_and(|(r, s, _)| key < (*r, *s)) {
+            self.heap.pop();
+            self.heap.push((key.0, key.1, Keyed(f)));
+        }
+    }
+
+    /// How many were offered.
+    pub(crate) fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// The kept ones, in row order.
+    pub(crate) fn into_sorted(self) -> Vec<Finding> {
+        let mut v = self.heap.into_vec();
+        v.sort_by_key(|(r, s, _)| (*r, *s));
+        v.into_iter().map(|(_, _, k)| k.0).collect()
+    }
+
+    /// The kept ones, in row order, copied.
+    pub(crate) fn sorted(&self) -> Vec<Finding> {
+        let mut v: Vec<&(u64, u64, Keyed)> = self.heap.iter().collect();
+        v.sort_by_key(|(r, s, _)| (*r, *s));
+        v.into_iter().map(|(_, _, k)| k.0.clone()).collect()
     }
 }
 
@@ -52,21 +101,23 @@ impl std::fmt::Debug for ErrorSpill {
     }
 }
 
+impl Default for ErrorSpill {
+    fn default() -> Self {
+        ErrorSpill {
+            buf: Vec::new(),
+            runs: Vec::new(),
+            first: FirstByRow::new(STATUS_LIMIT),
+            seq: 0,
+        }
+    }
+}
+
 impl ErrorSpill {
     /// Adds an error.
     pub fn push(&mut self, f: &Finding) -> io::Result<()> {
         let seq = self.seq;
         self.seq += 1;
-        if self.first.len() < STATUS_LIMIT {
-            self.first.push((f.row, seq, FindingOrd(f.clone())));
-        } else if self
-            .first
-            .peek()
-            .is_some_and(|(r, s, _)| (f.row, seq) < (*r, *s))
-        {
-            self.first.pop();
-            self.first.push((f.row, seq, FindingOrd(f.clone())));
-        }
+        self.first.push(f.clone());
         self.buf.push((f.row, seq, error_line(f)));
         if self.buf.len() >= RUN {
             self.spill()?;
@@ -87,9 +138,7 @@ impl ErrorSpill {
 
     /// The first [`STATUS_LIMIT`] errors in row order (ties in arrival order).
     pub fn first(&self) -> Vec<Finding> {
-        let mut v: Vec<&(u64, u64, FindingOrd)> = self.first.iter().collect();
-        v.sort_by_key(|(r, s, _)| (*r, *s));
-        v.into_iter().map(|(_, _, f)| f.0.clone()).collect()
+        self.first.sorted()
     }
 
     fn spill(&mut self) -> io::Result<()> {
