@@ -124,8 +124,10 @@ mod tests {
     #[test]
     fn the_shipped_config_parses() {
         let text = include_str!("../../../config/bankdrop.toml");
-        let c: crate::config::Config = toml::from_str(text).unwrap();
+        let c = crate::config::Config::parse(text).unwrap();
         assert!(c.recon.enabled);
+        assert!(c.partners.is_empty() && c.programs.is_empty());
+        assert_eq!(c.program.sec_codes, ["CCD", "PPD", "WEB", "TEL"]);
         assert_eq!(c.recon.nightly, NightlyConfig::default());
     }
 
