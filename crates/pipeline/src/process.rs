@@ -197,7 +197,12 @@ impl Pipeline {
             return Ok(None);
         }
         if let Some(h) = self.hold(partner, rel, Utc::now())? {
-            if !Path::new(&partner.root).join(rel).exists() {
+            // Gone (deleted by the partner, or decided meanwhile): nothing waits. A copy a
+            // crash left claimed waits like the file itself.
+            let root = Path::new(&partner.root);
+            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            let claimed = root.join(folder).join(format!("{CLAIM_PREFIX}{name}"));
+            if !root.join(rel).exists() && !claimed.exists() {
                 return Ok(None);
             }
             self.held_map()
