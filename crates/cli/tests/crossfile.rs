@@ -620,3 +620,72 @@ fn each_partner_is_its_own_program() {
     assert!(fbo("acme").is_object(), "{doc}");
     assert_eq!(fbo("beta"), "skipped");
 }
+
+#[test]
+fn updates_must_be_later_and_final_states_stay_final() {
+    let env = Env::new("");
+    let prog = env.program(1, 2);
+    let d1 = "2026-03-02";
+    // Account 2 is closed on day 1 (its holder exists, so Ac4 is met).
+    let (header, mut rows) = read_rows(&file(&prog, d1, "account"));
+    set(&header, &mut rows[1], "status", "closed");
+    set(&header, &mut rows[1], "status_reason", "paid_off");
+    let account = write(&env, "2026-03-02_account_v1.csv", &header, &rows);
+    let (code, out) = env.ingest(&[file(&prog, d1, "customer"), account]);
+    assert_eq!(code, 0, "{out}");
+    // Re-opening it is refused (Ac5); sending the same closed row again is not a change.
+    let closed = rows[1].clone();
+    let mut reopened = closed.clone();
+    set(&header, &mut reopened, "status", "active");
+    set(&header, &mut reopened, "status_reason", "active");
+    let f = write(
+        &env,
+        "2026-03-03_account_v1.csv",
+        &header,
+        &[rows[0].clone(), reopened],
+    );
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("account/failed/2026-03-03_account_v1.csv")),
+        vec![t("3", "status", "terminal_record", "active")]
+    );
+    let f = write(&env, "2026-03-03_account_v2.csv", &header, &[closed]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // An authorized user's effective_at only moves forward (spec 02 §6.1).
+    let (acct, cus) = (
+        &rows[0][0],
+        &read_rows(&file(&prog, d1, "customer")).1[0][0],
+    );
+    let user = |at: &str| {
+        fixture_row(
+            "authorized_user",
+            0,
+            &[
+                ("account_id", acct),
+                ("entity_id", cus),
+                ("effective_at", at),
+            ],
+        )
+    };
+    let (uh, first) = user("2026-03-02T10:00:00Z");
+    let f = write(&env, "2026-03-03_authorized_user_v1.csv", &uh, &[first]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let (_, older) = user("2026-03-01T10:00:00Z");
+    let f = write(&env, "2026-03-04_authorized_user_v1.csv", &uh, &[older]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("authorized_user/failed/2026-03-04_authorized_user_v1.csv")),
+        vec![t(
+            "2",
+            "effective_at",
+            "outdated_update",
+            "2026-03-01T10:00:00Z"
+        )]
+    );
+    let (_, later) = user("2026-03-04T10:00:00Z");
+    let f = write(&env, "2026-03-04_authorized_user_v2.csv", &uh, &[later]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+}

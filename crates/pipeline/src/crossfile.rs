@@ -11,8 +11,8 @@ use std::path::Path;
 use store::{Reader, Store};
 use validate::report::{code, Severity};
 use validate::rows::for_each_row;
-use validate::schema::{Reference, Schema};
-use validate::values::visit_list;
+use validate::schema::{HistoryKind, HistoryRule, Reference, Schema};
+use validate::values::{visit_list, Point};
 use validate::{Finding, Report};
 
 /// How a program creates balances (spec 05 §3.2): through the Subledger Balance API, so a balance
@@ -68,6 +68,9 @@ pub(crate) fn check(
     let reader = ctx.store.snapshot()?;
     let io = crate::io_err(path);
     let mut found = references(ctx, &reader, schema, path).map_err(io)?;
+    if !schema.history.is_empty() {
+        found.extend(updates(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+    }
     if schema.file_type == "balance" {
         found.extend(balances(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
@@ -240,6 +243,82 @@ fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<
         }
     }
     Ok(wrong.map_or(Resolved::No, Resolved::WrongKind))
+}
+
+/// Rows updating a record accepted earlier, checked against it (`[[history]]`: A5, A7, Ac5,
+/// Ac7, spec 02 §6.1).
+fn updates(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
+    let mut found = Vec::new();
+    let mut failed = None;
+    let mut row = 1u64;
+    for_each_row(schema, File::open(path)?, &mut |cells| {
+        row += 1;
+        let key = crate::apply::record_key(schema, cells);
+        let stored = match reader.record(ctx.partner, &schema.file_type, &key) {
+            Ok(Some(json)) => json,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                failed = Some(e);
+                return Err(std::io::Error::other("stopped: the store failed"));
+            }
+        };
+        let Ok(serde_json::Value::Object(prev)) = serde_json::from_str(&stored) else {
+            return Ok(());
+        };
+        let old = |c: usize| prev.get(&schema.columns[c].name).and_then(|v| v.as_str());
+        for h in &schema.history {
+            if let Some(f) = update_finding(schema, h, row, cells, &old, &key) {
+                found.push((Severity::Error, f));
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(std::io::Error::other(e.to_string()));
+    }
+    Ok(found)
+}
+
+/// The finding of one history rule for one row, if it is broken.
+fn update_finding<'p>(
+    schema: &Schema,
+    h: &HistoryRule,
+    row: u64,
+    cells: &[Option<&str>],
+    old: &dyn Fn(usize) -> Option<&'p str>,
+    key: &str,
+) -> Option<Finding> {
+    match &h.kind {
+        HistoryKind::Later(c) => {
+            let (new, was) = (cells[*c]?, old(*c)?);
+            let later = Point::parse(new)?.order(Point::parse(was)?) == std::cmp::Ordering::Greater;
+            (!later).then(|| {
+                let name = &schema.columns[*c].name;
+                let m = format!(
+                    "{name} {new} is not later than {was}, already received for this record; an update carries a later {name} ({})",
+                    h.source
+                );
+                finding(row, name, code::OUTDATED_UPDATE, m, new)
+            })
+        }
+        HistoryKind::FrozenWhen(c, values) => {
+            let was = old(*c)?;
+            if !values.iter().any(|v| v == was) {
+                return None;
+            }
+            // The same row sent again changes nothing.
+            let changed = (0..schema.columns.len()).any(|i| cells[i] != old(i));
+            changed.then(|| {
+                let name = &schema.columns[*c].name;
+                let shown = key.trim_matches('|');
+                let m = format!(
+                    "`{shown}` is already {name} `{was}`, a final state: no update is accepted ({})",
+                    h.source
+                );
+                finding(row, name, code::TERMINAL_RECORD, m, cells[*c].unwrap_or(""))
+            })
+        }
+    }
 }
 
 /// Values of the schema's `ref_ids` columns in the file (records naming each other in one file).

@@ -108,6 +108,8 @@ fn cases_match_their_expected_reports() {
         "unknown_reference",
         "missing_balance",
         "unpaired_batch",
+        "outdated_update",
+        "terminal_record",
     ];
     for c in CODES {
         assert!(

@@ -126,4 +126,21 @@ fn references_are_data_and_name_known_types_and_columns() {
     let e = with("column = \"client_customer_id\"\n").unwrap_err();
     assert!(e.contains("needs `to` or `registry`"), "{e}");
     assert!(with("column = \"client_customer_id\"\nregistry = [\"entity\"]\n").is_ok());
+    // History rules: `later` on dates only, `frozen_when` with known values.
+    let history = |extra: &str| {
+        let text = format!("{customer}\n[[history]]\n{extra}source = \"s\"\n");
+        validate::schema::parse_schema("customer.toml", &text)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let e = history("kind = \"later\"\ncolumn = \"first_name\"\n").unwrap_err();
+    assert!(e.contains("date and datetime"), "{e}");
+    let e = history("kind = \"frozen_when\"\ncolumn = \"customer_type\"\nvalues = [\"alien\"]\n")
+        .unwrap_err();
+    assert!(e.contains("alien"), "{e}");
+    let e = history("kind = \"sometimes\"\ncolumn = \"customer_type\"\n").unwrap_err();
+    assert!(e.contains("unknown history kind"), "{e}");
+    assert!(history("kind = \"later\"\ncolumn = \"date_of_birth\"\n").is_ok());
+    let acct = s.get("account").unwrap();
+    assert_eq!(acct.history.len(), 2);
 }

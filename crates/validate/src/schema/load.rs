@@ -36,6 +36,18 @@ struct RawSchema {
     ref_ids: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     references: Vec<Spanned<RawReference>>,
+    #[serde(default)]
+    history: Vec<Spanned<RawHistory>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    kind: String,
+    column: String,
+    values: Option<Vec<String>>,
+    source: String,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +268,33 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             note: r.note.clone(),
         });
     }
+    let mut history = Vec::with_capacity(raw.history.len());
+    for spanned in &raw.history {
+        let at = spanned.span().start;
+        let h = spanned.get_ref();
+        let column = find(&ctx, at, &columns, &h.column)?;
+        if key.is_empty() {
+            return Err(ctx.err(at, "a history rule needs id_column or key"));
+        }
+        let kind = match (h.kind.as_str(), &h.values) {
+            ("later", None) => match columns[column].ty {
+                ColumnType::Date | ColumnType::Datetime => HistoryKind::Later(column),
+                _ => return Err(ctx.err(at, "`later` is for date and datetime columns")),
+            },
+            ("frozen_when", Some(v)) => {
+                check_values(&ctx, at, &columns[column], v)?;
+                HistoryKind::FrozenWhen(column, v.clone())
+            }
+            ("later", Some(_)) => return Err(ctx.err(at, "`later` takes no `values`")),
+            ("frozen_when", None) => return Err(ctx.err(at, "`frozen_when` needs `values`")),
+            (k, _) => return Err(ctx.err(at, format!("unknown history kind `{k}`"))),
+        };
+        history.push(HistoryRule {
+            kind,
+            source: h.source.clone(),
+            note: h.note.clone(),
+        });
+    }
     Ok(Schema {
         file_type: raw.file_type,
         title: raw.title,
@@ -268,6 +307,7 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         rules,
         ref_ids,
         references,
+        history,
     })
 }
 

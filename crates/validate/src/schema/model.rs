@@ -243,6 +243,29 @@ pub struct Schema {
     pub ref_ids: Vec<usize>,
     /// Cross-file references this file's columns make (D8), checked against stored records.
     pub references: Vec<Reference>,
+    /// Rules comparing a row with the stored record it updates (same key).
+    pub history: Vec<HistoryRule>,
+}
+
+/// A rule on an update: a row compared with the record accepted earlier under the same key.
+#[derive(Debug, Clone)]
+pub struct HistoryRule {
+    /// What it enforces.
+    pub kind: HistoryKind,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note.
+    pub note: Option<String>,
+}
+
+/// What a [`HistoryRule`] enforces.
+#[derive(Debug, Clone)]
+pub enum HistoryKind {
+    /// The column's date or datetime is later than the stored record's (`outdated_update`).
+    Later(usize),
+    /// A stored record whose column has one of these values is final: a row changing it is
+    /// refused (`terminal_record`); the same row sent again is not a change.
+    FrozenWhen(usize, Vec<String>),
 }
 
 /// A column naming records of other files (D8): every value (every item of a list) must name a
