@@ -689,3 +689,59 @@ fn updates_must_be_later_and_final_states_stay_final() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_cardholder_is_a_holder_or_authorized_user_of_the_cards_account() {
+    let env = Env::new("");
+    let prog = env.program(1, 2);
+    let d1 = "2026-03-02";
+    let (code, out) = env.ingest(&[file(&prog, d1, "customer"), file(&prog, d1, "account")]);
+    assert_eq!(code, 0, "{out}");
+    let (_, accounts) = read_rows(&file(&prog, d1, "account"));
+    let (_, customers) = read_rows(&file(&prog, d1, "customer"));
+    let (acct, holder, other) = (&accounts[0][0], &customers[0][0], &customers[1][0]);
+    let card = |id: &str, entity: &str| {
+        fixture_row(
+            "card",
+            1,
+            &[
+                ("client_card_id", id),
+                ("account_id", acct),
+                ("entity_id", entity),
+                ("replaced_by", ""),
+            ],
+        )
+    };
+    let (ch, own) = card("card-1", holder);
+    let (_, foreign) = card("card-2", other);
+    // spec 04 §2.1: the other customer exists, but holds another account.
+    let f = write(
+        &env,
+        "2026-03-03_card_v1.csv",
+        &ch,
+        &[own.clone(), foreign.clone()],
+    );
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("card/failed/2026-03-03_card_v1.csv");
+    assert_eq!(
+        brief(&errors),
+        vec![t("3", "entity_id", "disallowed_reference", other)]
+    );
+    assert!(errors[0][3].contains(acct.as_str()), "{:?}", errors[0]);
+    // Added as an authorized user of the account, they may hold a card on it.
+    let (uh, user) = fixture_row(
+        "authorized_user",
+        0,
+        &[
+            ("account_id", acct),
+            ("entity_id", other),
+            ("status", "active"),
+        ],
+    );
+    let f = write(&env, "2026-03-03_authorized_user_v1.csv", &uh, &[user]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let f = write(&env, "2026-03-03_card_v2.csv", &ch, &[own, foreign]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+}

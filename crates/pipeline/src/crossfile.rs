@@ -11,7 +11,7 @@ use std::path::Path;
 use store::{Reader, Store};
 use validate::report::{code, Severity};
 use validate::rows::for_each_row;
-use validate::schema::{HistoryKind, HistoryRule, Reference, Schema};
+use validate::schema::{HistoryKind, HistoryRule, Membership, Reference, Schema};
 use validate::values::{visit_list, Point};
 use validate::{Finding, Report};
 
@@ -68,6 +68,9 @@ pub(crate) fn check(
     let reader = ctx.store.snapshot()?;
     let io = crate::io_err(path);
     let mut found = references(ctx, &reader, schema, path).map_err(io)?;
+    if !schema.memberships.is_empty() {
+        found.extend(memberships(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+    }
     if !schema.history.is_empty() {
         found.extend(updates(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
@@ -243,6 +246,80 @@ fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<
         }
     }
     Ok(wrong.map_or(Resolved::No, Resolved::WrongKind))
+}
+
+/// Values that must be listed on the record another column names (`[[memberships]]`: a card's
+/// entity on its account, spec 04 §2.1).
+fn memberships(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
+    let mut found = Vec::new();
+    let mut failed = None;
+    let mut row = 1u64;
+    for_each_row(schema, File::open(path)?, &mut |cells| {
+        row += 1;
+        for m in &schema.memberships {
+            let (Some(v), Some(of)) = (cells[m.column], cells[m.of]) else {
+                continue;
+            };
+            match is_member(ctx, reader, m, v, of) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let name = &schema.columns[m.column].name;
+                    let msg = format!(
+                        "`{v}` is not on {} `{of}` as {}{} ({})",
+                        m.to,
+                        m.lists.join(" or "),
+                        m.pairs
+                            .as_ref()
+                            .map_or(String::new(), |p| format!(", nor an active {p} of it")),
+                        m.source
+                    );
+                    found.push((
+                        Severity::Error,
+                        finding(row, name, code::DISALLOWED_REFERENCE, msg, v),
+                    ));
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    return Err(std::io::Error::other("stopped: the store failed"));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(std::io::Error::other(e.to_string()));
+    }
+    Ok(found)
+}
+
+/// Whether `v` is listed on the `m.to` record `of` names. A record not stored (unknown, or known
+/// only from the registry) cannot be checked and counts as listed: `unknown_reference` covers it.
+fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> store::Result<bool> {
+    let Some(key) = reader.find_ref(ctx.partner, &m.to, of)? else {
+        return Ok(true);
+    };
+    let Some(json) = reader.record(ctx.partner, &m.to, &key)? else {
+        return Ok(true);
+    };
+    let record: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    for l in &m.lists {
+        if let Some(list) = record.get(l).and_then(|x| x.as_str()) {
+            let mut listed = false;
+            let _ = visit_list(list, &mut |item| listed |= item == v);
+            if listed {
+                return Ok(true);
+            }
+        }
+    }
+    if let Some(p) = &m.pairs {
+        if let Some(pair) = reader.record(ctx.partner, p, &format!("{of}|{v}"))? {
+            let pair: serde_json::Value = serde_json::from_str(&pair).unwrap_or_default();
+            if pair.get("status").and_then(|s| s.as_str()) != Some("inactive") {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Rows updating a record accepted earlier, checked against it (`[[history]]`: A5, A7, Ac5,

@@ -108,6 +108,7 @@ fn cases_match_their_expected_reports() {
         "unknown_reference",
         "missing_balance",
         "unpaired_batch",
+        "disallowed_reference",
         "outdated_update",
         "terminal_record",
     ];

@@ -143,4 +143,18 @@ fn references_are_data_and_name_known_types_and_columns() {
     assert!(history("kind = \"later\"\ncolumn = \"date_of_birth\"\n").is_ok());
     let acct = s.get("account").unwrap();
     assert_eq!(acct.history.len(), 2);
+    // A membership names list columns the target has.
+    let card = std::fs::read_to_string(dir().join("card.toml")).unwrap();
+    let account = std::fs::read_to_string(dir().join("account.toml")).unwrap();
+    let with_card = |card: &str| {
+        let mut files: Vec<(&str, &str)> = refdata.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        files.push(("card.toml", card));
+        files.push(("account.toml", &account));
+        Schemas::from_sources(files)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    assert!(with_card(&card).is_ok());
+    let e = with_card(&card.replace("\"authorized_users\"]", "\"currency\"]")).unwrap_err();
+    assert!(e.contains("no list column `currency`"), "{e}");
 }

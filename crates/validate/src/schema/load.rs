@@ -38,6 +38,20 @@ struct RawSchema {
     references: Vec<Spanned<RawReference>>,
     #[serde(default)]
     history: Vec<Spanned<RawHistory>>,
+    #[serde(default)]
+    memberships: Vec<Spanned<RawMembership>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMembership {
+    column: String,
+    of: String,
+    to: String,
+    lists: Vec<String>,
+    pairs: Option<String>,
+    source: String,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -295,6 +309,20 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             note: h.note.clone(),
         });
     }
+    let mut memberships = Vec::with_capacity(raw.memberships.len());
+    for spanned in &raw.memberships {
+        let at = spanned.span().start;
+        let m = spanned.get_ref();
+        memberships.push(Membership {
+            column: find(&ctx, at, &columns, &m.column)?,
+            of: find(&ctx, at, &columns, &m.of)?,
+            to: m.to.clone(),
+            lists: m.lists.clone(),
+            pairs: m.pairs.clone(),
+            source: m.source.clone(),
+            note: m.note.clone(),
+        });
+    }
     Ok(Schema {
         file_type: raw.file_type,
         title: raw.title,
@@ -308,6 +336,7 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         ref_ids,
         references,
         history,
+        memberships,
     })
 }
 

@@ -107,9 +107,33 @@ impl Schemas {
     }
 }
 
-/// Every reference names known file types, and a `target_is` column exists in each of them.
+/// Every reference names known file types, and a `target_is` column exists in each of them;
+/// every membership names a known type and list columns it has.
 fn check_references(by_type: &BTreeMap<String, Schema>) -> Result<(), SchemaError> {
     for s in by_type.values() {
+        for m in &s.memberships {
+            let err = |message: String| SchemaError {
+                file: format!("{}.toml", s.file_type),
+                line: 0,
+                message: format!("membership of `{}`: {message}", s.columns[m.column].name),
+            };
+            let Some(target) = by_type.get(&m.to) else {
+                return Err(err(format!("unknown file type `{}`", m.to)));
+            };
+            for l in &m.lists {
+                let ok = target
+                    .column_index(l)
+                    .is_some_and(|c| target.columns[c].ty == ColumnType::List);
+                if !ok {
+                    return Err(err(format!("`{}` has no list column `{l}`", m.to)));
+                }
+            }
+            if let Some(p) = &m.pairs {
+                if by_type.get(p).is_none_or(|t| t.key.len() != 2) {
+                    return Err(err(format!("`{p}` is not a type keyed by a pair")));
+                }
+            }
+        }
         for r in &s.references {
             let err = |message: String| SchemaError {
                 file: format!("{}.toml", s.file_type),

@@ -245,6 +245,29 @@ pub struct Schema {
     pub references: Vec<Reference>,
     /// Rules comparing a row with the stored record it updates (same key).
     pub history: Vec<HistoryRule>,
+    /// Values that must be listed on the record another column names.
+    pub memberships: Vec<Membership>,
+}
+
+/// A value that must be listed on a stored record another column of the row names, e.g. a
+/// card's `entity_id` among the holders or authorized users of its `account_id`'s account.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    /// The column whose value must be listed.
+    pub column: usize,
+    /// The column naming the record (by that type's `ref_ids`).
+    pub of: usize,
+    /// The named record's file type.
+    pub to: String,
+    /// Its list columns the value may be in.
+    pub lists: Vec<String>,
+    /// Or: a record of this type keyed (`of` value, `column` value) not in status `inactive`
+    /// (an authorized user added by the authorized user file).
+    pub pairs: Option<String>,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note.
+    pub note: Option<String>,
 }
 
 /// A rule on an update: a row compared with the record accepted earlier under the same key.
