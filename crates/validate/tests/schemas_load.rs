@@ -144,12 +144,25 @@ fn references_are_data_and_name_known_types_and_columns() {
     let acct = s.get("account").unwrap();
     assert_eq!(acct.history.len(), 2);
     // A membership names list columns the target has.
-    let card = std::fs::read_to_string(dir().join("card.toml")).unwrap();
-    let account = std::fs::read_to_string(dir().join("account.toml")).unwrap();
+    let all: Vec<(String, String)> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml" || x == "csv"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    let card = all
+        .iter()
+        .find(|(n, _)| n == "card.toml")
+        .unwrap()
+        .1
+        .clone();
     let with_card = |card: &str| {
-        let mut files: Vec<(&str, &str)> = refdata.iter().map(|(n, t)| (*n, t.as_str())).collect();
-        files.push(("card.toml", card));
-        files.push(("account.toml", &account));
+        let files = all
+            .iter()
+            .map(|(n, t)| (n.as_str(), if n == "card.toml" { card } else { t.as_str() }));
         Schemas::from_sources(files)
             .map(|_| ())
             .map_err(|e| e.to_string())
