@@ -124,10 +124,7 @@ fn references(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::
     };
     let mut cache: HashMap<(usize, String), Resolved> = HashMap::new();
     let mut found = Vec::new();
-    let mut failed = None;
-    let mut row = 1u64;
-    for_each_row(schema, File::open(path)?, &mut |cells| {
-        row += 1;
+    each_row(schema, path, &mut |row, cells| {
         for (i, r) in schema.references.iter().enumerate() {
             let Some(v) = cells[r.column] else { continue };
             if !r.when.iter().all(|c| c.holds_on(cells)) {
@@ -149,16 +146,11 @@ fn references(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::
                 }
                 let res = match cache.get(&(i, v.clone())) {
                     Some(res) => res.clone(),
-                    None => match resolve(ctx, reader, r, &v) {
-                        Ok(res) => {
-                            cache.insert((i, v.clone()), res.clone());
-                            res
-                        }
-                        Err(e) => {
-                            failed = Some(e);
-                            return Err(std::io::Error::other("stopped: the store failed"));
-                        }
-                    },
+                    None => {
+                        let res = resolve(ctx, reader, r, &v)?;
+                        cache.insert((i, v.clone()), res.clone());
+                        res
+                    }
                 };
                 if let Some(f) = unresolved(schema, r, row, &v, res) {
                     found.push(f);
@@ -167,9 +159,6 @@ fn references(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::
         }
         Ok(())
     })?;
-    if let Some(e) = failed {
-        return Err(std::io::Error::other(e.to_string()));
-    }
     Ok(found)
 }
 
@@ -252,43 +241,28 @@ fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<
 /// entity on its account, spec 04 §2.1).
 fn memberships(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
     let mut found = Vec::new();
-    let mut failed = None;
-    let mut row = 1u64;
-    for_each_row(schema, File::open(path)?, &mut |cells| {
-        row += 1;
+    each_row(schema, path, &mut |row, cells| {
         for m in &schema.memberships {
             let (Some(v), Some(of)) = (cells[m.column], cells[m.of]) else {
                 continue;
             };
-            match is_member(ctx, reader, m, v, of) {
-                Ok(true) => {}
-                Ok(false) => {
-                    let name = &schema.columns[m.column].name;
-                    let msg = format!(
-                        "`{v}` is not on {} `{of}` as {}{} ({})",
-                        m.to,
-                        m.lists.join(" or "),
-                        m.pairs
-                            .as_ref()
-                            .map_or(String::new(), |p| format!(", nor an active {p} of it")),
-                        m.source
-                    );
-                    found.push((
-                        Severity::Error,
-                        finding(row, name, code::DISALLOWED_REFERENCE, msg, v),
-                    ));
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    return Err(std::io::Error::other("stopped: the store failed"));
-                }
+            if is_member(ctx, reader, m, v, of)? {
+                continue;
             }
+            let name = &schema.columns[m.column].name;
+            let pairs = m.pairs.as_ref();
+            let msg = format!(
+                "`{v}` is not on {} `{of}` as {}{} ({})",
+                m.to,
+                m.lists.join(" or "),
+                pairs.map_or(String::new(), |p| format!(", nor an active {p} of it")),
+                m.source
+            );
+            let f = finding(row, name, code::DISALLOWED_REFERENCE, msg, v);
+            found.push((Severity::Error, f));
         }
         Ok(())
     })?;
-    if let Some(e) = failed {
-        return Err(std::io::Error::other(e.to_string()));
-    }
     Ok(found)
 }
 
@@ -322,22 +296,35 @@ fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> s
     Ok(false)
 }
 
+/// A check of one row: its number and its cells.
+type RowCheck<'a> = dyn FnMut(u64, &[Option<&str>]) -> store::Result<()> + 'a;
+
+/// Runs `each(row, cells)` over the file's rows (numbered as the errors file shows them, header
+/// = 1); a store failure stops the pass and is what it returns.
+fn each_row(schema: &Schema, path: &Path, each: &mut RowCheck) -> std::io::Result<()> {
+    let mut failed = None;
+    let mut row = 1u64;
+    let read = for_each_row(schema, File::open(path)?, &mut |cells| {
+        row += 1;
+        each(row, cells).map_err(|e| {
+            failed = Some(e);
+            std::io::Error::other("stopped: the store failed")
+        })
+    });
+    if let Some(e) = failed {
+        return Err(std::io::Error::other(e.to_string()));
+    }
+    read.map(|_| ())
+}
+
 /// Rows updating a record accepted earlier, checked against it (`[[history]]`: A5, A7, Ac5,
 /// Ac7, spec 02 §6.1).
 fn updates(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
     let mut found = Vec::new();
-    let mut failed = None;
-    let mut row = 1u64;
-    for_each_row(schema, File::open(path)?, &mut |cells| {
-        row += 1;
+    each_row(schema, path, &mut |row, cells| {
         let key = crate::apply::record_key(schema, cells);
-        let stored = match reader.record(ctx.partner, &schema.file_type, &key) {
-            Ok(Some(json)) => json,
-            Ok(None) => return Ok(()),
-            Err(e) => {
-                failed = Some(e);
-                return Err(std::io::Error::other("stopped: the store failed"));
-            }
+        let Some(stored) = reader.record(ctx.partner, &schema.file_type, &key)? else {
+            return Ok(());
         };
         let Ok(serde_json::Value::Object(prev)) = serde_json::from_str(&stored) else {
             return Ok(());
@@ -350,9 +337,6 @@ fn updates(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io:
         }
         Ok(())
     })?;
-    if let Some(e) = failed {
-        return Err(std::io::Error::other(e.to_string()));
-    }
     Ok(found)
 }
 
@@ -424,29 +408,24 @@ fn balances(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io
     };
     let mut present: HashSet<String> = HashSet::new();
     let mut found = Vec::new();
-    let mut failed = None;
-    let mut row = 1u64;
-    for_each_row(schema, File::open(path)?, &mut |cells| {
-        row += 1;
+    each_row(schema, path, &mut |row, cells| {
         for c in [cb, id] {
             if let Some(v) = cells[c] {
                 present.insert(v.to_string());
             }
         }
         if ctx.creation == BalanceCreation::Api {
-            match api_row(ctx, reader, row, cells[cb], cells[id], cells[acct]) {
-                Ok(f) => found.extend(f),
-                Err(e) => {
-                    failed = Some(e);
-                    return Err(std::io::Error::other("stopped: the store failed"));
-                }
-            }
+            found.extend(api_row(
+                ctx,
+                reader,
+                row,
+                cells[cb],
+                cells[id],
+                cells[acct],
+            )?);
         }
         Ok(())
     })?;
-    if let Some(e) = failed {
-        return Err(std::io::Error::other(e.to_string()));
-    }
     let store_err = |e: store::Error| std::io::Error::other(e.to_string());
     let mut missing = Vec::new();
     ctx.store
