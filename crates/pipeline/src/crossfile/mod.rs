@@ -11,8 +11,8 @@ use std::path::Path;
 use store::{Reader, Store};
 use validate::report::{code, Severity};
 use validate::rows::for_each_row;
-use validate::schema::{HistoryKind, HistoryRule, Membership, Reference, Schema};
-use validate::values::{visit_list, Point};
+use validate::schema::{Membership, Reference, Schema};
+use validate::values::visit_list;
 use validate::{Finding, Report};
 
 /// How a program creates balances (spec 05 §3.2): through the Subledger Balance API, so a balance
@@ -28,9 +28,6 @@ pub enum BalanceCreation {
     File,
 }
 
-/// Balance statuses after which a balance is no longer reported (spec 05 §2.1, §3.2).
-const TERMINAL: [&str; 2] = ["closed", "receivable_transferred"];
-
 /// Entries of the per-file lookup cache before it is cleared (bounds memory on huge files).
 const CACHE_LIMIT: usize = 200_000;
 
@@ -42,6 +39,9 @@ pub(crate) struct Ctx<'a> {
     /// The file's date (`YYYY-MM-DD`) when its name carries one.
     pub file_date: Option<&'a str>,
 }
+
+mod balances;
+mod updates;
 
 type Found = Vec<(Severity, Finding)>;
 
@@ -72,10 +72,10 @@ pub(crate) fn check(
         found.extend(memberships(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
     if !schema.history.is_empty() {
-        found.extend(updates(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+        found.extend(updates::updates(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
     if schema.file_type == "balance" {
-        found.extend(balances(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+        found.extend(balances::balances(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
     }
     merge(report, found, errors).map_err(crate::io_err(path))
 }
@@ -317,71 +317,6 @@ fn each_row(schema: &Schema, path: &Path, each: &mut RowCheck) -> std::io::Resul
     read.map(|_| ())
 }
 
-/// Rows updating a record accepted earlier, checked against it (`[[history]]`: A5, A7, Ac5,
-/// Ac7, spec 02 §6.1).
-fn updates(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
-    let mut found = Vec::new();
-    each_row(schema, path, &mut |row, cells| {
-        let key = crate::apply::record_key(schema, cells);
-        let Some(stored) = reader.record(ctx.partner, &schema.file_type, &key)? else {
-            return Ok(());
-        };
-        let Ok(serde_json::Value::Object(prev)) = serde_json::from_str(&stored) else {
-            return Ok(());
-        };
-        let old = |c: usize| prev.get(&schema.columns[c].name).and_then(|v| v.as_str());
-        for h in &schema.history {
-            if let Some(f) = update_finding(schema, h, row, cells, &old, &key) {
-                found.push((Severity::Error, f));
-            }
-        }
-        Ok(())
-    })?;
-    Ok(found)
-}
-
-/// The finding of one history rule for one row, if it is broken.
-fn update_finding<'p>(
-    schema: &Schema,
-    h: &HistoryRule,
-    row: u64,
-    cells: &[Option<&str>],
-    old: &dyn Fn(usize) -> Option<&'p str>,
-    key: &str,
-) -> Option<Finding> {
-    match &h.kind {
-        HistoryKind::Later(c) => {
-            let (new, was) = (cells[*c]?, old(*c)?);
-            let later = Point::parse(new)?.order(Point::parse(was)?) == std::cmp::Ordering::Greater;
-            (!later).then(|| {
-                let name = &schema.columns[*c].name;
-                let m = format!(
-                    "{name} {new} is not later than {was}, already received for this record; an update carries a later {name} ({})",
-                    h.source
-                );
-                finding(row, name, code::OUTDATED_UPDATE, m, new)
-            })
-        }
-        HistoryKind::FrozenWhen(c, values) => {
-            let was = old(*c)?;
-            if !values.iter().any(|v| v == was) {
-                return None;
-            }
-            // The same row sent again changes nothing.
-            let changed = (0..schema.columns.len()).any(|i| cells[i] != old(i));
-            changed.then(|| {
-                let name = &schema.columns[*c].name;
-                let shown = key.trim_matches('|');
-                let m = format!(
-                    "`{shown}` is already {name} `{was}`, a final state: no update is accepted ({})",
-                    h.source
-                );
-                finding(row, name, code::TERMINAL_RECORD, m, cells[*c].unwrap_or(""))
-            })
-        }
-    }
-}
-
 /// Values of the schema's `ref_ids` columns in the file (records naming each other in one file).
 fn own_ids(schema: &Schema, path: &Path) -> std::io::Result<HashSet<String>> {
     let mut ids = HashSet::new();
@@ -394,129 +329,6 @@ fn own_ids(schema: &Schema, path: &Path) -> std::io::Result<HashSet<String>> {
         Ok(())
     })?;
     Ok(ids)
-}
-
-/// spec 05 §3.2: the creation mode, the API balance's account, and every open balance reported.
-fn balances(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
-    let Some(date) = ctx.file_date else {
-        return Ok(Vec::new());
-    };
-    let col = |n: &str| schema.column_index(n);
-    let (Some(cb), Some(id), Some(acct)) = (col("client_balance_id"), col("id"), col("account_id"))
-    else {
-        return Ok(Vec::new());
-    };
-    let mut present: HashSet<String> = HashSet::new();
-    let mut found = Vec::new();
-    each_row(schema, path, &mut |row, cells| {
-        for c in [cb, id] {
-            if let Some(v) = cells[c] {
-                present.insert(v.to_string());
-            }
-        }
-        if ctx.creation == BalanceCreation::Api {
-            found.extend(api_row(
-                ctx,
-                reader,
-                row,
-                cells[cb],
-                cells[id],
-                cells[acct],
-            )?);
-        }
-        Ok(())
-    })?;
-    let store_err = |e: store::Error| std::io::Error::other(e.to_string());
-    let mut missing = Vec::new();
-    ctx.store
-        .open_balances_before(ctx.partner, date, &TERMINAL, &mut |b| {
-            // A balance is present if the file names it by any of its ids (client or Lead).
-            if !b
-                .key
-                .split('|')
-                .any(|part| !part.is_empty() && present.contains(part))
-            {
-                missing.push(b);
-            }
-        })
-        .map_err(store_err)?;
-    for b in missing {
-        let shown = b.key.trim_matches('|');
-        let m = format!(
-            "balance `{shown}` (account {}) was `{}` in the balance file dated {} and is missing; every non-terminal balance is reported daily (spec 05 §3.2)",
-            b.account_id.as_deref().unwrap_or("?"),
-            b.status,
-            b.file_date
-        );
-        found.push((
-            Severity::Error,
-            finding(0, "client_balance_id", code::MISSING_BALANCE, m, shown),
-        ));
-    }
-    for e in ctx
-        .store
-        .unreported_registry_balances(ctx.partner, date)
-        .map_err(store_err)?
-    {
-        if !present.contains(&e.id) {
-            let m = format!(
-                "balance `{}` was created through the API on {} and is missing; a balance created on T−1 is in T's file, even at zero (spec 05 §3.2)",
-                e.id, e.created_on
-            );
-            found.push((
-                Severity::Error,
-                finding(0, "id", code::MISSING_BALANCE, m, &e.id),
-            ));
-        }
-    }
-    Ok(found)
-}
-
-/// One row of a balance file in an API-creation program (spec 05 §3.2).
-fn api_row(
-    ctx: &Ctx,
-    reader: &Reader,
-    row: u64,
-    client_id: Option<&str>,
-    id: Option<&str>,
-    account: Option<&str>,
-) -> store::Result<Found> {
-    let mut found = Vec::new();
-    if let Some(c) = client_id {
-        let m = "balances are created through the API in this program (balance_creation = api): report them by their Lead `id`, without `client_balance_id` (spec 05 §3.2)".to_string();
-        found.push((
-            Severity::Error,
-            finding(row, "client_balance_id", code::NOT_ALLOWED, m, c),
-        ));
-    }
-    let Some(id) = id else {
-        return Ok(found);
-    };
-    match reader.registry_get(ctx.partner, "balance", id)? {
-        None => {
-            let m = format!(
-                "`{id}` is not a balance created through the API (registry); an API-creation program's balance file must not contain an unknown balance (spec 05 §3.2)"
-            );
-            found.push((
-                Severity::Error,
-                finding(row, "id", code::UNKNOWN_REFERENCE, m, id),
-            ));
-        }
-        Some(e) => {
-            if let (Some(want), Some(got)) = (&e.account_id, account) {
-                if want != got {
-                    let m = format!(
-                        "balance `{id}` was created through the API on account `{want}`; the file's account_id must match it (spec 05 §3.2)"
-                    );
-                    found.push((
-                        Severity::Error,
-                        finding(row, "account_id", code::UNKNOWN_REFERENCE, m, got),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(found)
 }
 
 /// spec 02 §4.4: a relationship file is validated with its batch's customer file, which must have

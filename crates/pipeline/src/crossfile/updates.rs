@@ -1,0 +1,79 @@
+//! Rows updating a record accepted earlier, compared with it (`[[history]]` in the schemas).
+
+use super::{each_row, finding, Ctx, Found};
+use std::path::Path;
+use store::Reader;
+use validate::report::{code, Severity};
+use validate::schema::{HistoryKind, HistoryRule, Schema};
+use validate::values::Point;
+use validate::Finding;
+
+/// Rows updating a record accepted earlier, checked against it (`[[history]]`: A5, A7, Ac5,
+/// Ac7, spec 02 §6.1).
+pub(super) fn updates(
+    ctx: &Ctx,
+    reader: &Reader,
+    schema: &Schema,
+    path: &Path,
+) -> std::io::Result<Found> {
+    let mut found = Vec::new();
+    each_row(schema, path, &mut |row, cells| {
+        let key = crate::apply::record_key(schema, cells);
+        let Some(stored) = reader.record(ctx.partner, &schema.file_type, &key)? else {
+            return Ok(());
+        };
+        let Ok(serde_json::Value::Object(prev)) = serde_json::from_str(&stored) else {
+            return Ok(());
+        };
+        let old = |c: usize| prev.get(&schema.columns[c].name).and_then(|v| v.as_str());
+        for h in &schema.history {
+            if let Some(f) = update_finding(schema, h, row, cells, &old, &key) {
+                found.push((Severity::Error, f));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+/// The finding of one history rule for one row, if it is broken.
+fn update_finding<'p>(
+    schema: &Schema,
+    h: &HistoryRule,
+    row: u64,
+    cells: &[Option<&str>],
+    old: &dyn Fn(usize) -> Option<&'p str>,
+    key: &str,
+) -> Option<Finding> {
+    match &h.kind {
+        HistoryKind::Later(c) => {
+            let (new, was) = (cells[*c]?, old(*c)?);
+            let later = Point::parse(new)?.order(Point::parse(was)?) == std::cmp::Ordering::Greater;
+            (!later).then(|| {
+                let name = &schema.columns[*c].name;
+                let m = format!(
+                    "{name} {new} is not later than {was}, already received for this record; an update carries a later {name} ({})",
+                    h.source
+                );
+                finding(row, name, code::OUTDATED_UPDATE, m, new)
+            })
+        }
+        HistoryKind::FrozenWhen(c, values) => {
+            let was = old(*c)?;
+            if !values.iter().any(|v| v == was) {
+                return None;
+            }
+            // The same row sent again changes nothing.
+            let changed = (0..schema.columns.len()).any(|i| cells[i] != old(i));
+            changed.then(|| {
+                let name = &schema.columns[*c].name;
+                let shown = key.trim_matches('|');
+                let m = format!(
+                    "`{shown}` is already {name} `{was}`, a final state: no update is accepted ({})",
+                    h.source
+                );
+                finding(row, name, code::TERMINAL_RECORD, m, cells[*c].unwrap_or(""))
+            })
+        }
+    }
+}
