@@ -1,7 +1,9 @@
 //! Cross-file checks at validation time (D8, D9): references resolve against accepted records,
-//! the same file and the partner's registry; balance files follow the program's creation mode and
-//! report every balance that was open (spec 05 §3.2); a relationship file has its customer file
-//! (spec 02 §4.4). They run on files that passed validation and add errors that reject them.
+//! the same file and the partner's registry, and memberships against the record they name;
+//! updates follow the record they update (`updates`); balance files follow the program's creation
+//! mode and report every balance that was open (`balances`, spec 05 §3.2); a relationship file has
+//! its customer file (spec 02 §4.4). They run on files that passed validation and add errors that
+//! reject them. Lookups go to a read snapshot of their own.
 
 use crate::spill::ErrorSpill;
 use crate::status::STATUS_LIMIT;
