@@ -69,7 +69,10 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
     let p = Arc::new(pipeline(&cfg, schemas)?);
     let store = p.store().clone();
     let demo_key = ensure_demo(&cfg, &store)?;
-    let layout = Layout::default_d6();
+    let layout = Layout {
+        processing_prefix: Some(pipeline::CLAIM_PREFIX.to_string()),
+        ..Layout::default_d6()
+    };
     for partner in store.partners()? {
         layout.create_tree(partner.root.as_ref())?;
         bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout)?;

@@ -11,9 +11,10 @@
 //! file it has not yet seen arrive, and after a failure (the server died under it, or refused
 //! the connection while down) it lists the inbox, `processed/` and `failed/` and sends again only
 //! the files found in none of them. A file whose upload was committed just before the kill is
-//! therefore never sent twice (a second copy would be a `duplicate`, a second decision). The inbox
-//! is listed with `ls -a`: while the pipeline works on a file it is renamed to `.claim-<name>` in
-//! its folder (README, "Crash safety"), which a plain `ls` does not show.
+//! therefore never sent twice (a second copy would be a `duplicate`, a second decision). While the
+//! pipeline works on a file it is renamed to `.claim-<name>` in its folder (README, "Crash
+//! safety"); the server lists it under its own name, and the client also accepts the claimed name
+//! (`ls -a`), so the check does not depend on that listing.
 
 mod common;
 

@@ -1071,3 +1071,28 @@ fn serve_reconciles_the_missed_day_at_start_up() {
     let bank = names(&env.root("demo").join("bank-account-reports"));
     assert_eq!(bank.len(), 2, "{bank:?}");
 }
+
+#[test]
+fn a_file_being_processed_is_listed_under_its_own_name_read_only() {
+    let mut env = Env::new();
+    let server = env.start();
+    // As the pipeline leaves a file while it works on it; in documents/, which no scan
+    // processes, so nothing moves it during the test.
+    let inbox = env.root("demo").join("documents");
+    let name = "2026-01-27_customer_v1.csv";
+    fs::write(inbox.join(format!(".claim-{name}")), "client_customer_id\n").unwrap();
+    let out = ok(&env, "demo", &env.demo_key(), "ls -la documents\n");
+    let line = out
+        .lines()
+        .find(|l| l.ends_with(name))
+        .unwrap_or_else(|| panic!("{name} not listed:\n{out}"));
+    assert!(line.starts_with("-r--r--r--"), "{line}");
+    assert!(!out.contains(".claim-"), "{out}");
+    // A new upload of the same name meanwhile: that one is listed, once, writable.
+    fs::write(inbox.join(name), "client_customer_id\n").unwrap();
+    let out = ok(&env, "demo", &env.demo_key(), "ls -la documents\n");
+    let lines: Vec<&str> = out.lines().filter(|l| l.ends_with(name)).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].starts_with("-rw-r--r--"), "{}", lines[0]);
+    server.stop();
+}

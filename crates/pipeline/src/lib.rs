@@ -21,7 +21,7 @@ pub mod status;
 
 pub use crossfile::BalanceCreation;
 pub use held::{default_order, HeldNote, Hold};
-pub use process::{Config, Inbox, Pipeline, Processed, Program, Step};
+pub use process::{Config, Inbox, Pipeline, Processed, Program, Step, CLAIM_PREFIX};
 pub use runner::{run, Job};
 
 /// Pipeline errors (a file's own problems are findings in its report, not errors here).

@@ -95,6 +95,11 @@ pub struct Layout {
     /// a real name is the moment it arrives.
     #[serde(default = "default_temp_suffixes")]
     pub temp_suffixes: Vec<String>,
+    /// The prefix the file pipeline puts before a name while it processes the file (bankdrop's
+    /// `.claim-`): such a file is listed under its own name, read-only, so a partner sees it in
+    /// its folder until it is decided. `None`: listed as it is (a dot-file).
+    #[serde(default)]
+    pub processing_prefix: Option<String>,
 }
 
 fn default_temp_suffixes() -> Vec<String> {
@@ -162,6 +167,7 @@ impl Layout {
         Layout {
             folders,
             temp_suffixes: default_temp_suffixes(),
+            processing_prefix: None,
         }
     }
 
@@ -348,12 +354,14 @@ mod tests {
             let l = Layout {
                 folders: vec![FolderRule::new(bad, Access::ReadOnly, false)],
                 temp_suffixes: vec![],
+                processing_prefix: None,
             };
             assert!(l.validate().is_err(), "{bad}");
         }
         let l = Layout {
             folders: vec![FolderRule::new("ro", Access::ReadOnly, true)],
             temp_suffixes: vec![],
+            processing_prefix: None,
         };
         assert!(l.validate().is_err());
     }

@@ -34,13 +34,30 @@ impl SftpHandler {
         let mut files = Vec::new();
         for entry in entries.by_ref() {
             let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let mut name = entry.file_name().to_string_lossy().into_owned();
             if is_upload_temp(&name) {
                 continue;
             }
+            // A file being processed shows under its own name, read-only; when a new upload of
+            // that name is there too, the listing shows that one only.
+            let processing = jail
+                .layout()
+                .processing_prefix
+                .as_deref()
+                .and_then(|p| name.strip_prefix(p))
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
+            if let Some(shown) = &processing {
+                if jail.open_dir(&dir).is_ok_and(|d| d.exists(shown)) {
+                    continue;
+                }
+                name.clone_from(shown);
+            }
             // An entry removed since the listing started is simply skipped.
             let Ok(meta) = entry.metadata() else { continue };
-            let access = if meta.is_dir() {
+            let access = if processing.is_some() {
+                crate::layout::Access::ReadOnly
+            } else if meta.is_dir() {
                 let mut child = dir.components().to_vec();
                 child.push(name.clone());
                 jail.layout().dir_rule(&child).access
