@@ -1,9 +1,8 @@
 //! The balance file's own checks (spec 05 §3.2): the creation mode, an API balance's account,
 //! and every balance open in the last accepted balance file reported again (`missing_balance`).
 
-use super::{each_row, finding, BalanceCreation, Ctx, Found};
+use super::{finding, BalanceCreation, Ctx, Found, Pass};
 use std::collections::HashSet;
-use std::path::Path;
 use store::Reader;
 use validate::report::{code, Severity};
 use validate::schema::Schema;
@@ -12,29 +11,42 @@ use validate::schema::Schema;
 const TERMINAL: [&str; 2] = ["closed", "receivable_transferred"];
 
 /// spec 05 §3.2: the creation mode, the API balance's account, and every open balance reported.
-pub(super) fn balances(
-    ctx: &Ctx,
-    reader: &Reader,
-    schema: &Schema,
-    path: &Path,
-) -> std::io::Result<Found> {
-    let Some(date) = ctx.file_date else {
-        return Ok(Vec::new());
-    };
-    let col = |n: &str| schema.column_index(n);
-    let (Some(cb), Some(id), Some(acct)) = (col("client_balance_id"), col("id"), col("account_id"))
-    else {
-        return Ok(Vec::new());
-    };
-    let mut present: HashSet<String> = HashSet::new();
-    let mut found = Vec::new();
-    each_row(schema, path, &mut |row, cells| {
+pub(super) struct Balances<'a> {
+    ctx: &'a Ctx<'a>,
+    reader: &'a Reader,
+    date: &'a str,
+    cols: (usize, usize, usize),
+    /// Every id the file names a balance by (client or Lead).
+    present: HashSet<String>,
+}
+
+impl<'a> Balances<'a> {
+    /// The checks of a dated balance file; `None` for any other file.
+    pub(super) fn new(ctx: &'a Ctx<'a>, reader: &'a Reader, schema: &Schema) -> Option<Self> {
+        if schema.file_type != "balance" {
+            return None;
+        }
+        let col = |n: &str| schema.column_index(n);
+        Some(Balances {
+            ctx,
+            reader,
+            date: ctx.file_date?,
+            cols: (col("client_balance_id")?, col("id")?, col("account_id")?),
+            present: HashSet::new(),
+        })
+    }
+}
+
+impl Pass for Balances<'_> {
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
+        let (cb, id, acct) = self.cols;
         for c in [cb, id] {
             if let Some(v) = cells[c] {
-                present.insert(v.to_string());
+                self.present.insert(v.to_string());
             }
         }
-        if ctx.creation == BalanceCreation::Api {
+        if self.ctx.creation == BalanceCreation::Api {
+            let (ctx, reader) = (self.ctx, self.reader);
             found.extend(api_row(
                 ctx,
                 reader,
@@ -45,51 +57,57 @@ pub(super) fn balances(
             )?);
         }
         Ok(())
-    })?;
-    let store_err = |e: store::Error| std::io::Error::other(e.to_string());
-    let mut missing = Vec::new();
-    ctx.store
-        .open_balances_before(ctx.partner, date, &TERMINAL, &mut |b| {
-            // A balance is present if the file names it by any of its ids (client or Lead).
-            if !b
-                .key
-                .split('|')
-                .any(|part| !part.is_empty() && present.contains(part))
-            {
-                missing.push(b);
-            }
-        })
-        .map_err(store_err)?;
-    for b in missing {
-        let shown = b.key.trim_matches('|');
-        let m = format!(
-            "balance `{shown}` (account {}) was `{}` in the balance file dated {} and is missing; every non-terminal balance is reported daily (spec 05 §3.2)",
-            b.account_id.as_deref().unwrap_or("?"),
-            b.status,
-            b.file_date
-        );
-        found.push((
-            Severity::Error,
-            finding(0, "client_balance_id", code::MISSING_BALANCE, m, shown),
-        ));
     }
-    for e in ctx
-        .store
-        .unreported_registry_balances(ctx.partner, date)
-        .map_err(store_err)?
-    {
-        if !present.contains(&e.id) {
+
+    fn end(&mut self, found: &mut Found) -> store::Result<()> {
+        let mut missing = Vec::new();
+        self.ctx
+            .store
+            .open_balances_before(self.ctx.partner, self.date, &TERMINAL, &mut |b| {
+                // A balance is present if the file names it by any of its ids (client or Lead).
+                if !b
+                    .key
+                    .split('|')
+                    .any(|part| !part.is_empty() && self.present.contains(part))
+                {
+                    missing.push(b);
+                }
+            })?;
+        for b in missing {
+            let shown = b.key.trim_matches('|');
             let m = format!(
-                "balance `{}` was created through the API on {} and is missing; a balance created on T−1 is in T's file, even at zero (spec 05 §3.2)",
-                e.id, e.created_on
+                "balance `{shown}` (account {}) was `{}` in the balance file dated {} and is missing; every non-terminal balance is reported daily (spec 05 §3.2)",
+                b.account_id.as_deref().unwrap_or("?"),
+                b.status,
+                b.file_date
             );
             found.push((
                 Severity::Error,
-                finding(0, "id", code::MISSING_BALANCE, m, &e.id),
+                finding(0, "client_balance_id", code::MISSING_BALANCE, m, shown),
             ));
         }
+        // Only an API-creation program creates balances outside files (spec 05 §3.2).
+        if self.ctx.creation != BalanceCreation::Api {
+            return Ok(());
+        }
+        for e in self
+            .ctx
+            .store
+            .unreported_registry_balances(self.ctx.partner, self.date)?
+        {
+            if !self.present.contains(&e.id) {
+                let m = format!(
+                    "balance `{}` was created through the API on {} and is missing; a balance created on T−1 is in T's file, even at zero (spec 05 §3.2)",
+                    e.id, e.created_on
+                );
+                found.push((
+                    Severity::Error,
+                    finding(0, "id", code::MISSING_BALANCE, m, &e.id),
+                ));
+            }
+        }
+        Ok(())
     }
-    Ok(found)
 }
 
 /// One row of a balance file in an API-creation program (spec 05 §3.2).

@@ -69,17 +69,65 @@ pub(crate) fn check(
     // the shared connection.
     let reader = ctx.store.snapshot()?;
     let io = crate::io_err(path);
-    let mut found = references(ctx, &reader, schema, path).map_err(io)?;
+    // Names a row may refer to in the same file: known before the checking pass starts.
+    let own = if schema.references.iter().any(|r| r.same_file) {
+        own_ids(schema, path).map_err(crate::io_err(path))?
+    } else {
+        HashSet::new()
+    };
+    let mut passes: Vec<Box<dyn Pass + '_>> = Vec::new();
+    if !schema.references.is_empty() {
+        passes.push(Box::new(References {
+            ctx,
+            reader: &reader,
+            schema,
+            own,
+            cache: HashMap::new(),
+        }));
+    }
     if !schema.memberships.is_empty() {
-        found.extend(memberships(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+        passes.push(Box::new(Memberships {
+            ctx,
+            reader: &reader,
+            schema,
+        }));
     }
     if !schema.history.is_empty() {
-        found.extend(updates::updates(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+        passes.push(Box::new(updates::Updates {
+            ctx,
+            reader: &reader,
+            schema,
+        }));
     }
-    if schema.file_type == "balance" {
-        found.extend(balances::balances(ctx, &reader, schema, path).map_err(crate::io_err(path))?);
+    if let Some(b) = balances::Balances::new(ctx, &reader, schema) {
+        passes.push(Box::new(b));
+    }
+    let mut found = Vec::new();
+    if !passes.is_empty() {
+        // One read of the file for every check.
+        each_row(schema, path, &mut |row, cells| {
+            passes
+                .iter_mut()
+                .try_for_each(|p| p.row(row, cells, &mut found))
+        })
+        .map_err(io)?;
+        for p in &mut passes {
+            p.end(&mut found)
+                .map_err(|e| crate::io_err(path)(std::io::Error::other(e.to_string())))?;
+        }
     }
     merge(report, found, errors).map_err(crate::io_err(path))
+}
+
+/// One cross-file check, fed every row of the file in one read.
+trait Pass {
+    /// Checks one row (numbered as the errors file shows them).
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()>;
+
+    /// After the last row: checks of the file as a whole.
+    fn end(&mut self, _found: &mut Found) -> store::Result<()> {
+        Ok(())
+    }
 }
 
 /// Adds findings to a report: every error to the spill (the errors file, D7), the first
@@ -115,18 +163,18 @@ enum Resolved {
     WrongKind(String),
 }
 
-fn references(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
-    if schema.references.is_empty() {
-        return Ok(Vec::new());
-    }
-    let own = if schema.references.iter().any(|r| r.same_file) {
-        own_ids(schema, path)?
-    } else {
-        HashSet::new()
-    };
-    let mut cache: HashMap<(usize, String), Resolved> = HashMap::new();
-    let mut found = Vec::new();
-    each_row(schema, path, &mut |row, cells| {
+/// `[[references]]`: every value names an accepted record, a row of this file or a registry entry.
+struct References<'a> {
+    ctx: &'a Ctx<'a>,
+    reader: &'a Reader,
+    schema: &'a Schema,
+    own: HashSet<String>,
+    cache: HashMap<(usize, String), Resolved>,
+}
+
+impl Pass for References<'_> {
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
+        let schema = self.schema;
         for (i, r) in schema.references.iter().enumerate() {
             let Some(v) = cells[r.column] else { continue };
             if !r.when.iter().all(|c| c.holds_on(cells)) {
@@ -140,28 +188,28 @@ fn references(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::
                 values.push(v.to_string());
             }
             for v in values {
-                if r.same_file && own.contains(&v) {
+                if r.same_file && self.own.contains(&v) {
                     continue;
                 }
-                if cache.len() > CACHE_LIMIT {
-                    cache.clear();
+                if self.cache.len() > CACHE_LIMIT {
+                    self.cache.clear();
                 }
-                let res = match cache.get(&(i, v.clone())) {
+                let key = (i, v);
+                let res = match self.cache.get(&key) {
                     Some(res) => res.clone(),
                     None => {
-                        let res = resolve(ctx, reader, r, &v)?;
-                        cache.insert((i, v.clone()), res.clone());
+                        let res = resolve(self.ctx, self.reader, r, &key.1)?;
+                        self.cache.insert(key.clone(), res.clone());
                         res
                     }
                 };
-                if let Some(f) = unresolved(schema, r, row, &v, res) {
+                if let Some(f) = unresolved(schema, r, row, &key.1, res) {
                     found.push(f);
                 }
             }
         }
         Ok(())
-    })?;
-    Ok(found)
+    }
 }
 
 fn unresolved(
@@ -239,19 +287,24 @@ fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<
     Ok(wrong.map_or(Resolved::No, Resolved::WrongKind))
 }
 
-/// Values that must be listed on the record another column names (`[[memberships]]`: a card's
-/// entity on its account, spec 04 §2.1).
-fn memberships(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std::io::Result<Found> {
-    let mut found = Vec::new();
-    each_row(schema, path, &mut |row, cells| {
-        for m in &schema.memberships {
+/// `[[memberships]]`: values listed on the record another column names (a card's entity on its
+/// account, spec 04 §2.1).
+struct Memberships<'a> {
+    ctx: &'a Ctx<'a>,
+    reader: &'a Reader,
+    schema: &'a Schema,
+}
+
+impl Pass for Memberships<'_> {
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
+        for m in &self.schema.memberships {
             let (Some(v), Some(of)) = (cells[m.column], cells[m.of]) else {
                 continue;
             };
-            if is_member(ctx, reader, m, v, of)? {
+            if is_member(self.ctx, self.reader, m, v, of)? {
                 continue;
             }
-            let name = &schema.columns[m.column].name;
+            let name = &self.schema.columns[m.column].name;
             let pairs = m.pairs.as_ref();
             let msg = format!(
                 "`{v}` is not on {} `{of}` as {}{} ({})",
@@ -264,8 +317,7 @@ fn memberships(ctx: &Ctx, reader: &Reader, schema: &Schema, path: &Path) -> std:
             found.push((Severity::Error, f));
         }
         Ok(())
-    })?;
-    Ok(found)
+    }
 }
 
 /// Whether `v` is listed on the `m.to` record `of` names. A record not stored (unknown, or known

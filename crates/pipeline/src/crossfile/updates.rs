@@ -1,7 +1,6 @@
 //! Rows updating a record accepted earlier, compared with it (`[[history]]` in the schemas).
 
-use super::{each_row, finding, Ctx, Found};
-use std::path::Path;
+use super::{finding, Ctx, Found, Pass};
 use store::Reader;
 use validate::report::{code, Severity};
 use validate::schema::{HistoryKind, HistoryRule, Schema};
@@ -10,16 +9,20 @@ use validate::Finding;
 
 /// Rows updating a record accepted earlier, checked against it (`[[history]]`: A5, A7, Ac5,
 /// Ac7, spec 02 §6.1).
-pub(super) fn updates(
-    ctx: &Ctx,
-    reader: &Reader,
-    schema: &Schema,
-    path: &Path,
-) -> std::io::Result<Found> {
-    let mut found = Vec::new();
-    each_row(schema, path, &mut |row, cells| {
+pub(super) struct Updates<'a> {
+    pub(super) ctx: &'a Ctx<'a>,
+    pub(super) reader: &'a Reader,
+    pub(super) schema: &'a Schema,
+}
+
+impl Pass for Updates<'_> {
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
+        let schema = self.schema;
         let key = crate::apply::record_key(schema, cells);
-        let Some(stored) = reader.record(ctx.partner, &schema.file_type, &key)? else {
+        let Some(stored) = self
+            .reader
+            .record(self.ctx.partner, &schema.file_type, &key)?
+        else {
             return Ok(());
         };
         let Ok(serde_json::Value::Object(prev)) = serde_json::from_str(&stored) else {
@@ -32,8 +35,7 @@ pub(super) fn updates(
             }
         }
         Ok(())
-    })?;
-    Ok(found)
+    }
 }
 
 /// The finding of one history rule for one row, if it is broken.
