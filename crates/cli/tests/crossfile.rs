@@ -6,53 +6,33 @@
 mod common;
 
 use common::errors_csv_rows;
+use common::workdir::Workdir;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// A [`Workdir`] with the helpers these tests share.
 struct Env {
-    tmp: tempfile::TempDir,
+    w: Workdir,
 }
 
 impl Env {
     /// A data dir with the partner `acme`; `program` is extra `[program]` configuration.
     fn new(program: &str) -> Env {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        std::fs::write(
-            dir.join("bankdrop.toml"),
-            format!("data_dir = \"data\"\n\n[program]\n{program}\n"),
-        )
-        .unwrap();
-        std::fs::create_dir(dir.join("in")).unwrap();
-        let keygen = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-f", "acme_key"])
-            .current_dir(dir)
-            .status()
-            .unwrap();
-        assert!(keygen.success());
-        let env = Env { tmp };
-        env.ok(&["partner", "add", "acme", "--key", "acme_key.pub"]);
-        env
+        Env {
+            w: Workdir::new(&format!("\n[program]\n{program}")),
+        }
     }
 
     fn dir(&self) -> &Path {
-        self.tmp.path()
+        self.w.dir()
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(common::BIN)
-            .arg("--config")
-            .arg("bankdrop.toml")
-            .args(args)
-            .current_dir(self.dir())
-            .output()
-            .unwrap()
+        self.w.run(args)
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(o.status.success(), "{args:?}: {}", common::text(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        self.w.ok(args)
     }
 
     /// `bankdrop ingest --partner acme FILES`: (exit code, output).
@@ -89,7 +69,7 @@ impl Env {
     }
 
     fn root(&self) -> PathBuf {
-        self.dir().join("data/partners/acme")
+        self.w.root()
     }
 
     fn status(&self, rel: &str) -> serde_json::Value {

@@ -6,39 +6,18 @@
 
 mod common;
 
+use common::workdir::{run_in, Workdir};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const DAYS: u32 = 5;
 const START: &str = "2026-03-02";
 
-fn bankdrop(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::BIN)
-        .args(["--config", "bankdrop.toml"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
 /// A data dir with partner `acme`, the program generated into `prog/` and ingested day by day.
-fn ingested_program(kind: &str, breaks: u32) -> (tempfile::TempDir, serde_json::Value) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::write(dir.join("bankdrop.toml"), "data_dir = \"data\"\n").unwrap();
-    let ok = |args: &[&str]| {
-        let o = bankdrop(dir, args);
-        assert!(o.status.success(), "{args:?}: {}", common::text(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
-    let keygen = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f", "acme_key"])
-        .current_dir(dir)
-        .status()
-        .unwrap();
-    assert!(keygen.success());
-    ok(&["partner", "add", "acme", "--key", "acme_key.pub"]);
+fn ingested_program(kind: &str, breaks: u32) -> (Workdir, serde_json::Value) {
+    let w = Workdir::new("");
+    let dir = w.dir();
+    let ok = |args: &[&str]| w.ok(args);
     let (days, breaks) = (DAYS.to_string(), breaks.to_string());
     ok(&[
         "gen",
@@ -68,7 +47,7 @@ fn ingested_program(kind: &str, breaks: u32) -> (tempfile::TempDir, serde_json::
         let out = ok(&args);
         assert_eq!(out.matches(": accepted").count(), files.len(), "{out}");
     }
-    (tmp, manifest)
+    (w, manifest)
 }
 
 fn file_dates() -> Vec<String> {
@@ -95,7 +74,7 @@ fn reconcile_all(dir: &Path) -> (Vec<u64>, BTreeSet<Vec<String>>) {
     let mut per_day = Vec::new();
     let mut rows = BTreeSet::new();
     for d in activity_dates() {
-        let o = bankdrop(dir, &["reconcile", "--date", &d, "--format", "json"]);
+        let o = run_in(dir, &["reconcile", "--date", &d, "--format", "json"]);
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{d}: {e}: {}", common::text(&o)));
         let breaks = doc["partners"][0]["breaks"].as_u64().unwrap();
@@ -123,11 +102,11 @@ fn reconcile_all(dir: &Path) -> (Vec<u64>, BTreeSet<Vec<String>>) {
 #[test]
 fn a_generated_five_day_deposit_program_reconciles_with_zero_breaks() {
     let (tmp, _) = ingested_program("deposit", 0);
-    let (per_day, rows) = reconcile_all(tmp.path());
+    let (per_day, rows) = reconcile_all(tmp.dir());
     assert_eq!(per_day, vec![0; DAYS as usize]);
     assert!(rows.is_empty(), "{rows:?}");
     // The reports are there every day, also the ones in the bank's formats.
-    let reports = tmp.path().join("data/partners/acme");
+    let reports = tmp.root();
     for d in activity_dates() {
         assert!(reports
             .join(format!("reports/{d}_daily_balance.csv"))
@@ -147,7 +126,7 @@ fn a_generated_five_day_deposit_program_reconciles_with_zero_breaks() {
 #[test]
 fn seven_planted_breaks_are_found_exactly_with_their_amounts() {
     let (tmp, manifest) = ingested_program("deposit", 7);
-    let (per_day, rows) = reconcile_all(tmp.path());
+    let (per_day, rows) = reconcile_all(tmp.dir());
     assert_eq!(per_day.iter().sum::<u64>(), 7, "{per_day:?}");
     let planted: BTreeSet<(String, String, String, String, String, String, String)> = manifest
         ["breaks"]
@@ -189,7 +168,7 @@ fn seven_planted_breaks_are_found_exactly_with_their_amounts() {
 #[test]
 fn a_generated_credit_program_is_accepted_and_reconciles_its_balance_components() {
     let (tmp, _) = ingested_program("credit", 0);
-    let (per_day, _) = reconcile_all(tmp.path());
+    let (per_day, _) = reconcile_all(tmp.dir());
     // The built-in credit formulas reconcile `balance` and `outstanding_principal`; the
     // generator's `outstanding_fees` needs the program's own formula (NOT SEEN in the spec).
     assert_eq!(per_day, vec![0; DAYS as usize]);

@@ -2,21 +2,14 @@
 //! `bankdrop reconcile` (decision D9): reports in `reports/` and `bank-account-reports/`, one
 //! planted break with its amounts, exit codes, and byte-identical reruns.
 
+mod common;
+
+use common::workdir::{run_in, Workdir};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn bankdrop(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bankdrop"))
-        .args(["--config", "bankdrop.toml"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 /// A file of `file_type` with the valid fixture's header (every column present, D2) and the
@@ -77,20 +70,9 @@ fn reports(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn setup() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::write(dir.join("bankdrop.toml"), "data_dir = \"data\"\n").unwrap();
-    std::fs::create_dir(dir.join("in")).unwrap();
-    let keygen = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f", "acme_key"])
-        .current_dir(dir)
-        .status()
-        .unwrap();
-    assert!(keygen.success());
-    let o = bankdrop(dir, &["partner", "add", "acme", "--key", "acme_key.pub"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let root = dir.join("data/partners/acme");
-    (tmp, root)
+    let w = Workdir::new("");
+    let root = w.root();
+    (w.tmp, root)
 }
 
 /// Activity days 2026-04-06 (files dated 04-07) and 2026-04-07 (files dated 04-08); the
@@ -150,7 +132,7 @@ fn ingest_program(dir: &Path) {
     ];
     let mut args = vec!["ingest", "--partner", "acme"];
     args.extend(files.iter().map(String::as_str));
-    let o = bankdrop(dir, &args);
+    let o = run_in(dir, &args);
     assert!(
         o.status.success(),
         "{}{}",
@@ -166,7 +148,7 @@ fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() 
     ingest_program(dir);
 
     // Day 1: every balance new and explained by its transactions.
-    let o = bankdrop(dir, &["reconcile", "--date", "2026-04-06"]);
+    let o = run_in(dir, &["reconcile", "--date", "2026-04-06"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(
         o.status.code(),
@@ -180,7 +162,7 @@ fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() 
     );
 
     // Day 2: exactly the planted break, exit 1.
-    let o = bankdrop(
+    let o = run_in(
         dir,
         &["reconcile", "--date", "2026-04-07", "--partner", "acme"],
     );
@@ -240,7 +222,7 @@ fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() 
     assert_eq!(empty.lines().count(), 1);
 
     // A rerun over the same data writes the same bytes, and nothing else.
-    let o = bankdrop(
+    let o = run_in(
         dir,
         &["reconcile", "--date", "2026-04-07", "--format", "json"],
     );
@@ -265,7 +247,7 @@ fn fbo_check_runs_when_configured_and_failures_exit_2() {
         "data_dir = \"data\"\n[recon]\nfbo_balance = \"135.00\"\n",
     )
     .unwrap();
-    let o = bankdrop(dir, &["reconcile", "--date", "2026-04-06"]);
+    let o = run_in(dir, &["reconcile", "--date", "2026-04-06"]);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -273,7 +255,7 @@ fn fbo_check_runs_when_configured_and_failures_exit_2() {
         String::from_utf8_lossy(&o.stdout)
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("FBO break"));
-    let o = bankdrop(dir, &["reconcile", "--date", "2026-04-07"]);
+    let o = run_in(dir, &["reconcile", "--date", "2026-04-07"]);
     let summary: serde_json::Value = serde_json::from_slice(
         &std::fs::read(root.join("reports/2026-04-07_balance_reconciliation_summary.json"))
             .unwrap(),
@@ -283,7 +265,7 @@ fn fbo_check_runs_when_configured_and_failures_exit_2() {
     assert_eq!(summary["fbo"]["is_break"], false);
     // Exit 1 all the same: bal-2's balance break.
     assert_eq!(o.status.code(), Some(1));
-    let o = bankdrop(
+    let o = run_in(
         dir,
         &["reconcile", "--date", "2026-04-07", "--partner", "nobody"],
     );

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod refs;
+pub mod workdir;
 
 use std::fs::{self, File};
 use std::io::Write;
