@@ -155,11 +155,9 @@ impl Pipeline {
                         root.join(format!("{}.status.json", decision.final_path)),
                     );
                     a.state = State::Rejected;
-                    a.report = conflict_report(schema, &a.report, &conflicts);
                     errors = ErrorSpill::default();
-                    for e in &a.report.errors {
-                        errors.push(e).map_err(io_err(&root.join(a.work)))?;
-                    }
+                    a.report = conflict_report(schema, &a.report, &conflicts, &mut errors)
+                        .map_err(io_err(&root.join(a.work)))?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -204,12 +202,18 @@ fn conflict_report(
     schema: &validate::schema::Schema,
     accepted: &Report,
     conflicts: &[crate::apply::Conflict],
-) -> Report {
+    errors: &mut ErrorSpill,
+) -> std::io::Result<Report> {
     let column = schema.key.first().map(|c| schema.columns[*c].name.clone());
-    let mut c = validate::report::Collector::new(usize::MAX);
-    for w in &accepted.warnings {
-        c.push(validate::Severity::Warning, w.clone());
-    }
+    // The accepted report's warnings (and their count) stay; the conflicts are its errors.
+    let mut report = Report {
+        outcome: validate::Outcome::Rejected,
+        errors: Vec::new(),
+        error_count: 0,
+        warnings: accepted.warnings.clone(),
+        file_type: accepted.file_type.clone(),
+        ..*accepted
+    };
     for k in conflicts {
         let f = validate::Finding {
             row: k.row,
@@ -221,9 +225,13 @@ fn conflict_report(
             ),
             value: None,
         };
-        c.push(validate::Severity::Error, f);
+        errors.push(&f)?;
+        report.error_count += 1;
+        if report.errors.len() < STATUS_LIMIT {
+            report.errors.push(f);
+        }
     }
-    c.finish(&accepted.file_type, accepted.rows, accepted.bytes)
+    Ok(report)
 }
 
 /// Everything known about a file when it is decided.
