@@ -249,7 +249,20 @@ impl crate::Reader {
     /// The key of the accepted `file_type` record that `id` names (by one of its `ref_ids`), if
     /// any. Transactions are looked up by `client_transaction_id` in the transaction history.
     pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
-        find_ref_in(&self.0, partner, file_type, id)
+        let found = if file_type == "transaction" {
+            self.0
+                .prepare_cached(
+                    "SELECT transaction_id FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
+                )?
+                .query_row(params![partner, id], |r| r.get(0))
+        } else {
+            self.0
+                .prepare_cached(
+                    "SELECT record_key FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3",
+                )?
+                .query_row(params![partner, file_type, id], |r| r.get(0))
+        };
+        Ok(found.optional()?)
     }
 
     /// The registry entry of a kind and id.
@@ -259,47 +272,16 @@ impl crate::Reader {
         kind: &str,
         id: &str,
     ) -> Result<Option<RegistryEntry>> {
-        registry_get_in(&self.0, partner, kind, id)
+        let mut st = self.0.prepare_cached(
+            "SELECT kind, id, account_id, created_on FROM registry WHERE partner = ?1 AND kind = ?2 AND id = ?3",
+        )?;
+        Ok(st.query_row(params![partner, kind, id], entry).optional()?)
     }
 
     /// The current version of a record, as stored JSON (see [`Store::record`]).
     pub fn record(&self, partner: &str, file_type: &str, key: &str) -> Result<Option<String>> {
         crate::apply::record_in(&self.0, partner, file_type, key)
     }
-}
-
-fn find_ref_in(
-    c: &rusqlite::Connection,
-    partner: &str,
-    file_type: &str,
-    id: &str,
-) -> Result<Option<String>> {
-    let found = if file_type == "transaction" {
-        c.prepare_cached(
-            "SELECT transaction_id FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
-        )?
-        .query_row(params![partner, id], |r| r.get(0))
-        .optional()?
-    } else {
-        c.prepare_cached(
-            "SELECT record_key FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3",
-        )?
-        .query_row(params![partner, file_type, id], |r| r.get(0))
-        .optional()?
-    };
-    Ok(found)
-}
-
-fn registry_get_in(
-    c: &rusqlite::Connection,
-    partner: &str,
-    kind: &str,
-    id: &str,
-) -> Result<Option<RegistryEntry>> {
-    let mut st = c.prepare_cached(
-        "SELECT kind, id, account_id, created_on FROM registry WHERE partner = ?1 AND kind = ?2 AND id = ?3",
-    )?;
-    Ok(st.query_row(params![partner, kind, id], entry).optional()?)
 }
 
 fn entry(r: &rusqlite::Row) -> rusqlite::Result<RegistryEntry> {
