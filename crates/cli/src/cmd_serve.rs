@@ -134,6 +134,7 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
             .with_context(|| format!("sftp.listen `{}`", cfg.sftp.listen))?;
         let mut sc = ServerConfig::new(listen, cfg.data_dir.join("host_ed25519"));
         sc.layout = layout.clone();
+        sc.limits = cfg.sftp.limits()?;
         let server =
             SftpServer::bind(sc, Arc::new(DbPartners(store.clone())), event_tx.clone()).await?;
         let addr = server.local_addr()?;

@@ -1,5 +1,6 @@
 //! `config/bankdrop.toml`: every key optional, defaults good for a first try.
 
+use crate::units::{ByteSize, Secs};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -32,7 +33,7 @@ pub struct Config {
     pub programs: HashMap<String, pipeline::Program>,
 }
 
-/// `[sftp]`
+/// `[sftp]`: the embedded server and its resource limits (issue 9).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sftp {
@@ -40,7 +41,87 @@ pub struct Sftp {
     pub enabled: bool,
     /// Listen address.
     pub listen: String,
+    /// Largest upload.
+    pub max_upload_size: ByteSize,
+    /// How far past its first unwritten byte an upload may be written.
+    pub max_write_ahead: ByteSize,
+    /// Longest name a partner may create, in bytes.
+    pub max_name_len: usize,
+    /// Open handles per SFTP session.
+    pub handles_per_session: usize,
+    /// Open handles per partner, all its sessions together.
+    pub handles_per_partner: usize,
+    /// SFTP sessions per SSH connection.
+    pub sessions_per_connection: usize,
+    /// Logged-in connections per partner.
+    pub connections_per_partner: usize,
+    /// Connections per source address.
+    pub connections_per_address: usize,
+    /// Connections not logged in yet, in total.
+    pub unauthenticated_connections: usize,
+    /// Time to log in.
+    pub login_timeout: Secs,
+    /// Time without a request before a logged-in connection is closed.
+    pub idle_timeout: Secs,
+    /// Refused authentication attempts per address per minute.
+    pub auth_failures_per_minute: u32,
+    /// Request bytes queued per partner.
+    pub queued_bytes_per_partner: ByteSize,
 }
+
+impl Sftp {
+    /// The server's form of the limits.
+    pub fn limits(&self) -> Result<bankdrop_sftp::Limits> {
+        let queued = usize::try_from(self.queued_bytes_per_partner.0)
+            .ok()
+            .filter(|n| (1 << 20..=u32::MAX as usize).contains(n))
+            .context("sftp.queued_bytes_per_partner: between 1 MiB and 4 GiB")?;
+        let positive = [
+            ("handles_per_session", self.handles_per_session),
+            ("handles_per_partner", self.handles_per_partner),
+            ("sessions_per_connection", self.sessions_per_connection),
+            ("connections_per_partner", self.connections_per_partner),
+            ("connections_per_address", self.connections_per_address),
+            (
+                "unauthenticated_connections",
+                self.unauthenticated_connections,
+            ),
+            (
+                "auth_failures_per_minute",
+                self.auth_failures_per_minute as usize,
+            ),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, n)| *n == 0) {
+            anyhow::bail!("sftp.{key}: must be at least 1");
+        }
+        // `<name>.<ledger id>.status.json` and the result files' temporary names must fit 255.
+        if !(16..=crate::config::MAX_NAME_LEN).contains(&self.max_name_len) {
+            anyhow::bail!(
+                "sftp.max_name_len: between 16 and {} bytes",
+                crate::config::MAX_NAME_LEN
+            );
+        }
+        Ok(bankdrop_sftp::Limits {
+            max_upload_size: self.max_upload_size.0,
+            max_write_ahead: self.max_write_ahead.0,
+            max_name_len: self.max_name_len,
+            handles_per_session: self.handles_per_session,
+            handles_per_partner: self.handles_per_partner,
+            sessions_per_connection: self.sessions_per_connection,
+            connections_per_partner: self.connections_per_partner,
+            connections_per_address: self.connections_per_address,
+            unauthenticated_connections: self.unauthenticated_connections,
+            login_timeout: self.login_timeout.0,
+            idle_timeout: self.idle_timeout.0,
+            auth_failures_per_minute: self.auth_failures_per_minute,
+            queued_bytes_per_partner: queued,
+        })
+    }
+}
+
+/// The longest `max_name_len` allowed: the pipeline's longest result name beside a partner's
+/// file is `<name>.<id>.status.json` (an id of up to 19 digits).
+pub const MAX_NAME_LEN: usize = 255 - ".".len() - 19 - ".status.json".len();
 
 /// `[watch]`
 #[derive(Debug, Default, Deserialize)]
@@ -134,9 +215,23 @@ impl Default for Config {
 
 impl Default for Sftp {
     fn default() -> Self {
+        let l = bankdrop_sftp::Limits::default();
         Sftp {
             enabled: true,
             listen: "127.0.0.1:2222".into(),
+            max_upload_size: ByteSize(l.max_upload_size),
+            max_write_ahead: ByteSize(l.max_write_ahead),
+            max_name_len: l.max_name_len,
+            handles_per_session: l.handles_per_session,
+            handles_per_partner: l.handles_per_partner,
+            sessions_per_connection: l.sessions_per_connection,
+            connections_per_partner: l.connections_per_partner,
+            connections_per_address: l.connections_per_address,
+            unauthenticated_connections: l.unauthenticated_connections,
+            login_timeout: Secs(l.login_timeout),
+            idle_timeout: Secs(l.idle_timeout),
+            auth_failures_per_minute: l.auth_failures_per_minute,
+            queued_bytes_per_partner: ByteSize(l.queued_bytes_per_partner as u64),
         }
     }
 }
@@ -178,6 +273,7 @@ impl Config {
         let raw: Table = toml::from_str(text)?;
         let mut cfg: Config = Value::Table(raw.clone()).try_into()?;
         cfg.program.resolve()?;
+        cfg.sftp.limits()?;
         let base = |key: &str| match raw.get(key) {
             Some(Value::Table(t)) => t.clone(),
             _ => Table::new(),
@@ -274,6 +370,24 @@ currencies = ["GBP"]
         assert_eq!(b.reports.fbo_balance, None);
         assert_eq!(b.recon.tolerance.to_string(), "0.01");
         assert!(!cfg.programs.contains_key("gamma"));
+    }
+
+    #[test]
+    fn the_shipped_sftp_limits_are_the_defaults_and_bad_ones_fail_at_load() {
+        let shipped = Config::parse(include_str!("../../../config/bankdrop.toml")).unwrap();
+        assert_eq!(
+            shipped.sftp.limits().unwrap(),
+            bankdrop_sftp::Limits::default()
+        );
+        let cfg =
+            Config::parse("[sftp]\nmax_upload_size = \"1 GiB\"\nidle_timeout = \"2m\"\n").unwrap();
+        let limits = cfg.sftp.limits().unwrap();
+        assert_eq!(limits.max_upload_size, 1 << 30);
+        assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(120));
+        let err = |text: &str| format!("{:#}", Config::parse(text).unwrap_err());
+        assert!(err("[sftp]\nmax_name_len = 250\n").contains("max_name_len"));
+        assert!(err("[sftp]\nsessions_per_connection = 0\n").contains("sessions_per_connection"));
+        assert!(err("[sftp]\nmax_upload_size = \"2 PB\"\n").contains("unknown unit"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod config;
 mod nightly;
 mod recon_config;
 mod schemas;
+mod units;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -18,7 +18,9 @@ use crate::error::Error;
 use crate::handler::{SftpHandler, UploadPolicy};
 use crate::jail::Jail;
 use crate::layout::Layout;
+use crate::limits::{Activity, ConnectionSlot, Limits, Refusal, Tracker};
 use crate::names::remove_stale_uploads;
+use crate::upload::Bounds;
 use crate::IntakeEvent;
 
 /// Settings of the SFTP server.
@@ -38,10 +40,9 @@ pub struct ServerConfig {
     /// fsync an upload (and its folder) before it is renamed into place and reported, so a file
     /// the pipeline sees survives a power loss.
     pub fsync_uploads: bool,
-    /// Largest file a partner may upload; a write past it is refused.
-    pub max_file_size: u64,
-    /// Connections idle this long are closed.
-    pub inactivity_timeout: Option<Duration>,
+    /// What one address, connection, partner and session may hold (sizes, handles, sessions,
+    /// connections, timeouts, failed logins).
+    pub limits: Limits,
     /// Every refused authentication takes at least this long (slows down key guessing).
     pub auth_rejection_time: Duration,
     /// How long [`SftpServer::serve`] waits at shutdown for sessions to clean up.
@@ -58,8 +59,7 @@ impl ServerConfig {
             window_size: 16 * 1024 * 1024,
             max_packet_size: 64 * 1024,
             fsync_uploads: true,
-            max_file_size: 16 << 30,
-            inactivity_timeout: Some(Duration::from_secs(30 * 60)),
+            limits: Limits::default(),
             auth_rejection_time: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
         }
@@ -104,6 +104,7 @@ struct Shared {
     layout: Arc<Layout>,
     policy: UploadPolicy,
     active: ActiveSessions,
+    tracker: Arc<Tracker>,
 }
 
 impl Shared {
@@ -184,6 +185,7 @@ impl SftpServer {
             })?;
         let mut methods = MethodSet::empty();
         methods.push(MethodKind::PublicKey);
+        let limits = config.limits.clone();
         let russh = russh::server::Config {
             methods,
             keys: vec![host_key],
@@ -193,8 +195,13 @@ impl SftpServer {
             // OpenSSH clients open with a "none" attempt to learn the methods; answering it at
             // once saves a round of the rejection delay on every login.
             auth_rejection_time_initial: Some(Duration::ZERO),
-            inactivity_timeout: config.inactivity_timeout,
+            // The login and idle timeouts are ours (a watchdog per connection: russh counts a
+            // keepalive reply as activity). russh's own timer stays as a backstop: it also ends
+            // a write to a client that stopped reading.
+            inactivity_timeout: Some(limits.idle_timeout.max(limits.login_timeout)),
             keepalive_interval: Some(Duration::from_secs(60)),
+            // Messages buffered per channel ahead of its reader: with 64 KiB packets, 2 MiB.
+            channel_buffer_size: 32,
             nodelay: true,
             preferred: russh::Preferred {
                 cipher: std::borrow::Cow::Borrowed(CIPHERS),
@@ -211,9 +218,15 @@ impl SftpServer {
                 layout: Arc::new(config.layout),
                 policy: UploadPolicy {
                     fsync: config.fsync_uploads,
-                    max_file_size: config.max_file_size,
+                    bounds: Bounds {
+                        max_size: limits.max_upload_size,
+                        max_ahead: limits.max_write_ahead,
+                    },
+                    max_name_len: limits.max_name_len,
+                    max_handles: limits.handles_per_session,
                 },
                 active: ActiveSessions::default(),
+                tracker: Arc::new(Tracker::new(limits, handle_budget())),
             }),
             fingerprint,
             grace: config.shutdown_grace,
@@ -250,11 +263,23 @@ impl SftpServer {
                             continue;
                         }
                     };
+                    let slot = match self.shared.tracker.admit(peer.ip()) {
+                        Ok(slot) => slot,
+                        Err(why) => {
+                            self.shared.tracker.refused(why, peer.ip(), None);
+                            refuse(socket, why);
+                            continue;
+                        }
+                    };
                     let handler = Connection {
                         shared: self.shared.clone(),
                         peer,
                         partner: None,
                         channels: HashMap::new(),
+                        slot,
+                        activity: Arc::new(Activity::new()),
+                        sessions: Arc::new(()),
+                        refused_login: None,
                     };
                     tokio::spawn(connection(self.russh.clone(), socket, handler, stop_rx.clone()));
                 }
@@ -290,6 +315,39 @@ pub async fn run(
     server.serve(shutdown).await
 }
 
+/// The soft descriptor limit, raised to the hard one: uploads, listings and sockets all need
+/// descriptors, and the default soft limit (often 1,024) is far below what the machine allows.
+fn raise_descriptor_limit() -> u64 {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        if setrlimit(Resource::Nofile, limit).is_err() {
+            limit = getrlimit(Resource::Nofile);
+        }
+    }
+    limit.current.unwrap_or(1 << 20)
+}
+
+/// Open handles the whole server may hold: an upload holds two descriptors (its folder and its
+/// file), and a quarter of the limit (at least 1,024 descriptors) stays for connections, the
+/// database and the pipeline.
+fn handle_budget() -> usize {
+    let descriptors = raise_descriptor_limit();
+    let reserve = (descriptors / 4).max(1024);
+    usize::try_from(descriptors.saturating_sub(reserve) / 2)
+        .unwrap_or(usize::MAX)
+        .max(64)
+}
+
+/// Turns a connection away before the SSH handshake: a line saying why (RFC 4253 lets a server
+/// send text before its version line), then close.
+fn refuse(socket: tokio::net::TcpStream, why: Refusal) {
+    let line = format!("bankdrop: {}\r\n", why.text());
+    // Best effort and never waiting: the socket is new, its send buffer empty.
+    let _ = socket.try_write(line.as_bytes());
+}
+
 async fn connection(
     config: Arc<russh::server::Config>,
     socket: tokio::net::TcpStream,
@@ -297,22 +355,52 @@ async fn connection(
     mut stop: watch::Receiver<bool>,
 ) {
     let peer = handler.peer;
+    let activity = handler.activity.clone();
+    let tracker = handler.shared.tracker.clone();
     if let Err(e) = socket.set_nodelay(true) {
         tracing::debug!(%peer, error = %e, "set_nodelay failed");
     }
-    let session = match russh::server::run_stream(config, socket, handler).await {
-        Ok(session) => session,
-        Err(e) => {
+    // The version exchange is inside the login timeout too: a client that connects and sends
+    // nothing must not hold its slot.
+    let started = tokio::time::timeout(
+        tracker.limits().login_timeout,
+        russh::server::run_stream(config, socket, handler),
+    )
+    .await;
+    let session = match started {
+        Ok(Ok(session)) => session,
+        Ok(Err(e)) => {
             tracing::debug!(%peer, error = %e, "ssh handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracker.refused(Refusal::LoginTimeout, peer.ip(), None);
             return;
         }
     };
     let handle = session.handle();
+    let watchdog = async {
+        loop {
+            match activity.check(tracker.limits()) {
+                Ok(due) => tokio::time::sleep_until(due.into()).await,
+                Err(why) => return why,
+            }
+        }
+    };
+    tokio::pin!(session);
     tokio::select! {
-        result = session => {
+        result = &mut session => {
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
+        }
+        why = watchdog => {
+            tracker.refused(why, peer.ip(), None);
+            let _ = handle
+                .disconnect(Disconnect::ByApplication, why.text().into(), "en".into())
+                .await;
+            // Give the session its moment to send the message and clean up.
+            let _ = tokio::time::timeout(Duration::from_secs(5), &mut session).await;
         }
         _ = async { stop.wait_for(|stop| *stop).await.is_ok() } => {
             let _ = handle
@@ -330,10 +418,15 @@ struct Connection {
     partner: Option<Partner>,
     /// Session channels opened but not yet given a subsystem.
     channels: HashMap<ChannelId, Channel<Msg>>,
+    /// The connection's place in the server's counters.
+    slot: ConnectionSlot,
+    activity: Arc<Activity>,
+    /// One clone per running SFTP session: the count of sessions is its strong count less one.
+    sessions: Arc<()>,
+    /// A verified key whose login was refused (the partner is at its connection cap): the
+    /// connection is closed with this reason once authentication finishes.
+    refused_login: Option<Refusal>,
 }
-
-/// Session channels one connection may hold open at once.
-const MAX_CHANNELS: usize = 8;
 
 fn publickey_only() -> Auth {
     let mut methods = MethodSet::empty();
@@ -351,6 +444,22 @@ impl Connection {
             .lookup(user)
             .filter(|partner| partner.has_key(key))
     }
+
+    /// Counts a refused attempt; past the address's cap the connection is closed (an error ends
+    /// it) and the address is turned away until the minute is over.
+    fn failed_attempt(&self) -> Result<Auth, russh::Error> {
+        match self.shared.tracker.auth_failed(self.peer.ip()) {
+            Ok(()) => Ok(publickey_only()),
+            Err(why) => {
+                self.shared.tracker.refused(why, self.peer.ip(), None);
+                Err(russh::Error::Disconnect)
+            }
+        }
+    }
+
+    fn running_sessions(&self) -> usize {
+        Arc::strong_count(&self.sessions) - 1
+    }
 }
 
 impl russh::server::Handler for Connection {
@@ -361,8 +470,8 @@ impl russh::server::Handler for Connection {
     }
 
     async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
-        tracing::warn!(peer = %self.peer, user, "password authentication refused");
-        Ok(publickey_only())
+        tracing::debug!(peer = %self.peer, user, "password authentication refused");
+        self.failed_attempt()
     }
 
     async fn auth_keyboard_interactive<'a>(
@@ -371,8 +480,8 @@ impl russh::server::Handler for Connection {
         _submethods: &str,
         _response: Option<russh::server::Response<'a>>,
     ) -> Result<Auth, Self::Error> {
-        tracing::warn!(peer = %self.peer, user, "keyboard-interactive authentication refused");
-        Ok(publickey_only())
+        tracing::debug!(peer = %self.peer, user, "keyboard-interactive authentication refused");
+        self.failed_attempt()
     }
 
     async fn auth_publickey_offered(
@@ -381,10 +490,10 @@ impl russh::server::Handler for Connection {
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
         // Refuse unknown keys before the client signs anything.
-        Ok(match self.known_key(user, offer.public_key) {
-            Some(_) => Auth::Accept,
-            None => publickey_only(),
-        })
+        match self.known_key(user, offer.public_key) {
+            Some(_) => Ok(Auth::Accept),
+            None => self.failed_attempt(),
+        }
     }
 
     async fn auth_publickey(
@@ -394,16 +503,33 @@ impl russh::server::Handler for Connection {
     ) -> Result<Auth, Self::Error> {
         match self.known_key(user, key.public_key) {
             Some(partner) => {
+                if let Err(why) = self.slot.login(&partner.name) {
+                    // Accepted, then closed with the reason in auth_succeeded: a client told
+                    // "permission denied" would look for a problem with its key.
+                    self.shared
+                        .tracker
+                        .refused(why, self.peer.ip(), Some(&partner.name));
+                    self.refused_login = Some(why);
+                    return Ok(Auth::Accept);
+                }
                 tracing::info!(peer = %self.peer, partner = %partner.name,
                     key = %key.public_key.fingerprint(HashAlg::Sha256), "partner logged in");
+                self.activity.logged_in();
                 self.partner = Some(partner);
                 Ok(Auth::Accept)
             }
             None => {
                 tracing::warn!(peer = %self.peer, user, "unknown user or key refused");
-                Ok(publickey_only())
+                self.failed_attempt()
             }
         }
+    }
+
+    async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
+        if let Some(why) = self.refused_login {
+            session.disconnect(Disconnect::TooManyConnections, why.text(), "en")?;
+        }
+        Ok(())
     }
 
     async fn auth_openssh_certificate(
@@ -420,11 +546,20 @@ impl russh::server::Handler for Connection {
         reply: russh::server::ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.partner.is_some() && self.channels.len() < MAX_CHANNELS {
-            self.channels.insert(channel.id(), channel);
-            reply.accept().await;
+        let Some(partner) = &self.partner else {
+            return Ok(()); // dropping `reply` refuses the channel
+        };
+        self.activity.touch();
+        if self.channels.len() + self.running_sessions()
+            >= self.shared.tracker.limits().sessions_per_connection
+        {
+            self.shared
+                .tracker
+                .refused(Refusal::Sessions, self.peer.ip(), Some(&partner.name));
+            return Ok(());
         }
-        // Dropping `reply` refuses the channel.
+        self.channels.insert(channel.id(), channel);
+        reply.accept().await;
         Ok(())
     }
 
@@ -465,16 +600,25 @@ impl russh::server::Handler for Connection {
         };
         session.channel_success(channel_id)?;
         let partner = guard.partner.clone();
+        let tracker = &self.shared.tracker;
         let handler = SftpHandler::new(
             partner.clone(),
             jail,
             self.shared.events.clone(),
             self.shared.policy,
+            tracker.handles(&partner),
         );
-        let label = format!("{partner}@{}", self.peer);
+        let ctx = crate::session::Context {
+            label: format!("{partner}@{}", self.peer),
+            activity: self.activity.clone(),
+            queue: tracker.queue(&partner),
+            peer: self.peer.ip(),
+        };
+        let running = self.sessions.clone();
         tokio::spawn(async move {
-            crate::session::serve(channel, handler, label).await;
+            crate::session::serve(channel, handler, ctx).await;
             drop(guard);
+            drop(running);
         });
         Ok(())
     }

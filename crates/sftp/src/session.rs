@@ -14,15 +14,31 @@
 //! the handler is dropped — which removes the temporary files of uploads never closed — and
 //! only then is the channel closed, with exit status 0, EOF and CLOSE as OpenSSH sends them.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use bytes::{Buf, Bytes, BytesMut};
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use crate::handler::{SftpHandler, MAX_PACKET};
+use crate::limits::Activity;
 
-/// Requests queued ahead of the worker: enough for OpenSSH's 64 outstanding requests.
+/// Requests queued ahead of the worker: enough for OpenSSH's 64 outstanding requests. Their
+/// bytes also count against the partner's queue budget.
 const REQUEST_QUEUE: usize = 128;
+
+/// What a session shares with its connection and its partner's other sessions.
+pub(crate) struct Context {
+    /// `partner@address`, for logs and the worker thread's name.
+    pub label: String,
+    /// Touched at every request (the idle timeout).
+    pub activity: Arc<Activity>,
+    /// The partner's budget of queued request bytes.
+    pub queue: Arc<Semaphore>,
+    pub peer: IpAddr,
+}
 /// Answers queued ahead of the writer.
 const RESPONSE_QUEUE: usize = 128;
 /// Answers are gathered up to about this many bytes per channel write.
@@ -30,19 +46,32 @@ const WRITE_BATCH: usize = 256 * 1024;
 
 /// Serves SFTP on `channel` until the client closes it or disconnects. Returns once the handler
 /// is dropped (unfinished uploads removed) and the channel is closed.
-pub(crate) async fn serve(channel: Channel<Msg>, handler: SftpHandler, label: String) {
+pub(crate) async fn serve(channel: Channel<Msg>, handler: SftpHandler, ctx: Context) {
+    let Context {
+        label,
+        activity,
+        queue,
+        peer,
+    } = ctx;
     let (mut rx, tx) = channel.split();
-    let (req_tx, mut req_rx) = mpsc::channel::<Bytes>(REQUEST_QUEUE);
+    let (req_tx, mut req_rx) = mpsc::channel::<(Bytes, OwnedSemaphorePermit)>(REQUEST_QUEUE);
     let (resp_tx, mut resp_rx) = mpsc::channel::<Bytes>(RESPONSE_QUEUE);
 
+    let partner = label.split('@').next().unwrap_or_default().to_string();
     let worker = std::thread::Builder::new()
         .name(format!("sftp-{label}"))
         .spawn(move || {
             let mut handler = handler;
-            while let Some(request) = req_rx.blocking_recv() {
-                if resp_tx.blocking_send(handler.handle(request)).is_err() {
+            while let Some((request, permit)) = req_rx.blocking_recv() {
+                let answer = handler.handle(request);
+                drop(permit);
+                if resp_tx.blocking_send(answer).is_err() {
                     break;
                 }
+            }
+            if let Some((why, n)) = handler.refused_handles() {
+                // Once per session, with the count: a client retrying in a loop is one line.
+                tracing::warn!(%peer, partner, refused = n, "refused: {}", why.text());
             }
             // Drop the handler (and its unfinished uploads) before the writer can see the end of
             // the answers and close the channel.
@@ -79,11 +108,19 @@ pub(crate) async fn serve(channel: Channel<Msg>, handler: SftpHandler, label: St
     'read: loop {
         match rx.wait().await {
             Some(ChannelMsg::Data { data }) => {
+                activity.touch();
                 buf.extend_from_slice(&data);
                 loop {
                     match next_packet(&mut buf) {
                         Ok(Some(packet)) => {
-                            if req_tx.send(packet).await.is_err() {
+                            // Waiting here stops reading the channel: the client is held back
+                            // by SSH flow control while the partner's queue is full.
+                            let Ok(permit) =
+                                queue.clone().acquire_many_owned(packet.len() as u32).await
+                            else {
+                                break 'read;
+                            };
+                            if req_tx.send((packet, permit)).await.is_err() {
                                 break 'read;
                             }
                         }

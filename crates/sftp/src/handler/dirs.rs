@@ -17,15 +17,16 @@ impl SftpHandler {
         if !self.jail.dir_rule(&vp).access.can_read() {
             return Err(denied());
         }
+        let slot = self.handle_slot()?;
         let entries = self.jail.open_dir(&vp)?.entries()?;
-        let handle = self.add_handle(OpenHandle::Dir { entries, path: vp })?;
+        let handle = self.add_handle(OpenHandle::Dir { entries, path: vp }, slot);
         Ok(Packet::Handle(Handle { id, handle }))
     }
 
     pub(super) fn readdir(&mut self, id: u32, handle: &str) -> Res<Packet> {
         let partner = self.partner.clone();
         let jail = &self.jail;
-        let (entries, dir) = match self.handles.get_mut(handle) {
+        let (entries, dir) = match self.handles.get_mut(handle).map(|(h, _)| h) {
             Some(OpenHandle::Dir { entries, path }) => (entries, path.clone()),
             Some(_) => return Err(fail(StatusCode::Failure, "not a folder")),
             None => return Err(fail(StatusCode::Failure, "invalid handle")),
@@ -116,7 +117,7 @@ impl SftpHandler {
     pub(super) fn mkdir(&mut self, id: u32, path: &str) -> Res<Packet> {
         let vp = visible(path)?;
         let (dir, name) = self.subfolder_parent(&vp)?;
-        check_new_name(&name)?;
+        check_new_name(&name, self.policy.max_name_len)?;
         dir.create_dir(&name)?;
         Ok(ok(id))
     }
@@ -142,7 +143,7 @@ impl SftpHandler {
         if !orule.access.can_write() || !nrule.access.can_write() {
             return Err(denied());
         }
-        check_new_name(nname)?;
+        check_new_name(nname, self.policy.max_name_len)?;
         let odir = self.jail.open_dir(&ov.parent())?;
         let ndir = self.jail.open_dir(&nv.parent())?;
         let meta = odir.symlink_metadata(oname)?;

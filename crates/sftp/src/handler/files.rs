@@ -5,10 +5,20 @@ use std::io;
 use cap_std::fs::{MetadataExt, OpenOptions, OpenOptionsExt};
 use russh_sftp::protocol::{Attrs, Data, FileAttributes, Handle, OpenFlags, Packet, StatusCode};
 
-use super::reply::{attributes, check_new_name, denied, fail, ok, visible, Res};
+use super::reply::{attributes, check_new_name, denied, fail, ok, visible, Fail, Res};
 use super::{OpenHandle, SftpHandler, MAX_IO};
 use crate::jail::VPath;
-use crate::upload::{read_at, Upload, UploadMode};
+use crate::upload::{read_at, Refused, Upload, UploadMode};
+
+impl From<Refused> for Fail {
+    fn from(r: Refused) -> Self {
+        let code = match r {
+            Refused::Grow => StatusCode::OpUnsupported,
+            _ => StatusCode::Failure,
+        };
+        fail(code, r.text())
+    }
+}
 
 impl SftpHandler {
     pub(super) fn open(&mut self, id: u32, path: &str, flags: OpenFlags) -> Res<Packet> {
@@ -27,7 +37,8 @@ impl SftpHandler {
             {
                 return Err(denied());
             }
-            check_new_name(&name)?;
+            check_new_name(&name, self.policy.max_name_len)?;
+            let slot = self.handle_slot()?;
             let dir = self.jail.open_dir(&vp.parent())?;
             let existing = match dir.symlink_metadata(&name) {
                 Ok(meta) => Some(meta),
@@ -52,11 +63,13 @@ impl SftpHandler {
                 append: flags.contains(OpenFlags::APPEND),
                 writeback: self.policy.fsync,
             };
-            OpenHandle::Upload(Box::new(Upload::create(dir, vp, name, mode)?))
+            let upload = Upload::create(dir, vp, name, mode, self.policy.bounds)?;
+            (OpenHandle::Upload(Box::new(upload)), slot)
         } else {
             if !rule.access.can_read() {
                 return Err(denied());
             }
+            let slot = self.handle_slot()?;
             let mut options = OpenOptions::new();
             // O_NONBLOCK: opening a FIFO someone placed in the tree must not hang the session.
             options.read(true).custom_flags(
@@ -70,16 +83,26 @@ impl SftpHandler {
             if !file.metadata()?.is_file() {
                 return Err(fail(StatusCode::Failure, "not a regular file"));
             }
-            OpenHandle::Read(file, vp)
+            (OpenHandle::Read(file, vp), slot)
         };
-        let handle = self.add_handle(handle)?;
+        let handle = self.add_handle(handle.0, handle.1);
         Ok(Packet::Handle(Handle { id, handle }))
     }
 
     pub(super) fn close(&mut self, id: u32, handle: &str) -> Res<Packet> {
-        match self.handles.remove(handle) {
+        match self.handles.remove(handle).map(|(h, _)| h) {
             None => Err(fail(StatusCode::Failure, "invalid handle")),
             Some(OpenHandle::Upload(upload)) => {
+                let holes = upload.holes();
+                if holes > 0 {
+                    // Dropping the upload removes its temporary file: nothing arrives.
+                    tracing::warn!(partner = %self.partner, path = %upload.path().display(), holes,
+                        "upload refused at close: bytes never written");
+                    return Err(fail(
+                        StatusCode::Failure,
+                        "upload refused: part of the file was never written (a hole); send it again",
+                    ));
+                }
                 let path = upload.commit(self.policy.fsync)?;
                 tracing::info!(partner = %self.partner, path = %path.display(), "upload complete");
                 self.arrived(&path);
@@ -103,14 +126,8 @@ impl SftpHandler {
     }
 
     pub(super) fn write(&mut self, id: u32, handle: &str, offset: u64, data: &[u8]) -> Res<Packet> {
-        let max = self.policy.max_file_size;
         match self.handle_mut(handle)? {
-            OpenHandle::Upload(upload) => {
-                if !matches!(upload.end_of_write(offset, data.len()), Some(end) if end <= max) {
-                    return Err(fail(StatusCode::Failure, "file too large"));
-                }
-                upload.write(offset, data)?
-            }
+            OpenHandle::Upload(upload) => upload.write(offset, data)??,
             OpenHandle::Read(..) => {
                 return Err(fail(
                     StatusCode::PermissionDenied,
@@ -137,7 +154,7 @@ impl SftpHandler {
     }
 
     pub(super) fn fstat(&mut self, id: u32, handle: &str) -> Res<Packet> {
-        let (meta, access) = match self.handles.get_mut(handle) {
+        let (meta, access) = match self.handles.get_mut(handle).map(|(h, _)| h) {
             Some(OpenHandle::Read(file, path)) => {
                 let access = self.jail.dir_rule(&path.parent()).access;
                 (file.metadata()?, access)
@@ -208,7 +225,7 @@ impl SftpHandler {
         handle: &str,
         attrs: &FileAttributes,
     ) -> Res<Packet> {
-        let writable_read_handle = match self.handles.get(handle) {
+        let writable_read_handle = match self.handles.get(handle).map(|(h, _)| h) {
             Some(OpenHandle::Read(_, path)) => {
                 Some(self.jail.dir_rule(&path.parent()).access.can_write())
             }
@@ -217,7 +234,7 @@ impl SftpHandler {
         match self.handle_mut(handle)? {
             OpenHandle::Upload(upload) => {
                 if let Some(size) = attrs.size {
-                    upload.set_len(size)?;
+                    upload.set_len(size)??;
                 }
                 if let (Some(atime), Some(mtime)) = (attrs.atime, attrs.mtime) {
                     upload.set_times(atime, mtime);

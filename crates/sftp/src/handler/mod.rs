@@ -12,7 +12,8 @@ use russh_sftp::protocol::{ExtendedReply, Packet, StatusCode, Version};
 use tokio::sync::mpsc;
 
 use crate::jail::{Jail, VPath};
-use crate::upload::Upload;
+use crate::limits::{HandleBudgets, HandleSlot, Refusal};
+use crate::upload::{Bounds, Upload};
 use crate::IntakeEvent;
 use reply::{encode, fail, ok, realpath, status, take_string, Res};
 
@@ -22,8 +23,6 @@ pub(crate) const MAX_PACKET: u32 = 256 * 1024;
 /// Largest read or write, announced in `limits@openssh.com`. OpenSSH's client uses it as its
 /// transfer size, so it matters for throughput: it is what OpenSSH's own server announces.
 const MAX_IO: u32 = MAX_PACKET - 1024;
-/// Open handles per session; bounds what one client can hold.
-const MAX_HANDLES: usize = 256;
 /// Names per SSH_FXP_NAME answer to READDIR.
 const READDIR_BATCH: usize = 100;
 
@@ -51,8 +50,12 @@ enum OpenHandle {
 pub(crate) struct UploadPolicy {
     /// fsync data and folder before an upload becomes visible.
     pub fsync: bool,
-    /// Largest file a partner may write (also bounds sparse files made by writing far out).
-    pub max_file_size: u64,
+    /// How large an upload may grow, and how far ahead of its data it may be written.
+    pub bounds: Bounds,
+    /// Longest name a partner may create.
+    pub max_name_len: usize,
+    /// Open handles per session.
+    pub max_handles: usize,
 }
 
 /// One SFTP session's state.
@@ -61,8 +64,12 @@ pub(crate) struct SftpHandler {
     jail: Jail,
     events: mpsc::Sender<IntakeEvent>,
     policy: UploadPolicy,
-    handles: HashMap<String, OpenHandle>,
+    /// Each open handle holds its share of the partner's and the server's handle budgets.
+    handles: HashMap<String, (OpenHandle, HandleSlot)>,
+    budgets: HandleBudgets,
     next_handle: u64,
+    /// Handle refusals of this session, reported once at its end (one log line, not thousands).
+    refused_handles: Option<(Refusal, u64)>,
 }
 
 impl SftpHandler {
@@ -71,6 +78,7 @@ impl SftpHandler {
         jail: Jail,
         events: mpsc::Sender<IntakeEvent>,
         policy: UploadPolicy,
+        budgets: HandleBudgets,
     ) -> Self {
         SftpHandler {
             partner,
@@ -78,8 +86,15 @@ impl SftpHandler {
             events,
             policy,
             handles: HashMap::new(),
+            budgets,
             next_handle: 0,
+            refused_handles: None,
         }
+    }
+
+    /// The first handle refusal of the session and how many there were.
+    pub fn refused_handles(&self) -> Option<(Refusal, u64)> {
+        self.refused_handles
     }
 
     /// Answers one request (its bytes after the length field) with an encoded response packet,
@@ -137,19 +152,32 @@ impl SftpHandler {
         Packet::Version(version)
     }
 
-    fn add_handle(&mut self, handle: OpenHandle) -> Res<String> {
-        if self.handles.len() >= MAX_HANDLES {
-            return Err(fail(StatusCode::Failure, "too many open handles"));
-        }
+    /// A slot for one more open handle, from the session's, the partner's and the server's
+    /// budgets. Taken before the file is opened, so a refused open touches nothing.
+    fn handle_slot(&mut self) -> Res<HandleSlot> {
+        let taken = if self.handles.len() >= self.policy.max_handles {
+            Err(Refusal::SessionHandles)
+        } else {
+            self.budgets.take()
+        };
+        taken.map_err(|why| {
+            let n = self.refused_handles.get_or_insert((why, 0));
+            n.1 += 1;
+            fail(StatusCode::Failure, why.text())
+        })
+    }
+
+    fn add_handle(&mut self, handle: OpenHandle, slot: HandleSlot) -> String {
         self.next_handle += 1;
         let name = format!("{:x}", self.next_handle);
-        self.handles.insert(name.clone(), handle);
-        Ok(name)
+        self.handles.insert(name.clone(), (handle, slot));
+        name
     }
 
     fn handle_mut(&mut self, handle: &str) -> Res<&mut OpenHandle> {
         self.handles
             .get_mut(handle)
+            .map(|(h, _)| h)
             .ok_or_else(|| fail(StatusCode::Failure, "invalid handle"))
     }
 
@@ -163,8 +191,9 @@ impl SftpHandler {
             }
             EXT_LIMITS => {
                 let mut reply = Vec::with_capacity(32);
-                for v in [MAX_PACKET, MAX_IO, MAX_IO, MAX_HANDLES as u32] {
-                    reply.extend_from_slice(&u64::from(v).to_be_bytes());
+                let handles = u64::try_from(self.policy.max_handles).unwrap_or(u64::MAX);
+                for v in [MAX_PACKET.into(), MAX_IO.into(), MAX_IO.into(), handles] {
+                    reply.extend_from_slice(&u64::to_be_bytes(v));
                 }
                 Ok(Packet::ExtendedReply(ExtendedReply { id, data: reply }))
             }

@@ -63,11 +63,24 @@ pub(super) fn visible(path: &str) -> Res<VPath> {
     Ok(vp)
 }
 
-/// Names a partner may create: no control characters, at most 255 bytes (the usual file-system
-/// limit), so every name the pipeline later logs or reports is printable.
-pub(super) fn check_new_name(name: &str) -> Res<()> {
-    if name.len() > 255 || name.chars().any(|c| c.is_control()) {
-        return Err(fail(StatusCode::Failure, "invalid file name"));
+/// Names a partner may create: no control characters, so every name the pipeline later logs or
+/// reports is printable, and at most `max_len` bytes, so the pipeline's result files beside it
+/// (`<name>.status.json`, `<name>.<id>.errors.csv`) fit the file system's 255.
+pub(super) fn check_new_name(name: &str, max_len: usize) -> Res<()> {
+    if name.len() > max_len {
+        return Err(Fail {
+            code: StatusCode::Failure,
+            msg: Cow::Owned(format!(
+                "file name too long: {} bytes, at most {max_len}",
+                name.len()
+            )),
+        });
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err(fail(
+            StatusCode::Failure,
+            "invalid file name: control characters",
+        ));
     }
     Ok(())
 }

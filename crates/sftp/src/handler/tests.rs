@@ -9,17 +9,186 @@ use tokio::sync::mpsc;
 use super::{SftpHandler, UploadPolicy};
 use crate::jail::Jail;
 use crate::layout::Layout;
+use crate::limits::{Limits, Tracker};
+use crate::upload::Bounds;
 use crate::IntakeEvent;
 
+const POLICY: UploadPolicy = UploadPolicy {
+    fsync: false,
+    bounds: Bounds {
+        max_size: 1 << 20,
+        max_ahead: 1 << 16,
+    },
+    max_name_len: 200,
+    max_handles: 256,
+};
+
 fn handler(root: &std::path::Path, events: mpsc::Sender<IntakeEvent>) -> SftpHandler {
+    let tracker = Tracker::new(Limits::default(), 10_000);
+    handler_with(root, events, POLICY, &tracker)
+}
+
+fn handler_with(
+    root: &std::path::Path,
+    events: mpsc::Sender<IntakeEvent>,
+    policy: UploadPolicy,
+    tracker: &Tracker,
+) -> SftpHandler {
     let layout = Layout::default_d6();
     layout.create_tree(root).unwrap();
     let jail = Jail::open(root, Arc::new(layout)).unwrap();
+    SftpHandler::new("acme".into(), jail, events, policy, tracker.handles("acme"))
+}
+
+/// OPEN for writing (CREATE | TRUNCATE): the handle.
+fn open_upload(h: &mut SftpHandler, id: u32, path: &[u8]) -> Vec<u8> {
+    let mut f = BytesMut::new();
+    string(&mut f, path);
+    f.put_u32(0x1a);
+    f.put_u32(0);
+    let resp = h.handle(request(3, id, &f));
+    assert_eq!(resp[4], 102, "a handle: {resp:?}");
+    resp[13..].to_vec()
+}
+
+fn write_req(handle: &[u8], offset: u64, data: &[u8]) -> Bytes {
+    let mut w = BytesMut::new();
+    string(&mut w, handle);
+    w.put_u64(offset);
+    string(&mut w, data);
+    request(6, 7, &w)
+}
+
+fn close_req(handle: &[u8]) -> Bytes {
+    let mut c = BytesMut::new();
+    string(&mut c, handle);
+    request(4, 9, &c)
+}
+
+/// FSETSTAT with only a size.
+fn set_size_req(handle: &[u8], size: u64) -> Bytes {
+    let mut b = BytesMut::new();
+    string(&mut b, handle);
+    b.put_u32(0x1); // SSH_FILEXFER_ATTR_SIZE
+    b.put_u64(size);
+    request(10, 8, &b)
+}
+
+const FAILURE: Option<u32> = Some(4);
+const OK: Option<u32> = Some(0);
+const UNSUPPORTED: Option<u32> = Some(8);
+
+#[test]
+fn setting_the_size_cannot_grow_an_upload_past_its_data() {
+    // Issue 9, defect 1: FSETSTAT made a 1 TiB sparse file out of an open upload.
+    let tmp = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = mpsc::channel(8);
+    let mut h = handler(tmp.path(), tx);
+    let handle = open_upload(&mut h, 1, b"/transaction/2026-01-27_transaction_v1.csv");
+    assert_eq!(
+        answer(&h.handle(write_req(&handle, 0, b"a|b\nc|d\n"))).2,
+        OK
+    );
+    assert_eq!(answer(&h.handle(set_size_req(&handle, 1 << 40))).2, FAILURE);
+    assert_eq!(answer(&h.handle(set_size_req(&handle, 100))).2, UNSUPPORTED);
+    // Shortening is fine.
+    assert_eq!(answer(&h.handle(set_size_req(&handle, 4))).2, OK);
+    assert_eq!(answer(&h.handle(close_req(&handle))).2, OK);
+    let landed = tmp.path().join("transaction/2026-01-27_transaction_v1.csv");
+    assert_eq!(std::fs::read(landed).unwrap(), b"a|b\n");
+    assert!(rx.try_recv().is_ok());
+    // SETSTAT by path on a completed file: refused as before.
+    let mut b = BytesMut::new();
+    string(&mut b, b"/transaction/2026-01-27_transaction_v1.csv");
+    b.put_u32(0x1);
+    b.put_u64(1 << 40);
+    assert_eq!(answer(&h.handle(request(9, 10, &b))).2, UNSUPPORTED);
+}
+
+#[test]
+fn sparse_uploads_are_refused() {
+    // Issue 9, defect 3's upload: a header at 0 and one byte far out.
+    let tmp = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = mpsc::channel(8);
+    let mut h = handler(tmp.path(), tx);
+    let handle = open_upload(&mut h, 1, b"/transaction/2026-01-28_transaction_v1.csv");
+    assert_eq!(answer(&h.handle(write_req(&handle, 0, b"h\n"))).2, OK);
+    assert_eq!(
+        answer(&h.handle(write_req(&handle, 256 << 20, b"x"))).2,
+        FAILURE
+    );
+    assert_eq!(
+        answer(&h.handle(write_req(&handle, (1 << 20) - 1, b"x"))).2,
+        FAILURE
+    );
+    // Out of order within the write-ahead window is fine while writing...
+    assert_eq!(answer(&h.handle(write_req(&handle, 1000, b"y"))).2, OK);
+    // ...but a hole left at close refuses the upload, and nothing arrives.
+    assert_eq!(answer(&h.handle(close_req(&handle))).2, FAILURE);
+    assert!(rx.try_recv().is_err());
+    let names: Vec<_> = std::fs::read_dir(tmp.path().join("transaction"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "only processed/ and failed/: {names:?}");
+    // Filling the hole makes it a good upload.
+    let handle = open_upload(&mut h, 2, b"/transaction/2026-01-28_transaction_v1.csv");
+    assert_eq!(answer(&h.handle(write_req(&handle, 3, b"efg"))).2, OK);
+    assert_eq!(answer(&h.handle(write_req(&handle, 0, b"abc"))).2, OK);
+    assert_eq!(answer(&h.handle(close_req(&handle))).2, OK);
+    assert!(rx.try_recv().is_ok());
+}
+
+#[test]
+fn handles_are_capped_per_session_and_per_partner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tracker = Tracker::new(
+        Limits {
+            handles_per_partner: 5,
+            ..Limits::default()
+        },
+        10_000,
+    );
     let policy = UploadPolicy {
-        fsync: false,
-        max_file_size: 1 << 20,
+        max_handles: 3,
+        ..POLICY
     };
-    SftpHandler::new("acme".into(), jail, events, policy)
+    let (tx, _rx) = mpsc::channel(8);
+    let mut one = handler_with(tmp.path(), tx.clone(), policy, &tracker);
+    let mut two = handler_with(tmp.path(), tx, policy, &tracker);
+    let opendir = |id| {
+        let mut b = BytesMut::new();
+        string(&mut b, b"/transaction");
+        request(11, id, &b)
+    };
+    for id in 0..3 {
+        assert_eq!(one.handle(opendir(id))[4], 102);
+    }
+    assert_eq!(answer(&one.handle(opendir(3))).2, FAILURE, "session cap");
+    assert_eq!(two.handle(opendir(4))[4], 102);
+    assert_eq!(two.handle(opendir(5))[4], 102);
+    assert_eq!(answer(&two.handle(opendir(6))).2, FAILURE, "partner cap");
+    // A session's handles go back to the partner when it ends.
+    drop(one);
+    assert_eq!(two.handle(opendir(7))[4], 102);
+    assert_eq!(two.refused_handles().map(|r| r.1), Some(1));
+}
+
+#[test]
+fn long_names_are_refused_when_created() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (tx, _rx) = mpsc::channel(8);
+    let mut h = handler(tmp.path(), tx);
+    let long = format!("/transaction/{}.csv", "x".repeat(197));
+    let mut f = BytesMut::new();
+    string(&mut f, long.as_bytes());
+    f.put_u32(0x1a);
+    f.put_u32(0);
+    let resp = h.handle(request(3, 1, &f));
+    assert_eq!(answer(&resp).2, FAILURE);
+    assert!(String::from_utf8_lossy(&resp).contains("file name too long: 201 bytes, at most 200"));
+    let ok_name = format!("/transaction/{}.csv", "x".repeat(196));
+    open_upload(&mut h, 2, ok_name.as_bytes());
 }
 
 fn string(b: &mut BytesMut, s: &[u8]) {
