@@ -33,7 +33,13 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.expected_types = cfg.pipeline.expected_types.clone();
     pc.program = cfg.program.resolve()?;
     pc.programs = cfg.programs.clone();
-    Ok(Pipeline::new(store, Arc::new(schemas), pc))
+    pc.max_name_len = cfg.sftp.max_name_len;
+    pc.max_attempts = cfg.pipeline.max_attempts;
+    let p = Pipeline::new(store, Arc::new(schemas), pc);
+    Ok(match cfg.alerts.hook() {
+        Some(hook) => p.with_alerts(Arc::new(hook)),
+        None => p,
+    })
 }
 
 /// Runs the command: exit 0 when every file is accepted, 1 otherwise.

@@ -25,6 +25,8 @@ pub struct Config {
     pub recon: crate::recon_config::Recon,
     /// The demo partner.
     pub demo: Demo,
+    /// Where alerts for the operators go.
+    pub alerts: Alerts,
     /// `[partners.<name>]`: a partner's own program (D1: one partner is one program), any
     /// `[program]` key, and `[partners.<name>.recon]` with any reconciliation key of `[recon]`.
     pub partners: BTreeMap<String, Table>,
@@ -143,6 +145,34 @@ pub struct Pipeline {
     pub order: Vec<Vec<String>>,
     /// Types every partner sends daily, waited for (D7); empty: learnt from the last 7 days.
     pub expected_types: Vec<String>,
+    /// Tries of a file whose processing fails before it is set aside.
+    pub max_attempts: u32,
+}
+
+/// `[alerts]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// A command run for every alert, the alert as JSON on its standard input (no shell).
+    pub command: Vec<String>,
+    /// How long the command may run.
+    pub timeout: Secs,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            command: Vec::new(),
+            timeout: Secs(std::time::Duration::from_secs(10)),
+        }
+    }
+}
+
+impl Alerts {
+    /// The hook, when a command is configured.
+    pub fn hook(&self) -> Option<pipeline::CommandHook> {
+        pipeline::CommandHook::new(self.command.clone(), self.timeout.0)
+    }
 }
 
 /// `[program]`
@@ -207,6 +237,7 @@ impl Default for Config {
             program: Program::default(),
             recon: Default::default(),
             demo: Demo::default(),
+            alerts: Alerts::default(),
             partners: BTreeMap::new(),
             programs: HashMap::new(),
         }
@@ -243,6 +274,7 @@ impl Default for Pipeline {
             deadline_hour: 6,
             order: pipeline::default_order(),
             expected_types: Vec::new(),
+            max_attempts: 5,
         }
     }
 }
@@ -274,6 +306,9 @@ impl Config {
         let mut cfg: Config = Value::Table(raw.clone()).try_into()?;
         cfg.program.resolve()?;
         cfg.sftp.limits()?;
+        if cfg.pipeline.max_attempts == 0 {
+            anyhow::bail!("pipeline.max_attempts: must be at least 1");
+        }
         let base = |key: &str| match raw.get(key) {
             Some(Value::Table(t)) => t.clone(),
             _ => Table::new(),

@@ -343,7 +343,7 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     let temps = find(&root, &|n| {
         n.starts_with(".bankdrop-upload-")
             || n.starts_with(CLAIM_PREFIX)
-            || n.ends_with(".bankdrop-tmp")
+            || n.starts_with(".bankdrop-tmp")
     });
     assert!(temps.is_empty(), "temporary files left: {temps:?}");
     let (waiting, moves) = recoveries(env.tmp.path());

@@ -3,6 +3,7 @@
 
 use crate::fsio::{move_durable, write_atomic, write_atomic_with};
 use crate::held::HeldNote;
+use crate::names::final_name;
 use crate::process::{Inbox, Pipeline, Processed};
 use crate::spill::ErrorSpill;
 use crate::status::{Status, ERRORS_HEADER, STATUS_LIMIT};
@@ -24,10 +25,12 @@ impl Pipeline {
             &a.inbox.failed
         };
         std::fs::create_dir_all(root.join(folder)).map_err(io_err(&root.join(folder)))?;
-        // Never overwrite an earlier file of the same name (a duplicate or a re-upload).
-        let mut final_rel = format!("{folder}/{}", a.name);
+        // Never overwrite an earlier file of the same name (a duplicate or a re-upload). A name
+        // too long for its results beside it is shortened (the status file keeps it whole).
+        let name = final_name(a.name, a.id, self.config().max_name_len);
+        let mut final_rel = format!("{folder}/{name}");
         if root.join(&final_rel).exists() {
-            final_rel = format!("{folder}/{}.{}", a.name, a.id);
+            final_rel = format!("{folder}/{name}.{}", a.id);
         }
         let decision = Decision {
             state: a.state,
@@ -189,10 +192,11 @@ impl Pipeline {
     }
 }
 
-fn outcome_name(state: State) -> &'static str {
+pub(crate) fn outcome_name(state: State) -> &'static str {
     match state {
         State::Accepted => "accepted",
         State::Duplicate => "duplicate",
+        State::Failed => "failed",
         _ => "rejected",
     }
 }

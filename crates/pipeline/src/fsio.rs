@@ -18,8 +18,8 @@ pub fn write_atomic_with(
         .parent()
         .ok_or_else(|| io::Error::other("no parent directory"))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    // A dot-name: never mistaken for an upload by the watcher, never listed as a result.
-    let tmp = dir.join(format!(".{name}.bankdrop-tmp"));
+    // Short and fixed-length, whatever the target's name (see `names::temp_name`).
+    let tmp = dir.join(crate::names::temp_name(name));
     {
         let mut w = io::BufWriter::new(File::create(&tmp)?);
         fill(&mut w)?;

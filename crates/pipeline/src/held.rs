@@ -10,7 +10,8 @@
 //! sent recently is due again. Types a program never sends therefore never delay anything. Held files stay untouched in their inbox
 //! under their own name, so a crash or a restart loses nothing: the next look holds them again.
 
-use crate::process::{Pipeline, CLAIM_PREFIX};
+use crate::names::CLAIM_PREFIX;
+use crate::process::Pipeline;
 use crate::{deadline, Result};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;

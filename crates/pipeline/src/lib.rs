@@ -8,20 +8,25 @@
 //! finished on the next look at the inbox. Either way the file is decided exactly once.
 
 pub mod ach;
+mod alert;
 mod apply;
 mod crossfile;
 pub mod deadline;
 mod finish;
 mod fsio;
 mod held;
+mod names;
 mod process;
 mod runner;
+mod setaside;
 mod spill;
 pub mod status;
 
+pub use alert::{Alert, Alerts, CommandHook, LogOnly};
 pub use crossfile::BalanceCreation;
 pub use held::{default_order, HeldNote, Hold};
-pub use process::{Config, Inbox, Pipeline, Processed, Program, Step, CLAIM_PREFIX};
+pub use names::{claim_name, CLAIM_PREFIX};
+pub use process::{Config, Inbox, Pipeline, Processed, Program, Step};
 pub use runner::{run, Job};
 
 /// Pipeline errors (a file's own problems are findings in its report, not errors here).

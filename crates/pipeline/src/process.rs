@@ -4,6 +4,7 @@ use crate::crossfile::{self, BalanceCreation};
 use crate::finish::FinishArgs;
 use crate::fsio::move_durable;
 use crate::held::{HeldNote, Hold};
+use crate::names::{claim_name, is_hashed_claim, CLAIM_PREFIX};
 use crate::spill::ErrorSpill;
 use crate::status::STATUS_LIMIT;
 use crate::{deadline, io_err, Result};
@@ -49,6 +50,12 @@ pub struct Config {
     pub program: Program,
     /// Partners' own programs (D1: one partner is one program), by partner name.
     pub programs: HashMap<String, Program>,
+    /// Longest file name accepted, in bytes; a longer one is rejected (`bad_file_name`) and kept
+    /// in `failed/` under a shortened name (the SFTP server refuses to create such names).
+    pub max_name_len: usize,
+    /// Times a file whose processing fails (bankdrop's own failure: a full disk, a database
+    /// error) is tried before it is set aside in `failed/` with outcome `failed` and an alert.
+    pub max_attempts: u32,
 }
 
 /// One program's rules (D1): what its files may contain.
@@ -94,6 +101,8 @@ impl Config {
             expected_types: Vec::new(),
             program: Program::default(),
             programs: HashMap::new(),
+            max_name_len: 200,
+            max_attempts: 5,
         }
     }
 }
@@ -133,6 +142,9 @@ pub struct Pipeline {
     config: Config,
     /// Files seen waiting, by (partner, path): since when and for what (for their status file).
     held: Mutex<HeldFiles>,
+    /// Failed attempts per (partner, path) in this run of the service.
+    pub(crate) attempts: Mutex<HashMap<(String, String), u32>>,
+    pub(crate) alerts: Arc<dyn crate::alert::Alerts>,
 }
 
 /// Names a client uses while uploading, never processed (issue 4).
@@ -147,7 +159,7 @@ pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     let mut f = File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -172,7 +184,15 @@ impl Pipeline {
             schemas,
             config,
             held: Mutex::default(),
+            attempts: Mutex::default(),
+            alerts: Arc::new(crate::alert::LogOnly),
         }
+    }
+
+    /// Where alerts go (files set aside); by default only to the log.
+    pub fn with_alerts(mut self, alerts: Arc<dyn crate::alert::Alerts>) -> Pipeline {
+        self.alerts = alerts;
+        self
     }
 
     /// The schema set.
@@ -201,7 +221,7 @@ impl Pipeline {
             // crash left claimed waits like the file itself.
             let root = Path::new(&partner.root);
             let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-            let claimed = root.join(folder).join(format!("{CLAIM_PREFIX}{name}"));
+            let claimed = root.join(folder).join(claim_name(name));
             if !root.join(rel).exists() && !claimed.exists() {
                 return Ok(None);
             }
@@ -259,6 +279,9 @@ impl Pipeline {
     /// (for start-up and periodic scans).
     pub fn pending(&self, partner: &PartnerRow) -> Vec<String> {
         let mut out = Vec::new();
+        // A claim of a name too long to keep in it names its file by a hash: the ledger row the
+        // crash left undecided has the name.
+        let mut undecided: Option<Vec<String>> = None;
         for inbox in &self.config.inboxes {
             let dir = Path::new(&partner.root).join(&inbox.folder);
             let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -267,6 +290,27 @@ impl Pipeline {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if !e.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                if is_hashed_claim(&name) {
+                    let paths = undecided.get_or_insert_with(|| {
+                        match self.store.undecided(&partner.name) {
+                            Ok(rows) => rows.into_iter().map(|r| r.file.path).collect(),
+                            Err(e) => {
+                                tracing::error!(partner = %partner.name, error = %e, "cannot list undecided files");
+                                Vec::new()
+                            }
+                        }
+                    });
+                    let prefix = format!("{}/", inbox.folder);
+                    let known = paths.iter().find(|p| {
+                        p.strip_prefix(&prefix)
+                            .is_some_and(|n| !n.contains('/') && claim_name(n) == name)
+                    });
+                    // Claimed before its row was written: its name is lost, its hash stands in
+                    // (and, not a file name of D5, it is rejected as one).
+                    let logical = name.strip_prefix(CLAIM_PREFIX).unwrap_or(&name);
+                    out.push(known.cloned().unwrap_or_else(|| prefix + logical));
                     continue;
                 }
                 let logical = name.strip_prefix(CLAIM_PREFIX).unwrap_or(&name);
@@ -292,7 +336,7 @@ impl Pipeline {
         };
         let root = PathBuf::from(&partner.root);
         let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-        let claim_rel = format!("{folder}/{CLAIM_PREFIX}{name}");
+        let claim_rel = format!("{folder}/{}", claim_name(name));
         let mut done = None;
         // A claim left by a crash is an older upload of this name: it goes first.
         if root.join(&claim_rel).exists() {
@@ -370,7 +414,10 @@ impl Pipeline {
             received_at: received_at.clone(),
         })?;
         let mut errors = ErrorSpill::default();
-        let (state, report) = self.decide(partner, inbox, &parsed, &path, &sha256, &mut errors)?;
+        let (state, report) = match self.name_too_long(inbox, &name) {
+            Some(r) => (State::Rejected, r),
+            None => self.decide(partner, inbox, &parsed, &path, &sha256, &mut errors)?,
+        };
         // Decisions made without the validator's stream carry their few errors in the report.
         if errors.is_empty() {
             for e in &report.errors {
@@ -411,6 +458,19 @@ impl Pipeline {
             errors,
         })
         .map(Some)
+    }
+
+    /// The rejection of a name longer than `max_name_len` (the SFTP server refuses to create
+    /// one; another server feeding a watched tree may not).
+    fn name_too_long(&self, inbox: &Inbox, name: &str) -> Option<Report> {
+        let max = self.config.max_name_len;
+        (name.len() > max).then(|| {
+            let m = format!(
+                "the name is {} bytes long; names may have at most {max}",
+                name.len()
+            );
+            Report::file_error(&inbox.file_type, code::BAD_FILE_NAME, m)
+        })
     }
 
     /// Classification, duplicate rules (D5) and validation.
@@ -559,9 +619,6 @@ impl Pipeline {
         Ok((state, report))
     }
 }
-
-/// Prefix of a file claimed for processing (hidden: a dot-name is never an upload).
-pub const CLAIM_PREFIX: &str = ".claim-";
 
 /// When the inode last changed: the upload's final rename (clients cannot set it).
 fn ctime(path: &Path) -> std::io::Result<chrono::DateTime<Utc>> {

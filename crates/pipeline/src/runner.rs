@@ -111,17 +111,22 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers
 }
 
 fn run_one(p: &Pipeline, job: &Job) -> Option<Step> {
-    let result = match p.store().partner(&job.partner) {
-        Ok(Some(partner)) => p.process_or_hold(&partner, &job.path),
+    let partner = match p.store().partner(&job.partner) {
+        Ok(Some(partner)) => partner,
         Ok(None) => {
             tracing::warn!(partner = %job.partner, "job for an unknown partner dropped");
-            Ok(None)
+            return None;
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            // Nothing is known of the file yet; it stays in its inbox for the next scan.
+            tracing::error!(partner = %job.partner, file = %job.path, error = %e, "processing failed");
+            return None;
+        }
     };
-    result.unwrap_or_else(|e| {
-        // The file stays in its inbox (or claimed); the next scan retries it.
-        tracing::error!(partner = %job.partner, file = %job.path, error = %e, "processing failed");
-        None
-    })
+    match p.process_or_hold(&partner, &job.path) {
+        Ok(step) => step,
+        // The file stays in its inbox (or claimed) for the next scan, a bounded number of
+        // times; then it is set aside.
+        Err(e) => p.on_failure(&partner, &job.path, &e).map(Step::Decided),
+    }
 }

@@ -1,71 +1,12 @@
 //! The per-file pipeline on a real SQLite file and a real partner tree (issue 4 item 4).
 
-use pipeline::{Config, Pipeline};
 use std::path::Path;
-use std::sync::Arc;
-use store::{PartnerRow, State, Store};
+use store::State;
 use validate::schema::Schemas;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    root: std::path::PathBuf,
-    pipeline: Pipeline,
-    partner: PartnerRow,
-}
+mod common;
 
-fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("partners/acme");
-    let schemas = Arc::new(Schemas::builtin().unwrap());
-    let store = Arc::new(Store::open(&dir.path().join("bankdrop.sqlite")).unwrap());
-    store
-        .add_partner("acme", root.to_str().unwrap(), "now")
-        .unwrap();
-    let config = Config::default_for(&schemas);
-    for i in &config.inboxes {
-        std::fs::create_dir_all(root.join(&i.folder)).unwrap();
-    }
-    // The ids the fixtures name were created "outside files" (D8): these tests are about
-    // intake, not references (tests/crossfile.rs is).
-    let registry = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/registry.csv"),
-    )
-    .unwrap();
-    store
-        .registry_add(
-            "acme",
-            &store::RegistryEntry::parse_file(&registry, "2026-01-27").unwrap(),
-        )
-        .unwrap();
-    let partner = store.partner("acme").unwrap().unwrap();
-    Env {
-        pipeline: Pipeline::new(store, schemas, config),
-        root,
-        partner,
-        _dir: dir,
-    }
-}
-
-fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/csv")
-            .join(rel),
-    )
-    .unwrap()
-}
-
-impl Env {
-    fn drop_file(&self, rel: &str, bytes: &[u8]) {
-        std::fs::write(self.root.join(rel), bytes).unwrap();
-    }
-    fn process(&self, rel: &str) -> pipeline::Processed {
-        self.pipeline.process(&self.partner, rel).unwrap().unwrap()
-    }
-    fn status(&self, p: &pipeline::Processed) -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(self.root.join(&p.status_path)).unwrap()).unwrap()
-    }
-}
+use common::{env, fixture};
 
 #[test]
 fn a_valid_file_is_accepted_and_moved_to_processed() {

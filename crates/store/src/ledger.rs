@@ -15,6 +15,9 @@ pub enum State {
     Rejected,
     /// Already received (name or bytes, D5); nothing applied.
     Duplicate,
+    /// bankdrop could not decide it (its own failure, retried and given up): set aside in the
+    /// folder of failed files, nothing applied. The same name may be sent again.
+    Failed,
 }
 
 impl State {
@@ -24,6 +27,7 @@ impl State {
             State::Accepted => "accepted",
             State::Rejected => "rejected",
             State::Duplicate => "duplicate",
+            State::Failed => "failed",
         }
     }
 
@@ -32,6 +36,7 @@ impl State {
             "accepted" => State::Accepted,
             "rejected" => State::Rejected,
             "duplicate" => State::Duplicate,
+            "failed" => State::Failed,
             _ => State::Validating,
         }
     }
@@ -205,7 +210,8 @@ impl Store {
         decide_in(&self.conn(), id, d)
     }
 
-    /// A decided file with the same (type, date or batch, version), D5.
+    /// A decided file with the same (type, date or batch, version), D5. A file bankdrop failed
+    /// to decide does not count: it may be sent again under its name.
     pub fn same_name(
         &self,
         partner: &str,
@@ -214,8 +220,8 @@ impl Store {
         version: u64,
     ) -> Result<Option<FileRow>> {
         self.one(
-            "WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 AND version = ?4 AND state != 'validating' \
-             ORDER BY id LIMIT 1",
+            "WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 AND version = ?4 \
+             AND state NOT IN ('validating', 'failed') ORDER BY id LIMIT 1",
             params![partner, file_type, prefix, version as i64],
         )
     }
@@ -269,6 +275,18 @@ impl Store {
             "WHERE partner = ?1 AND path = ?2 ORDER BY id DESC LIMIT 1",
             params![partner, path],
         )
+    }
+
+    /// The partner's rows still `validating` (claimed, not decided), oldest first.
+    pub fn undecided(&self, partner: &str) -> Result<Vec<FileRow>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {COLUMNS} FROM files WHERE partner = ?1 AND state = 'validating' ORDER BY id"
+        ))?;
+        let rows = st
+            .query_map(params![partner], row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// One row by id.
@@ -340,6 +358,7 @@ mod tests {
         assert!(s.same_name("p", "card", "2026-01-27", 1).unwrap().is_some());
         assert!(s.accepted_same_bytes("p", "aa").unwrap().is_some());
         assert!(s.accepted_for("p", "card", "2026-01-27").unwrap().is_some());
+        assert!(s.undecided("p").unwrap().is_empty());
         let c = s
             .begin(&new_file("card/2026-01-27_card_v1.csv", "bb"))
             .unwrap();
@@ -351,6 +370,21 @@ mod tests {
                 .id,
             c
         );
+    }
+
+    #[test]
+    fn a_failed_file_is_decided_but_its_name_may_come_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let a = s
+            .begin(&new_file("card/2026-01-28_card_v1.csv", "cc"))
+            .unwrap();
+        assert_eq!(s.undecided("p").unwrap()[0].id, a);
+        assert!(s.decide(a, &decision(State::Failed)).unwrap());
+        assert_eq!(s.file(a).unwrap().unwrap().state(), State::Failed);
+        assert!(s.undecided("p").unwrap().is_empty());
+        assert!(s.same_name("p", "card", "2026-01-27", 1).unwrap().is_none());
+        assert!(s.decided_for("p", "card", "2026-01-27").unwrap());
     }
 
     #[test]

@@ -78,7 +78,7 @@ catalogue! {
     SIGN_MISMATCH = "sign_mismatch", Error, "Two amounts that must share a sign do not.", "`amount = -5.00`, `amount_in_usd = 5.00`", "schemas (`same_sign`), spec 05 §5.1";
     COMPARISON = "comparison", Error, "Two values are out of the documented order.", "`activated_at` before `created_at`", "schemas (`compare`), spec 04 §1.2";
     DUPLICATE_ID = "duplicate_id", Error, "The file's id column repeats a value of an earlier row.", "`client_card_id = c1` twice", "issue 2, spec 05 §4.3";
-    BAD_FILE_NAME = "bad_file_name", Error, "The file name does not follow `<date|batch>_<file_type>_<version>[.csv]`.", "`cards.csv`", "decision D5";
+    BAD_FILE_NAME = "bad_file_name", Error, "The file name does not follow `<date|batch>_<file_type>_<version>[.csv]`, or is longer than 200 bytes (`[sftp] max_name_len`).", "`cards.csv`", "decision D5";
     DUPLICATE_ID_HISTORY = "duplicate_id_history", Error, "A `client_transaction_id` already applied from an earlier accepted file (ids never repeat, D8).", "yesterday's id sent again", "decision D8, spec 05 §3.1";
     UNKNOWN_REFERENCE = "unknown_reference", Error, "A value names a record that was never accepted (nor is in the same file, the batch's other file or the registry), or one of the wrong kind.", "a transaction on balance `b9` nobody sent", "decision D8, spec 02 §8, spec 03 §10, spec 04 §1.4, spec 05 §3.2, §8";
     MISSING_BALANCE = "missing_balance", Error, "A balance that was non-terminal in the last accepted balance file (or created through the API before the file's day) is missing from this one.", "balance `b1` active yesterday, absent today", "decision D9, spec 05 §3.2";
@@ -90,6 +90,7 @@ catalogue! {
     DUPLICATE = "duplicate", Error, "The same name (type, date or batch, version) was already received, or the same bytes were already accepted; nothing is applied again.", "`2026-01-27_card_v1.csv` sent twice", "decision D5";
     ALREADY_ACCEPTED = "already_accepted", Error, "A file of this type was already accepted for this date (only customer files may come several times a day).", "`..._card_v2.csv` after `v1` was accepted", "decision D5, spec 01 §5.2";
     UNKNOWN_FILE_TYPE = "unknown_file_type", Error, "The file type is not one bankdrop knows (or is not supported by this command).", "`--type cheque`", "decision D5";
+    PROCESSING_FAILED = "processing_failed", Error, "bankdrop itself could not decide the file after several attempts (outcome `failed`): it was set aside in `failed/` and the operators alerted; nothing was applied, and the same name may be sent again.", "the disk was full while its results were written", "issue 9 (project default)";
 }
 
 /// One problem found in a file.

@@ -111,6 +111,7 @@ fn cases_match_their_expected_reports() {
         "disallowed_reference",
         "outdated_update",
         "terminal_record",
+        "processing_failed",
     ];
     for c in CODES {
         assert!(
