@@ -1,4 +1,4 @@
-//! The nightly reconciliation through the SQLite store (`recon::nightly::run_day`), filled and
+//! The nightly reconciliation through the SQLite store (`pipeline::nightly::run_day`), filled and
 //! measured in separate commands so the fill's time and memory never mix into the run's:
 //!
 //! ```sh
@@ -8,7 +8,7 @@
 //!
 //! The fill stores what the pipeline stores for three accepted files of one partner: the balance
 //! files dated D and D+1 and the transaction file dated D+1 (D9: a file dated T carries day
-//! T−1); with `--days K`, K such days ending with D (older history), each row a JSON object of every schema column by name (strings or null). Closing
+//! T−1); with `--days K`, K such days ending with D (older history), each written as a CSV file and applied by the pipeline's `apply_rows`. Closing
 //! balances are computed from the generated transactions with the spec 05 §3.3 deposit formulas,
 //! in `Decimal`, then `--breaks` of them are moved by one cent, so the run must find exactly that
 //! many breaks. What was planted is written next to the database (`<db>.planted.json`) for
@@ -16,12 +16,14 @@
 
 use anyhow::{bail, ensure, Context, Result};
 use chrono::{Duration, NaiveDate};
-use recon::nightly::{run_day, NightlyConfig, PartnerTree};
+use pipeline::nightly::run_day;
+use recon::nightly::{NightlyConfig, PartnerTree};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use store::{Applier, Decision, NewFile, State, Store};
+use store::{Decision, NewFile, State, Store};
 
 const PARTNER: &str = "bench";
 
@@ -119,18 +121,22 @@ fn balance_id(i: u64) -> String {
 }
 
 /// One stored row as the pipeline writes it: every column, null where not given.
-fn row_json(columns: &[&str], cells: &[(&str, String)]) -> String {
-    let mut m: Map<String, Value> = columns
-        .iter()
-        .map(|c| (c.to_string(), Value::Null))
-        .collect();
-    for (c, v) in cells {
-        m.insert(c.to_string(), Value::String(v.clone()));
+/// One pipe-delimited row of `columns`, the cells not given empty (null, D2).
+fn row_csv(columns: &[&str], cells: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        if let Some((_, v)) = cells.iter().find(|(n, _)| n == c) {
+            out.push_str(v);
+        }
     }
-    Value::Object(m).to_string()
+    out.push('\n');
+    out
 }
 
-fn balance_json(i: u64, amounts: &[Decimal; 5]) -> String {
+fn balance_csv(i: u64, amounts: &[Decimal; 5]) -> String {
     let mut cells = vec![
         ("account_id", format!("acct-{:08}", i / 2)),
         ("client_balance_id", balance_id(i)),
@@ -143,7 +149,7 @@ fn balance_json(i: u64, amounts: &[Decimal; 5]) -> String {
     for (c, a) in COMPONENTS.iter().zip(amounts) {
         cells.push((c, format!("{a:.2}")));
     }
-    row_json(&BALANCE_COLUMNS, &cells)
+    row_csv(&BALANCE_COLUMNS, &cells)
 }
 
 struct Tx {
@@ -221,14 +227,39 @@ fn partner_root(db: &Path) -> PathBuf {
     db.with_file_name(format!("{stem}-partner"))
 }
 
-/// Claims, accepts and applies one file in a single SQLite transaction (as the pipeline does).
+/// Writes a file's rows (`each` gets the writer) under a header of `columns`, then claims,
+/// accepts and applies it in a single SQLite transaction through the pipeline's apply, as an
+/// accepted upload is.
 fn accept(
     s: &Store,
     file_type: &str,
     file_date: &str,
     rows: u64,
-    apply: &mut dyn FnMut(&mut Applier) -> store::Result<()>,
+    columns: &[&str],
+    each: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<f64> {
+    let schemas = validate::schema::Schemas::builtin()?;
+    let schema = schemas
+        .get(file_type)
+        .with_context(|| format!("no schema {file_type}"))?;
+    let tmp = tempfile_path(file_type);
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        writeln!(w, "{}", columns.join("|"))?;
+        each(&mut w)?;
+        w.flush()?;
+    }
+    let mut apply = |ap: &mut store::Applier| -> store::Result<()> {
+        let conflicts =
+            pipeline::apply_rows(schema, std::fs::File::open(&tmp)?, Some(file_date), ap)?;
+        match conflicts.first() {
+            None => Ok(()),
+            Some(c) => Err(store::Error::Apply(format!(
+                "transaction {} already stored",
+                c.id
+            ))),
+        }
+    };
     let t0 = Instant::now();
     let name = format!("{file_date}_{file_type}_v1.csv");
     let id = s.begin(&NewFile {
@@ -253,9 +284,10 @@ fn accept(
         final_path: format!("{file_type}/processed/{name}"),
     };
     ensure!(
-        s.decide_and_apply(id, &d, apply, &mut || Ok(()))?,
+        s.decide_and_apply(id, &d, &mut apply, &mut || Ok(()))?,
         "{name} was already decided"
     );
+    std::fs::remove_file(&tmp)?;
     let secs = t0.elapsed().as_secs_f64();
     println!("  {name:<32} {rows:>9} rows  {secs:>7.1} s");
     Ok(secs)
@@ -296,13 +328,19 @@ pub fn fill(args: &[String]) -> Result<()> {
     // The first opening: the balance file dated `first`, the day before the oldest day filled.
     let first = date - Duration::days(days as i64 - 1);
     let first_name = first.format("%Y-%m-%d").to_string();
-    accept(&s, "balance", &first_name, balances, &mut |ap| {
-        for i in 0..balances {
-            let json = balance_json(i, &opening(i));
-            ap.balance(&format!("{}|", balance_id(i)), &first_name, &json)?;
-        }
-        Ok(())
-    })?;
+    accept(
+        &s,
+        "balance",
+        &first_name,
+        balances,
+        &BALANCE_COLUMNS,
+        &mut |w| {
+            for i in 0..balances {
+                w.write_all(balance_csv(i, &opening(i)).as_bytes())?;
+            }
+            Ok(())
+        },
+    )?;
 
     // Each day: its transactions (file dated day+1), summed per balance into the closing
     // balances (balance file dated day+1), which open the next day.
@@ -314,31 +352,36 @@ pub fn fill(args: &[String]) -> Result<()> {
             day.format("%Y-%m-%d").to_string(),
             (day + Duration::days(1)).format("%Y-%m-%d").to_string(),
         );
-        accept(&s, "transaction", &file_date, transactions, &mut |ap| {
-            for t in k * transactions..(k + 1) * transactions {
-                let x = tx(t, balances);
-                post(&mut closing[x.balance as usize], &x);
-                let id = format!("tx-{t:011}");
-                let bal = balance_id(x.balance);
-                let mut cells = vec![
-                    ("client_transaction_id", id.clone()),
-                    ("balance_id", bal.clone()),
-                    ("card_id", format!("card-{:08}", x.balance)),
-                    ("amount", format!("{:.2}", x.amount)),
-                    ("currency", "USD".to_string()),
-                    ("type", x.ty.to_string()),
-                    ("action", "applied".to_string()),
-                    ("effective_at", format!("{day_name}T12:00:00Z")),
-                ];
-                if let Some(r) = x.rewards {
-                    cells.push(("rewards_amount", format!("{r:.2}")));
+        accept(
+            &s,
+            "transaction",
+            &file_date,
+            transactions,
+            &TRANSACTION_COLUMNS,
+            &mut |w| {
+                for t in k * transactions..(k + 1) * transactions {
+                    let x = tx(t, balances);
+                    post(&mut closing[x.balance as usize], &x);
+                    let id = format!("tx-{t:011}");
+                    let bal = balance_id(x.balance);
+                    let mut cells = vec![
+                        ("client_transaction_id", id.clone()),
+                        ("balance_id", bal.clone()),
+                        ("card_id", format!("card-{:08}", x.balance)),
+                        ("amount", format!("{:.2}", x.amount)),
+                        ("currency", "USD".to_string()),
+                        ("type", x.ty.to_string()),
+                        ("action", "applied".to_string()),
+                        ("effective_at", format!("{day_name}T12:00:00Z")),
+                    ];
+                    if let Some(r) = x.rewards {
+                        cells.push(("rewards_amount", format!("{r:.2}")));
+                    }
+                    w.write_all(row_csv(&TRANSACTION_COLUMNS, &cells).as_bytes())?;
                 }
-                let json = row_json(&TRANSACTION_COLUMNS, &cells);
-                let applied = ap.transaction(&id, Some(&bal), Some(&file_date), &json)?;
-                ensure_applied(applied, &id)?;
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
 
         // Planted breaks, on the measured day only: one cent too much on `balance`, evenly
         // spread over the id range. Earlier days reconcile cleanly.
@@ -351,13 +394,19 @@ pub fn fill(args: &[String]) -> Result<()> {
             }
         }
 
-        accept(&s, "balance", &file_date, balances, &mut |ap| {
-            for (i, v) in closing.iter().enumerate() {
-                let json = balance_json(i as u64, v);
-                ap.balance(&format!("{}|", balance_id(i as u64)), &file_date, &json)?;
-            }
-            Ok(())
-        })?;
+        accept(
+            &s,
+            "balance",
+            &file_date,
+            balances,
+            &BALANCE_COLUMNS,
+            &mut |w| {
+                for (i, v) in closing.iter().enumerate() {
+                    w.write_all(balance_csv(i as u64, v).as_bytes())?;
+                }
+                Ok(())
+            },
+        )?;
     }
     drop(s);
 
@@ -384,14 +433,12 @@ pub fn fill(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn ensure_applied(applied: bool, id: &str) -> store::Result<()> {
-    if applied {
-        Ok(())
-    } else {
-        Err(store::Error::Apply(format!(
-            "transaction {id} already stored"
-        )))
-    }
+/// A scratch CSV next to the system's temp files.
+fn tempfile_path(file_type: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "bankdrop-bench-{}-{file_type}.csv",
+        std::process::id()
+    ))
 }
 
 fn file_mb(p: &Path) -> f64 {

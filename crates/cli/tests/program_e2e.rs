@@ -15,7 +15,12 @@ const START: &str = "2026-03-02";
 
 /// A data dir with partner `acme`, the program generated into `prog/` and ingested day by day.
 fn ingested_program(kind: &str, breaks: u32) -> (Workdir, serde_json::Value) {
-    let w = Workdir::new("");
+    ingested_program_with(kind, breaks, "")
+}
+
+/// [`ingested_program`] with `extra` configuration.
+fn ingested_program_with(kind: &str, breaks: u32, extra: &str) -> (Workdir, serde_json::Value) {
+    let w = Workdir::new(extra);
     let dir = w.dir();
     let ok = |args: &[&str]| w.ok(args);
     let (days, breaks) = (DAYS.to_string(), breaks.to_string());
@@ -172,4 +177,69 @@ fn a_generated_credit_program_is_accepted_and_reconciles_its_balance_components(
     // The built-in credit formulas reconcile `balance` and `outstanding_principal`; the
     // generator's `outstanding_fees` needs the program's own formula (NOT SEEN in the spec).
     assert_eq!(per_day, vec![0; DAYS as usize]);
+}
+
+/// Issue 10: the FBO check of D (spec 05 §1.4) sums the non-posted snapshot of D+1 (spec 05
+/// §7.2: each file is the whole snapshot): a transaction that left the snapshot no longer counts,
+/// and a header-only file empties it.
+#[test]
+fn the_fbo_check_sums_the_days_non_posted_snapshot_only() {
+    let (tmp, _) = ingested_program_with("deposit", 0, "[recon]\nfbo_balance = \"0.00\"\n");
+    let dir = tmp.dir();
+    let processed = dir.join("data/partners/acme/non_posted_transaction/processed");
+    let non_posted = |d: &str| -> serde_json::Value {
+        let o = run_in(dir, &["reconcile", "--date", d]);
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            common::text(&o)
+        );
+        let summary: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!(
+                "data/partners/acme/reports/{d}_balance_reconciliation_summary.json"
+            )))
+            .unwrap(),
+        )
+        .unwrap();
+        summary["fbo"]["non_posted"].clone()
+    };
+    // Every day counts its own snapshot's rows.
+    let mut biggest = String::new();
+    for (d, file_date) in activity_dates().iter().zip(file_dates()) {
+        let text = std::fs::read_to_string(
+            processed.join(format!("{file_date}_non_posted_transaction_v1.csv")),
+        )
+        .unwrap();
+        let rows = text.lines().count() - 1;
+        assert_eq!(non_posted(d), rows as u64, "{d}");
+        if rows > biggest.lines().count().saturating_sub(1) {
+            biggest = text;
+        }
+    }
+    let lines: Vec<&str> = biggest.lines().collect();
+    assert!(
+        lines.len() >= 3,
+        "a snapshot with two rows or more: {biggest}"
+    );
+    // The next day: the same snapshot less its first row; the day after: a header-only file.
+    let next = |k: i64| {
+        let last =
+            chrono::NaiveDate::parse_from_str(file_dates().last().unwrap(), "%Y-%m-%d").unwrap();
+        (last + chrono::Duration::days(k)).to_string()
+    };
+    let less_one = format!("{}\n{}\n", lines[0], lines[2..].join("\n"));
+    let f1 = dir.join(format!("in/{}_non_posted_transaction_v1.csv", next(1)));
+    let f2 = dir.join(format!("in/{}_non_posted_transaction_v1.csv", next(2)));
+    std::fs::write(&f1, less_one).unwrap();
+    std::fs::write(&f2, format!("{}\n", lines[0])).unwrap();
+    for f in [&f1, &f2] {
+        let o = run_in(dir, &["ingest", "--partner", "acme", f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", common::text(&o));
+    }
+    let day = |k: i64| {
+        let d = chrono::NaiveDate::parse_from_str(&next(k), "%Y-%m-%d").unwrap();
+        d.pred_opt().unwrap().to_string()
+    };
+    assert_eq!(non_posted(&day(1)), (lines.len() - 2) as u64);
+    assert_eq!(non_posted(&day(2)), 0);
 }

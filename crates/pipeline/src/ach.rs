@@ -131,6 +131,7 @@ pub fn apply_entries<R: Read>(input: R, ap: &mut store::Applier) -> store::Resul
             continue;
         };
         let trace = format!("{:015}", e.trace_number);
+        let settles = settlement_date(effective).to_string();
         let json = serde_json::json!({
             "trace": trace,
             "transaction_code": e.transaction_code.to_string(),
@@ -141,11 +142,11 @@ pub fn apply_entries<R: Read>(input: R, ap: &mut store::Applier) -> store::Resul
             "company_id": b.company_identification,
             "company_entry_description": b.company_entry_description,
             "effective_date": effective.to_string(),
-            "settlement_date": settlement_date(effective).to_string(),
+            "settlement_date": settles,
             "individual_name": e.individual_name,
             "identification_number": e.identification_number,
         });
-        ap.ach_entry(raw.line, &trace, &json.to_string())?;
+        ap.ach_entry(raw.line, &trace, Some(&settles), &json.to_string())?;
     }
     Ok(())
 }

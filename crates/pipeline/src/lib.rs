@@ -16,6 +16,7 @@ mod finish;
 mod fsio;
 mod held;
 mod names;
+pub mod nightly;
 mod process;
 mod runner;
 mod setaside;
@@ -23,6 +24,7 @@ mod spill;
 pub mod status;
 
 pub use alert::{Alert, Alerts, CommandHook, LogOnly};
+pub use apply::{apply_rows, Conflict};
 pub use crossfile::BalanceCreation;
 pub use held::{default_order, HeldNote, Hold};
 pub use names::{claim_name, CLAIM_PREFIX};

@@ -58,6 +58,23 @@ pub fn fbo_check<B: Borrow<BalanceRow>>(
             format!("FBO balance total at balance {}", row.balance_id)
         })?;
     }
+    fbo_check_totals(
+        deposit_balances,
+        balances_total,
+        non_posted_amounts,
+        fbo_balance,
+        tolerance,
+    )
+}
+
+/// [`fbo_check`] from the deposit balances already counted and summed (`balances_total`).
+pub fn fbo_check_totals(
+    deposit_balances: u64,
+    balances_total: Decimal,
+    non_posted_amounts: impl IntoIterator<Item = Decimal>,
+    fbo_balance: Option<Decimal>,
+    tolerance: Decimal,
+) -> Result<FboCheck, Error> {
     let mut non_posted = 0u64;
     let mut non_posted_total = Decimal::ZERO;
     for a in non_posted_amounts {

@@ -171,6 +171,19 @@ impl Column {
         })
     }
 
+    fn name(&self) -> &str {
+        match self {
+            Column::Amount => "amount",
+            Column::AmountInUsd => "amount_in_usd",
+            Column::Principal => "principal_amount",
+            Column::Fee => "fee_amount",
+            Column::Interest => "interest_amount",
+            Column::Rewards => "rewards_amount",
+            Column::Settlement => "settlement_amount",
+            Column::Extra(name) => name,
+        }
+    }
+
     fn get(&self, tx: &TransactionRow) -> Option<Decimal> {
         match self {
             Column::Amount => Some(tx.amount),
@@ -380,6 +393,36 @@ impl Plan {
                 } else {
                     money::add(*slot, v, ctx)?
                 };
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a day's activity summed by (type, column) into the rule accumulators: the same result
+    /// as [`Plan::apply`] on each of the day's transactions, since every term is a sum of one
+    /// column over some types.
+    pub fn apply_sums(
+        &self,
+        balance_id: &str,
+        sums: &crate::day::Sums,
+        acc: &mut [Decimal],
+    ) -> Result<(), Error> {
+        for (ty, column, v) in sums {
+            let ti = ty
+                .and_then(|t| self.types.get(t).copied())
+                .unwrap_or(self.other_type);
+            for (rule, slot) in self.rules.iter().zip(acc.iter_mut()) {
+                for term in &rule.terms {
+                    if !term.counts[ti] || term.column.name() != *column {
+                        continue;
+                    }
+                    let ctx = || format!("activity of balance {balance_id} / {}", rule.component);
+                    *slot = if term.minus {
+                        money::sub(*slot, *v, ctx)?
+                    } else {
+                        money::add(*slot, *v, ctx)?
+                    };
+                }
             }
         }
         Ok(())

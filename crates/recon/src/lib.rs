@@ -11,8 +11,10 @@
 //! 3. [`fbo_check`] runs the FBO check of spec 05 §1.4 for deposit programs.
 //! 4. The writers in [`reports`] turn the results into the files D9 lists, byte for byte
 //!    deterministic.
-//! 5. [`nightly::run_day`] does all of the above for one partner and day from the store, writing
-//!    into the partner's tree; [`schedule`] says when the nightly run happens.
+//! 5. [`nightly::run_day`] does all of the above for one partner and day from what a
+//!    [`DaySource`] hands over (one row per balance, [`DayReconciler`]), writing into the
+//!    partner's tree; [`schedule`] says when the nightly run happens. Reading the store is the
+//!    pipeline's (`pipeline::nightly`): this crate computes and writes, nothing else.
 //!
 //! ```
 //! use recon::{reconcile, BalanceRow, BalanceStatus, BalanceType, ReconConfig, TransactionRow};
@@ -40,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod day;
 pub mod error;
 pub mod fbo;
 pub mod formulas;
@@ -51,11 +54,14 @@ pub mod reports;
 pub mod schedule;
 
 pub use config::{Formula, ReconConfig, Sign, Term, TypeFilter};
+pub use day::{DayBalance, DayReconciler, DaySide, Verdict};
 pub use error::{ConfigError, Error, RowError, Side};
-pub use fbo::{fbo_check, FboCheck};
+pub use fbo::{fbo_check, fbo_check_totals, FboCheck};
 pub use formulas::{builtin as builtin_formulas, expected_closing, Projector};
 pub use model::{BalanceIdKind, BalanceRow, BalanceStatus, BalanceType, Cells, TransactionRow};
-pub use nightly::{run_day, DaySummary, NightlyConfig, NightlyError, PartnerTree, ReportSettings};
+pub use nightly::{
+    run_day, DaySource, DaySummary, NightlyConfig, NightlyError, PartnerTree, ReportSettings,
+};
 pub use reconcile::{
     reconcile, Break, ComponentTotals, MissingBalance, Reconciliation, Summary, UnmatchedActivity,
 };

@@ -1,25 +1,128 @@
 //! Applying an accepted file's rows in the same transaction as its decision (D7, D8): a file is
 //! decided and applied together, or neither.
+//!
+//! What is kept (`docs/ARCHITECTURE.md` has the tables): the current version of every record as a
+//! compact row; balances per file date and transactions in typed tables; non-posted transactions
+//! as one snapshot per file date; the state history of records with a lifecycle; and, for the
+//! nightly run, one row per (balance, file date) in `recon_day` with the reported amounts, the
+//! amounts it opens from and the day's activity summed by (type, column).
 
+use crate::codec::{self, Activity, Amounts};
+use crate::day::{self, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
 use crate::{Decision, Error, Result, Store};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashMap;
+
+/// Distinct (file date, balance) activities kept in memory while a file is applied; past it they
+/// are added to the database and the map starts again (bounded memory for any file).
+const ACTIVITY_LIMIT: usize = 100_000;
+
+/// One balance row of a balance file.
+#[derive(Debug, Clone, Copy)]
+pub struct BalanceIn<'a> {
+    /// The record key (the key columns joined by `|`).
+    pub key: &'a str,
+    /// The id transactions name it by: `client_balance_id`, or `id` for an API balance.
+    pub balance_id: &'a str,
+    /// Whether `balance_id` is the Lead `id`.
+    pub lead_id: bool,
+    /// The balance file's date.
+    pub file_date: &'a str,
+    /// `account_id`.
+    pub account_id: Option<&'a str>,
+    /// `type`.
+    pub balance_type: Option<&'a str>,
+    /// `status`.
+    pub status: Option<&'a str>,
+    /// `status_reason`.
+    pub status_reason: Option<&'a str>,
+    /// `currency`, when the file has one.
+    pub currency: Option<&'a str>,
+    /// `client_settlement_bank_account_id`.
+    pub settlement_account: Option<&'a str>,
+    /// Every non-null money cell, by column name, as written.
+    pub amounts: &'a [(&'a str, &'a str)],
+    /// The row's other cells, encoded against `layout` ([`codec::encode_row`]).
+    pub row: &'a [u8],
+}
+
+/// One transaction of a transaction file.
+#[derive(Debug, Clone, Copy)]
+pub struct TransactionIn<'a> {
+    /// `client_transaction_id`.
+    pub id: &'a str,
+    /// `balance_id`.
+    pub balance_id: Option<&'a str>,
+    /// `card_id`.
+    pub card_id: Option<&'a str>,
+    /// The file's date.
+    pub file_date: Option<&'a str>,
+    /// `effective_at`.
+    pub effective_at: Option<&'a str>,
+    /// `type`.
+    pub tx_type: Option<&'a str>,
+    /// Every non-null money cell, by column name, as written.
+    pub amounts: &'a [(&'a str, &'a str)],
+    /// The row's other cells, encoded.
+    pub row: &'a [u8],
+}
+
+/// One row of a non-posted transaction file (a snapshot of the day, spec 05 §7.2).
+#[derive(Debug, Clone, Copy)]
+pub struct NonPostedIn<'a> {
+    /// The record key.
+    pub id: &'a str,
+    /// The file's date.
+    pub file_date: &'a str,
+    /// `balance_id`.
+    pub balance_id: Option<&'a str>,
+    /// `amount`, as written.
+    pub amount: Option<&'a str>,
+    /// The row's other cells, encoded.
+    pub row: &'a [u8],
+}
 
 /// Writes one accepted file's rows; handed to the closure of [`Store::decide_and_apply`].
 pub struct Applier<'t> {
     tx: &'t Transaction<'t>,
     partner: String,
     file_id: i64,
+    layouts: HashMap<(String, String), i64>,
+    activity: HashMap<(String, String), Activity>,
+    /// Balance file dates applied: their openings (and the next file's) are set at the end.
+    balance_dates: Vec<String>,
+    /// Non-posted file dates whose earlier snapshot was cleared.
+    snapshots: Vec<String>,
+    /// Transaction file dates applied.
+    activity_dates: Vec<String>,
+    buf: Vec<u8>,
 }
 
-impl Applier<'_> {
-    /// Stores the current version of a record (full overwrite, D8).
-    pub fn record(&mut self, file_type: &str, key: &str, json: &str) -> Result<()> {
+fn bad_amount(column: &str, text: &str) -> Error {
+    Error::Apply(format!("{column} `{text}` is not an amount"))
+}
+
+impl<'t> Applier<'t> {
+    /// The id of the layout (column names, in the order of the cells) of `file_type` rows.
+    pub fn layout(&mut self, file_type: &str, columns: &[&str]) -> Result<i64> {
+        let joined = columns.join("|");
+        if let Some(id) = self.layouts.get(&(file_type.to_string(), joined.clone())) {
+            return Ok(*id);
+        }
+        let id = layout_id(self.tx, file_type, &joined)?;
+        self.layouts.insert((file_type.to_string(), joined), id);
+        Ok(id)
+    }
+
+    /// Stores the current version of a record (full overwrite, D8); `row` from
+    /// [`codec::encode_row`].
+    pub fn record(&mut self, file_type: &str, key: &str, row: &[u8]) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO records(partner, file_type, record_key, data, file_id) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT(partner, file_type, record_key) DO UPDATE SET data = excluded.data, file_id = excluded.file_id",
+                "INSERT INTO records(partner, file_type, record_key, file_id, row) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT(partner, file_type, record_key) DO UPDATE SET row = excluded.row, file_id = excluded.file_id",
             )?
-            .execute(params![self.partner, file_type, key, json, self.file_id])?;
+            .execute(params![self.partner, file_type, key, self.file_id, row])?;
         Ok(())
     }
 
@@ -35,43 +138,288 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// Stores a balance as reported in the file dated `file_date` (its history by date).
-    pub fn balance(&mut self, key: &str, file_date: &str, json: &str) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT OR REPLACE INTO balance_history(partner, balance_key, file_date, data, file_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![self.partner, key, file_date, json, self.file_id])?;
-        Ok(())
-    }
-
-    /// Stores an accepted transaction. Transactions are append-only (spec 05 §5.4): returns
-    /// `false`, storing nothing, when the id was already applied (D8: ids never repeat).
-    pub fn transaction(
+    /// Adds a state to a record's history when it differs from the last one kept (a card
+    /// closed, an application approved).
+    pub fn state(
         &mut self,
-        id: &str,
-        balance_id: Option<&str>,
+        file_type: &str,
+        key: &str,
         file_date: Option<&str>,
-        json: &str,
-    ) -> Result<bool> {
-        let n = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO transactions(partner, transaction_id, balance_id, file_date, data, file_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(partner, transaction_id) DO NOTHING",
-            )?
-            .execute(params![self.partner, id, balance_id, file_date, json, self.file_id])?;
-        Ok(n == 1)
+        state: &str,
+        effective_at: Option<&str>,
+    ) -> Result<()> {
+        insert_state(
+            self.tx,
+            &self.partner,
+            (file_type, key, self.file_id),
+            file_date,
+            state,
+            effective_at,
+        )
     }
 
-    /// Stores an accepted Nacha entry.
-    pub fn ach_entry(&mut self, line: u64, trace: &str, json: &str) -> Result<()> {
-        self.tx
-            .prepare_cached("INSERT INTO ach_entries(file_id, line, partner, trace, data) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![self.file_id, line as i64, self.partner, trace, json])?;
+    /// Stores a balance as reported in the file dated `b.file_date`.
+    pub fn balance(&mut self, b: &BalanceIn) -> Result<()> {
+        insert_balance(self.tx, &self.partner, self.file_id, b, &mut self.buf)?;
+        if !self.balance_dates.iter().any(|d| d == b.file_date) {
+            self.balance_dates.push(b.file_date.to_string());
+        }
         Ok(())
     }
+
+    /// Stores an accepted transaction and adds it to its balance's day. Transactions are
+    /// append-only (spec 05 §5.4): returns `false`, storing nothing, when the id was already
+    /// applied (D8: ids never repeat).
+    pub fn transaction(&mut self, t: &TransactionIn) -> Result<bool> {
+        if !insert_transaction(self.tx, &self.partner, self.file_id, t)? {
+            return Ok(false);
+        }
+        if let (Some(date), Some(balance)) = (t.file_date, t.balance_id) {
+            if !self.activity_dates.iter().any(|d| d == date) {
+                self.activity_dates.push(date.to_string());
+            }
+            let key = (date.to_string(), balance.to_string());
+            let a = self.activity.entry(key).or_default();
+            add_activity(a, t)?;
+            if self.activity.len() >= ACTIVITY_LIMIT {
+                self.flush_activity()?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Stores a row of a non-posted snapshot; the snapshot of its date replaces any earlier one.
+    pub fn non_posted(&mut self, n: &NonPostedIn) -> Result<()> {
+        if !self.snapshots.iter().any(|d| d == n.file_date) {
+            clear_snapshot(self.tx, &self.partner, n.file_date)?;
+            self.snapshots.push(n.file_date.to_string());
+        }
+        let amount = n.amount.map(codec::money_value);
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO non_posted(partner, file_date, id, balance_id, amount, file_id, row) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![self.partner, n.file_date, n.id, n.balance_id, amount, self.file_id, n.row])?;
+        Ok(())
+    }
+
+    /// Stores an accepted Nacha entry (`json`: its fields) settling on `settlement_date`.
+    pub fn ach_entry(
+        &mut self,
+        line: u64,
+        trace: &str,
+        settlement_date: Option<&str>,
+        json: &str,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO ach_entries(file_id, line, partner, trace, settlement_date, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                self.file_id,
+                line as i64,
+                self.partner,
+                trace,
+                settlement_date,
+                json
+            ])?;
+        Ok(())
+    }
+
+    fn flush_activity(&mut self) -> Result<()> {
+        for ((date, balance), a) in self.activity.drain() {
+            upsert_activity(self.tx, &self.partner, &date, &balance, &a, &mut self.buf)?;
+        }
+        Ok(())
+    }
+
+    /// The end of a file: pending activity written, the openings of balance days set.
+    fn finish(mut self) -> Result<()> {
+        self.flush_activity()?;
+        for date in std::mem::take(&mut self.balance_dates) {
+            day::reopen_around(self.tx, &self.partner, &date)?;
+        }
+        // A day with activity but no balance file yet still opens from the last one (its
+        // balances are then listed missing, its activity unmatched, until the file comes).
+        for date in std::mem::take(&mut self.activity_dates) {
+            if !day::has_balance_file(self.tx, &self.partner, &date)? {
+                day::reopen(self.tx, &self.partner, &date)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A file whose empty snapshot replaces the day's (a header-only non-posted file: nothing
+    /// pending).
+    pub fn empty_snapshot(&mut self, file_date: &str) -> Result<()> {
+        clear_snapshot(self.tx, &self.partner, file_date)
+    }
+}
+
+fn clear_snapshot(c: &Connection, partner: &str, file_date: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM non_posted WHERE partner = ?1 AND file_date = ?2")?
+        .execute(params![partner, file_date])?;
+    Ok(())
+}
+
+pub(crate) fn layout_id(c: &Connection, file_type: &str, joined: &str) -> Result<i64> {
+    c.prepare_cached("INSERT OR IGNORE INTO layouts(file_type, columns) VALUES (?1, ?2)")?
+        .execute(params![file_type, joined])?;
+    Ok(
+        c.prepare_cached("SELECT id FROM layouts WHERE file_type = ?1 AND columns = ?2")?
+            .query_row(params![file_type, joined], |r| r.get(0))?,
+    )
+}
+
+pub(crate) fn insert_state(
+    c: &Connection,
+    partner: &str,
+    (file_type, key, file_id): (&str, &str, i64),
+    file_date: Option<&str>,
+    state: &str,
+    effective_at: Option<&str>,
+) -> Result<()> {
+    let last: Option<String> = c
+        .prepare_cached(
+            "SELECT state FROM record_states WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3 \
+             ORDER BY file_id DESC LIMIT 1",
+        )?
+        .query_row(params![partner, file_type, key], |r| r.get(0))
+        .optional()?;
+    if last.as_deref() == Some(state) {
+        return Ok(());
+    }
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO record_states(partner, file_type, record_key, file_id, file_date, state, effective_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![partner, file_type, key, file_id, file_date, state, effective_at])?;
+    Ok(())
+}
+
+fn amounts_of(pairs: &[(&str, &str)]) -> Result<Amounts> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for (c, t) in pairs {
+        let (m, s) = codec::parse_amount(t).ok_or_else(|| bad_amount(c, t))?;
+        out.push((
+            c.to_string(),
+            codec::decimal(m, s).ok_or_else(|| bad_amount(c, t))?,
+        ));
+    }
+    Ok(Amounts(out))
+}
+
+pub(crate) fn insert_balance(
+    c: &Connection,
+    partner: &str,
+    file_id: i64,
+    b: &BalanceIn,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    let typed = |name: &str| {
+        b.amounts
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|(_, t)| codec::money_value(t))
+    };
+    let m: Vec<Option<rusqlite::types::Value>> =
+        BALANCE_AMOUNT_COLUMNS.iter().map(|c| typed(c)).collect();
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO balances(partner, file_date, balance_key, file_id, account_id, type, status, \
+         balance, rewards_balance, interest_accrued_balance, dispute_balance, charge_off_balance, \
+         past_due_balance, outstanding_principal, outstanding_fees, row) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        partner, b.file_date, b.key, file_id, b.account_id, b.balance_type, b.status,
+        m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], b.row
+    ])?;
+    buf.clear();
+    amounts_of(b.amounts)?.encode(&BALANCE_AMOUNT_COLUMNS, buf);
+    c.prepare_cached(
+        "INSERT INTO recon_day(partner, file_date, balance_key, account_id, settlement_account, currency, \
+         id_kind, type, status, status_reason, closing) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET account_id = excluded.account_id, \
+         settlement_account = excluded.settlement_account, currency = excluded.currency, \
+         id_kind = excluded.id_kind, type = excluded.type, status = excluded.status, \
+         status_reason = excluded.status_reason, closing = excluded.closing",
+    )?
+    .execute(params![
+        partner,
+        b.file_date,
+        b.balance_id,
+        b.account_id,
+        b.settlement_account,
+        b.currency,
+        i64::from(b.lead_id),
+        b.balance_type,
+        b.status,
+        b.status_reason,
+        &buf[..]
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn insert_transaction(
+    c: &Connection,
+    partner: &str,
+    file_id: i64,
+    t: &TransactionIn,
+) -> Result<bool> {
+    let typed = |name: &str| {
+        t.amounts
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|(_, v)| codec::money_value(v))
+    };
+    let m: Vec<Option<rusqlite::types::Value>> = TRANSACTION_AMOUNT_COLUMNS
+        .iter()
+        .map(|c| typed(c))
+        .collect();
+    let n = c
+        .prepare_cached(
+            "INSERT INTO transactions(partner, transaction_id, balance_id, card_id, file_date, effective_at, type, \
+             amount, amount_in_usd, principal_amount, fee_amount, interest_amount, rewards_amount, \
+             settlement_amount, file_id, row) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             ON CONFLICT(partner, transaction_id) DO NOTHING",
+        )?
+        .execute(params![
+            partner, t.id, t.balance_id, t.card_id, t.file_date, t.effective_at, t.tx_type,
+            m[0], m[1], m[2], m[3], m[4], m[5], m[6], file_id, t.row
+        ])?;
+    Ok(n == 1)
+}
+
+pub(crate) fn add_activity(a: &mut Activity, t: &TransactionIn) -> Result<()> {
+    a.count += 1;
+    for (c, text) in t.amounts {
+        let (m, s) = codec::parse_amount(text).ok_or_else(|| bad_amount(c, text))?;
+        let v = codec::decimal(m, s).ok_or_else(|| bad_amount(c, text))?;
+        a.add(t.tx_type, c, v)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn upsert_activity(
+    c: &Connection,
+    partner: &str,
+    file_date: &str,
+    balance_id: &str,
+    a: &Activity,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    buf.clear();
+    a.encode(&TRANSACTION_AMOUNT_COLUMNS, buf);
+    c.prepare_cached(
+        "INSERT INTO recon_day(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
+         activity = bd_add_activity(recon_day.activity, excluded.activity)",
+    )?
+    .execute(params![partner, file_date, balance_id, &buf[..]])?;
+    Ok(())
 }
 
 impl Store {
@@ -96,19 +444,22 @@ impl Store {
         if !crate::ledger::decide_in(&tx, id, d)? {
             return Ok(false);
         }
-        apply(&mut Applier {
+        let mut ap = Applier {
             tx: &tx,
             partner,
             file_id: id,
-        })?;
+            layouts: HashMap::new(),
+            activity: HashMap::new(),
+            balance_dates: Vec::new(),
+            snapshots: Vec::new(),
+            activity_dates: Vec::new(),
+            buf: Vec::new(),
+        };
+        apply(&mut ap)?;
+        ap.finish()?;
         before_commit()?;
         tx.commit()?;
         Ok(true)
-    }
-
-    /// The current version of a record, as stored JSON.
-    pub fn record(&self, partner: &str, file_type: &str, key: &str) -> Result<Option<String>> {
-        record_in(&self.conn(), partner, file_type, key)
     }
 
     /// Counts of stored records, balance reports and transactions of a partner.
@@ -119,7 +470,7 @@ impl Store {
         };
         Ok((
             n("SELECT count(*) FROM records WHERE partner = ?1")?,
-            n("SELECT count(*) FROM balance_history WHERE partner = ?1")?,
+            n("SELECT count(*) FROM balances WHERE partner = ?1")?,
             n("SELECT count(*) FROM transactions WHERE partner = ?1")?,
         ))
     }
@@ -129,18 +480,4 @@ impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Apply(e.to_string())
     }
-}
-
-pub(crate) fn record_in(
-    c: &rusqlite::Connection,
-    partner: &str,
-    file_type: &str,
-    key: &str,
-) -> Result<Option<String>> {
-    use rusqlite::OptionalExtension;
-    Ok(c.prepare_cached(
-        "SELECT data FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3",
-    )?
-    .query_row(params![partner, file_type, key], |r| r.get(0))
-    .optional()?)
 }

@@ -5,15 +5,24 @@
 //! still `validating`, or absent) or decided exactly once.
 
 mod apply;
+pub mod codec;
+mod day;
 mod history;
 mod ledger;
+mod migrate;
 mod partners;
+mod records;
 mod refs;
 
-pub use apply::Applier;
-pub use history::{Page, Reader, StoredRow};
+pub use apply::{Applier, BalanceIn, NonPostedIn, TransactionIn};
+pub use day::{
+    DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED,
+    TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
+};
+pub use history::{AchRow, Reader};
 pub use ledger::{Decision, FileRow, NewFile, State};
 pub use partners::PartnerRow;
+pub use records::{StateChange, StoredRecord};
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
 
 use rusqlite::Connection;
@@ -32,6 +41,20 @@ pub enum Error {
     /// Reading the rows to apply failed; nothing was applied or decided.
     #[error("applying the file: {0}")]
     Apply(String),
+    /// A stored value is not in the form the store writes (a damaged database).
+    #[error("stored {what} `{key}` is damaged")]
+    Damaged {
+        /// What kind of value.
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
+    /// A stored value has another SQL type than the store writes.
+    #[error("database value: {0}")]
+    Value(#[from] rusqlite::types::FromSqlError),
+    /// A sum of amounts cannot be kept exactly.
+    #[error(transparent)]
+    Sum(#[from] codec::SumOverflow),
 }
 
 /// Result alias.
@@ -133,7 +156,14 @@ CREATE TABLE record_refs (
     r#"
 CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.settlement_date'));
 "#,
+    migrate::V6_SCHEMA,
 ];
+
+/// Data conversions run after the schema step of the same version, in its transaction.
+const DATA_MIGRATIONS: &[(usize, DataMigration)] = &[(6, migrate::v6_data)];
+
+/// A conversion of the rows of a database, run inside the migration's transaction.
+type DataMigration = fn(&rusqlite::Transaction) -> Result<()>;
 
 /// The database. Cheap to share behind an `Arc`; calls serialise on one connection.
 pub struct Store {
@@ -151,11 +181,19 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // A bigger page cache than the default 2 MiB: applying a file touches many pages.
+        conn.pragma_update(None, "cache_size", -65536)?;
         // One write transaction: two processes opening a new database migrate it once.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        register_functions(&tx)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql)?;
+            for (v, data) in DATA_MIGRATIONS {
+                if *v == i + 1 {
+                    data(&tx)?;
+                }
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
         tx.commit()?;
@@ -163,6 +201,11 @@ impl Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
         })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// A read-only connection of its own, for reads that take long (the nightly run streams
@@ -173,11 +216,42 @@ impl Store {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(std::time::Duration::from_secs(10))?;
+        register_functions(&c)?;
         Ok(c)
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// `bd_add_activity(a, b)`: the sum of two activity blobs ([`codec::Activity`]), for the upsert
+/// that adds a file's activity to a day (NULL counts as nothing).
+fn register_functions(c: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    c.create_scalar_function(
+        "bd_add_activity",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let a: Option<Vec<u8>> = ctx.get(0)?;
+            let b: Option<Vec<u8>> = ctx.get(1)?;
+            let bad = || rusqlite::Error::UserFunctionError("damaged activity blob".into());
+            let known = &day::TRANSACTION_AMOUNT_COLUMNS;
+            match (a, b) {
+                (None, b) => Ok(b),
+                (a, None) => Ok(a),
+                (Some(a), Some(b)) => {
+                    let mut x = codec::Activity::decode(known, &a).ok_or_else(bad)?;
+                    let y = codec::Activity::decode(known, &b).ok_or_else(bad)?;
+                    x.merge(&y)
+                        .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+                    let mut out = Vec::new();
+                    x.encode(known, &mut out);
+                    Ok(Some(out))
+                }
+            }
+        },
+    )
 }

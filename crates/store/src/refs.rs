@@ -171,8 +171,7 @@ impl Store {
     ) -> Result<()> {
         let c = self.reader()?;
         let latest: Option<String> = c.query_row(
-            "SELECT max(file_date) FROM balance_history INDEXED BY balance_history_day \
-             WHERE partner = ?1 AND file_date < ?2",
+            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2",
             params![partner, file_date],
             |r| r.get(0),
         )?;
@@ -180,9 +179,8 @@ impl Store {
             return Ok(());
         };
         let mut st = c.prepare(
-            "SELECT balance_key, file_date, json_extract(data, '$.status'), json_extract(data, '$.account_id') \
-             FROM balance_history INDEXED BY balance_history_day WHERE partner = ?1 AND file_date = ?2 \
-             ORDER BY balance_key",
+            "SELECT balance_key, file_date, status, account_id FROM balances \
+             WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key",
         )?;
         let mut rows = st.query(params![partner, day])?;
         while let Some(r) = rows.next()? {
@@ -276,11 +274,6 @@ impl crate::Reader {
             "SELECT kind, id, account_id, created_on FROM registry WHERE partner = ?1 AND kind = ?2 AND id = ?3",
         )?;
         Ok(st.query_row(params![partner, kind, id], entry).optional()?)
-    }
-
-    /// The current version of a record, as stored JSON (see [`Store::record`]).
-    pub fn record(&self, partner: &str, file_type: &str, key: &str) -> Result<Option<String>> {
-        crate::apply::record_in(&self.0, partner, file_type, key)
     }
 }
 

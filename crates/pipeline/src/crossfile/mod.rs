@@ -269,10 +269,9 @@ fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<
         let Some((col, allowed)) = &r.target_is else {
             return Ok(Resolved::Yes);
         };
-        let data = reader.record(ctx.partner, t, &key)?.unwrap_or_default();
-        let kind = serde_json::from_str::<serde_json::Value>(&data)
-            .ok()
-            .and_then(|j| j.get(col).and_then(|k| k.as_str()).map(str::to_string))
+        let kind = reader
+            .record(ctx.partner, t, &key)?
+            .and_then(|r| r.get(col).map(str::to_string))
             .unwrap_or_default();
         if allowed.contains(&kind) {
             return Ok(Resolved::Yes);
@@ -326,12 +325,11 @@ fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> s
     let Some(key) = reader.find_ref(ctx.partner, &m.to, of)? else {
         return Ok(true);
     };
-    let Some(json) = reader.record(ctx.partner, &m.to, &key)? else {
+    let Some(record) = reader.record(ctx.partner, &m.to, &key)? else {
         return Ok(true);
     };
-    let record: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
     for l in &m.lists {
-        if let Some(list) = record.get(l).and_then(|x| x.as_str()) {
+        if let Some(list) = record.get(l) {
             let mut listed = false;
             let _ = visit_list(list, &mut |item| listed |= item == v);
             if listed {
@@ -341,8 +339,7 @@ fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> s
     }
     if let Some(p) = &m.pairs {
         if let Some(pair) = reader.record(ctx.partner, p, &format!("{of}|{v}"))? {
-            let pair: serde_json::Value = serde_json::from_str(&pair).unwrap_or_default();
-            if pair.get("status").and_then(|s| s.as_str()) != Some("inactive") {
+            if pair.get("status") != Some("inactive") {
                 return Ok(true);
             }
         }

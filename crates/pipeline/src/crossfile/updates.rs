@@ -25,10 +25,7 @@ impl Pass for Updates<'_> {
         else {
             return Ok(());
         };
-        let Ok(serde_json::Value::Object(prev)) = serde_json::from_str(&stored) else {
-            return Ok(());
-        };
-        let old = |c: usize| prev.get(&schema.columns[c].name).and_then(|v| v.as_str());
+        let old = |c: usize| stored.get(&schema.columns[c].name);
         for h in &schema.history {
             if let Some(f) = update_finding(schema, h, row, cells, &old, &key) {
                 found.push((Severity::Error, f));

@@ -1,44 +1,41 @@
-//! The nightly run for one partner and one activity date D (decision D9): read the day from the
-//! store, reconcile, and write the day's reports atomically into the partner's tree.
+//! The nightly run for one partner and one activity date D (decision D9): reconcile the day
+//! and write its reports atomically into the partner's tree, from what a [`DaySource`] hands
+//! over. Where the day comes from (the store) is the caller's business: this crate stays pure.
 //!
-//! Which rows make day D (D9: a file dated T carries the activity of day T−1):
+//! What makes day D (D9: a file dated T carries the activity of day T−1), as the source gives it:
 //!
-//! | input | store read |
+//! | input | what the source hands over |
 //! |---|---|
-//! | closing balances | balance rows of the file dated D+1 |
-//! | opening balances | balance rows of the latest balance file dated before D+1 |
-//! | transactions | transactions of files dated D+1 (by file, not by `effective_at`: spec 05 §1.2 OPEN QUESTION) |
-//! | non-posted transactions (FBO check) | the current version of each (records are overwritten by id, D8) |
+//! | balances | every balance of the balance file dated D+1, with what it opens from (its row in the latest balance file before) and the activity of the transaction file dated D+1 summed by (type, column) — and those of the opening file missing from D+1, and activity on balances not in it (by file, not by `effective_at`: spec 05 §1.2 OPEN QUESTION) |
+//! | non-posted transactions (FBO check) | the snapshot of D+1: the latest accepted non-posted file dated on or before it (spec 05 §7.2) |
 //! | ACH entries | accepted outgoing entries whose settlement date is D |
 //!
-//! Reports never contain the clock, so a rerun over the same data writes the same bytes.
+//! One pass over the balances computes the reconciliation, the daily balance report and the
+//! FBO totals. Reports never contain the clock, so a rerun over the same data writes the same
+//! bytes.
 
 mod ach;
-mod feed;
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
-use store::Store;
 
 pub use ach::AchAccount;
 
 use crate::config::ReconConfig;
-use crate::fbo::{fbo_check, FboCheck};
-use crate::model::Cells;
-use crate::model::{BalanceRow, TransactionRow};
-use crate::reconcile::reconcile;
-use crate::reports::{self, ActivityCodes, ActivityLine, BankReportFormat};
-use feed::{balance_pages, convert, pages, Failed, JsonCells};
+use crate::day::{DayBalance, DayReconciler};
+use crate::fbo::FboCheck;
+use crate::model::BalanceType;
+use crate::reports::{self, AchSettlement, ActivityCodes, ActivityLine, BankReportFormat};
 
 /// Errors of a nightly run. Breaks are never errors (D9).
 #[derive(Debug, thiserror::Error)]
 pub enum NightlyError {
-    /// The store failed.
-    #[error("store: {0}")]
-    Store(#[from] store::Error),
+    /// The source of the day failed.
+    #[error("reading the day: {0}")]
+    Source(String),
     /// A stored row is not what the pipeline writes.
     #[error("stored row `{key}`: {message}")]
     StoredRow {
@@ -50,6 +47,22 @@ pub enum NightlyError {
     /// The reconciliation, a report writer or a row conversion failed.
     #[error("{0}")]
     Recon(#[from] crate::Error),
+}
+
+/// Where a day's data comes from.
+pub trait DaySource {
+    /// Hands every balance of the day to `each`, in increasing balance id order.
+    fn balances(
+        &mut self,
+        each: &mut dyn FnMut(&DayBalance) -> Result<(), crate::Error>,
+    ) -> Result<(), NightlyError>;
+
+    /// The non-posted amounts of the day's snapshot.
+    fn non_posted(&mut self, each: &mut dyn FnMut(Decimal)) -> Result<(), NightlyError>;
+
+    /// The accepted outgoing ACH entries settling on the day.
+    fn ach_settlements(&mut self, account: &AchAccount)
+        -> Result<Vec<AchSettlement>, NightlyError>;
 }
 
 /// Report settings of the nightly run beyond [`ReconConfig`]. TOML form (every key optional):
@@ -145,114 +158,70 @@ fn postfix(date: NaiveDate) -> String {
     date.format("%Y%m%d").to_string()
 }
 
-/// Runs activity date `date` for one partner: reconciles it from the store and writes, each
-/// atomically, `reports/<D>_balance_reconciliation.csv`, its summary JSON,
-/// `reports/<D>_daily_balance.csv`, and under `bank-account-reports/` the ACH cash
-/// reconciliation and the daily activity report of D.
+/// Runs activity date `date` for one partner from `source`, writing, each atomically,
+/// `reports/<D>_daily_balance.csv`, `reports/<D>_balance_reconciliation.csv`, and under
+/// `bank-account-reports/` the ACH cash reconciliation and the daily activity report of D; the
+/// summary JSON last (its presence says the whole day was written).
 pub fn run_day(
-    store: &Store,
+    source: &mut dyn DaySource,
     partner: PartnerTree,
     date: NaiveDate,
     cfg: &NightlyConfig,
 ) -> Result<DaySummary, NightlyError> {
     cfg.recon.validate().map_err(crate::Error::from)?;
-    let file_date = (date + Duration::days(1)).format("%Y-%m-%d").to_string();
     let own = partner.root.join("reports");
     let bank = partner.root.join("bank-account-reports");
     for dir in [&own, &bank] {
         std::fs::create_dir_all(dir).map_err(crate::Error::from)?;
     }
-    let (name, rc) = (partner.name, &cfg.recon);
-    // One snapshot for the whole day: a file accepted meanwhile is either wholly in or out.
-    let reader = store.snapshot()?;
-    let failed = Failed::default();
-    let opening_date = reader.latest_balance_file_before(name, &file_date)?;
-    let balances = |day| balance_rows(&reader, name, day, rc, &failed);
+    let rc = &cfg.recon;
+    let mut day = DayReconciler::new(date, rc)?;
+    let mut fbo = FboTotals::default();
 
-    // Pass 1: opening, transactions, closing → the reconciliation.
-    let opening = opening_date.iter().flat_map(|d| balances(d.as_str()));
-    let transactions = convert(
-        pages(
-            |after, n| reader.transactions_page(name, &file_date, after, n),
-            &failed,
-        ),
-        |key, c| TransactionRow::from_cells(c, rc).map_err(|e| stored(key, e)),
-        &failed,
-    );
-    let recon = reconcile(date, opening, transactions, balances(&file_date), rc);
-    if let Some(e) = failed.take() {
-        return Err(e);
-    }
-    let recon = recon?;
+    // One pass: the reconciliation, the daily balance report and the FBO totals.
+    let daily_path = own.join(reports::daily_balance_file_name(date));
+    let mut source_failed = None;
+    reports::write_atomically(&daily_path, |w| {
+        reports::write_daily_balance_header(w, rc)?;
+        let read = source.balances(&mut |b| {
+            let (verdict, breaks) = day.push(b)?;
+            reports::write_daily_balance_row(w, b, verdict, breaks, rc)?;
+            fbo.add(b)
+        });
+        match read {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // A short read must fail the writer, so the report is never a partial one.
+                let message = e.to_string();
+                source_failed = Some(e);
+                Err(std::io::Error::other(message).into())
+            }
+        }
+    })
+    .map_err(|e| source_failed.take().unwrap_or(NightlyError::Recon(e)))?;
+    let recon = day.finish();
+    let mut files = vec![daily_path];
 
-    // Pass 2 (only with an FBO balance): today's balances and the non-posted amounts.
     let fbo = match cfg.reports.fbo_balance {
         None => None,
         Some(balance) => {
             let mut amounts = Vec::new();
-            store.records_of_type(name, "non_posted_transaction", &mut |r| {
-                let amount = JsonCells::parse(r.key, r.data).and_then(|c| {
-                    let v = c.cell("amount").unwrap_or("0");
-                    crate::money::parse("amount", v).map_err(|e| stored(r.key, e))
-                });
-                match amount {
-                    Ok(a) => {
-                        amounts.push(a);
-                        true
-                    }
-                    Err(e) => {
-                        failed.borrow_mut().get_or_insert(e);
-                        false
-                    }
-                }
-            })?;
-            let check = fbo_check(balances(&file_date), amounts, Some(balance), rc.tolerance);
-            if let Some(e) = failed.take() {
-                return Err(e);
-            }
-            Some(check?)
+            source.non_posted(&mut |a| amounts.push(a))?;
+            Some(fbo.check(amounts, balance, rc.tolerance)?)
         }
     };
 
-    let mut files = Vec::new();
     let breaks_path = own.join(reports::balance_reconciliation_file_name(date));
     reports::write_atomically(&breaks_path, |w| {
         reports::write_balance_reconciliation(w, &recon)
     })?;
     files.push(breaks_path);
 
-    // Pass 3: today's balances again, streamed into the daily balance report. A short read
-    // fails the writer, so the report is never replaced by a partial one.
-    let daily_path = own.join(reports::daily_balance_file_name(date));
-    reports::write_atomically(&daily_path, |w| {
-        reports::write_daily_balance(w, balances(&file_date), &recon, rc)?;
-        match failed.take() {
-            None => Ok(()),
-            Some(e) => Err(std::io::Error::other(e.to_string()).into()),
-        }
-    })?;
-    files.push(daily_path);
-
     // The ACH reports: one day's settled entries (the writers sort them).
-    let mut settled = Vec::new();
-    let mut failed = None;
-    store.ach_entries_settled_on(name, &date.format("%Y-%m-%d").to_string(), &mut |r| {
-        match ach::settlement(r.key, r.data, &cfg.reports.ach) {
-            Ok(s) => {
-                settled.push(s);
-                true
-            }
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
-        }
-    })?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
+    let settled = source.ach_settlements(&cfg.reports.ach)?;
     let fmt = &cfg.reports.bank_reports;
     let pf = postfix(date);
+    let name = partner.name;
     let cash_path = bank.join(reports::ach_cash_recon_file_name(date, name, &pf)?);
     let mut ach_entries = 0;
     reports::write_atomically(&cash_path, |w| {
@@ -291,24 +260,38 @@ pub fn run_day(
     })
 }
 
-/// The balances of one balance file, converted, from the snapshot.
-fn balance_rows<'a>(
-    reader: &'a store::Reader,
-    partner: &'a str,
-    file_date: &'a str,
-    rc: &'a ReconConfig,
-    failed: &'a Failed,
-) -> impl Iterator<Item = BalanceRow> + 'a {
-    convert(
-        balance_pages(reader, partner, file_date, failed),
-        |key, c| BalanceRow::from_cells(c, rc).map_err(|e| stored(key, e)),
-        failed,
-    )
+/// Σ `balance` of today's deposit balances, for the FBO check (spec 05 §1.4).
+#[derive(Default)]
+struct FboTotals {
+    deposit_balances: u64,
+    balances_total: Decimal,
 }
 
-fn stored(key: &str, e: impl std::fmt::Display) -> NightlyError {
-    NightlyError::StoredRow {
-        key: key.to_string(),
-        message: e.to_string(),
+impl FboTotals {
+    fn add(&mut self, b: &DayBalance) -> Result<(), crate::Error> {
+        let Some(c) = b.closing.filter(|c| c.balance_type == BalanceType::Deposit) else {
+            return Ok(());
+        };
+        self.deposit_balances += 1;
+        let v = c.amount("balance").unwrap_or(Decimal::ZERO);
+        self.balances_total = crate::money::add(self.balances_total, v, || {
+            format!("FBO balance total at balance {}", b.balance_id)
+        })?;
+        Ok(())
+    }
+
+    fn check(
+        &self,
+        non_posted: Vec<Decimal>,
+        fbo_balance: Decimal,
+        tolerance: Decimal,
+    ) -> Result<FboCheck, crate::Error> {
+        crate::fbo::fbo_check_totals(
+            self.deposit_balances,
+            self.balances_total,
+            non_posted,
+            Some(fbo_balance),
+            tolerance,
+        )
     }
 }

@@ -86,3 +86,51 @@ where
     }
     Ok(())
 }
+
+/// Writes the header of the daily balance report (the rows follow with [`write_daily_balance_row`]).
+pub fn write_daily_balance_header<W: Write + ?Sized>(
+    w: &mut W,
+    config: &ReconConfig,
+) -> Result<(), Error> {
+    let header = daily_balance_columns(config);
+    Ok(write_record(w, &OWN, header.iter().map(String::as_str))?)
+}
+
+/// Writes one balance of the day with its verdict, as [`write_daily_balance`] does; balances not
+/// reported today are not rows of the report.
+pub fn write_daily_balance_row<W: Write + ?Sized>(
+    w: &mut W,
+    b: &crate::day::DayBalance,
+    verdict: crate::day::Verdict,
+    breaks: &[crate::reconcile::Break],
+    config: &ReconConfig,
+) -> Result<(), Error> {
+    use crate::day::Verdict;
+    let Some(closing) = b.closing else {
+        return Ok(());
+    };
+    let status = match verdict {
+        Verdict::NotReconciled => "not_reconciled",
+        Verdict::Break => "break",
+        Verdict::Ok | Verdict::Absent => "ok",
+    };
+    let amounts: Vec<String> = config
+        .balance_columns
+        .iter()
+        .map(|c| closing.amount(c).map(fmt).unwrap_or_default())
+        .collect();
+    let names: Vec<&str> = breaks.iter().map(|b| b.component.as_str()).collect();
+    let joined = names.join(";");
+    let fields = [
+        b.balance_id,
+        b.account_id,
+        closing.balance_type.as_str(),
+        closing.status.as_str(),
+        closing.status_reason,
+        b.currency.unwrap_or(""),
+    ]
+    .into_iter()
+    .chain(amounts.iter().map(String::as_str))
+    .chain([status, joined.as_str()]);
+    Ok(write_record(w, &OWN, fields)?)
+}

@@ -25,7 +25,9 @@ pub use ach_cash_recon::{
 pub use atomic::write_atomically;
 pub use balance_recon::{write_balance_reconciliation, write_summary_json, BREAK_COLUMNS};
 pub use daily_activity::{write_daily_activity, ActivityCodes, ActivityLine, ACTIVITY_COLUMNS};
-pub use daily_balance::{daily_balance_columns, write_daily_balance};
+pub use daily_balance::{
+    daily_balance_columns, write_daily_balance, write_daily_balance_header, write_daily_balance_row,
+};
 pub use format::{AmountStyle, BankReportFormat, LineEnding};
 
 use chrono::NaiveDate;

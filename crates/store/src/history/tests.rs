@@ -1,4 +1,5 @@
-use crate::{Decision, NewFile, State, Store};
+use crate::codec::{self, Activity};
+use crate::{BalanceIn, Decision, NewFile, State, Store, TransactionIn, BALANCE_AMOUNT_COLUMNS};
 
 fn accept(s: &Store, partner: &str, name: &str, apply: &mut dyn FnMut(&mut crate::Applier)) {
     let id = s
@@ -6,7 +7,7 @@ fn accept(s: &Store, partner: &str, name: &str, apply: &mut dyn FnMut(&mut crate
             partner: partner.into(),
             path: format!("x/{name}"),
             name: name.into(),
-            file_type: Some("balance".into()),
+            file_type: Some(name[11..].rsplit_once("_v").unwrap().0.into()),
             prefix: Some(name[..10].into()),
             version: Some(1),
             sha256: name.into(),
@@ -30,180 +31,321 @@ fn accept(s: &Store, partner: &str, name: &str, apply: &mut dyn FnMut(&mut crate
     assert!(s.decide_and_apply(id, &d, &mut a, &mut || Ok(())).unwrap());
 }
 
-fn collect(
-    f: impl FnOnce(&mut dyn FnMut(crate::StoredRow) -> bool) -> crate::Result<u64>,
-) -> Vec<(String, String, String)> {
-    let mut out = Vec::new();
-    f(&mut |r| {
-        out.push((
-            r.key.to_string(),
-            r.file_date.to_string(),
-            r.data.to_string(),
-        ));
-        true
-    })
-    .unwrap();
-    out
-}
-
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
     (dir, s)
 }
 
-#[test]
-fn opening_rows_are_the_latest_report_before_the_day() {
-    let (_d, s) = store();
-    // b1 reported on 03-01 and 03-02, b2 only on 03-01 (closed, or the 03-02 file would have
-    // been rejected with missing_balance), b3 new on 03-03.
-    accept(&s, "p", "2026-03-01_balance_v1.csv", &mut |ap| {
-        ap.balance("b1", "2026-03-01", r#"{"v":"1"}"#).unwrap();
-        ap.balance("b2", "2026-03-01", r#"{"v":"2"}"#).unwrap();
-    });
-    accept(&s, "p", "2026-03-02_balance_v1.csv", &mut |ap| {
-        ap.balance("b1", "2026-03-02", r#"{"v":"1b"}"#).unwrap();
-    });
-    accept(&s, "p", "2026-03-03_balance_v1.csv", &mut |ap| {
-        ap.balance("b1", "2026-03-03", r#"{"v":"1c"}"#).unwrap();
-        ap.balance("b3", "2026-03-03", r#"{"v":"3"}"#).unwrap();
-    });
-    accept(&s, "q", "2026-03-02_balance_v1.csv", &mut |ap| {
-        ap.balance("b1", "2026-03-02", r#"{"other":"partner"}"#)
-            .unwrap();
-    });
+fn balance(ap: &mut crate::Applier, id: &str, date: &str, status: &str, amount: &str) {
+    let layout = ap.layout("balance", &["client_balance_id"]).unwrap();
+    let mut row = Vec::new();
+    codec::encode_row(layout, &[Some(id)], &mut row);
+    ap.balance(&BalanceIn {
+        key: &format!("{id}|"),
+        balance_id: id,
+        lead_id: false,
+        file_date: date,
+        account_id: Some("a1"),
+        balance_type: Some("deposit"),
+        status: Some(status),
+        status_reason: Some("none"),
+        currency: Some("USD"),
+        settlement_account: None,
+        amounts: &[("balance", amount)],
+        row: &row,
+    })
+    .unwrap();
+}
+
+fn transaction(ap: &mut crate::Applier, id: &str, date: &str, ty: &str, amount: &str) -> bool {
+    let layout = ap.layout("transaction", &["currency"]).unwrap();
+    let mut row = Vec::new();
+    codec::encode_row(layout, &[Some("USD")], &mut row);
+    ap.transaction(&TransactionIn {
+        id,
+        balance_id: Some("b1"),
+        card_id: None,
+        file_date: Some(date),
+        effective_at: None,
+        tx_type: Some(ty),
+        amounts: &[("amount", amount)],
+        row: &row,
+    })
+    .unwrap()
+}
+
+/// (balance, closing balance, opening balance, activity count) of a day.
+type Day = Vec<(String, Option<String>, Option<String>, u64)>;
+
+fn day(s: &Store, partner: &str, date: &str) -> Day {
     let r = s.snapshot().unwrap();
-    let keys = |day: &str| -> Vec<String> {
-        r.balances_page("p", day, "", 100)
-            .unwrap()
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
+    let mut out = Vec::new();
+    let amount = |blob: &[u8]| {
+        let mut v = None;
+        codec::for_each_amount(&BALANCE_AMOUNT_COLUMNS, blob, &mut |c, d| {
+            if c == "balance" {
+                v = Some(d.to_string());
+            }
+        })
+        .unwrap();
+        v
     };
-    // The opening of 03-03 is the latest balance file before it, 03-02.
-    let day = r.latest_balance_file_before("p", "2026-03-03").unwrap();
-    assert_eq!(day.as_deref(), Some("2026-03-02"));
-    assert_eq!(
-        r.balances_page("p", "2026-03-02", "", 100).unwrap(),
-        [("b1".to_string(), r#"{"v":"1b"}"#.to_string())]
-    );
-    // A day without an accepted balance file opens from the one before it.
-    let day = r.latest_balance_file_before("p", "2026-03-09").unwrap();
-    assert_eq!(day.as_deref(), Some("2026-03-03"));
-    assert_eq!(keys("2026-03-03"), ["b1", "b3"]);
-    assert_eq!(keys("2026-03-01"), ["b1", "b2"]);
-    assert_eq!(
-        r.latest_balance_file_before("p", "2026-03-01").unwrap(),
-        None
-    );
-    // Pages follow the key.
-    assert_eq!(
-        r.balances_page("p", "2026-03-01", "b1", 1).unwrap(),
-        [("b2".to_string(), r#"{"v":"2"}"#.to_string())]
-    );
+    r.day_balances::<crate::Error>(partner, date, &mut |row| {
+        let count = row.activity.map_or(0, |a| {
+            codec::for_each_sum(&crate::TRANSACTION_AMOUNT_COLUMNS, a, &mut |_, _, _| {}).unwrap()
+        });
+        out.push((
+            row.balance_id.to_string(),
+            row.closing.and_then(|c| amount(c.amounts)),
+            row.opening.and_then(|o| amount(o.amounts)),
+            count,
+        ));
+        Ok(true)
+    })
+    .unwrap();
+    out
+}
+
+fn row(
+    id: &str,
+    closing: Option<&str>,
+    opening: Option<&str>,
+    count: u64,
+) -> (String, Option<String>, Option<String>, u64) {
+    (
+        id.into(),
+        closing.map(Into::into),
+        opening.map(Into::into),
+        count,
+    )
 }
 
 #[test]
-fn transactions_records_and_ach_entries_by_day() {
+fn a_day_holds_what_it_closes_at_opens_from_and_its_activity() {
     let (_d, s) = store();
-    accept(&s, "p", "2026-03-02_transaction_v1.csv", &mut |ap| {
-        ap.transaction("t2", Some("b1"), Some("2026-03-02"), r#"{"a":"2"}"#)
-            .unwrap();
-        ap.transaction("t1", Some("b1"), Some("2026-03-02"), r#"{"a":"1"}"#)
-            .unwrap();
-        ap.transaction("t3", Some("b1"), Some("2026-03-03"), r#"{"a":"3"}"#)
-            .unwrap();
-        ap.record("non_posted_transaction", "n1", r#"{"amount":"5"}"#)
-            .unwrap();
-        ap.ach_entry(3, "0001", r#"{"settlement_date":"2026-03-02"}"#)
-            .unwrap();
-        ap.ach_entry(5, "0002", r#"{"settlement_date":"2026-03-03"}"#)
-            .unwrap();
+    accept(&s, "p", "2026-03-01_balance_v1.csv", &mut |ap| {
+        balance(ap, "b1", "2026-03-01", "active", "10.00");
+        balance(ap, "b2", "2026-03-01", "active", "5.00");
+        balance(ap, "b9", "2026-03-01", "closed", "0.00");
     });
+    // The transaction file of 03-03 before its balance file: its activity waits in the day.
+    accept(&s, "p", "2026-03-03_transaction_v1.csv", &mut |ap| {
+        assert!(transaction(ap, "t1", "2026-03-03", "debit", "-1.50"));
+        assert!(transaction(ap, "t2", "2026-03-03", "credit", "0.25"));
+    });
+    accept(&s, "p", "2026-03-03_balance_v1.csv", &mut |ap| {
+        balance(ap, "b1", "2026-03-03", "active", "8.75");
+        balance(ap, "b3", "2026-03-03", "active", "1.00");
+    });
+    // b2 and b9 of 03-01 are absent on 03-03: rows saying so (b9 was closed: the reconciliation
+    // does not list it missing).
+    assert_eq!(
+        day(&s, "p", "2026-03-03"),
+        vec![
+            row("b1", Some("8.75"), Some("10.00"), 2),
+            row("b2", None, Some("5.00"), 0),
+            row("b3", Some("1.00"), None, 0),
+            row("b9", None, Some("0.00"), 0),
+        ]
+    );
+    // A late 03-02 file: 03-02 opens from 03-01, and 03-03 now opens from 03-02.
+    accept(&s, "p", "2026-03-02_balance_v1.csv", &mut |ap| {
+        balance(ap, "b1", "2026-03-02", "active", "10.25");
+        balance(ap, "b3", "2026-03-02", "active", "1.00");
+    });
+    assert_eq!(
+        day(&s, "p", "2026-03-03"),
+        vec![
+            row("b1", Some("8.75"), Some("10.25"), 2),
+            row("b3", Some("1.00"), Some("1.00"), 0),
+        ]
+    );
+    assert_eq!(
+        day(&s, "p", "2026-03-02")[1],
+        row("b2", None, Some("5.00"), 0)
+    );
+    // The activity is summed exactly, by type and column.
     let r = s.snapshot().unwrap();
-    let ids: Vec<String> = r
-        .transactions_page("p", "2026-03-02", "", 100)
-        .unwrap()
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
-    assert_eq!(ids, ["t1", "t2"]);
-    assert_eq!(
-        r.transactions_page("p", "2026-03-02", "t1", 100)
-            .unwrap()
-            .len(),
-        1
-    );
-    let np = collect(|f| s.records_of_type("p", "non_posted_transaction", f));
-    assert_eq!(
-        np,
-        [("n1".into(), "2026-03-02".into(), r#"{"amount":"5"}"#.into())]
-    );
-    let ach = collect(|f| s.ach_entries_settled_on("p", "2026-03-03", f));
-    assert_eq!(ach.len(), 1);
-    assert_eq!(
-        (ach[0].0.as_str(), ach[0].1.as_str()),
-        ("0002", "2026-03-03")
-    );
-    // The callback can stop the stream.
-    let mut seen = 0;
-    s.ach_entries_settled_on("p", "2026-03-02", &mut |_| {
-        seen += 1;
-        false
+    let mut blob = None;
+    r.day_balances::<crate::Error>("p", "2026-03-03", &mut |row| {
+        blob = row.activity.map(<[u8]>::to_vec);
+        Ok(false)
     })
     .unwrap();
-    assert_eq!(seen, 1);
+    let a = Activity::decode(&crate::TRANSACTION_AMOUNT_COLUMNS, &blob.unwrap()).unwrap();
+    assert_eq!(a.total("amount").unwrap().to_string(), "-1.25");
+    assert_eq!(a.sums.len(), 2);
+    // Another partner's days are its own.
+    assert!(day(&s, "q", "2026-03-03").is_empty());
+}
+
+#[test]
+fn transaction_ids_never_repeat_and_rows_read_back_whole() {
+    let (_d, s) = store();
+    accept(&s, "p", "2026-03-02_transaction_v1.csv", &mut |ap| {
+        assert!(transaction(ap, "t1", "2026-03-02", "debit", "-1.00"));
+    });
+    accept(&s, "p", "2026-03-03_transaction_v1.csv", &mut |ap| {
+        assert!(!transaction(ap, "t1", "2026-03-03", "debit", "-9.00"));
+    });
+    let r = s.snapshot().unwrap();
+    let t = r.transaction("p", "t1").unwrap().unwrap();
+    assert_eq!(t.get("currency"), Some("USD"));
+    assert_eq!(t.get("type"), Some("debit"));
+    assert_eq!(t.get("client_transaction_id"), Some("t1"));
+    let b = s.record("p", "balance", "b1|").unwrap();
+    assert!(b.is_none());
+    // The typed money column is exact, in units of 1e-8.
+    let units: i64 = s
+        .conn()
+        .query_row(
+            "SELECT amount FROM transactions WHERE transaction_id = 't1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(units, -100_000_000);
+}
+
+#[test]
+fn a_non_posted_snapshot_replaces_the_days_and_an_empty_file_empties_it() {
+    let (_d, s) = store();
+    let np = |ap: &mut crate::Applier, date: &str, id: &str, amount: &str| {
+        let mut row = Vec::new();
+        let layout = ap.layout("non_posted_transaction", &["id"]).unwrap();
+        codec::encode_row(layout, &[Some(id)], &mut row);
+        ap.non_posted(&crate::NonPostedIn {
+            id,
+            file_date: date,
+            balance_id: Some("b1"),
+            amount: Some(amount),
+            row: &row,
+        })
+        .unwrap();
+    };
+    accept(
+        &s,
+        "p",
+        "2026-03-02_non_posted_transaction_v1.csv",
+        &mut |ap| {
+            np(ap, "2026-03-02", "n1", "5.00");
+            np(ap, "2026-03-02", "n2", "1.00");
+        },
+    );
+    accept(
+        &s,
+        "p",
+        "2026-03-03_non_posted_transaction_v1.csv",
+        &mut |ap| {
+            np(ap, "2026-03-03", "n2", "1.00");
+        },
+    );
+    accept(
+        &s,
+        "p",
+        "2026-03-04_non_posted_transaction_v1.csv",
+        &mut |ap| {
+            ap.empty_snapshot("2026-03-04").unwrap();
+        },
+    );
+    let r = s.snapshot().unwrap();
+    let ids = |date: &str| {
+        let at = r.non_posted_snapshot_date("p", date).unwrap().unwrap();
+        let mut v = Vec::new();
+        r.non_posted("p", &at, &mut |n| v.push(n.id.to_string()))
+            .unwrap();
+        (at, v)
+    };
+    assert_eq!(
+        ids("2026-03-02"),
+        ("2026-03-02".into(), vec!["n1".into(), "n2".into()])
+    );
+    // n1 left the snapshot: it no longer counts.
+    assert_eq!(ids("2026-03-03"), ("2026-03-03".into(), vec!["n2".into()]));
+    assert_eq!(ids("2026-03-04"), ("2026-03-04".into(), vec![]));
+    // A day without a file holds the latest snapshot before it.
+    assert_eq!(ids("2026-03-09").0, "2026-03-04");
+    assert!(r
+        .non_posted_snapshot_date("p", "2026-03-01")
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn states_are_kept_when_they_change() {
+    let (_d, s) = store();
+    for (name, state) in [
+        ("2026-03-01_card_v1.csv", "active"),
+        ("2026-03-02_card_v1.csv", "active"),
+        ("2026-03-03_card_v1.csv", "closed"),
+    ] {
+        accept(&s, "p", name, &mut |ap| {
+            ap.state("card", "c1", Some(&name[..10]), state, None)
+                .unwrap();
+        });
+    }
+    let r = s.snapshot().unwrap();
+    let states: Vec<(Option<String>, String)> = r
+        .states("p", "card", "c1")
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.file_date, c.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (Some("2026-03-01".into()), "active".into()),
+            (Some("2026-03-03".into()), "closed".into())
+        ]
+    );
 }
 
 #[test]
 fn a_snapshot_reads_alongside_writers_and_keeps_its_view() {
     let (_d, s) = store();
-    s.add_partner("acme", "/tmp/acme", "now").unwrap();
-    let tx = |name: &str, ids: &[&str]| {
-        accept(&s, "acme", name, &mut |ap| {
-            for id in ids {
-                ap.transaction(id, Some("b1"), Some("2026-03-03"), "{}")
-                    .unwrap();
-            }
-        })
-    };
-    tx("2026-03-03_transaction_v1.csv", &["t0", "t1"]);
+    accept(&s, "p", "2026-03-03_transaction_v1.csv", &mut |ap| {
+        transaction(ap, "t0", "2026-03-03", "debit", "-1.00");
+    });
     let r = s.snapshot().unwrap();
-    assert_eq!(
-        r.transactions_page("acme", "2026-03-03", "", 1)
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(r.transaction("p", "t0").unwrap().is_some());
     // Writing while the snapshot is open: on the shared connection this would wait for ever.
-    tx("2026-03-03_transaction_v2.csv", &["t2"]);
-    assert_eq!(
-        r.transactions_page("acme", "2026-03-03", "", 100)
-            .unwrap()
-            .len(),
-        2
-    );
-    let fresh = s.snapshot().unwrap();
-    assert_eq!(
-        fresh
-            .transactions_page("acme", "2026-03-03", "", 100)
-            .unwrap()
-            .len(),
-        3
-    );
+    accept(&s, "p", "2026-03-04_transaction_v1.csv", &mut |ap| {
+        transaction(ap, "t2", "2026-03-04", "debit", "-1.00");
+    });
+    assert!(r.transaction("p", "t2").unwrap().is_none());
+    assert!(s
+        .snapshot()
+        .unwrap()
+        .transaction("p", "t2")
+        .unwrap()
+        .is_some());
 }
 
 #[test]
 fn one_settlement_day_of_ach_entries_is_read_through_its_index() {
     let (_d, s) = store();
+    accept(&s, "p", "2026-03-02_outgoing_v1.csv", &mut |ap| {
+        ap.ach_entry(3, "0001", Some("2026-03-02"), r#"{"x":1}"#)
+            .unwrap();
+        ap.ach_entry(5, "0002", Some("2026-03-03"), r#"{"x":2}"#)
+            .unwrap();
+    });
+    let r = s.snapshot().unwrap();
+    let mut seen = Vec::new();
+    r.ach_entries_settled_on::<crate::Error>("p", "2026-03-03", &mut |a| {
+        seen.push(a.trace.to_string());
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(seen, ["0002"]);
     let c = s.conn();
     let plan: Vec<String> = c
         .prepare(
-            "EXPLAIN QUERY PLAN SELECT trace FROM ach_entries WHERE partner = ?1 \
-             AND json_extract(data, '$.settlement_date') = ?2",
+            "EXPLAIN QUERY PLAN SELECT trace FROM ach_entries WHERE partner = ?1 AND settlement_date = ?2",
         )
         .unwrap()
-        .query_map(["acme", "2026-03-03"], |r| r.get::<_, String>(3))
+        .query_map(["p", "2026-03-03"], |r| r.get::<_, String>(3))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -211,4 +353,45 @@ fn one_settlement_day_of_ach_entries_is_read_through_its_index() {
         plan.iter().any(|p| p.contains("ach_entries_settled")),
         "{plan:?}"
     );
+}
+
+#[test]
+fn a_schema_5_database_is_converted_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bankdrop.sqlite");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/store/v5/data/bankdrop.sqlite"),
+        &db,
+    )
+    .unwrap();
+    let s = Store::open(&db).unwrap();
+    let (records, balances, transactions) = s.counts("acme").unwrap();
+    // 40 v5 records: 12 customers, 12 accounts, 12 balances (now their per-day rows) and 4
+    // non-posted ones (now snapshots).
+    assert_eq!((records, balances, transactions), (24, 36, 126));
+    let cust = s
+        .record("acme", "customer", &first_key(&s, "customer"))
+        .unwrap()
+        .unwrap();
+    assert!(cust.get("customer_type").is_some(), "{cust:?}");
+    let d = day(&s, "acme", "2026-03-04");
+    assert_eq!(d.len(), 12);
+    assert!(d.iter().all(|r| r.1.is_some() && r.2.is_some()));
+    assert!(d.iter().map(|r| r.3).sum::<u64>() > 0);
+    let version: i64 = s
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version as usize, crate::MIGRATIONS.len());
+}
+
+fn first_key(s: &Store, file_type: &str) -> String {
+    s.conn()
+        .query_row(
+            "SELECT record_key FROM records WHERE file_type = ?1 ORDER BY record_key LIMIT 1",
+            [file_type],
+            |r| r.get(0),
+        )
+        .unwrap()
 }

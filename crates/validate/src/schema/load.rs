@@ -34,6 +34,7 @@ struct RawSchema {
     #[serde(default)]
     rules: Vec<Spanned<RawRule>>,
     ref_ids: Option<Spanned<Vec<String>>>,
+    state_column: Option<Spanned<String>>,
     #[serde(default)]
     references: Vec<Spanned<RawReference>>,
     #[serde(default)]
@@ -257,6 +258,10 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         None if key.len() == 1 => key.clone(),
         None => Vec::new(),
     };
+    let state_column = match &raw.state_column {
+        Some(c) => Some(find(&ctx, c.span().start, &columns, c.get_ref())?),
+        None => None,
+    };
     let mut references = Vec::with_capacity(raw.references.len());
     for spanned in &raw.references {
         let at = spanned.span().start;
@@ -334,6 +339,7 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         columns,
         rules,
         ref_ids,
+        state_column,
         references,
         history,
         memberships,

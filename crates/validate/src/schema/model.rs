@@ -241,6 +241,9 @@ pub struct Schema {
     /// The columns whose values other files use to name a record of this type (`ref_ids`;
     /// default: the single id column). A balance is named by `client_balance_id` or by `id`.
     pub ref_ids: Vec<usize>,
+    /// The column holding the record's lifecycle state (`state_column`), whose changes the store
+    /// keeps as history.
+    pub state_column: Option<usize>,
     /// Cross-file references this file's columns make (D8), checked against stored records.
     pub references: Vec<Reference>,
     /// Rules comparing a row with the stored record it updates (same key).

@@ -1,0 +1,305 @@
+//! `recon_day`: one row per (partner, file date, balance) with everything the nightly run of
+//! that day compares (decision D9; spec 05 §1.2, §3.3/§3.4):
+//!
+//! * the balance as reported in the balance file of that date (`closing`, NULL when absent);
+//! * the amounts it opens from: its row in the latest balance file before that date
+//!   (`opening`, NULL when it was not in it — a new balance opens at 0);
+//! * the day's activity: the transactions of the transaction file of that date, summed by
+//!   (type, money column) (`activity`), so any formula can be evaluated from it.
+//!
+//! The balance file and the transaction file of a date may be applied in either order; each
+//! writes its part. Openings are set when a balance file is applied, for its date and for the
+//! next balance file's (a late file between two others changes what the later one opens from).
+//! A balance that was open in the file a day opens from but is absent from that day's file gets
+//! a row without `closing` (a missing balance, listed by the reconciliation).
+
+use crate::{Result, Store};
+use rusqlite::{params, Connection};
+
+/// The balance file type.
+pub const BALANCE: &str = "balance";
+/// The transaction file type.
+pub const TRANSACTION: &str = "transaction";
+/// The non-posted transaction file type.
+pub const NON_POSTED: &str = "non_posted_transaction";
+
+/// The columns of a balance row kept as typed text in `balances` (not in its row blob).
+pub const BALANCE_TYPED: [&str; 3] = ["account_id", "type", "status"];
+/// The columns of a transaction kept as typed text in `transactions` (not in its row blob).
+pub const TRANSACTION_TYPED: [&str; 5] = [
+    "client_transaction_id",
+    "balance_id",
+    "card_id",
+    "effective_at",
+    "type",
+];
+
+/// The typed money columns of `balances` (spec 05 §4.2), also the one-byte column codes of the
+/// amounts blobs.
+pub const BALANCE_AMOUNT_COLUMNS: [&str; 8] = [
+    "balance",
+    "rewards_balance",
+    "interest_accrued_balance",
+    "dispute_balance",
+    "charge_off_balance",
+    "past_due_balance",
+    "outstanding_principal",
+    "outstanding_fees",
+];
+
+/// The typed money columns of `transactions` (spec 05 §5.1), also the one-byte column codes of
+/// the activity blobs.
+pub const TRANSACTION_AMOUNT_COLUMNS: [&str; 7] = [
+    "amount",
+    "amount_in_usd",
+    "principal_amount",
+    "fee_amount",
+    "interest_amount",
+    "rewards_amount",
+    "settlement_amount",
+];
+
+/// Whether a balance file dated `date` was applied.
+pub(crate) fn has_balance_file(c: &Connection, partner: &str, date: &str) -> Result<bool> {
+    Ok(c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM balances WHERE partner = ?1 AND file_date = ?2)",
+    )?
+    .query_row(params![partner, date], |r| r.get(0))?)
+}
+
+/// Sets the openings of the balance day `date`, and of the next balance day after it.
+pub(crate) fn reopen_around(c: &Connection, partner: &str, date: &str) -> Result<()> {
+    reopen(c, partner, date)?;
+    let next: Option<String> = c
+        .prepare_cached(
+            "SELECT min(file_date) FROM balances WHERE partner = ?1 AND file_date > ?2",
+        )?
+        .query_row(params![partner, date], |r| r.get(0))?;
+    if let Some(next) = next {
+        reopen(c, partner, &next)?;
+    }
+    Ok(())
+}
+
+/// (Re)computes the openings of day `date` from the latest balance file before it.
+pub(crate) fn reopen(c: &Connection, partner: &str, date: &str) -> Result<()> {
+    let prev: Option<String> = c
+        .prepare_cached(
+            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2",
+        )?
+        .query_row(params![partner, date], |r| r.get(0))?;
+    // Rows that only said "missing" are recomputed; rows with activity keep it.
+    c.prepare_cached(
+        "DELETE FROM recon_day WHERE partner = ?1 AND file_date = ?2 AND closing IS NULL AND activity IS NULL",
+    )?
+    .execute(params![partner, date])?;
+    c.prepare_cached(
+        "UPDATE recon_day SET opening = NULL, opening_type = NULL, opening_status = NULL \
+         WHERE partner = ?1 AND file_date = ?2 AND opening IS NOT NULL",
+    )?
+    .execute(params![partner, date])?;
+    let Some(prev) = prev else {
+        return Ok(());
+    };
+    c.prepare_cached(
+        "UPDATE recon_day AS f SET opening = p.closing, opening_type = p.type, opening_status = p.status \
+         FROM recon_day AS p WHERE f.partner = ?1 AND f.file_date = ?2 AND p.partner = ?1 \
+         AND p.file_date = ?3 AND p.balance_key = f.balance_key AND p.closing IS NOT NULL",
+    )?
+    .execute(params![partner, date, prev])?;
+    c.prepare_cached(
+        "INSERT INTO recon_day(partner, file_date, balance_key, account_id, settlement_account, currency, \
+         id_kind, opening_type, opening_status, opening) \
+         SELECT partner, ?2, balance_key, account_id, settlement_account, currency, id_kind, type, status, closing \
+         FROM recon_day AS p WHERE p.partner = ?1 AND p.file_date = ?3 AND p.closing IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM recon_day AS f WHERE f.partner = ?1 \
+         AND f.file_date = ?2 AND f.balance_key = p.balance_key)",
+    )?
+    .execute(params![partner, date, prev])?;
+    Ok(())
+}
+
+/// One balance's day, borrowed from the database row (see the module doc). Decode the blobs
+/// with [`crate::codec::for_each_amount`] (against [`BALANCE_AMOUNT_COLUMNS`]) and
+/// [`crate::codec::for_each_sum`] (against [`TRANSACTION_AMOUNT_COLUMNS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DayRow<'a> {
+    /// The balance id transactions name it by.
+    pub balance_id: &'a str,
+    /// `account_id` (of the closing row, or of the opening one when it is missing).
+    pub account_id: Option<&'a str>,
+    /// `client_settlement_bank_account_id`.
+    pub settlement_account: Option<&'a str>,
+    /// `currency`.
+    pub currency: Option<&'a str>,
+    /// Whether the id is the Lead `id` (else `client_balance_id`).
+    pub lead_id: bool,
+    /// Reported `type`, `status`, `status_reason` and amounts; `None` when not reported.
+    pub closing: Option<Side<'a>>,
+    /// What it opens from; `None` when it was not in the previous balance file.
+    pub opening: Option<Side<'a>>,
+    /// The day's activity blob.
+    pub activity: Option<&'a [u8]>,
+}
+
+/// A balance as reported in one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    /// `type`.
+    pub balance_type: &'a str,
+    /// `status`.
+    pub status: &'a str,
+    /// `status_reason` (closing side only).
+    pub status_reason: &'a str,
+    /// The amounts blob.
+    pub amounts: &'a [u8],
+}
+
+/// A non-posted transaction of a day's snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct NonPostedRow<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// `balance_id`.
+    pub balance_id: Option<&'a str>,
+    /// `amount`, exact.
+    pub amount: Option<rust_decimal::Decimal>,
+}
+
+fn lead_id(r: &rusqlite::Row) -> std::result::Result<bool, crate::Error> {
+    Ok(r.get_ref(4)?.as_i64_or_null()? == Some(1))
+}
+
+impl crate::Reader {
+    /// Every balance row of `partner`'s day `file_date` (closing, opening, activity), in
+    /// balance id order, to `each` until it returns `false`. Returns the rows read.
+    pub fn day_balances<E: From<crate::Error>>(
+        &self,
+        partner: &str,
+        file_date: &str,
+        each: &mut dyn FnMut(DayRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        let any: bool = self
+            .0
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM recon_day WHERE partner = ?1 AND file_date = ?2)",
+            )
+            .and_then(|mut st| st.query_row(params![partner, file_date], |r| r.get(0)))
+            .map_err(crate::Error::from)?;
+        // A day no file of which came (neither its balance nor its transaction file) opens from
+        // the last balance file all the same: its balances are then all missing.
+        let sql = if any {
+            "SELECT balance_key, account_id, settlement_account, currency, id_kind, type, status, \
+             status_reason, closing, opening_type, opening_status, opening, activity FROM recon_day \
+             WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key"
+        } else {
+            "SELECT balance_key, account_id, settlement_account, currency, id_kind, NULL, NULL, NULL, \
+             NULL, type, status, closing, NULL FROM recon_day WHERE partner = ?1 AND file_date = \
+             (SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2) \
+             AND closing IS NOT NULL ORDER BY balance_key"
+        };
+        let mut st = self.0.prepare_cached(sql).map_err(crate::Error::from)?;
+        let mut rows = st
+            .query(params![partner, file_date])
+            .map_err(crate::Error::from)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(crate::Error::from)? {
+            n += 1;
+            let text = |i: usize| -> std::result::Result<Option<&str>, crate::Error> {
+                Ok(r.get_ref(i)?.as_str_or_null()?)
+            };
+            let blob = |i: usize| -> std::result::Result<Option<&[u8]>, crate::Error> {
+                Ok(r.get_ref(i)?.as_blob_or_null()?)
+            };
+            let closing = match blob(8)? {
+                Some(amounts) => Some(Side {
+                    balance_type: text(5)?.unwrap_or(""),
+                    status: text(6)?.unwrap_or(""),
+                    status_reason: text(7)?.unwrap_or(""),
+                    amounts,
+                }),
+                None => None,
+            };
+            let opening = match blob(11)? {
+                Some(amounts) => Some(Side {
+                    balance_type: text(9)?.unwrap_or(""),
+                    status: text(10)?.unwrap_or(""),
+                    status_reason: "",
+                    amounts,
+                }),
+                None => None,
+            };
+            let row = DayRow {
+                balance_id: text(0)?.unwrap_or(""),
+                account_id: text(1)?,
+                settlement_account: text(2)?,
+                currency: text(3)?,
+                lead_id: lead_id(r)?,
+                closing,
+                opening,
+                activity: blob(12)?,
+            };
+            if !each(row)? {
+                break;
+            }
+        }
+        Ok(n)
+    }
+
+    /// The date of the non-posted snapshot that holds for `file_date`: the latest accepted
+    /// non-posted file dated on or before it (each file is a full snapshot, spec 05 §7.2; a
+    /// header-only file is an empty one).
+    pub fn non_posted_snapshot_date(
+        &self,
+        partner: &str,
+        file_date: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT max(prefix) FROM files WHERE partner = ?1 AND file_type = 'non_posted_transaction' \
+                 AND state = 'accepted' AND length(prefix) = 10 AND prefix <= ?2",
+            )?
+            .query_row(params![partner, file_date], |r| r.get(0))?)
+    }
+
+    /// The rows of the snapshot dated `snapshot_date`, in id order.
+    pub fn non_posted(
+        &self,
+        partner: &str,
+        snapshot_date: &str,
+        each: &mut dyn FnMut(NonPostedRow),
+    ) -> Result<u64> {
+        let mut st = self.0.prepare_cached(
+            "SELECT id, balance_id, amount FROM non_posted WHERE partner = ?1 AND file_date = ?2 ORDER BY id",
+        )?;
+        let mut rows = st.query(params![partner, snapshot_date])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            n += 1;
+            let id = r.get_ref(0)?.as_str()?;
+            each(NonPostedRow {
+                id,
+                balance_id: r.get_ref(1)?.as_str_or_null()?,
+                amount: crate::codec::money_from(r.get_ref(2)?),
+            });
+        }
+        Ok(n)
+    }
+}
+
+impl Store {
+    /// Recomputes every balance day's openings of a partner, oldest first (after an upgrade).
+    pub(crate) fn reopen_all(c: &Connection, partner: &str) -> Result<()> {
+        let dates: Vec<String> = c
+            .prepare(
+                "SELECT DISTINCT file_date FROM balances WHERE partner = ?1 ORDER BY file_date",
+            )?
+            .query_map(params![partner], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for d in dates {
+            reopen(c, partner, &d)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,188 @@
+//! Reading an accepted record back whole: its compact row decoded against the layout it was
+//! written with, plus the columns kept typed beside it.
+
+use crate::codec;
+use crate::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::sync::Arc;
+
+/// A record as accepted: its cells by column name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The id of the file that wrote this version.
+    pub file_id: i64,
+    /// Column names, in the order of `cells`.
+    pub columns: Arc<[String]>,
+    /// The cells (`None`: null).
+    pub cells: Vec<Option<String>>,
+}
+
+impl StoredRecord {
+    /// The value of `column`; `None` when null or not a column of the row.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.cells[i].as_deref()
+    }
+}
+
+/// One change of a record's lifecycle state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// The date (or batch id) of the file that made it.
+    pub file_date: Option<String>,
+    /// The new state.
+    pub state: String,
+    /// The row's `effective_at`, when it has one.
+    pub effective_at: Option<String>,
+}
+
+/// Decodes a row blob, its layout read from `layouts` (cached per connection by SQLite's
+/// statement cache; layouts are few).
+pub(crate) fn decode(
+    c: &Connection,
+    key: &str,
+    file_id: i64,
+    blob: &[u8],
+    extra: &[(&str, Option<String>)],
+) -> Result<StoredRecord> {
+    let damaged = || Error::Damaged {
+        what: "row",
+        key: key.to_string(),
+    };
+    let (layout, cells) = codec::decode_row(blob).ok_or_else(damaged)?;
+    let joined: String = c
+        .prepare_cached("SELECT columns FROM layouts WHERE id = ?1")?
+        .query_row(params![layout], |r| r.get(0))
+        .optional()?
+        .ok_or_else(damaged)?;
+    let mut columns: Vec<String> = if joined.is_empty() {
+        Vec::new()
+    } else {
+        joined.split('|').map(str::to_string).collect()
+    };
+    if columns.len() != cells.len() {
+        return Err(damaged());
+    }
+    let mut cells: Vec<Option<String>> = cells.into_iter().map(|c| c.map(str::to_string)).collect();
+    for (name, v) in extra {
+        columns.push(name.to_string());
+        cells.push(v.clone());
+    }
+    Ok(StoredRecord {
+        file_id,
+        columns: columns.into(),
+        cells,
+    })
+}
+
+/// The current version of a record. A balance's is its latest balance-file row (balances are
+/// kept per file date, `balances`), with the columns kept typed put back.
+pub(crate) fn record_in(
+    c: &Connection,
+    partner: &str,
+    file_type: &str,
+    key: &str,
+) -> Result<Option<StoredRecord>> {
+    if file_type == crate::day::BALANCE {
+        let row = c
+            .prepare_cached(
+                "SELECT file_id, row, account_id, type, status FROM balances INDEXED BY balances_by_key \
+                 WHERE partner = ?1 AND balance_key = ?2 ORDER BY file_date DESC LIMIT 1",
+            )?
+            .query_row(params![partner, key], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((file_id, blob, account, ty, status)) = row else {
+            return Ok(None);
+        };
+        let extra = [("account_id", account), ("type", ty), ("status", status)];
+        return decode(c, key, file_id, &blob, &extra).map(Some);
+    }
+    let row = c
+        .prepare_cached(
+            "SELECT file_id, row FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3",
+        )?
+        .query_row(params![partner, file_type, key], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })
+        .optional()?;
+    match row {
+        Some((file_id, blob)) => decode(c, key, file_id, &blob, &[]).map(Some),
+        None => Ok(None),
+    }
+}
+
+impl crate::Store {
+    /// The current version of a record.
+    pub fn record(
+        &self,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> Result<Option<StoredRecord>> {
+        record_in(&self.conn(), partner, file_type, key)
+    }
+}
+
+impl crate::Reader {
+    /// The current version of a record (see [`crate::Store::record`]).
+    pub fn record(
+        &self,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> Result<Option<StoredRecord>> {
+        record_in(&self.0, partner, file_type, key)
+    }
+
+    /// A stored transaction read back whole.
+    pub fn transaction(&self, partner: &str, id: &str) -> Result<Option<StoredRecord>> {
+        let row = self
+            .0
+            .prepare_cached(
+                "SELECT file_id, row, balance_id, card_id, effective_at, type FROM transactions \
+                 WHERE partner = ?1 AND transaction_id = ?2",
+            )?
+            .query_row(params![partner, id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    [
+                        ("client_transaction_id", Some(id.to_string())),
+                        ("balance_id", r.get::<_, Option<String>>(2)?),
+                        ("card_id", r.get::<_, Option<String>>(3)?),
+                        ("effective_at", r.get::<_, Option<String>>(4)?),
+                        ("type", r.get::<_, Option<String>>(5)?),
+                    ],
+                ))
+            })
+            .optional()?;
+        match row {
+            Some((file_id, blob, extra)) => decode(&self.0, id, file_id, &blob, &extra).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A record's states, oldest first.
+    pub fn states(&self, partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT file_date, state, effective_at FROM record_states WHERE partner = ?1 AND file_type = ?2 \
+             AND record_key = ?3 ORDER BY file_id",
+        )?;
+        let rows = st.query_map(params![partner, file_type, key], |r| {
+            Ok(StateChange {
+                file_date: r.get(0)?,
+                state: r.get(1)?,
+                effective_at: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
