@@ -155,6 +155,34 @@ impl Report {
     }
 }
 
+/// The most of a finding's value (masked first) kept, in bytes. A value can be as long as a row,
+/// and a report keeps a thousand findings: cut, their memory no longer follows the file.
+pub const MAX_VALUE_BYTES: usize = 256;
+
+/// The most of a finding's message kept, in bytes (messages quote header names and list items).
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// Cuts `s` to at most `max` bytes (at a character boundary), marking the cut with `…`.
+fn cut(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+}
+
+/// A finding of bounded size.
+fn bounded(mut f: Finding) -> Finding {
+    cut(&mut f.message, MAX_MESSAGE_BYTES);
+    if let Some(v) = f.value.as_mut() {
+        cut(v, MAX_VALUE_BYTES);
+    }
+    f
+}
+
 /// Where every error goes as it is found, beyond the kept ones (an errors file on disk).
 pub type ErrorSink<'s> = &'s mut dyn FnMut(&Finding);
 
@@ -200,8 +228,11 @@ impl<'s> Collector<'s> {
         }
     }
 
-    /// Records a finding. Callers add findings in row order, except [`Collector::merge_late`].
+    /// Records a finding (its value and message cut to [`MAX_VALUE_BYTES`] and
+    /// [`MAX_MESSAGE_BYTES`]). Callers add findings in row order, except
+    /// [`Collector::merge_late`].
     pub fn push(&mut self, severity: Severity, f: Finding) {
+        let f = bounded(f);
         if let (Severity::Error, Some(sink)) = (severity, self.sink.as_mut()) {
             sink(&f);
         }
@@ -242,6 +273,38 @@ impl<'s> Collector<'s> {
             warning_count: self.warning_count,
             errors: self.errors,
             warnings: self.warnings,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_and_messages_are_cut_at_a_character_boundary() {
+        let mut c = Collector::new(10);
+        let mut seen = Vec::new();
+        let mut sink = |f: &Finding| seen.push(f.clone());
+        let mut c2 = Collector::with_sink(10, &mut sink);
+        for c in [&mut c, &mut c2] {
+            c.push(
+                Severity::Error,
+                Finding {
+                    row: 2,
+                    column: None,
+                    code: code::LENGTH,
+                    message: "m".repeat(MAX_MESSAGE_BYTES + 1),
+                    value: Some("é".repeat(MAX_VALUE_BYTES)),
+                },
+            );
+        }
+        let r = c.finish("card", 1, 0);
+        drop(c2);
+        for f in [&r.errors[0], &seen[0]] {
+            let v = f.value.as_deref().unwrap();
+            assert_eq!(v, format!("{}…", "é".repeat(MAX_VALUE_BYTES / 2)));
+            assert_eq!(f.message, format!("{}…", "m".repeat(MAX_MESSAGE_BYTES)));
         }
     }
 }
