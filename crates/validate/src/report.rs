@@ -55,6 +55,7 @@ catalogue! {
     BLANK_ROW = "blank_row", Error, "An empty line between or after rows (one final line end is fine).", "`\\n\\n`", "decision D2";
     STRAY_QUOTE = "stray_quote", Error, "A quote inside an unquoted value, or text after a closing quote.", "`ab\"c`", "decision D2";
     UNCLOSED_QUOTE = "unclosed_quote", Error, "A quoted value is never closed.", "`\"abc` at end of file", "decision D2";
+    LINE_TOO_LONG = "line_too_long", Error, "A row (a line, or a quoted value over several lines) is longer than the most a row may have, 262,144 bytes by default; the rest of the file is not read.", "a 300 KiB line, or a `\"` never closed", "`Options::max_line_bytes`";
     REQUIRED = "required", Error, "A required value is empty or `null`.", "empty `client_card_id`", "schemas (`required = true`)";
     CONDITIONAL_REQUIRED = "conditional_required", Error, "A value required by another column's value is missing.", "`card_status = closed` without `closed_at`", "schemas (`required_if`, `one_of`, `exactly_one`)";
     NOT_ALLOWED = "not_allowed", Error, "A value that must be empty, or is not allowed with another column's value.", "`business_type = llc` for `customer_type = sole_prop`", "schemas (`not_allowed_if`, `values_if`, `exactly_one`)";

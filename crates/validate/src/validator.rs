@@ -1,10 +1,11 @@
-//! The streaming validator: bytes in, [`Report`] out, in memory bounded by the longest line
-//! plus 16 bytes a row for duplicate-id detection.
+//! The streaming validator: bytes in, [`Report`] out, in memory bounded by the longest row
+//! ([`Options::max_line_bytes`]; a longer one ends the file) plus 16 bytes a row for
+//! duplicate-id detection.
 
 use crate::dupes::IdSet;
 use crate::header::{self, Header};
 use crate::mask::mask;
-use crate::reader::{Record, RecordReader};
+use crate::reader::{Record, RecordReader, DEFAULT_MAX_LINE_BYTES};
 use crate::report::{code, Collector, Finding, Report, Severity};
 use crate::rules::check_rules;
 use crate::schema::{Column, ColumnType, RefData, Schema};
@@ -18,6 +19,10 @@ pub struct Options {
     pub max_kept: usize,
     /// Currencies the program allows (`None`: every active ISO 4217 code), decision D3.
     pub allowed_currencies: Option<Vec<String>>,
+    /// The longest row in bytes, its line end excluded (a quoted value over several lines
+    /// counts them all). A longer row is the error `line_too_long` and the rest of the file is
+    /// not read, so no row makes memory grow past it. Default 262,144 (256 KiB).
+    pub max_line_bytes: usize,
 }
 
 impl Default for Options {
@@ -25,6 +30,7 @@ impl Default for Options {
         Options {
             max_kept: 1000,
             allowed_currencies: None,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
@@ -73,7 +79,7 @@ fn run<R: Read>(
     opts: &Options,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Report> {
-    let mut reader = RecordReader::new(input);
+    let mut reader = RecordReader::with_max_line_bytes(input, opts.max_line_bytes);
     let mut rec = Record::default();
     if !reader.read_record(&mut rec)? {
         if reader.had_bom() {
@@ -95,12 +101,19 @@ fn run<R: Read>(
             file_finding(code::BOM, "a UTF-8 byte-order mark was stripped"),
         );
     }
+    if rec.too_long {
+        out.push(Severity::Error, too_long(1, opts));
+        return Ok(out.finish(&schema.file_type, 0, reader.position()));
+    }
     let header = header::resolve(schema, &rec, &mut out);
     let mut rows = 0u64;
     let Some(header) = header else {
         // Without a usable header the rows cannot be checked; count them for the report.
         while reader.read_record(&mut rec)? {
             rows += 1;
+            if rec.too_long {
+                out.push(Severity::Error, too_long(rows + 1, opts));
+            }
         }
         return Ok(out.finish(&schema.file_type, rows, reader.position()));
     };
@@ -116,6 +129,11 @@ fn run<R: Read>(
     let mut cells: Vec<Option<&'static str>> = Vec::with_capacity(schema.columns.len());
     while reader.read_record(&mut rec)? {
         rows += 1;
+        if rec.too_long {
+            // The reader reads nothing after it.
+            out.push(Severity::Error, too_long(rows + 1, opts));
+            break;
+        }
         ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad, &mut cells);
         if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.position());
@@ -148,6 +166,20 @@ fn run<R: Read>(
         out.merge_late(late);
     }
     Ok(out.finish(&schema.file_type, rows, reader.position()))
+}
+
+/// `line_too_long` on `row`.
+fn too_long(row: u64, opts: &Options) -> Finding {
+    Finding {
+        row,
+        column: None,
+        code: code::LINE_TOO_LONG,
+        message: format!(
+            "row {row} is longer than {} bytes (the most a row may have); the rest of the file was not read",
+            opts.max_line_bytes
+        ),
+        value: None,
+    }
 }
 
 fn file_finding(code: &'static str, message: &str) -> Finding {
@@ -507,5 +539,86 @@ fn check_string(col: &Column, v: &str) -> Result<(), Problem> {
             Err((code::PATTERN, format!("does not match the pattern {shown}")))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schemas;
+    use crate::Outcome;
+
+    /// The card header's length: the smallest maximum a card file can have.
+    fn header_len() -> usize {
+        Schemas::builtin()
+            .unwrap()
+            .get("card")
+            .unwrap()
+            .header_line()
+            .len()
+    }
+
+    fn check(file: &[u8], max_line_bytes: usize) -> Report {
+        let s = Schemas::builtin().unwrap();
+        let opts = Options {
+            max_line_bytes,
+            ..Options::default()
+        };
+        validate(s.get("card").unwrap(), &s.refdata, file, &opts, &mut |_| {}).unwrap()
+    }
+
+    fn card_file(rows: &[&str]) -> Vec<u8> {
+        let s = Schemas::builtin().unwrap();
+        let mut f = s.get("card").unwrap().header_line();
+        for r in rows {
+            f.push('\n');
+            f.push_str(r);
+        }
+        f.into_bytes()
+    }
+
+    fn codes(r: &Report) -> Vec<(u64, &str)> {
+        r.errors.iter().map(|f| (f.row, f.code)).collect()
+    }
+
+    #[test]
+    fn a_too_long_row_is_reported_on_its_row_and_ends_the_file() {
+        let max = header_len() + 10;
+        let long = "x".repeat(max + 1);
+        // Row 2 is ragged, row 3 too long; row 4 would be ragged too but is never read.
+        let r = check(&card_file(&["a|b", &long, "c|d"]), max);
+        assert_eq!(r.outcome, Outcome::Rejected);
+        assert_eq!(codes(&r), [(2, code::RAGGED_ROW), (3, code::LINE_TOO_LONG)]);
+        assert_eq!(r.rows, 2);
+        assert_eq!(
+            r.errors[1].message,
+            format!("row 3 is longer than {max} bytes (the most a row may have); the rest of the file was not read")
+        );
+        assert_eq!(r.errors[1].column, None);
+    }
+
+    #[test]
+    fn a_too_long_header_is_row_one() {
+        let r = check(&card_file(&["a|b"]), header_len() - 1);
+        assert_eq!(codes(&r), [(1, code::LINE_TOO_LONG)]);
+        assert_eq!(r.rows, 0);
+    }
+
+    #[test]
+    fn a_too_long_row_under_an_unusable_header_is_still_reported() {
+        let r = check(b"a,b\nshort\nlong long long\nnever read", 10);
+        assert_eq!(
+            codes(&r),
+            [(1, code::WRONG_DELIMITER), (3, code::LINE_TOO_LONG)]
+        );
+        assert_eq!(r.rows, 2);
+    }
+
+    #[test]
+    fn a_row_at_the_maximum_is_checked_as_usual() {
+        let max = header_len();
+        let row = format!("a|{}", "b".repeat(max - 2));
+        let r = check(&card_file(&[&row, &row]), max);
+        assert_eq!(codes(&r), [(2, code::RAGGED_ROW), (3, code::RAGGED_ROW)]);
     }
 }
