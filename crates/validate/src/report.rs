@@ -196,6 +196,8 @@ pub struct Collector<'s> {
     error_count: u64,
     warning_count: u64,
     sink: Option<ErrorSink<'s>>,
+    /// Errors came through [`Collector::push_late`]: the kept list needs sorting.
+    late: bool,
 }
 
 impl std::fmt::Debug for Collector<'_> {
@@ -218,6 +220,7 @@ impl<'s> Collector<'s> {
             error_count: 0,
             warning_count: 0,
             sink: None,
+            late: false,
         }
     }
 
@@ -230,8 +233,8 @@ impl<'s> Collector<'s> {
     }
 
     /// Records a finding (its value and message cut to [`MAX_VALUE_BYTES`] and
-    /// [`MAX_MESSAGE_BYTES`]). Callers add findings in row order, except
-    /// [`Collector::merge_late`].
+    /// [`MAX_MESSAGE_BYTES`]). Callers add findings in row order; those found at the end go
+    /// through [`Collector::push_late`].
     pub fn push(&mut self, severity: Severity, f: Finding) {
         let f = bounded(f);
         if let (Severity::Error, Some(sink)) = (severity, self.sink.as_mut()) {
@@ -247,20 +250,37 @@ impl<'s> Collector<'s> {
         }
     }
 
-    /// Adds errors found only at the end of the stream (duplicate ids), sorted by row, keeping
-    /// the kept list the first `limit` errors in row order.
-    pub fn merge_late(&mut self, late: Vec<Finding>) {
+    /// Adds an error found only at the end of the stream (a duplicate id), in any row order. It
+    /// goes to the sink and is counted at once; the kept list stays the first `limit` errors by
+    /// row (an in-order error before a late one of the same row) in O(limit) memory: it is
+    /// sorted and cut back to `limit` whenever it reaches twice that.
+    pub fn push_late(&mut self, f: Finding) {
+        let f = bounded(f);
         if let Some(sink) = self.sink.as_mut() {
-            late.iter().for_each(sink);
+            sink(&f);
         }
-        self.error_count += late.len() as u64;
-        self.errors.extend(late);
+        self.error_count += 1;
+        if self.limit == 0 {
+            return;
+        }
+        self.late = true;
+        self.errors.push(f);
+        if self.errors.len() >= 2 * self.limit {
+            self.settle();
+        }
+    }
+
+    /// Sorts the kept errors by row (stable: arrival order within a row) and keeps `limit`.
+    fn settle(&mut self) {
         self.errors.sort_by_key(|f| f.row);
         self.errors.truncate(self.limit);
     }
 
     /// Turns the collected findings into a report.
-    pub fn finish(self, file_type: &str, rows: u64, bytes: u64) -> Report {
+    pub fn finish(mut self, file_type: &str, rows: u64, bytes: u64) -> Report {
+        if self.late {
+            self.settle();
+        }
         Report {
             file_type: file_type.to_string(),
             outcome: if self.error_count == 0 {
@@ -307,5 +327,51 @@ mod tests {
             assert_eq!(v, format!("{}…", "é".repeat(MAX_VALUE_BYTES / 2)));
             assert_eq!(f.message, format!("{}…", "m".repeat(MAX_MESSAGE_BYTES)));
         }
+    }
+
+    fn late(row: u64) -> Finding {
+        Finding {
+            row,
+            column: None,
+            code: code::DUPLICATE_ID,
+            message: format!("late {row}"),
+            value: None,
+        }
+    }
+
+    #[test]
+    fn late_errors_keep_the_first_by_row_in_bounded_memory() {
+        let mut all = 0;
+        let mut sink = |_: &Finding| all += 1;
+        let mut c = Collector::with_sink(10, &mut sink);
+        for row in [3, 40, 41] {
+            let mut f = late(row);
+            f.code = code::ENUM;
+            c.push(Severity::Error, f);
+        }
+        // Rows 1,000 down to 2, in an order unlike both: every row once.
+        for i in 0..999u64 {
+            c.push_late(late(2 + (i * 7919) % 999));
+            assert!(c.errors.len() < 20);
+        }
+        let r = c.finish("card", 1000, 0);
+        assert_eq!(all, 1002);
+        assert_eq!(r.error_count, 1002);
+        let kept: Vec<(u64, &str)> = r.errors.iter().map(|f| (f.row, f.code)).collect();
+        assert_eq!(
+            kept,
+            [
+                (2, code::DUPLICATE_ID),
+                (3, code::ENUM),
+                (3, code::DUPLICATE_ID),
+                (4, code::DUPLICATE_ID),
+                (5, code::DUPLICATE_ID),
+                (6, code::DUPLICATE_ID),
+                (7, code::DUPLICATE_ID),
+                (8, code::DUPLICATE_ID),
+                (9, code::DUPLICATE_ID),
+                (10, code::DUPLICATE_ID),
+            ]
+        );
     }
 }
