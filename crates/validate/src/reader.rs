@@ -96,6 +96,8 @@ pub struct RecordReader<R> {
     max: usize,
     /// A record was too long: nothing more is read.
     stopped: bool,
+    /// Where the current record starts, in bytes consumed.
+    record_start: u64,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
@@ -121,6 +123,7 @@ impl<R: Read> RecordReader<R> {
             inner,
             max,
             stopped: false,
+            record_start: 0,
             buf: vec![0; INITIAL_BUF],
             pos: 0,
             end: 0,
@@ -138,7 +141,9 @@ impl<R: Read> RecordReader<R> {
         self.bom
     }
 
-    /// Bytes consumed so far (records returned, including line ends).
+    /// Bytes consumed so far (records returned, including line ends). Of a too-long record the
+    /// count includes the most a record may have and the byte past it, however much of it was
+    /// read ahead: the same input gives the same count whatever its reads return.
     pub fn position(&self) -> u64 {
         self.consumed
     }
@@ -195,7 +200,7 @@ impl<R: Read> RecordReader<R> {
                     nl
                 };
                 if stop - start > limit {
-                    return Ok(self.stop(nl + 1 - start));
+                    return Ok(self.stop());
                 }
                 self.pos = nl + 1;
                 self.consumed += (nl + 1 - start) as u64;
@@ -212,7 +217,7 @@ impl<R: Read> RecordReader<R> {
                     stop
                 };
                 if stop - start > limit {
-                    return Ok(self.stop(self.end - start));
+                    return Ok(self.stop());
                 }
                 self.consumed += (self.end - start) as u64;
                 self.pos = self.end;
@@ -221,15 +226,16 @@ impl<R: Read> RecordReader<R> {
             scanned = self.end - self.pos;
             // Only a final `\r` of what was scanned can fall outside the line.
             if scanned > limit.saturating_add(1) {
-                return Ok(self.stop(scanned));
+                return Ok(self.stop());
             }
             self.fill()?;
         }
     }
 
-    /// Gives up on a line of which `scanned` bytes were read: nothing more is read.
-    fn stop(&mut self, scanned: usize) -> Line {
-        self.consumed += scanned as u64;
+    /// Gives up on the current record: nothing more is read.
+    fn stop(&mut self) -> Line {
+        let max = u64::try_from(self.max).unwrap_or(u64::MAX);
+        self.consumed = self.record_start.saturating_add(max).saturating_add(1);
         self.pos = self.end;
         self.stopped = true;
         Line::TooLong
@@ -253,7 +259,7 @@ impl<R: Read> RecordReader<R> {
                 self.consumed += 3;
             }
         }
-        let record_start = self.consumed;
+        self.record_start = self.consumed;
         let (start, stop) = match self.next_line(self.max)? {
             Line::Range(start, stop) => (start, stop),
             Line::TooLong => {
@@ -275,19 +281,14 @@ impl<R: Read> RecordReader<R> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.extend_from_slice(&self.buf[start..stop]);
-        let result = self.read_quoted(rec, &mut scratch, record_start);
+        let result = self.read_quoted(rec, &mut scratch);
         self.scratch = scratch;
         result.map(|()| true)
     }
 
     /// The slow path for a line containing a quote; may continue over further lines while a
-    /// quoted value is open, as long as the whole record (from `record_start`) fits the maximum.
-    fn read_quoted(
-        &mut self,
-        rec: &mut Record,
-        line: &mut Vec<u8>,
-        record_start: u64,
-    ) -> io::Result<()> {
+    /// quoted value is open, as long as the whole record fits the maximum.
+    fn read_quoted(&mut self, rec: &mut Record, line: &mut Vec<u8>) -> io::Result<()> {
         let mut i = 0;
         loop {
             // At the start of a field.
@@ -325,8 +326,8 @@ impl<R: Read> RecordReader<R> {
                         None => {
                             rec.data.extend_from_slice(&line[i..]);
                             // What is left of the maximum after the lines so far and their ends.
-                            let used =
-                                usize::try_from(self.consumed - record_start).unwrap_or(usize::MAX);
+                            let used = usize::try_from(self.consumed - self.record_start)
+                                .unwrap_or(usize::MAX);
                             match self.next_line(self.max.saturating_sub(used))? {
                                 Line::Range(s, e) => {
                                     rec.data.push(b'\n');
@@ -600,5 +601,38 @@ mod tests {
             "{}",
             r.inner.0
         );
+    }
+
+    /// Found by fuzzing: the bytes counted for a too-long row depended on how much one read
+    /// returned, so a report's `bytes` changed with the reads.
+    #[test]
+    fn a_too_long_row_counts_the_same_bytes_whatever_the_reads() {
+        /// Returns at most `n` bytes a read.
+        struct Chunked<'a>(&'a [u8], usize);
+        impl Read for Chunked<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let k = buf.len().min(self.1).min(self.0.len());
+                buf[..k].copy_from_slice(&self.0[..k]);
+                self.0 = &self.0[k..];
+                Ok(k)
+            }
+        }
+        let position = |input: &mut dyn Read| {
+            let mut r = RecordReader::with_max_line_bytes(input, 10);
+            let mut rec = Record::default();
+            while r.read_record(&mut rec).unwrap() {}
+            r.position()
+        };
+        for input in [
+            &b"ab\n0123456789ab\ncd\n"[..],
+            b"ab\n0123456789a",
+            b"ab\n\"0123\n456\n789\"\ncd",
+        ] {
+            let whole = position(&mut &input[..]);
+            assert_eq!(whole, 3 + 11, "{input:?}");
+            for n in [1, 2, 5, 13] {
+                assert_eq!(position(&mut Chunked(input, n)), whole, "{input:?} by {n}");
+            }
+        }
     }
 }
