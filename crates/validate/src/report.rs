@@ -156,14 +156,16 @@ impl Report {
     }
 }
 
-/// The most of a finding's value (masked first) kept, in bytes. A value can be as long as a row,
-/// and a report keeps a thousand findings: cut, their memory no longer follows the file.
+/// The most of a finding's value (masked first) or column kept, in bytes. A value can be as long
+/// as a row, and a report keeps a thousand findings: cut, their memory no longer follows the
+/// file.
 pub const MAX_VALUE_BYTES: usize = 256;
 
 /// The most of a finding's message kept, in bytes (messages quote header names and list items).
 pub const MAX_MESSAGE_BYTES: usize = 1024;
 
-/// Cuts `s` to at most `max` bytes (at a character boundary), marking the cut with `…`.
+/// Cuts `s` to at most `max` bytes (at a character boundary), marking the cut with `…`, and
+/// gives back the memory it no longer needs.
 fn cut(s: &mut String, max: usize) {
     if s.len() > max {
         let mut end = max;
@@ -172,14 +174,15 @@ fn cut(s: &mut String, max: usize) {
         }
         s.truncate(end);
         s.push('…');
+        s.shrink_to_fit();
     }
 }
 
-/// A finding of bounded size.
+/// A finding of bounded size. The column is cut like a value: an unknown header names itself.
 fn bounded(mut f: Finding) -> Finding {
     cut(&mut f.message, MAX_MESSAGE_BYTES);
-    if let Some(v) = f.value.as_mut() {
-        cut(v, MAX_VALUE_BYTES);
+    for s in [f.value.as_mut(), f.column.as_mut()].into_iter().flatten() {
+        cut(s, MAX_VALUE_BYTES);
     }
     f
 }
@@ -313,9 +316,9 @@ mod tests {
                 Severity::Error,
                 Finding {
                     row: 2,
-                    column: None,
+                    column: Some("c".repeat(1000)),
                     code: code::LENGTH,
-                    message: "m".repeat(MAX_MESSAGE_BYTES + 1),
+                    message: "m".repeat(1 << 20),
                     value: Some("é".repeat(MAX_VALUE_BYTES)),
                 },
             );
@@ -326,7 +329,11 @@ mod tests {
             let v = f.value.as_deref().unwrap();
             assert_eq!(v, format!("{}…", "é".repeat(MAX_VALUE_BYTES / 2)));
             assert_eq!(f.message, format!("{}…", "m".repeat(MAX_MESSAGE_BYTES)));
+            let column = format!("{}…", "c".repeat(MAX_VALUE_BYTES));
+            assert_eq!(f.column.as_deref(), Some(column.as_str()));
         }
+        // The memory of the cut part is given back, not only hidden.
+        assert!(r.errors[0].message.capacity() < 2 * MAX_MESSAGE_BYTES);
     }
 
     fn late(row: u64) -> Finding {
