@@ -100,12 +100,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
     // Open first: a missing file is an I/O error (exit 2), not a badly named file.
-    let (input, len): (Box<dyn Read>, u64) = if path.as_os_str() == "-" {
-        (Box::new(std::io::stdin().lock()), 0)
+    let (input, len): (Box<dyn Read>, Option<u64>) = if path.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), None)
     } else {
         let f = File::open(path)?;
         let len = f.metadata()?.len();
-        (Box::new(f), len)
+        (Box::new(f), Some(len))
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let file_type = match &args.file_type {
@@ -123,10 +123,12 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
     };
     if file_type == "outgoing_ach" || name.ends_with(".ach") {
         let policy = ach_policy(args.sec_codes.as_deref())?;
-        return Ok(pipeline::ach::validate_ach(
+        return Ok(pipeline::ach::validate_ach_with_len(
             input,
+            len,
             &policy,
             args.max_errors,
+            &mut |_| {},
         )?);
     }
     let Some(schema) = schemas.get(&file_type) else {
@@ -141,7 +143,7 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
         max_kept: args.max_errors,
         ..Options::default()
     };
-    let bar = progress_bar(len);
+    let bar = progress_bar(len.unwrap_or(0));
     let report = validate(schema, &schemas.refdata, input, &opts, &mut |pos| {
         if let Some(b) = &bar {
             b.set_position(pos);

@@ -1,8 +1,9 @@
 //! `bankdrop validate` and `bankdrop gen` as a partner runs them (issue 2 item 4 and 5).
 
 use serde_json::Value;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn bankdrop(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bankdrop"))
@@ -330,4 +331,125 @@ fn stdin_needs_a_type() {
     let l = &json_lines(&o)[0];
     assert_eq!(l["errors"][0]["code"], "conditional_required");
     assert_eq!(l["errors"][0]["column"], "reject_reason");
+}
+
+/// Runs `bankdrop validate --format json PATH` and returns its exit code, its one JSON line and
+/// its peak RSS in KiB.
+// The child is reaped by `wait4`, which `Child::wait` cannot replace: it gives no rusage.
+#[allow(clippy::zombie_processes)]
+fn validate_measured(path: &Path) -> (i32, Value, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bankdrop"))
+        .args(["validate", "--format", "json"])
+        .arg(path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain integers, for which all zeroes is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4 on this child, not getrusage(RUSAGE_CHILDREN): the other tests of this binary run
+    // children of their own at the same time.
+    // SAFETY: both pointers are to live locals of the right types; the child is ours and not
+    // waited for elsewhere (`Child` is dropped without `wait`).
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    assert!(libc::WIFEXITED(status));
+    let line = out.lines().next().unwrap_or_default();
+    let json = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {out}"));
+    (
+        libc::WEXITSTATUS(status),
+        json,
+        u64::try_from(usage.ru_maxrss).unwrap(),
+    )
+}
+
+/// A file of `head` followed by NUL bytes up to `len`: sparse, so it takes no disk.
+fn sparse(dir: &Path, name: &str, head: &[u8], len: u64) -> PathBuf {
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(head).unwrap();
+    f.set_len(len).unwrap();
+    path
+}
+
+/// Peak memory of validating a file is bounded by the configuration, not by the file (the
+/// abuse-test issue: a 256 MiB line cost ~480 MiB). Each file is 1 GiB of which the reader may
+/// read only the first few hundred KiB.
+#[test]
+fn memory_does_not_follow_a_gigabyte_line() {
+    const GIB: u64 = 1 << 30;
+    const BOUND_KIB: u64 = 64 << 10;
+    let tmp = tempfile::tempdir().unwrap();
+    let header = std::fs::read_to_string(fixtures().join("valid/2026-01-27_card_v1.csv")).unwrap();
+    let header = format!("{}\n", header.lines().next().unwrap());
+    let ppd = fixtures().join("../nacha/valid_ppd.ach");
+    let nacha_header = std::fs::read_to_string(ppd).unwrap();
+    let nacha_header = format!("{}\n", nacha_header.lines().next().unwrap());
+    let cases = [
+        // CSV: the second line is 1 GiB of NULs.
+        (
+            sparse(tmp.path(), "2026-01-27_card_v1.csv", header.as_bytes(), GIB),
+            2,
+            "line_too_long",
+        ),
+        // Nacha: no line break at all, and 2^30 is not a multiple of 94.
+        (
+            sparse(
+                tmp.path(),
+                "20260115T171640Z_outgoing_ach_1.ach",
+                &[b'1'; 94],
+                GIB,
+            ),
+            1,
+            "unbroken_length",
+        ),
+        // Nacha: the second line is 1 GiB.
+        (
+            sparse(
+                tmp.path(),
+                "20260115T171640Z_outgoing_ach_2.ach",
+                nacha_header.as_bytes(),
+                GIB,
+            ),
+            2,
+            "line_too_long",
+        ),
+    ];
+    let (_, _, small_kib) = validate_measured(&fixtures().join("valid/2026-01-27_card_v1.csv"));
+    eprintln!("a 25-row file: peak RSS {small_kib} KiB");
+    for (path, row, code) in cases {
+        let (exit, report, peak_kib) = validate_measured(&path);
+        eprintln!("{}: peak RSS {peak_kib} KiB", path.display());
+        assert_eq!(exit, 1, "{report}");
+        assert_eq!(report["outcome"], "rejected");
+        let first = &report["errors"][0];
+        assert_eq!(
+            (first["row"].as_u64(), first["code"].as_str()),
+            (Some(row), Some(code)),
+            "{report}"
+        );
+        assert_eq!(report["error_count"], 1, "{report}");
+        // CSV rows up to and including the long one; Nacha entries, of which none was read.
+        let rows = u64::from(path.extension().is_some_and(|e| e == "csv"));
+        assert_eq!(report["rows"], rows, "{report}");
+        assert!(
+            peak_kib < BOUND_KIB,
+            "{}: peak RSS {peak_kib} KiB",
+            path.display()
+        );
+        // And no more than a few buffers above a small file's.
+        assert!(
+            peak_kib < small_kib + (16 << 10),
+            "{}: peak RSS {peak_kib} KiB, a small file {small_kib} KiB",
+            path.display()
+        );
+    }
 }

@@ -66,7 +66,7 @@ pub use records::{
 pub use sec::{SecCode, UnknownSecCode};
 pub use txcode::{TxCode, TxKind};
 pub use validate::{
-    severity, validate, validate_each, Finding, Policy, Report, Severity, Summary, Validator,
-    CODES, WARNING_CODES,
+    severity, validate, validate_each, validate_each_with_len, Finding, Policy, Report, Severity,
+    Summary, Validator, CODES, MAX_LINE_BYTES, WARNING_CODES,
 };
 pub use writer::{Batch, Entry, FileWriter, NachaFile};

@@ -106,6 +106,9 @@ pub struct RecordReader<R> {
     mode: Mode,
     line: u64,
     failed: bool,
+    /// Lines longer than this end the reading (see [`RecordReader::with_max_line`]).
+    max_line: u64,
+    too_long: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -118,7 +121,23 @@ impl<R: BufRead> RecordReader<R> {
             mode: Mode::Unknown,
             line: 0,
             failed: false,
+            max_line: u64::MAX,
+            too_long: false,
         }
+    }
+
+    /// Stops at a line longer than `max` bytes (its terminator excluded): that record is
+    /// returned cut after at most `max + 1` bytes, [`RecordReader::too_long`] turns true and
+    /// nothing more is read, so a line of any length costs at most `max` bytes of reading.
+    /// Without it such a line is read to its end (counted past [`MAX_KEPT_LINE`]).
+    pub fn with_max_line(mut self, max: u64) -> Self {
+        self.max_line = max;
+        self
+    }
+
+    /// Whether the last record returned was longer than the maximum line (and reading stopped).
+    pub fn too_long(&self) -> bool {
+        self.too_long
     }
 
     /// Whether the input turned out to have no line breaks (records cut every 94 bytes).
@@ -128,6 +147,9 @@ impl<R: BufRead> RecordReader<R> {
 
     /// Reads the next record into `rec`; returns `false` at end of input.
     pub fn read_record(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        if self.too_long {
+            return Ok(false);
+        }
         if self.mode == Mode::Unknown {
             self.detect()?;
         }
@@ -193,8 +215,12 @@ impl<R: BufRead> RecordReader<R> {
     fn read_line(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
         let mut any = false;
         loop {
+            let max_line = self.max_line;
             let buf = self.fill()?;
             if buf.is_empty() {
+                if rec.len() > max_line {
+                    self.too_long = true;
+                }
                 return Ok(any);
             }
             any = true;
@@ -213,6 +239,9 @@ impl<R: BufRead> RecordReader<R> {
                     } else {
                         rec.ending = LineEnding::Lf;
                     }
+                    if rec.len() > max_line {
+                        self.too_long = true;
+                    }
                     return Ok(true);
                 }
                 None => {
@@ -222,6 +251,11 @@ impl<R: BufRead> RecordReader<R> {
                     rec.bytes.extend_from_slice(&buf[..n]);
                     rec.dropped += (len - n) as u64;
                     self.consume(len);
+                    // Only a final CR of what was read can fall outside the line.
+                    if rec.len() > max_line.saturating_add(1) {
+                        self.too_long = true;
+                        return Ok(true);
+                    }
                 }
             }
         }
@@ -349,5 +383,50 @@ mod tests {
         let r = records(&input);
         assert_eq!(r[1].bytes.len(), MAX_KEPT_LINE);
         assert_eq!(r[1].len(), (MAX_KEPT_LINE + 10) as u64);
+    }
+
+    #[test]
+    fn a_line_past_the_maximum_stops_the_reader() {
+        /// Endless `x` without a line break, counting what was read.
+        struct Endless(u64);
+        impl io::Read for Endless {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                buf.fill(b'x');
+                self.0 += buf.len() as u64;
+                Ok(buf.len())
+            }
+        }
+        let mut input = io::Read::chain(&b"short\n"[..], Endless(0));
+        let mut r =
+            RecordReader::new(io::BufReader::with_capacity(1024, &mut input)).with_max_line(4096);
+        let mut rec = RawRecord::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(!r.too_long());
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(r.too_long());
+        assert_eq!(rec.line, 2);
+        assert!(
+            rec.len() > 4096 && rec.len() <= 4096 + 1024,
+            "{}",
+            rec.len()
+        );
+        assert!(!r.read_record(&mut rec).unwrap());
+        drop(r);
+        assert!(input.into_inner().1 .0 <= 8192, "read too much");
+    }
+
+    #[test]
+    fn a_line_at_the_maximum_is_read_whatever_its_ending() {
+        for input in [&b"abcd\nxy"[..], b"abcd\r\nxy", b"abcd"] {
+            let mut r = RecordReader::new(input).with_max_line(4);
+            let mut rec = RawRecord::default();
+            assert!(r.read_record(&mut rec).unwrap());
+            assert!(!r.too_long(), "{input:?}");
+        }
+        let mut r = RecordReader::new(&b"abcde\nxy"[..]).with_max_line(4);
+        let mut rec = RawRecord::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(r.too_long());
+        assert!(!r.read_record(&mut rec).unwrap());
     }
 }

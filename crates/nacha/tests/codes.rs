@@ -69,6 +69,17 @@ fn cases() -> Vec<Case> {
                 l[2].pop();
             }),
         ),
+        case(
+            "line_too_long",
+            3,
+            "record",
+            edit(|l| l[2].resize(nacha::MAX_LINE_BYTES as usize + 1, b' ')),
+        ),
+        case("unbroken_length", 10, "record", {
+            let mut f = lines(&base()).concat();
+            f.pop();
+            f
+        }),
         case("blank_line", 4, "record", edit(|l| l.insert(3, Vec::new()))),
         case("trailing_blank_line", 11, "record", {
             let mut f = base();
@@ -571,4 +582,44 @@ fn readme_lists_every_code() {
             "{code} missing from README"
         );
     }
+}
+
+#[test]
+fn reading_stops_at_a_line_too_long_and_reports_nothing_after_it() {
+    let file = edit(|l| {
+        l[2].resize(nacha::MAX_LINE_BYTES as usize + 1, b'x');
+        l.truncate(4);
+    });
+    let fs = findings(&file, &Policy::default());
+    let codes: Vec<(u64, &str)> = fs.iter().map(|f| (f.line, f.code)).collect();
+    // No missing_record for the batch and file controls that were never read.
+    assert_eq!(codes, [(3, "line_too_long")]);
+    assert!(fs[0].message.contains("the rest of the file was not read"));
+}
+
+#[test]
+fn with_its_length_an_unbroken_file_not_a_multiple_of_94_is_refused_on_line_1() {
+    let mut file = lines(&base()).concat();
+    let whole = file.len() as u64;
+    file.pop();
+    let each = |file: &[u8], len: Option<u64>| {
+        let mut fs = Vec::new();
+        let s =
+            nacha::validate_each_with_len(file, len, &Policy::default(), |f| fs.push(f)).unwrap();
+        (fs, s)
+    };
+    let (fs, summary) = each(&file, Some(whole - 1));
+    let codes: Vec<(u64, &str)> = fs.iter().map(|f| (f.line, f.code)).collect();
+    assert_eq!(codes, [(1, "unbroken_length")]);
+    assert_eq!((summary.errors, summary.records), (1, 0));
+    assert!(fs[0].message.contains(&format!("its {} bytes", whole - 1)));
+    // Without the length it is found on the short last record, after the others were checked.
+    let (fs, _) = each(&file, None);
+    assert_eq!(
+        fs.last().map(|f| (f.line, f.code)),
+        Some((10, "unbroken_length"))
+    );
+    // A length that is a multiple of 94 changes nothing.
+    let file = lines(&base()).concat();
+    assert_eq!(each(&file, Some(whole)), each(&file, None));
 }

@@ -3,6 +3,7 @@
 
 use crate::spill::FirstByRow;
 use chrono::NaiveDate;
+use std::fs::File;
 use std::io::{self, BufRead, Read};
 use validate::report::{Collector, Finding, Severity};
 use validate::Report;
@@ -28,13 +29,28 @@ pub fn validate_ach<R: Read>(
     policy: &nacha::Policy,
     max_kept: usize,
 ) -> io::Result<Report> {
-    validate_ach_with_sink(input, policy, max_kept, &mut |_| {})
+    validate_ach_with_len(input, None, policy, max_kept, &mut |_| {})
 }
 
-/// [`validate_ach`], handing every error to `sink` as it is found (entry findings may come when
-/// their batch closes, so not in line order): memory stays bounded by `max_kept`.
-pub fn validate_ach_with_sink<R: Read>(
+/// [`validate_ach`] of a file, handing every error to `sink` as it is found (entry findings may
+/// come when their batch closes, so not in line order): memory stays bounded by `max_kept`. The
+/// file's length, from its metadata, lets a file without line breaks that is not a multiple of
+/// 94 be refused before its records are read ([`validate_ach_with_len`]).
+pub fn validate_ach_with_sink(
+    file: File,
+    policy: &nacha::Policy,
+    max_kept: usize,
+    sink: &mut dyn FnMut(&Finding),
+) -> io::Result<Report> {
+    let len = file.metadata()?.len();
+    validate_ach_with_len(file, Some(len), policy, max_kept, sink)
+}
+
+/// [`validate_ach_with_sink`] of any input, with its length when known
+/// ([`nacha::validate_each_with_len`]).
+pub fn validate_ach_with_len<R: Read>(
     input: R,
+    len: Option<u64>,
     policy: &nacha::Policy,
     max_kept: usize,
     sink: &mut dyn FnMut(&Finding),
@@ -42,26 +58,27 @@ pub fn validate_ach_with_sink<R: Read>(
     let mut reader = io::BufReader::with_capacity(1 << 16, Counting { inner: input, n: 0 });
     let mut errors = FirstByRow::new(max_kept);
     let mut warnings = FirstByRow::new(max_kept);
-    let summary = nacha::validate_each(&mut reader as &mut dyn BufRead, policy, |f| {
-        let finding = Finding {
-            row: f.line,
-            column: Some(f.field.to_string()),
-            code: f.code,
-            message: f.message,
-            value: None,
-        };
-        match f.severity {
-            nacha::Severity::Error => {
-                sink(&finding);
-                errors.push(finding);
+    let summary =
+        nacha::validate_each_with_len(&mut reader as &mut dyn BufRead, len, policy, |f| {
+            let finding = Finding {
+                row: f.line,
+                column: Some(f.field.to_string()),
+                code: f.code,
+                message: f.message,
+                value: None,
+            };
+            match f.severity {
+                nacha::Severity::Error => {
+                    sink(&finding);
+                    errors.push(finding);
+                }
+                nacha::Severity::Warning => warnings.push(finding),
             }
-            nacha::Severity::Warning => warnings.push(finding),
-        }
-    })
-    .map_err(|e| match e {
-        nacha::Error::Io(e) => e,
-        other => io::Error::other(other.to_string()),
-    })?;
+        })
+        .map_err(|e| match e {
+            nacha::Error::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })?;
     let (mut c, error_count, warning_count) =
         (Collector::new(max_kept), errors.seen(), warnings.seen());
     for f in warnings.into_sorted() {
@@ -184,5 +201,29 @@ mod tests {
             (e.row, e.column.as_deref()),
             (i as u64 + 1, Some("entry_hash"))
         );
+    }
+
+    #[test]
+    fn a_file_is_checked_against_its_length_before_its_records() {
+        let mut file = Vec::new();
+        nacha::gen::generate(20, nacha::SecCode::Ppd, 3, &mut file).unwrap();
+        let mut unbroken: Vec<u8> = file.into_iter().filter(|b| *b != b'\n').collect();
+        unbroken.pop();
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, &unbroken).unwrap();
+        std::io::Seek::rewind(&mut f).unwrap();
+        let mut sunk = Vec::new();
+        let r = validate_ach_with_sink(f, &nacha::Policy::default(), 100, &mut |f| {
+            sunk.push((f.row, f.code))
+        })
+        .unwrap();
+        assert_eq!(r.outcome, validate::Outcome::Rejected);
+        assert_eq!(sunk, [(1, "unbroken_length")]);
+        assert_eq!((r.error_count, r.rows), (1, 0));
+        // From bytes, without the length, it is the short last record instead.
+        let r = validate_ach(&unbroken[..], &nacha::Policy::default(), 100).unwrap();
+        let last = r.errors.last().unwrap();
+        assert_eq!(last.code, "unbroken_length");
+        assert_eq!(last.row, unbroken.len() as u64 / 94 + 1);
     }
 }

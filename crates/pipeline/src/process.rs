@@ -578,6 +578,7 @@ impl Pipeline {
         let opts = Options {
             max_kept: STATUS_LIMIT,
             allowed_currencies: self.config.program(&partner.name).currencies.clone(),
+            ..Options::default()
         };
         let file = File::open(path).map_err(io_err(path))?;
         let mut spilled = Ok(());

@@ -1,14 +1,22 @@
-//! Duplicate-id detection in 16 bytes a row.
+//! Duplicate-id detection in 16 bytes a row, in memory bounded by configuration.
 //!
 //! Each id is stored as a 96-bit hash plus its row in fixed-size chunks (no doubling of a big
-//! vector), and duplicates are found once at the end by sorting each chunk and merging. A set
-//! holding the ids themselves would cost ~40 bytes a row in a hash table; a 96-bit hash
-//! collides about once in 10^13 files of a million rows.
+//! vector). Past a configured number of entries the chunks are sorted and written to an
+//! anonymous temporary file as one sorted run, so memory stays at the cap whatever the file's
+//! size. At the end the chunks and the runs are merged in (hash, row) order: the rows of one id
+//! come together, its first row first, so each duplicate is handed out as it is met and a file
+//! repeating one id on every row needs no memory per repeat. A set holding the ids themselves
+//! would cost ~40 bytes a row in a hash table; a 96-bit hash collides about once in 10^13 files
+//! of a million rows.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::path::PathBuf;
 use xxhash_rust::xxh3::xxh3_128;
 
+/// Ordered by hash, then row: the derived order of the fields.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
     hi: u64,
@@ -16,12 +24,63 @@ struct Entry {
     row: u32,
 }
 
+const ENTRY_BYTES: usize = 16;
+
+impl Entry {
+    fn to_bytes(self) -> [u8; ENTRY_BYTES] {
+        let mut b = [0; ENTRY_BYTES];
+        b[..8].copy_from_slice(&self.hi.to_le_bytes());
+        b[8..12].copy_from_slice(&self.lo.to_le_bytes());
+        b[12..].copy_from_slice(&self.row.to_le_bytes());
+        b
+    }
+
+    fn from_bytes(b: &[u8; ENTRY_BYTES]) -> Self {
+        let word = |r: std::ops::Range<usize>| {
+            let mut w = [0; 4];
+            w.copy_from_slice(&b[r]);
+            u32::from_le_bytes(w)
+        };
+        let mut hi = [0; 8];
+        hi.copy_from_slice(&b[..8]);
+        Entry {
+            hi: u64::from_le_bytes(hi),
+            lo: word(8..12),
+            row: word(12..16),
+        }
+    }
+}
+
 const CHUNK: usize = 1 << 16;
 
+/// Buffer of each run while runs are merged: 64 runs cost 1 MiB.
+const RUN_BUF: usize = 16 << 10;
+
+/// Runs of one size merged into one once there are this many: bounds open files and merge
+/// buffers whatever the cap and the file size.
+const MAX_RUNS: usize = 64;
+
+/// A sorted run on disk; `level` 0 is one spill, level n+1 is [`MAX_RUNS`] level-n runs merged.
+struct Run {
+    file: File,
+    level: u32,
+}
+
 /// Ids seen in one file, with their rows.
-#[derive(Default)]
 pub struct IdSet {
     chunks: Vec<Vec<Entry>>,
+    /// Entries in `chunks`.
+    len: usize,
+    max_in_memory: usize,
+    spill_dir: Option<PathBuf>,
+    runs: Vec<Run>,
+}
+
+impl Default for IdSet {
+    /// An id set with the validator's default cap, spilling to the system temporary directory.
+    fn default() -> Self {
+        IdSet::new(crate::DEFAULT_MAX_IDS_IN_MEMORY, None)
+    }
 }
 
 /// A later row repeating the id of `first_row`.
@@ -34,8 +93,24 @@ pub struct Duplicate {
 }
 
 impl IdSet {
-    /// Remembers `id` seen in `row`.
-    pub fn insert(&mut self, id: &[u8], row: u64) {
+    /// Keeps at most `max_in_memory` ids in memory (at least one); past it they are written to
+    /// anonymous files in `spill_dir` (`None`: the system temporary directory).
+    pub fn new(max_in_memory: usize, spill_dir: Option<PathBuf>) -> Self {
+        IdSet {
+            chunks: Vec::new(),
+            len: 0,
+            max_in_memory: max_in_memory.max(1),
+            spill_dir,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Remembers `id` seen in `row`. Rows past `u32::MAX` are stored as `u32::MAX` (saturated,
+    /// never wrapped into an earlier row). Fails only when a spill cannot be written.
+    pub fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        if self.len == self.max_in_memory {
+            self.spill()?;
+        }
         let h = xxh3_128(id);
         let e = Entry {
             hi: (h >> 64) as u64,
@@ -43,88 +118,170 @@ impl IdSet {
             row: u32::try_from(row).unwrap_or(u32::MAX),
         };
         match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(e),
+            Some(c) if c.len() < c.capacity() => c.push(e),
             _ => {
-                let mut c = Vec::with_capacity(CHUNK);
+                let room = CHUNK.min(self.max_in_memory - self.len);
+                let mut c = Vec::with_capacity(room);
                 c.push(e);
                 self.chunks.push(c);
             }
         }
+        self.len += 1;
+        Ok(())
     }
 
-    /// Every row whose id appeared in an earlier row, sorted by row.
-    pub fn finish(mut self) -> Vec<Duplicate> {
-        // Sorting by the 64-bit half alone is several times cheaper than a full-key sort;
-        // entries sharing it are regrouped below by the whole hash.
-        for c in &mut self.chunks {
-            c.sort_unstable_by_key(|e| e.hi);
-        }
-        let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> = self
+    /// How many sorted runs are on disk (for tests and the curious).
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Hands every row whose id appeared in an earlier row to `on_duplicate`, grouped by id
+    /// (not in row order). Fails only when a spilled run cannot be read back.
+    pub fn finish(mut self, on_duplicate: &mut dyn FnMut(Duplicate)) -> io::Result<()> {
+        self.sort_chunks();
+        let mut sources: Vec<Source> = self
             .chunks
             .iter()
-            .enumerate()
-            .filter(|(_, c)| !c.is_empty())
-            .map(|(i, c)| Reverse((c[0].hi, i, 0)))
+            .map(|c| Source::Memory(c.iter()))
             .collect();
-        let mut out = Vec::new();
-        let mut group: Vec<Entry> = Vec::new();
-        while let Some(Reverse((hi, ci, pos))) = heap.pop() {
-            if group.first().is_some_and(|g| g.hi != hi) {
-                flush(&mut group, &mut out);
-            }
-            // Take every entry of this chunk with the same `hi` at once.
-            let chunk = &self.chunks[ci];
-            let mut end = pos;
-            while end < chunk.len() && chunk[end].hi == hi {
-                group.push(chunk[end]);
-                end += 1;
-            }
-            if let Some(next) = chunk.get(end) {
-                heap.push(Reverse((next.hi, ci, end)));
-            }
+        for run in &mut self.runs {
+            sources.push(Source::open(&mut run.file)?);
         }
-        flush(&mut group, &mut out);
-        out.sort_unstable_by_key(|d| d.row);
-        out
+        let mut first: Option<Entry> = None;
+        merge(sources, &mut |e| {
+            match first {
+                Some(f) if f.hi == e.hi && f.lo == e.lo => on_duplicate(Duplicate {
+                    row: u64::from(e.row),
+                    first_row: u64::from(f.row),
+                }),
+                _ => first = Some(e),
+            }
+            Ok(())
+        })
+    }
+
+    fn sort_chunks(&mut self) {
+        for c in &mut self.chunks {
+            c.sort_unstable();
+        }
+    }
+
+    /// Writes the chunks as one sorted run and empties them; merges the newest runs into one
+    /// when [`MAX_RUNS`] of them have the same level.
+    fn spill(&mut self) -> io::Result<()> {
+        self.sort_chunks();
+        let sources = self
+            .chunks
+            .iter()
+            .map(|c| Source::Memory(c.iter()))
+            .collect();
+        let file = self.write_run(sources)?;
+        self.chunks.clear();
+        self.len = 0;
+        self.runs.push(Run { file, level: 0 });
+        loop {
+            let n = self.runs.len();
+            let level = self.runs[n - 1].level;
+            if n < MAX_RUNS || self.runs[n - MAX_RUNS..].iter().any(|r| r.level != level) {
+                return Ok(());
+            }
+            let mut merged: Vec<Run> = self.runs.drain(n - MAX_RUNS..).collect();
+            let sources = merged
+                .iter_mut()
+                .map(|r| Source::open(&mut r.file))
+                .collect::<io::Result<_>>()?;
+            let file = self.write_run(sources)?;
+            self.runs.push(Run {
+                file,
+                level: level + 1,
+            });
+        }
+    }
+
+    /// A new anonymous file holding `sources` merged.
+    fn write_run(&self, sources: Vec<Source>) -> io::Result<File> {
+        let file = match &self.spill_dir {
+            Some(dir) => tempfile::tempfile_in(dir)?,
+            None => tempfile::tempfile()?,
+        };
+        let mut w = BufWriter::with_capacity(64 << 10, file);
+        merge(sources, &mut |e| w.write_all(&e.to_bytes()))?;
+        w.into_inner().map_err(io::IntoInnerError::into_error)
     }
 }
 
-/// Emits the duplicates among entries sharing `hi` and empties the group. Linear after the
-/// sort, so a file repeating one id on every row costs no more than any other.
-fn flush(group: &mut Vec<Entry>, out: &mut Vec<Duplicate>) {
-    if group.len() > 1 {
-        group.sort_unstable();
-        let mut first = group[0];
-        for e in &group[1..] {
-            if e.lo == first.lo {
-                out.push(Duplicate {
-                    row: u64::from(e.row),
-                    first_row: u64::from(first.row),
-                });
-            } else {
-                first = *e;
+/// Sorted entries: a sorted chunk, or a run read back from the start.
+enum Source<'a> {
+    Memory(std::slice::Iter<'a, Entry>),
+    Disk(BufReader<&'a mut File>),
+}
+
+impl<'a> Source<'a> {
+    fn open(file: &'a mut File) -> io::Result<Self> {
+        file.rewind()?;
+        Ok(Source::Disk(BufReader::with_capacity(RUN_BUF, file)))
+    }
+
+    fn next(&mut self) -> io::Result<Option<Entry>> {
+        match self {
+            Source::Memory(it) => Ok(it.next().copied()),
+            Source::Disk(r) => {
+                let mut b = [0; ENTRY_BYTES];
+                match r.read_exact(&mut b) {
+                    Ok(()) => Ok(Some(Entry::from_bytes(&b))),
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+                    Err(e) => Err(e),
+                }
             }
         }
     }
-    group.clear();
+}
+
+/// Hands the entries of every source to `out` in order (ties: the earlier source first).
+fn merge(mut sources: Vec<Source>, out: &mut dyn FnMut(Entry) -> io::Result<()>) -> io::Result<()> {
+    let mut heap = BinaryHeap::with_capacity(sources.len());
+    for (i, s) in sources.iter_mut().enumerate() {
+        if let Some(e) = s.next()? {
+            heap.push(Reverse((e, i)));
+        }
+    }
+    while let Some(mut top) = heap.peek_mut() {
+        let Reverse((e, i)) = *top;
+        out(e)?;
+        match sources[i].next()? {
+            // Replacing the top sifts once instead of a pop and a push.
+            Some(next) => *top = Reverse((next, i)),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn duplicates(s: IdSet) -> Vec<Duplicate> {
+        let mut d = Vec::new();
+        s.finish(&mut |x| d.push(x)).unwrap();
+        d.sort_unstable_by_key(|x| x.row);
+        d
+    }
+
     #[test]
     fn finds_repeats_across_chunks_and_names_the_first_row() {
         let mut s = IdSet::default();
         for row in 2..(2 + CHUNK as u64 * 2) {
-            s.insert(format!("id{row}").as_bytes(), row);
+            s.insert(format!("id{row}").as_bytes(), row).unwrap();
         }
-        s.insert(b"id7", 200_000);
-        s.insert(b"id7", 200_001);
-        s.insert(b"id100000", 200_002);
-        let d = s.finish();
+        s.insert(b"id7", 200_000).unwrap();
+        s.insert(b"id7", 200_001).unwrap();
+        s.insert(b"id100000", 200_002).unwrap();
+        assert_eq!(s.runs(), 0);
         assert_eq!(
-            d,
+            duplicates(s),
             vec![
                 Duplicate {
                     row: 200_000,
@@ -146,15 +303,76 @@ mod tests {
     fn one_id_on_every_row_is_linear() {
         let mut s = IdSet::default();
         for row in 2..300_002u64 {
-            s.insert(b"same", row);
+            s.insert(b"same", row).unwrap();
         }
-        let d = s.finish();
+        let d = duplicates(s);
         assert_eq!(d.len(), 299_999);
         assert!(d.iter().all(|x| x.first_row == 2));
+    }
+
+    /// Rows 2.. with ids that repeat: every seventh row repeats the id of a row 5,003 rows
+    /// earlier, and one id comes back at the very end.
+    fn fill(s: &mut IdSet, rows: u64) {
+        for row in 2..rows {
+            let id = if row % 7 == 0 && row > 5_003 {
+                format!("id{}", row - 5_003)
+            } else {
+                format!("id{row}")
+            };
+            s.insert(id.as_bytes(), row).unwrap();
+        }
+        s.insert(b"id3", rows).unwrap();
+    }
+
+    #[test]
+    fn spilled_runs_find_the_same_duplicates_as_memory() {
+        let rows = 200_000;
+        let mut in_memory = IdSet::default();
+        fill(&mut in_memory, rows);
+        let dir = tempfile::tempdir().unwrap();
+        let mut spilled = IdSet::new(1000, Some(dir.path().to_path_buf()));
+        fill(&mut spilled, rows);
+        // 199 spills of 1,000: three merges of 64 level-0 runs, and the 7 runs after them.
+        assert_eq!(spilled.runs(), 3 + 7);
+        assert!(spilled.len <= 1000);
+        // Anonymous files: nothing is left in the directory, even while they are open.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let expected = duplicates(in_memory);
+        assert!(expected.len() > 20_000, "{}", expected.len());
+        let got = duplicates(spilled);
+        assert_eq!(got, expected);
+        // The first row of the last repeat lives in the first spilled run.
+        assert_eq!(
+            got.last(),
+            Some(&Duplicate {
+                row: rows,
+                first_row: 3
+            })
+        );
+    }
+
+    #[test]
+    fn rows_past_u32_saturate_instead_of_wrapping() {
+        let mut s = IdSet::default();
+        s.insert(b"a", 2).unwrap();
+        s.insert(b"a", u64::from(u32::MAX) + 5).unwrap();
+        assert_eq!(
+            duplicates(s),
+            [Duplicate {
+                row: u64::from(u32::MAX),
+                first_row: 2
+            }]
+        );
     }
 
     #[test]
     fn costs_sixteen_bytes_a_row() {
         assert_eq!(std::mem::size_of::<Entry>(), 16);
+        let e = Entry {
+            hi: u64::MAX - 1,
+            lo: 7,
+            row: u32::MAX,
+        };
+        assert!(Entry::from_bytes(&e.to_bytes()) == e);
     }
 }

@@ -22,4 +22,6 @@ mod validator;
 pub mod values;
 
 pub use report::{Finding, Outcome, Report, Severity, CODES};
-pub use validator::{validate, validate_with_sink, Options, PROGRESS_EVERY};
+pub use validator::{
+    validate, validate_with_sink, Options, DEFAULT_MAX_IDS_IN_MEMORY, PROGRESS_EVERY,
+};

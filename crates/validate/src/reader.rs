@@ -3,11 +3,18 @@
 //! The `csv` crate skips blank lines and accepts stray quotes silently; D2 makes both errors, so
 //! records are split here. Lines without a quote (nearly all of them) take a fast path: one
 //! `memchr` for the line end, one for a quote, then a split on `|`.
+//!
+//! A record (a line, or a quoted value over several lines) longer than the reader's maximum is
+//! not read into memory: the reader reports it as [`Record::too_long`] and reads nothing after
+//! it, so memory follows the maximum, never the file.
 
 use memchr::memchr;
 use std::io::{self, Read};
 
 const INITIAL_BUF: usize = 256 * 1024;
+
+/// The longest record [`RecordReader::new`] reads, in bytes, its final line end excluded.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 256 * 1024;
 
 /// One record: its fields' bytes (quotes removed) and how it was written.
 #[derive(Debug, Default, Clone)]
@@ -21,6 +28,9 @@ pub struct Record {
     pub stray_quote: Option<usize>,
     /// Index of a quoted field that was never closed (it ran to the end of the file).
     pub unclosed_quote: Option<usize>,
+    /// The record is longer than the reader's maximum: it has no fields, and the reader read
+    /// nothing after it.
+    pub too_long: bool,
 }
 
 impl Record {
@@ -61,6 +71,7 @@ impl Record {
         self.blank = false;
         self.stray_quote = None;
         self.unclosed_quote = None;
+        self.too_long = false;
     }
 
     fn end_field(&mut self) {
@@ -69,9 +80,24 @@ impl Record {
     }
 }
 
-/// Reads records from any byte stream with a bounded buffer (it grows only for a longer line).
+/// A line from [`RecordReader::next_line`].
+enum Line {
+    /// Its bytes, without the line end, as a range of `buf`.
+    Range(usize, usize),
+    /// Longer than the limit asked for; the reader has stopped.
+    TooLong,
+    End,
+}
+
+/// Reads records from any byte stream with a bounded buffer: 256 KiB, grown for a longer
+/// record up to the maximum record size and never beyond it.
 pub struct RecordReader<R> {
     inner: R,
+    max: usize,
+    /// A record was too long: nothing more is read.
+    stopped: bool,
+    /// Where the current record starts, in bytes consumed.
+    record_start: u64,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
@@ -85,10 +111,19 @@ pub struct RecordReader<R> {
 }
 
 impl<R: Read> RecordReader<R> {
-    /// A reader over `inner`.
+    /// A reader over `inner` for records of at most [`DEFAULT_MAX_LINE_BYTES`].
     pub fn new(inner: R) -> Self {
+        Self::with_max_line_bytes(inner, DEFAULT_MAX_LINE_BYTES)
+    }
+
+    /// A reader over `inner` for records of at most `max` bytes (final line end excluded; a
+    /// quoted value's line breaks inside the record count).
+    pub fn with_max_line_bytes(inner: R, max: usize) -> Self {
         RecordReader {
             inner,
+            max,
+            stopped: false,
+            record_start: 0,
             buf: vec![0; INITIAL_BUF],
             pos: 0,
             end: 0,
@@ -106,7 +141,9 @@ impl<R: Read> RecordReader<R> {
         self.bom
     }
 
-    /// Bytes consumed so far (records returned, including line ends).
+    /// Bytes consumed so far (records returned, including line ends). Of a too-long record the
+    /// count includes the most a record may have and the byte past it, however much of it was
+    /// read ahead: the same input gives the same count whatever its reads return.
     pub fn position(&self) -> u64 {
         self.consumed
     }
@@ -125,7 +162,12 @@ impl<R: Read> RecordReader<R> {
             self.pos = 0;
         }
         if self.end == self.buf.len() {
-            let len = self.buf.len() * 2;
+            // Room for the longest record and its `\r\n`, no more: `next_line` gives up on a
+            // line before it needs a bigger buffer.
+            let len = (self.buf.len() * 2)
+                .min(self.max.saturating_add(2))
+                .max(self.buf.len() + 1);
+            self.buf.reserve_exact(len - self.buf.len());
             self.buf.resize(len, 0);
         }
         loop {
@@ -144,45 +186,68 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    /// Returns the next physical line (without its line end) as a range of `buf`, or `None` at
-    /// the end of the stream.
-    fn next_line(&mut self) -> io::Result<Option<(usize, usize)>> {
+    /// Returns the next physical line (without its line end) as a range of `buf`, or
+    /// [`Line::TooLong`] as soon as it is known to be longer than `limit` bytes.
+    fn next_line(&mut self, limit: usize) -> io::Result<Line> {
         let mut scanned = 0;
         loop {
             if let Some(i) = memchr(b'\n', &self.buf[self.pos + scanned..self.end]) {
                 let start = self.pos;
                 let nl = start + scanned + i;
-                self.pos = nl + 1;
-                self.consumed += (nl + 1 - start) as u64;
                 let stop = if nl > start && self.buf[nl - 1] == b'\r' {
                     nl - 1
                 } else {
                     nl
                 };
-                return Ok(Some((start, stop)));
+                if stop - start > limit {
+                    return Ok(self.stop());
+                }
+                self.pos = nl + 1;
+                self.consumed += (nl + 1 - start) as u64;
+                return Ok(Line::Range(start, stop));
             }
             if self.eof {
                 if self.pos == self.end {
-                    return Ok(None);
+                    return Ok(Line::End);
                 }
                 let (start, stop) = (self.pos, self.end);
-                self.consumed += (stop - start) as u64;
-                self.pos = self.end;
                 let stop = if self.buf[stop - 1] == b'\r' {
                     stop - 1
                 } else {
                     stop
                 };
-                return Ok(Some((start, stop)));
+                if stop - start > limit {
+                    return Ok(self.stop());
+                }
+                self.consumed += (self.end - start) as u64;
+                self.pos = self.end;
+                return Ok(Line::Range(start, stop));
             }
             scanned = self.end - self.pos;
+            // Only a final `\r` of what was scanned can fall outside the line.
+            if scanned > limit.saturating_add(1) {
+                return Ok(self.stop());
+            }
             self.fill()?;
         }
     }
 
-    /// Reads the next record into `rec`; `false` at the end of the stream.
+    /// Gives up on the current record: nothing more is read.
+    fn stop(&mut self) -> Line {
+        let max = u64::try_from(self.max).unwrap_or(u64::MAX);
+        self.consumed = self.record_start.saturating_add(max).saturating_add(1);
+        self.pos = self.end;
+        self.stopped = true;
+        Line::TooLong
+    }
+
+    /// Reads the next record into `rec`; `false` at the end of the stream, and after a record
+    /// that was [`Record::too_long`].
     pub fn read_record(&mut self, rec: &mut Record) -> io::Result<bool> {
         rec.clear();
+        if self.stopped {
+            return Ok(false);
+        }
         if !self.started {
             self.started = true;
             while self.end - self.pos < 3 && !self.eof {
@@ -194,8 +259,14 @@ impl<R: Read> RecordReader<R> {
                 self.consumed += 3;
             }
         }
-        let Some((start, stop)) = self.next_line()? else {
-            return Ok(false);
+        self.record_start = self.consumed;
+        let (start, stop) = match self.next_line(self.max)? {
+            Line::Range(start, stop) => (start, stop),
+            Line::TooLong => {
+                rec.too_long = true;
+                return Ok(true);
+            }
+            Line::End => return Ok(false),
         };
         if start == stop {
             rec.blank = true;
@@ -216,7 +287,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// The slow path for a line containing a quote; may continue over further lines while a
-    /// quoted value is open.
+    /// quoted value is open, as long as the whole record fits the maximum.
     fn read_quoted(&mut self, rec: &mut Record, line: &mut Vec<u8>) -> io::Result<()> {
         let mut i = 0;
         loop {
@@ -254,14 +325,22 @@ impl<R: Read> RecordReader<R> {
                         }
                         None => {
                             rec.data.extend_from_slice(&line[i..]);
-                            match self.next_line()? {
-                                Some((s, e)) => {
+                            // What is left of the maximum after the lines so far and their ends.
+                            let used = usize::try_from(self.consumed - self.record_start)
+                                .unwrap_or(usize::MAX);
+                            match self.next_line(self.max.saturating_sub(used))? {
+                                Line::Range(s, e) => {
                                     rec.data.push(b'\n');
                                     line.clear();
                                     line.extend_from_slice(&self.buf[s..e]);
                                     i = 0;
                                 }
-                                None => {
+                                Line::TooLong => {
+                                    rec.clear();
+                                    rec.too_long = true;
+                                    return Ok(());
+                                }
+                                Line::End => {
                                     rec.unclosed_quote.get_or_insert(field);
                                     rec.end_field();
                                     return Ok(());
@@ -424,17 +503,136 @@ mod tests {
     }
 
     #[test]
-    fn bom_is_stripped_and_long_lines_grow_the_buffer() {
+    fn bom_is_stripped_and_long_lines_grow_the_buffer_up_to_the_maximum() {
         let mut input = b"\xEF\xBB\xBFh\n".to_vec();
         input.extend(std::iter::repeat_n(b'x', INITIAL_BUF * 3));
-        let mut r = RecordReader::new(&input[..]);
+        let mut r = RecordReader::with_max_line_bytes(&input[..], INITIAL_BUF * 3);
         let mut rec = Record::default();
         assert!(r.read_record(&mut rec).unwrap());
         assert!(r.had_bom());
         assert_eq!(rec.field(0), b"h");
         assert!(r.read_record(&mut rec).unwrap());
+        assert!(!rec.too_long);
         assert_eq!(rec.field(0).len(), INITIAL_BUF * 3);
+        assert!(r.buf.len() <= INITIAL_BUF * 3 + 2, "{}", r.buf.len());
         assert!(!r.read_record(&mut rec).unwrap());
         assert_eq!(r.position(), input.len() as u64);
+    }
+
+    /// Reads `input` with maximum `max`: the records' fields, or `None` for a too-long one.
+    fn read_max(input: &[u8], max: usize) -> Vec<Option<Vec<String>>> {
+        let mut r = RecordReader::with_max_line_bytes(input, max);
+        let mut out = Vec::new();
+        let mut rec = Record::default();
+        while r.read_record(&mut rec).unwrap() {
+            out.push((!rec.too_long).then(|| fields(&rec)));
+        }
+        out
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_maximum_is_read_whatever_its_line_end() {
+        for input in [
+            &b"abcd\nxy"[..],
+            b"abcd\r\nxy",
+            b"ab|d\r\nxy\r\n",
+            b"\"a\"|\nxy",
+        ] {
+            let recs = read_max(input, 4);
+            assert_eq!(recs.len(), 2, "{input:?}");
+            assert!(recs.iter().all(Option::is_some), "{input:?}");
+        }
+        assert_eq!(read_max(b"abcd", 4), [Some(vec!["abcd".to_string()])]);
+    }
+
+    #[test]
+    fn a_longer_line_is_too_long_and_nothing_after_it_is_read() {
+        for input in [
+            &b"ab\nabcde\nc\n"[..],
+            b"ab\nabcde",
+            b"ab\nabcde\r\nc",
+            b"ab\na\"cde\nc",
+        ] {
+            let recs = read_max(input, 4);
+            assert_eq!(recs, [Some(vec!["ab".to_string()]), None], "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_value_over_several_lines_counts_them_all() {
+        // `"a`, the line break and `b"`: 5 bytes.
+        assert_eq!(
+            read_max(b"\"a\nb\"\nc", 5)[0],
+            Some(vec!["a\nb".to_string()])
+        );
+        assert_eq!(read_max(b"\"a\nb\"\nc", 4), [None]);
+        // A quote opened and never closed stops at the maximum, not at the end of the file.
+        let mut input = b"h\n\"open".to_vec();
+        input.extend(std::iter::repeat_n(b"line\n", 100_000).flatten());
+        let mut r = RecordReader::with_max_line_bytes(&input[..], 1000);
+        let mut rec = Record::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(rec.too_long && rec.is_empty() && rec.unclosed_quote.is_none());
+        assert!(rec.data.capacity() <= 2 * 1000, "{}", rec.data.capacity());
+        assert!(r.position() < 2000, "{}", r.position());
+        assert!(!r.read_record(&mut rec).unwrap());
+    }
+
+    #[test]
+    fn a_huge_line_reads_no_more_than_the_buffer() {
+        /// Endless bytes without a line end, counting what was read.
+        struct Zeros(u64);
+        impl Read for Zeros {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                buf.fill(0);
+                self.0 += buf.len() as u64;
+                Ok(buf.len())
+            }
+        }
+        let mut r = RecordReader::with_max_line_bytes(Zeros(0), DEFAULT_MAX_LINE_BYTES);
+        let mut rec = Record::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(rec.too_long);
+        assert!(!r.read_record(&mut rec).unwrap());
+        assert!(r.buf.len() <= DEFAULT_MAX_LINE_BYTES + 2, "{}", r.buf.len());
+        assert!(
+            r.inner.0 <= (DEFAULT_MAX_LINE_BYTES + 2) as u64,
+            "{}",
+            r.inner.0
+        );
+    }
+
+    /// Found by fuzzing: the bytes counted for a too-long row depended on how much one read
+    /// returned, so a report's `bytes` changed with the reads.
+    #[test]
+    fn a_too_long_row_counts_the_same_bytes_whatever_the_reads() {
+        /// Returns at most `n` bytes a read.
+        struct Chunked<'a>(&'a [u8], usize);
+        impl Read for Chunked<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let k = buf.len().min(self.1).min(self.0.len());
+                buf[..k].copy_from_slice(&self.0[..k]);
+                self.0 = &self.0[k..];
+                Ok(k)
+            }
+        }
+        let position = |input: &mut dyn Read| {
+            let mut r = RecordReader::with_max_line_bytes(input, 10);
+            let mut rec = Record::default();
+            while r.read_record(&mut rec).unwrap() {}
+            r.position()
+        };
+        for input in [
+            &b"ab\n0123456789ab\ncd\n"[..],
+            b"ab\n0123456789a",
+            b"ab\n\"0123\n456\n789\"\ncd",
+        ] {
+            let whole = position(&mut &input[..]);
+            assert_eq!(whole, 3 + 11, "{input:?}");
+            for n in [1, 2, 5, 13] {
+                assert_eq!(position(&mut Chunked(input, n)), whole, "{input:?} by {n}");
+            }
+        }
     }
 }

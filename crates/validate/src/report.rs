@@ -55,6 +55,7 @@ catalogue! {
     BLANK_ROW = "blank_row", Error, "An empty line between or after rows (one final line end is fine).", "`\\n\\n`", "decision D2";
     STRAY_QUOTE = "stray_quote", Error, "A quote inside an unquoted value, or text after a closing quote.", "`ab\"c`", "decision D2";
     UNCLOSED_QUOTE = "unclosed_quote", Error, "A quoted value is never closed.", "`\"abc` at end of file", "decision D2";
+    LINE_TOO_LONG = "line_too_long", Error, "A row (a line, or a quoted value over several lines) is longer than the most a row may have, 262,144 bytes by default; the rest of the file is not read.", "a 300 KiB line, or a `\"` never closed", "`Options::max_line_bytes`";
     REQUIRED = "required", Error, "A required value is empty or `null`.", "empty `client_card_id`", "schemas (`required = true`)";
     CONDITIONAL_REQUIRED = "conditional_required", Error, "A value required by another column's value is missing.", "`card_status = closed` without `closed_at`", "schemas (`required_if`, `one_of`, `exactly_one`)";
     NOT_ALLOWED = "not_allowed", Error, "A value that must be empty, or is not allowed with another column's value.", "`business_type = llc` for `customer_type = sole_prop`", "schemas (`not_allowed_if`, `values_if`, `exactly_one`)";
@@ -156,6 +157,37 @@ impl Report {
     }
 }
 
+/// The most of a finding's value (masked first) or column kept, in bytes. A value can be as long
+/// as a row, and a report keeps a thousand findings: cut, their memory no longer follows the
+/// file.
+pub const MAX_VALUE_BYTES: usize = 256;
+
+/// The most of a finding's message kept, in bytes (messages quote header names and list items).
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// Cuts `s` to at most `max` bytes (at a character boundary), marking the cut with `…`, and
+/// gives back the memory it no longer needs.
+fn cut(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+        s.shrink_to_fit();
+    }
+}
+
+/// A finding of bounded size. The column is cut like a value: an unknown header names itself.
+fn bounded(mut f: Finding) -> Finding {
+    cut(&mut f.message, MAX_MESSAGE_BYTES);
+    for s in [f.value.as_mut(), f.column.as_mut()].into_iter().flatten() {
+        cut(s, MAX_VALUE_BYTES);
+    }
+    f
+}
+
 /// Where every error goes as it is found, beyond the kept ones (an errors file on disk).
 pub type ErrorSink<'s> = &'s mut dyn FnMut(&Finding);
 
@@ -168,6 +200,8 @@ pub struct Collector<'s> {
     error_count: u64,
     warning_count: u64,
     sink: Option<ErrorSink<'s>>,
+    /// Errors came through [`Collector::push_late`]: the kept list needs sorting.
+    late: bool,
 }
 
 impl std::fmt::Debug for Collector<'_> {
@@ -190,6 +224,7 @@ impl<'s> Collector<'s> {
             error_count: 0,
             warning_count: 0,
             sink: None,
+            late: false,
         }
     }
 
@@ -201,8 +236,11 @@ impl<'s> Collector<'s> {
         }
     }
 
-    /// Records a finding. Callers add findings in row order, except [`Collector::merge_late`].
+    /// Records a finding (its value and message cut to [`MAX_VALUE_BYTES`] and
+    /// [`MAX_MESSAGE_BYTES`]). Callers add findings in row order; those found at the end go
+    /// through [`Collector::push_late`].
     pub fn push(&mut self, severity: Severity, f: Finding) {
+        let f = bounded(f);
         if let (Severity::Error, Some(sink)) = (severity, self.sink.as_mut()) {
             sink(&f);
         }
@@ -216,20 +254,37 @@ impl<'s> Collector<'s> {
         }
     }
 
-    /// Adds errors found only at the end of the stream (duplicate ids), sorted by row, keeping
-    /// the kept list the first `limit` errors in row order.
-    pub fn merge_late(&mut self, late: Vec<Finding>) {
+    /// Adds an error found only at the end of the stream (a duplicate id), in any row order. It
+    /// goes to the sink and is counted at once; the kept list stays the first `limit` errors by
+    /// row (an in-order error before a late one of the same row) in O(limit) memory: it is
+    /// sorted and cut back to `limit` whenever it reaches twice that.
+    pub fn push_late(&mut self, f: Finding) {
+        let f = bounded(f);
         if let Some(sink) = self.sink.as_mut() {
-            late.iter().for_each(sink);
+            sink(&f);
         }
-        self.error_count += late.len() as u64;
-        self.errors.extend(late);
+        self.error_count += 1;
+        if self.limit == 0 {
+            return;
+        }
+        self.late = true;
+        self.errors.push(f);
+        if self.errors.len() >= 2 * self.limit {
+            self.settle();
+        }
+    }
+
+    /// Sorts the kept errors by row (stable: arrival order within a row) and keeps `limit`.
+    fn settle(&mut self) {
         self.errors.sort_by_key(|f| f.row);
         self.errors.truncate(self.limit);
     }
 
     /// Turns the collected findings into a report.
-    pub fn finish(self, file_type: &str, rows: u64, bytes: u64) -> Report {
+    pub fn finish(mut self, file_type: &str, rows: u64, bytes: u64) -> Report {
+        if self.late {
+            self.settle();
+        }
         Report {
             file_type: file_type.to_string(),
             outcome: if self.error_count == 0 {
@@ -244,5 +299,87 @@ impl<'s> Collector<'s> {
             errors: self.errors,
             warnings: self.warnings,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_and_messages_are_cut_at_a_character_boundary() {
+        let mut c = Collector::new(10);
+        let mut seen = Vec::new();
+        let mut sink = |f: &Finding| seen.push(f.clone());
+        let mut c2 = Collector::with_sink(10, &mut sink);
+        for c in [&mut c, &mut c2] {
+            c.push(
+                Severity::Error,
+                Finding {
+                    row: 2,
+                    column: Some("c".repeat(1000)),
+                    code: code::LENGTH,
+                    message: "m".repeat(1 << 20),
+                    value: Some("é".repeat(MAX_VALUE_BYTES)),
+                },
+            );
+        }
+        let r = c.finish("card", 1, 0);
+        drop(c2);
+        for f in [&r.errors[0], &seen[0]] {
+            let v = f.value.as_deref().unwrap();
+            assert_eq!(v, format!("{}…", "é".repeat(MAX_VALUE_BYTES / 2)));
+            assert_eq!(f.message, format!("{}…", "m".repeat(MAX_MESSAGE_BYTES)));
+            let column = format!("{}…", "c".repeat(MAX_VALUE_BYTES));
+            assert_eq!(f.column.as_deref(), Some(column.as_str()));
+        }
+        // The memory of the cut part is given back, not only hidden.
+        assert!(r.errors[0].message.capacity() < 2 * MAX_MESSAGE_BYTES);
+    }
+
+    fn late(row: u64) -> Finding {
+        Finding {
+            row,
+            column: None,
+            code: code::DUPLICATE_ID,
+            message: format!("late {row}"),
+            value: None,
+        }
+    }
+
+    #[test]
+    fn late_errors_keep_the_first_by_row_in_bounded_memory() {
+        let mut all = 0;
+        let mut sink = |_: &Finding| all += 1;
+        let mut c = Collector::with_sink(10, &mut sink);
+        for row in [3, 40, 41] {
+            let mut f = late(row);
+            f.code = code::ENUM;
+            c.push(Severity::Error, f);
+        }
+        // Rows 1,000 down to 2, in an order unlike both: every row once.
+        for i in 0..999u64 {
+            c.push_late(late(2 + (i * 7919) % 999));
+            assert!(c.errors.len() < 20);
+        }
+        let r = c.finish("card", 1000, 0);
+        assert_eq!(all, 1002);
+        assert_eq!(r.error_count, 1002);
+        let kept: Vec<(u64, &str)> = r.errors.iter().map(|f| (f.row, f.code)).collect();
+        assert_eq!(
+            kept,
+            [
+                (2, code::DUPLICATE_ID),
+                (3, code::ENUM),
+                (3, code::DUPLICATE_ID),
+                (4, code::DUPLICATE_ID),
+                (5, code::DUPLICATE_ID),
+                (6, code::DUPLICATE_ID),
+                (7, code::DUPLICATE_ID),
+                (8, code::DUPLICATE_ID),
+                (9, code::DUPLICATE_ID),
+                (10, code::DUPLICATE_ID),
+            ]
+        );
     }
 }

@@ -1,15 +1,21 @@
-//! The streaming validator: bytes in, [`Report`] out, in memory bounded by the longest line
-//! plus 16 bytes a row for duplicate-id detection.
+//! The streaming validator: bytes in, [`Report`] out, in memory bounded by the [`Options`], not
+//! by the file: the longest row ([`Options::max_line_bytes`]; a longer one ends the file), 16
+//! bytes a row for duplicate-id detection up to [`Options::max_ids_in_memory`] (then sorted runs
+//! on disk) and the kept findings ([`Options::max_kept`]).
 
 use crate::dupes::IdSet;
 use crate::header::{self, Header};
 use crate::mask::mask;
-use crate::reader::{Record, RecordReader};
+use crate::reader::{Record, RecordReader, DEFAULT_MAX_LINE_BYTES};
 use crate::report::{code, Collector, Finding, Report, Severity};
 use crate::rules::check_rules;
 use crate::schema::{Column, ColumnType, RefData, Schema};
 use crate::values::{self, Problem};
 use std::io::{self, Read};
+use std::path::PathBuf;
+
+/// [`Options::max_ids_in_memory`] by default: 64 MiB of ids.
+pub const DEFAULT_MAX_IDS_IN_MEMORY: usize = 4 << 20;
 
 /// Program-level settings that change what a file may contain.
 #[derive(Debug, Clone)]
@@ -18,6 +24,16 @@ pub struct Options {
     pub max_kept: usize,
     /// Currencies the program allows (`None`: every active ISO 4217 code), decision D3.
     pub allowed_currencies: Option<Vec<String>>,
+    /// The longest row in bytes, its line end excluded (a quoted value over several lines
+    /// counts them all). A longer row is the error `line_too_long` and the rest of the file is
+    /// not read, so no row makes memory grow past it. Default 262,144 (256 KiB).
+    pub max_line_bytes: usize,
+    /// Ids (16 bytes each) duplicate-id detection keeps in memory; past it they go to sorted
+    /// runs in temporary files, merged at the end. Default 4,194,304 (64 MiB).
+    pub max_ids_in_memory: usize,
+    /// Where those runs are written (anonymous files, gone when closed); `None`: the system
+    /// temporary directory.
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -25,6 +41,9 @@ impl Default for Options {
         Options {
             max_kept: 1000,
             allowed_currencies: None,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            max_ids_in_memory: DEFAULT_MAX_IDS_IN_MEMORY,
+            spill_dir: None,
         }
     }
 }
@@ -50,9 +69,9 @@ pub fn validate<R: Read>(
     )
 }
 
-/// [`validate`], handing every error to `sink` as it is found (rows in order, then duplicate
-/// ids sorted by row at the end): an errors file of any size while the report keeps only the
-/// first `max_kept`.
+/// [`validate`], handing every error to `sink` as it is found: rows in order, then the duplicate
+/// ids at the end, grouped by id, not in row order (sort them by row, as the pipeline's errors
+/// spill does): an errors file of any size while the report keeps only the first `max_kept`.
 pub fn validate_with_sink<R: Read>(
     schema: &Schema,
     refdata: &RefData,
@@ -73,7 +92,7 @@ fn run<R: Read>(
     opts: &Options,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Report> {
-    let mut reader = RecordReader::new(input);
+    let mut reader = RecordReader::with_max_line_bytes(input, opts.max_line_bytes);
     let mut rec = Record::default();
     if !reader.read_record(&mut rec)? {
         if reader.had_bom() {
@@ -95,12 +114,19 @@ fn run<R: Read>(
             file_finding(code::BOM, "a UTF-8 byte-order mark was stripped"),
         );
     }
+    if rec.too_long {
+        out.push(Severity::Error, too_long(1, opts));
+        return Ok(out.finish(&schema.file_type, 0, reader.position()));
+    }
     let header = header::resolve(schema, &rec, &mut out);
     let mut rows = 0u64;
     let Some(header) = header else {
         // Without a usable header the rows cannot be checked; count them for the report.
         while reader.read_record(&mut rec)? {
             rows += 1;
+            if rec.too_long {
+                out.push(Severity::Error, too_long(rows + 1, opts));
+            }
         }
         return Ok(out.finish(&schema.file_type, rows, reader.position()));
     };
@@ -111,12 +137,17 @@ fn run<R: Read>(
         opts,
         header: &header,
     };
-    let mut ids = IdSet::default();
+    let mut ids = IdSet::new(opts.max_ids_in_memory, opts.spill_dir.clone());
     let mut bad = vec![false; schema.columns.len()];
     let mut cells: Vec<Option<&'static str>> = Vec::with_capacity(schema.columns.len());
     while reader.read_record(&mut rec)? {
         rows += 1;
-        ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad, &mut cells);
+        if rec.too_long {
+            // The reader reads nothing after it.
+            out.push(Severity::Error, too_long(rows + 1, opts));
+            break;
+        }
+        ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad, &mut cells)?;
         if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.position());
         }
@@ -134,20 +165,31 @@ fn run<R: Read>(
                 .collect();
             format!("the key ({})", names.join(", "))
         };
-        let late = ids
-            .finish()
-            .into_iter()
-            .map(|d| Finding {
+        ids.finish(&mut |d| {
+            out.push_late(Finding {
                 row: d.row,
                 column: Some(name.clone()),
                 code: code::DUPLICATE_ID,
                 message: format!("{what} repeats the value of row {}", d.first_row),
                 value: None,
             })
-            .collect();
-        out.merge_late(late);
+        })?;
     }
     Ok(out.finish(&schema.file_type, rows, reader.position()))
+}
+
+/// `line_too_long` on `row`.
+fn too_long(row: u64, opts: &Options) -> Finding {
+    Finding {
+        row,
+        column: None,
+        code: code::LINE_TOO_LONG,
+        message: format!(
+            "row {row} is longer than {} bytes (the most a row may have); the rest of the file was not read",
+            opts.max_line_bytes
+        ),
+        value: None,
+    }
 }
 
 fn file_finding(code: &'static str, message: &str) -> Finding {
@@ -222,7 +264,7 @@ impl RowCtx<'_> {
         ids: &mut IdSet,
         bad: &mut [bool],
         cells: &mut Vec<Option<&'static str>>,
-    ) {
+    ) -> io::Result<()> {
         let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
             row,
             column: field.and_then(|f| self.header.column_name(self.schema, f)),
@@ -237,7 +279,7 @@ impl RowCtx<'_> {
                 "blank line: remove it (only one final line end is allowed)".into(),
             );
             out.push(Severity::Error, f);
-            return;
+            return Ok(());
         }
         if let Some(f) = rec.unclosed_quote {
             out.push(
@@ -248,7 +290,7 @@ impl RowCtx<'_> {
                     "a quoted value is never closed".into(),
                 ),
             );
-            return;
+            return Ok(());
         }
         if let Some(f) = rec.stray_quote {
             let m = "a quote inside a value: quote the whole value and double inner quotes (\"a\"\"b\")";
@@ -264,7 +306,7 @@ impl RowCtx<'_> {
                 self.header.len()
             );
             out.push(Severity::Error, structural(code::RAGGED_ROW, None, m));
-            return;
+            return Ok(());
         }
         let text = match std::str::from_utf8(rec.bytes()) {
             Ok(t) => t,
@@ -272,7 +314,7 @@ impl RowCtx<'_> {
                 let field = rec.bounds().iter().position(|b| b.1 > e.valid_up_to());
                 let m = "the value is not valid UTF-8".to_string();
                 out.push(Severity::Error, structural(code::ENCODING, field, m));
-                return;
+                return Ok(());
             }
         };
         let present = self.header.present();
@@ -319,7 +361,7 @@ impl RowCtx<'_> {
             [] => {}
             [id] => {
                 if let (Some(v), false) = (r.get(*id), bad[*id]) {
-                    ids.insert(v.as_bytes(), row);
+                    ids.insert(v.as_bytes(), row)?;
                 }
             }
             key => {
@@ -330,13 +372,14 @@ impl RowCtx<'_> {
                         joined.extend_from_slice(r.get(*c).unwrap_or("").as_bytes());
                         joined.push(0x1f);
                     }
-                    ids.insert(&joined, row);
+                    ids.insert(&joined, row)?;
                 }
             }
         }
         let mut done = r.cells;
         done.clear();
         *cells = done.into_iter().map(|_| None).collect();
+        Ok(())
     }
 
     fn check_value(
@@ -507,5 +550,129 @@ fn check_string(col: &Column, v: &str) -> Result<(), Problem> {
             Err((code::PATTERN, format!("does not match the pattern {shown}")))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schemas;
+    use crate::Outcome;
+
+    /// The card header's length: the smallest maximum a card file can have.
+    fn header_len() -> usize {
+        Schemas::builtin()
+            .unwrap()
+            .get("card")
+            .unwrap()
+            .header_line()
+            .len()
+    }
+
+    fn check(file: &[u8], max_line_bytes: usize) -> Report {
+        let s = Schemas::builtin().unwrap();
+        let opts = Options {
+            max_line_bytes,
+            ..Options::default()
+        };
+        validate(s.get("card").unwrap(), &s.refdata, file, &opts, &mut |_| {}).unwrap()
+    }
+
+    fn card_file(rows: &[&str]) -> Vec<u8> {
+        let s = Schemas::builtin().unwrap();
+        let mut f = s.get("card").unwrap().header_line();
+        for r in rows {
+            f.push('\n');
+            f.push_str(r);
+        }
+        f.into_bytes()
+    }
+
+    fn codes(r: &Report) -> Vec<(u64, &str)> {
+        r.errors.iter().map(|f| (f.row, f.code)).collect()
+    }
+
+    #[test]
+    fn a_too_long_row_is_reported_on_its_row_and_ends_the_file() {
+        let max = header_len() + 10;
+        let long = "x".repeat(max + 1);
+        // Row 2 is ragged, row 3 too long; row 4 would be ragged too but is never read.
+        let r = check(&card_file(&["a|b", &long, "c|d"]), max);
+        assert_eq!(r.outcome, Outcome::Rejected);
+        assert_eq!(codes(&r), [(2, code::RAGGED_ROW), (3, code::LINE_TOO_LONG)]);
+        assert_eq!(r.rows, 2);
+        assert_eq!(
+            r.errors[1].message,
+            format!("row 3 is longer than {max} bytes (the most a row may have); the rest of the file was not read")
+        );
+        assert_eq!(r.errors[1].column, None);
+    }
+
+    #[test]
+    fn a_too_long_header_is_row_one() {
+        let r = check(&card_file(&["a|b"]), header_len() - 1);
+        assert_eq!(codes(&r), [(1, code::LINE_TOO_LONG)]);
+        assert_eq!(r.rows, 0);
+    }
+
+    #[test]
+    fn a_too_long_row_under_an_unusable_header_is_still_reported() {
+        let r = check(b"a,b\nshort\nlong long long\nnever read", 10);
+        assert_eq!(
+            codes(&r),
+            [(1, code::WRONG_DELIMITER), (3, code::LINE_TOO_LONG)]
+        );
+        assert_eq!(r.rows, 2);
+    }
+
+    #[test]
+    fn a_row_at_the_maximum_is_checked_as_usual() {
+        let max = header_len();
+        let row = format!("a|{}", "b".repeat(max - 2));
+        let r = check(&card_file(&[&row, &row]), max);
+        assert_eq!(codes(&r), [(2, code::RAGGED_ROW), (3, code::RAGGED_ROW)]);
+    }
+
+    #[test]
+    fn one_id_on_every_row_spills_and_keeps_the_first_errors_by_row() {
+        let s = Schemas::builtin().unwrap();
+        let schema = s.get("card").unwrap();
+        let valid = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/csv/valid/2026-01-27_card_v1.csv"),
+        )
+        .unwrap();
+        let mut lines = valid.lines();
+        let mut file = format!("{}\n", lines.next().unwrap());
+        let row = lines.next().unwrap();
+        let n = 5_000;
+        for _ in 0..n {
+            file.push_str(row);
+            file.push('\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            max_kept: 100,
+            max_ids_in_memory: 300,
+            spill_dir: Some(dir.path().to_path_buf()),
+            ..Options::default()
+        };
+        let mut sunk = Vec::new();
+        let r = validate_with_sink(
+            schema,
+            &s.refdata,
+            file.as_bytes(),
+            &opts,
+            &mut |_| {},
+            &mut |f| sunk.push(f.row),
+        )
+        .unwrap();
+        assert_eq!(r.error_count, n - 1);
+        assert!(r.errors.iter().all(|f| f.code == code::DUPLICATE_ID));
+        assert!(r.errors[0].message.ends_with("repeats the value of row 2"));
+        let kept: Vec<u64> = r.errors.iter().map(|f| f.row).collect();
+        assert_eq!(kept, (3..103).collect::<Vec<u64>>());
+        sunk.sort_unstable();
+        assert_eq!(sunk, (3..n + 2).collect::<Vec<u64>>());
     }
 }

@@ -153,7 +153,8 @@ pub fn parse_datetime(s: &str) -> Result<Instant, String> {
     if b.len() < 19 {
         return Err(bad());
     }
-    let days = parse_date(&s[..10]).ok_or_else(bad)?;
+    // `get`: the 10th byte may fall inside a multi-byte character.
+    let days = s.get(..10).and_then(parse_date).ok_or_else(bad)?;
     if b[10] == b' ' {
         return Err(format!("use `T` between date and time, {hint_example}"));
     }
@@ -388,6 +389,14 @@ mod tests {
         assert!(parse_date("2026-13-01").is_none());
         assert!(parse_date("2026-1-01").is_none());
         assert_eq!(parse_date("1970-01-02"), Some(1));
+    }
+
+    /// Found by fuzzing (`crates/validate/fuzz`, target `csv`): a multi-byte character across
+    /// the 10th byte panicked on slicing instead of being a bad datetime.
+    #[test]
+    fn a_character_across_the_date_part_is_a_bad_datetime_not_a_panic() {
+        let e = parse_datetime("2026-01-2ʯ09:19:38Z").unwrap_err();
+        assert!(e.starts_with("not an RFC 3339 datetime"), "{e}");
     }
 
     #[test]

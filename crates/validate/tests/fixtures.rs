@@ -2,7 +2,8 @@
 //! code of the catalogue triggered with its row, column and code.
 //!
 //! `BLESS=1 cargo test -p bankdrop-validate --test fixtures` rewrites the expected reports; review
-//! the diff before committing.
+//! the diff before committing. A case directory may hold an `options.toml` setting
+//! [`CaseOptions`] for its file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,25 +18,36 @@ fn schemas() -> Schemas {
     Schemas::builtin().unwrap()
 }
 
-fn run(s: &Schemas, path: &Path) -> Report {
+/// The [`Options`] a case may change from their defaults.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CaseOptions {
+    max_line_bytes: Option<usize>,
+}
+
+fn case_options(dir: &Path) -> Options {
+    let mut opts = Options::default();
+    if let Ok(text) = std::fs::read_to_string(dir.join(OPTIONS)) {
+        let c: CaseOptions = toml::from_str(&text).unwrap();
+        opts.max_line_bytes = c.max_line_bytes.unwrap_or(opts.max_line_bytes);
+    }
+    opts
+}
+
+const OPTIONS: &str = "options.toml";
+
+fn run(s: &Schemas, path: &Path, opts: &Options) -> Report {
     let name = path.file_name().unwrap().to_str().unwrap();
     let ty = s.parse_file_name(name).unwrap().file_type;
     let f = std::fs::File::open(path).unwrap();
-    validate(
-        s.get(&ty).unwrap(),
-        &s.refdata,
-        f,
-        &Options::default(),
-        &mut |_| {},
-    )
-    .unwrap()
+    validate(s.get(&ty).unwrap(), &s.refdata, f, opts, &mut |_| {}).unwrap()
 }
 
 fn data_file(dir: &Path) -> PathBuf {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap() != "expected.json")
+        .find(|p| !["expected.json", OPTIONS].contains(&p.file_name().unwrap().to_str().unwrap()))
         .unwrap()
 }
 
@@ -44,7 +56,7 @@ fn valid_fixtures_are_accepted_without_warnings() {
     let s = schemas();
     let mut n = 0;
     for e in std::fs::read_dir(root().join("valid")).unwrap() {
-        let r = run(&s, &e.unwrap().path());
+        let r = run(&s, &e.unwrap().path(), &Options::default());
         assert_eq!(
             (r.outcome, r.warning_count, r.rows),
             (Outcome::Accepted, 0, 25),
@@ -66,7 +78,7 @@ fn cases_match_their_expected_reports() {
     for e in std::fs::read_dir(root().join("cases")).unwrap() {
         let dir = e.unwrap().path();
         let case = dir.file_name().unwrap().to_str().unwrap().to_string();
-        let report = run(&s, &data_file(&dir));
+        let report = run(&s, &data_file(&dir), &case_options(&dir));
         let got = serde_json::to_string_pretty(&report).unwrap() + "\n";
         let expected_path = dir.join("expected.json");
         if bless {

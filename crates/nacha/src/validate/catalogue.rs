@@ -11,6 +11,8 @@ use super::Severity;
 pub const CODES: &[(&str, &str)] = &[
     // Lines and records.
     ("record_length", "A record is not exactly 94 characters long."),
+    ("line_too_long", "A line is longer than 4,096 characters (a record is 94); the rest of the file is not read."),
+    ("unbroken_length", "The file has no line breaks and its length is not a multiple of 94, so its records cannot be told apart; the rest of the file is not read."),
     ("blank_line", "An empty line between records."),
     ("trailing_blank_line", "Empty lines after the last record (warning)."),
     ("no_line_breaks", "The file has no line breaks; records were cut every 94 characters (warning, decision D10)."),

@@ -2,7 +2,9 @@
 //!
 //! It keeps only running totals and the state of the current batch and
 //! entry, so memory does not grow with the file. Every finding is reported;
-//! validation never stops at the first problem.
+//! validation stops early only where the rest of the file cannot be read as
+//! records: a line longer than [`MAX_LINE_BYTES`] (`line_too_long`), or a file
+//! without line breaks whose length is not a multiple of 94 (`unbroken_length`).
 
 mod addenda;
 mod catalogue;
@@ -24,6 +26,10 @@ use crate::{Error, SecCode};
 
 /// Entry hashes keep the rightmost 10 digits.
 pub(crate) const HASH_MODULUS: u64 = 10_000_000_000;
+
+/// The longest line the validator reads, in bytes (a record is 94): a longer one is
+/// `line_too_long` and the rest of the file is not read.
+pub const MAX_LINE_BYTES: u64 = 4096;
 
 /// Validates a whole file and collects every finding.
 ///
@@ -48,12 +54,69 @@ pub fn validate<R: BufRead>(input: R, policy: &Policy) -> Result<Report, Error> 
 pub fn validate_each<R: BufRead, F: FnMut(Finding)>(
     input: R,
     policy: &Policy,
+    on_finding: F,
+) -> Result<Summary, Error> {
+    validate_each_with_len(input, None, policy, on_finding)
+}
+
+/// [`validate_each`] for an input whose length is known beforehand (a file's, from its
+/// metadata): a file without line breaks whose length is not a multiple of 94 is then refused
+/// with `unbroken_length` on line 1 as soon as its shape is known (the first 4 KiB), before any
+/// record is checked. Without the length the same is found at the end, on the short last record.
+pub fn validate_each_with_len<R: BufRead, F: FnMut(Finding)>(
+    input: R,
+    len: Option<u64>,
+    policy: &Policy,
     mut on_finding: F,
 ) -> Result<Summary, Error> {
-    let mut reader = RecordReader::new(input);
+    let mut reader = RecordReader::new(input).with_max_line(MAX_LINE_BYTES);
     let mut validator = Validator::new(policy.clone());
     let mut rec = RawRecord::default();
     while reader.read_record(&mut rec)? {
+        if reader.too_long() {
+            let msg = format!(
+                "line {} is longer than {MAX_LINE_BYTES} characters (a record is 94); the rest of the file was not read",
+                rec.line
+            );
+            let rt = rec.record_type().map_or(' ', printable_byte);
+            validator.emit(
+                &mut on_finding,
+                rec.line,
+                rt,
+                "record",
+                "line_too_long",
+                msg,
+            );
+            return Ok(validator.summary);
+        }
+        if reader.is_unbroken() {
+            let rt = rec.record_type().map_or(' ', printable_byte);
+            let record_len = crate::layout::RECORD_LEN as u64;
+            if let Some(len) = len.filter(|n| rec.line == 1 && n % record_len != 0) {
+                let msg = format!(
+                    "the file has no line breaks and its {len} bytes are not a multiple of 94: its records cannot be told apart; the file was not read further"
+                );
+                validator.emit(&mut on_finding, 1, rt, "record", "unbroken_length", msg);
+                return Ok(validator.summary);
+            }
+            if rec.len() < record_len {
+                // Only the last record of a file cut every 94 bytes can be short.
+                let total = (rec.line - 1) * record_len + rec.len();
+                let msg = format!(
+                    "the file has no line breaks and its {total} bytes are not a multiple of 94: the last record is {} characters",
+                    rec.len()
+                );
+                validator.emit(
+                    &mut on_finding,
+                    rec.line,
+                    rt,
+                    "record",
+                    "unbroken_length",
+                    msg,
+                );
+                return Ok(validator.summary);
+            }
+        }
         validator.record(&rec, &mut on_finding);
     }
     Ok(validator.finish(&mut on_finding))
