@@ -16,6 +16,9 @@
 
 mod auth;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod handler;
 mod jail;
 mod layout;

@@ -213,9 +213,13 @@ impl Tracker {
         lock(&self.partner_queues)
             .entry(partner.to_string())
             .or_insert_with(|| {
-                Arc::new(tokio::sync::Semaphore::new(
-                    self.limits.queued_bytes_per_partner,
-                ))
+                // Never below one packet: a request larger than the whole budget would wait for
+                // permits that can never all be free, and its session would hang.
+                let budget = self
+                    .limits
+                    .queued_bytes_per_partner
+                    .max(crate::handler::MAX_PACKET as usize);
+                Arc::new(tokio::sync::Semaphore::new(budget))
             })
             .clone()
     }
@@ -484,6 +488,19 @@ mod tests {
         drop(h1);
         let _b2 = t.handles("beta").take().unwrap();
         assert_eq!(acme.take().err(), Some(Refusal::ServerHandles));
+    }
+
+    #[test]
+    fn the_queue_budget_always_holds_one_whole_packet() {
+        let t = Tracker::new(
+            Limits {
+                queued_bytes_per_partner: 1000,
+                ..Limits::default()
+            },
+            100,
+        );
+        let queue = t.queue("acme");
+        assert!(queue.try_acquire_many(crate::handler::MAX_PACKET).is_ok());
     }
 
     #[test]

@@ -348,6 +348,10 @@ fn refuse(socket: tokio::net::TcpStream, why: Refusal) {
     let _ = socket.try_write(line.as_bytes());
 }
 
+/// How long a connection told to go (a timeout, the shutdown) has to send the reason and end
+/// before its socket is shut down under it.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(5);
+
 async fn connection(
     config: Arc<russh::server::Config>,
     socket: tokio::net::TcpStream,
@@ -360,6 +364,17 @@ async fn connection(
     if let Err(e) = socket.set_nodelay(true) {
         tracing::debug!(%peer, error = %e, "set_nodelay failed");
     }
+    // A second descriptor of the socket, to end the connection whatever the client does: russh
+    // runs the session in a task of its own, which takes no disconnect while a key exchange is
+    // under way and, after one, waits for the client to close — both up to russh's inactivity
+    // timeout, the connection keeping its slots, handles and descriptors all that time.
+    let kill = match rustix::io::fcntl_dupfd_cloexec(&socket, 0) {
+        Ok(fd) => Some(fd),
+        Err(e) => {
+            tracing::warn!(%peer, error = %e, "cannot duplicate the socket; refusing the connection");
+            return;
+        }
+    };
     // The version exchange is inside the login timeout too: a client that connects and sends
     // nothing must not hold its slot.
     let started = tokio::time::timeout(
@@ -388,25 +403,39 @@ async fn connection(
         }
     };
     tokio::pin!(session);
-    tokio::select! {
+    let reason = tokio::select! {
         result = &mut session => {
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
+            return;
         }
         why = watchdog => {
             tracker.refused(why, peer.ip(), None);
-            let _ = handle
-                .disconnect(Disconnect::ByApplication, why.text().into(), "en".into())
-                .await;
-            // Give the session its moment to send the message and clean up.
-            let _ = tokio::time::timeout(Duration::from_secs(5), &mut session).await;
+            why.text()
         }
-        _ = async { stop.wait_for(|stop| *stop).await.is_ok() } => {
-            let _ = handle
-                .disconnect(Disconnect::ByApplication, "server shutting down".into(), "en".into())
-                .await;
-        }
+        _ = async { stop.wait_for(|stop| *stop).await.is_ok() } => "server shutting down",
+    };
+    // Tell the client why and give the session its moment to send it and clean up...
+    let said = async {
+        let _ = handle
+            .disconnect(Disconnect::ByApplication, reason.into(), "en".into())
+            .await;
+        let _ = (&mut session).await;
+    };
+    if tokio::time::timeout(DISCONNECT_GRACE, said).await.is_ok() {
+        return;
+    }
+    // ...then end it: reads see end of file and writes fail, so the session task returns and
+    // drops the connection (its slots, its channels and their handles).
+    if let Some(fd) = &kill {
+        let _ = rustix::net::shutdown(fd, rustix::net::Shutdown::Both);
+    }
+    if tokio::time::timeout(DISCONNECT_GRACE, &mut session)
+        .await
+        .is_err()
+    {
+        tracing::warn!(%peer, "connection still running after its socket was shut down");
     }
 }
 

@@ -145,7 +145,7 @@ pub(crate) async fn serve(channel: Channel<Msg>, handler: SftpHandler, ctx: Cont
 
 /// Cuts the next whole SFTP packet (without its length field) off the front of `buf`.
 /// `Err(len)` for a length no client may send; the stream cannot be resynchronised after it.
-fn next_packet(buf: &mut BytesMut) -> Result<Option<Bytes>, u32> {
+pub(crate) fn next_packet(buf: &mut BytesMut) -> Result<Option<Bytes>, u32> {
     if buf.len() < 4 {
         return Ok(None);
     }

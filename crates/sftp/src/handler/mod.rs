@@ -100,18 +100,17 @@ impl SftpHandler {
     /// Answers one request (its bytes after the length field) with an encoded response packet,
     /// length included.
     pub fn handle(&mut self, mut request: Bytes) -> Bytes {
-        // The id is needed to answer even a request that does not decode.
-        let peeked_id = if request.len() >= 5 {
+        // Every request has its id right after the type. Taken from the bytes, it answers even a
+        // request that does not decode, or a packet that is not a request (STATUS, ATTRS…, for
+        // which russh-sftp reports id 0).
+        let id = if request.len() >= 5 {
             u32::from_be_bytes([request[1], request[2], request[3], request[4]])
         } else {
             0
         };
         let response = match Packet::try_from(&mut request) {
-            Ok(packet) => {
-                let id = packet.get_request_id();
-                self.dispatch(packet).unwrap_or_else(|f| status(id, f))
-            }
-            Err(_) => status(peeked_id, fail(StatusCode::BadMessage, "malformed request")),
+            Ok(packet) => self.dispatch(packet).unwrap_or_else(|f| status(id, f)),
+            Err(_) => status(id, fail(StatusCode::BadMessage, "malformed request")),
         };
         encode(response)
     }

@@ -275,6 +275,28 @@ fn scripted_upload_and_limits() {
 }
 
 #[test]
+fn a_reply_sent_as_a_request_is_refused_under_its_own_id() {
+    // A STATUS, an ATTRS, a VERSION: not requests, refused with the id they carry (russh-sftp
+    // reports 0 for them, which could match a client's real request 0).
+    let tmp = tempfile::tempdir().unwrap();
+    let (tx, _rx) = mpsc::channel(8);
+    let mut h = handler(tmp.path(), tx);
+    let mut status_fields = BytesMut::new();
+    status_fields.put_u32(0);
+    string(&mut status_fields, b"ok");
+    string(&mut status_fields, b"en");
+    assert_eq!(
+        answer(&h.handle(request(101, 77, &status_fields))),
+        (101, 77, UNSUPPORTED)
+    );
+    assert_eq!(
+        answer(&h.handle(request(105, 78, &[0, 0, 0, 0]))),
+        (101, 78, UNSUPPORTED)
+    );
+    assert_eq!(answer(&h.handle(request(2, 3, &[]))), (101, 3, UNSUPPORTED));
+}
+
+#[test]
 fn unclosed_upload_is_removed_with_the_session() {
     let tmp = tempfile::tempdir().unwrap();
     let (tx, mut rx) = mpsc::channel(8);

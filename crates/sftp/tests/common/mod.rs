@@ -1,13 +1,20 @@
 //! Test harness: a real server on 127.0.0.1 (port chosen by the system) over a temp dir, real
-//! keys from `ssh-keygen`, and OpenSSH's `sftp` in batch mode as the client.
+//! keys from `ssh-keygen`, and OpenSSH's `sftp` in batch mode as the client; `raw` drives the
+//! server byte for byte with russh's own client.
 #![allow(dead_code)]
 
+pub mod raw;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bankdrop_sftp::{IntakeEvent, Layout, Partner, ServerConfig, SftpServer, StaticPartners};
+use bankdrop_sftp::{
+    IntakeEvent, Layout, Limits, Partner, ServerConfig, SftpServer, StaticPartners,
+};
 use tokio::sync::{mpsc, oneshot};
 
 pub struct Harness {
@@ -50,6 +57,11 @@ pub fn keygen(dir: &Path, name: &str, kind: &str) -> Key {
 impl Harness {
     /// Partners `acme` (an Ed25519 and an ECDSA key) and `beta` (an RSA key).
     pub fn start() -> (Harness, Keys) {
+        Self::start_with_limits(Limits::default())
+    }
+
+    /// [`Harness::start`] with the server's resource limits set.
+    pub fn start_with_limits(limits: Limits) -> (Harness, Keys) {
         let dir = tempfile::tempdir().unwrap();
         let keys_dir = dir.path().join("client-keys");
         std::fs::create_dir_all(&keys_dir).unwrap();
@@ -80,14 +92,16 @@ impl Harness {
         layout
             .create_tree(&dir.path().join("partners/beta"))
             .unwrap();
-        Self::start_with(dir, Arc::new(partners), keys)
+        Self::start_with(dir, Arc::new(partners), keys, limits)
     }
 
     fn start_with(
         dir: tempfile::TempDir,
         partners: Arc<StaticPartners>,
         keys: Keys,
+        limits: Limits,
     ) -> (Harness, Keys) {
+        count_server_panics();
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
@@ -104,6 +118,7 @@ impl Harness {
         let mut config =
             ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("host_key"));
         config.auth_rejection_time = Duration::from_millis(50);
+        config.limits = limits;
         let server = rt.block_on(SftpServer::bind(config, partners, tx)).unwrap();
         let port = server.local_addr().unwrap().port();
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -126,6 +141,17 @@ impl Harness {
             },
             keys,
         )
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Whether the server's accept loop is still running (it ends only when stopped, or if it
+    /// panicked).
+    pub fn server_running(&self) -> bool {
+        self.server.as_ref().is_some_and(|s| !s.is_finished())
     }
 
     pub fn root(&self, partner: &str) -> PathBuf {
@@ -254,4 +280,31 @@ pub fn names(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+static SERVER_PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts panics on the server's threads (the runtime's workers and the SFTP session threads):
+/// a connection's task or session thread that panics ends quietly, so only a hook sees it. Test
+/// threads are named after their test and are not counted.
+fn count_server_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current()
+                .name()
+                .unwrap_or_default()
+                .to_string();
+            if name.starts_with("tokio-runtime-worker") || name.starts_with("sftp-") {
+                SERVER_PANICS.fetch_add(1, Ordering::SeqCst);
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Panics seen on server threads so far, in this test process.
+pub fn server_panics() -> usize {
+    SERVER_PANICS.load(Ordering::SeqCst)
 }
