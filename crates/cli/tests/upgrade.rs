@@ -61,8 +61,10 @@ fn a_schema_5_database_is_migrated_and_reconciles_to_the_same_reports() {
         }
     }
     let summary: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("reports/2026-03-03_balance_reconciliation_summary.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            root.join("reports/2026-03-03_balance_reconciliation_summary.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(summary["breaks"], 2, "{summary}");
