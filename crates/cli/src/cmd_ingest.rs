@@ -35,6 +35,8 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.programs = cfg.programs.clone();
     pc.max_name_len = cfg.sftp.max_name_len;
     pc.max_attempts = cfg.pipeline.max_attempts;
+    pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;
+    pc.max_ids_in_memory = cfg.pipeline.max_ids_in_memory;
     let p = Pipeline::new(store, Arc::new(schemas), pc);
     Ok(match cfg.alerts.hook() {
         Some(hook) => p.with_alerts(Arc::new(hook)),

@@ -147,6 +147,10 @@ pub struct Pipeline {
     pub expected_types: Vec<String>,
     /// Tries of a file whose processing fails before it is set aside.
     pub max_attempts: u32,
+    /// The longest row of a partner file.
+    pub max_line_bytes: ByteSize,
+    /// Ids kept in memory for duplicate-id detection before spilling to temporary files.
+    pub max_ids_in_memory: usize,
 }
 
 /// `[alerts]`
@@ -275,6 +279,8 @@ impl Default for Pipeline {
             order: pipeline::default_order(),
             expected_types: Vec::new(),
             max_attempts: 5,
+            max_line_bytes: ByteSize(validate::Options::default().max_line_bytes as u64),
+            max_ids_in_memory: validate::Options::default().max_ids_in_memory,
         }
     }
 }
@@ -308,6 +314,12 @@ impl Config {
         cfg.sftp.limits()?;
         if cfg.pipeline.max_attempts == 0 {
             anyhow::bail!("pipeline.max_attempts: must be at least 1");
+        }
+        if !(1024..=64 << 20).contains(&cfg.pipeline.max_line_bytes.0) {
+            anyhow::bail!("pipeline.max_line_bytes: between 1 KiB and 64 MiB");
+        }
+        if cfg.pipeline.max_ids_in_memory < 1024 {
+            anyhow::bail!("pipeline.max_ids_in_memory: at least 1024");
         }
         let base = |key: &str| match raw.get(key) {
             Some(Value::Table(t)) => t.clone(),
@@ -423,6 +435,11 @@ currencies = ["GBP"]
         assert!(err("[sftp]\nmax_name_len = 250\n").contains("max_name_len"));
         assert!(err("[sftp]\nsessions_per_connection = 0\n").contains("sessions_per_connection"));
         assert!(err("[sftp]\nmax_upload_size = \"2 PB\"\n").contains("unknown unit"));
+        assert!(err("[pipeline]\nmax_line_bytes = \"1 GiB\"\n").contains("max_line_bytes"));
+        assert_eq!(
+            shipped.pipeline.max_line_bytes.0 as usize,
+            validate::Options::default().max_line_bytes
+        );
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct Config {
     /// Longest file name accepted, in bytes; a longer one is rejected (`bad_file_name`) and kept
     /// in `failed/` under a shortened name (the SFTP server refuses to create such names).
     pub max_name_len: usize,
+    /// The longest row of a partner file, in bytes (`line_too_long` past it; bounds memory).
+    pub max_line_bytes: usize,
+    /// Ids duplicate-id detection keeps in memory before spilling to temporary files.
+    pub max_ids_in_memory: usize,
     /// Times a file whose processing fails (bankdrop's own failure: a full disk, a database
     /// error) is tried before it is set aside in `failed/` with outcome `failed` and an alert.
     pub max_attempts: u32,
@@ -102,6 +106,8 @@ impl Config {
             program: Program::default(),
             programs: HashMap::new(),
             max_name_len: 200,
+            max_line_bytes: Options::default().max_line_bytes,
+            max_ids_in_memory: Options::default().max_ids_in_memory,
             max_attempts: 5,
         }
     }
@@ -578,6 +584,8 @@ impl Pipeline {
         let opts = Options {
             max_kept: STATUS_LIMIT,
             allowed_currencies: self.config.program(&partner.name).currencies.clone(),
+            max_line_bytes: self.config.max_line_bytes,
+            max_ids_in_memory: self.config.max_ids_in_memory,
             ..Options::default()
         };
         let file = File::open(path).map_err(io_err(path))?;

@@ -167,3 +167,19 @@ fn a_file_that_keeps_failing_is_set_aside_with_an_alert() {
     let again = e.process(rel);
     assert_eq!(again.state, State::Accepted);
 }
+
+/// Issue 9, defect 3 at the pipeline: the configured row limit applies to uploads.
+#[test]
+fn the_configured_row_limit_applies_to_uploads() {
+    let e = env_with(|c| c.max_line_bytes = 1024);
+    let mut text = String::from_utf8(fixture(CARD)).unwrap();
+    let header_end = text.find('\n').unwrap();
+    text.insert_str(header_end + 1, &format!("{}\n", "x".repeat(2000)));
+    let rel = "card/2026-01-27_card_v1.csv";
+    e.drop_file(rel, text.as_bytes());
+    let p = e.process(rel);
+    assert_eq!(p.state, State::Rejected);
+    let s = e.status(&p);
+    assert_eq!(s["errors"][0]["code"], "line_too_long", "{s}");
+    assert_eq!(s["errors"][0]["row"], 2);
+}
