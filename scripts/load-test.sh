@@ -32,7 +32,7 @@ python3 -c 'import paramiko' 2>/dev/null || {
 }
 target=${CARGO_TARGET_DIR:-target}
 cargo build --release -q -p bankdrop-cli
-bin=$target/release/bankdrop
+bin=$(cd "$target/release" && pwd)/bankdrop
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bankdrop-load.XXXXXX")
 server_pid=
