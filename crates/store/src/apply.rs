@@ -14,7 +14,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
 
 /// Distinct (file date, balance) activities kept in memory while a file is applied; past it they
-/// are added to the database and the map starts again (bounded memory for any file).
+/// go, as partial sums, to a temporary table sorted at the end of the file (bounded memory for
+/// any file, and still one write per balance and day however its rows are ordered).
 const ACTIVITY_LIMIT: usize = 100_000;
 
 /// One balance row of a balance file.
@@ -95,6 +96,9 @@ pub struct Applier<'t> {
     snapshots: Vec<String>,
     /// Transaction file dates applied.
     activity_dates: Vec<String>,
+    /// Partial sums went to the temporary table.
+    spilled: bool,
+    activity_limit: usize,
     buf: Vec<u8>,
 }
 
@@ -103,6 +107,12 @@ fn bad_amount(column: &str, text: &str) -> Error {
 }
 
 impl<'t> Applier<'t> {
+    /// Sets how many (day, balance) activities are kept in memory before partial sums go to a
+    /// temporary table (default 100,000).
+    pub fn set_activity_limit(&mut self, n: usize) {
+        self.activity_limit = n.max(1);
+    }
+
     /// The id of the layout (column names, in the order of the cells) of `file_type` rows.
     pub fn layout(&mut self, file_type: &str, columns: &[&str]) -> Result<i64> {
         let joined = columns.join("|");
@@ -181,8 +191,8 @@ impl<'t> Applier<'t> {
             let key = (date.to_string(), balance.to_string());
             let a = self.activity.entry(key).or_default();
             add_activity(a, t)?;
-            if self.activity.len() >= ACTIVITY_LIMIT {
-                self.flush_activity()?;
+            if self.activity.len() >= self.activity_limit {
+                self.spill_activity()?;
             }
         }
         Ok(true)
@@ -228,10 +238,64 @@ impl<'t> Applier<'t> {
         Ok(())
     }
 
-    fn flush_activity(&mut self) -> Result<()> {
-        for ((date, balance), a) in self.activity.drain() {
-            upsert_activity(self.tx, &self.partner, &date, &balance, &a, &mut self.buf)?;
+    /// The activity in memory, as partial sums, into the temporary table.
+    fn spill_activity(&mut self) -> Result<()> {
+        if !self.spilled {
+            self.tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS bd_partial(file_date TEXT, balance_id TEXT, activity BLOB); \
+                 DELETE FROM bd_partial;",
+            )?;
+            self.spilled = true;
         }
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO bd_partial(file_date, balance_id, activity) VALUES (?1, ?2, ?3)",
+        )?;
+        for ((date, balance), a) in self.activity.drain() {
+            self.buf.clear();
+            a.encode(&TRANSACTION_AMOUNT_COLUMNS, &mut self.buf);
+            st.execute(params![date, balance, &self.buf[..]])?;
+        }
+        Ok(())
+    }
+
+    /// Every (day, balance)'s activity added to its `recon_day` row, once.
+    fn flush_activity(&mut self) -> Result<()> {
+        if !self.spilled {
+            for ((date, balance), a) in self.activity.drain() {
+                upsert_activity(self.tx, &self.partner, &date, &balance, &a, &mut self.buf)?;
+            }
+            return Ok(());
+        }
+        self.spill_activity()?;
+        let mut st = self.tx.prepare(
+            "SELECT file_date, balance_id, activity FROM bd_partial ORDER BY file_date, balance_id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut current: Option<(String, String, Activity)> = None;
+        let mut buf = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (date, balance) = (r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
+            let part = Activity::decode(&TRANSACTION_AMOUNT_COLUMNS, r.get_ref(2)?.as_blob()?)
+                .ok_or_else(|| Error::Damaged {
+                    what: "partial activity",
+                    key: balance.to_string(),
+                })?;
+            match &mut current {
+                Some((d, b, a)) if d == date && b == balance => a.merge(&part)?,
+                _ => {
+                    if let Some((d, b, a)) = current.take() {
+                        upsert_activity(self.tx, &self.partner, &d, &b, &a, &mut buf)?;
+                    }
+                    current = Some((date.to_string(), balance.to_string(), part));
+                }
+            }
+        }
+        if let Some((d, b, a)) = current.take() {
+            upsert_activity(self.tx, &self.partner, &d, &b, &a, &mut buf)?;
+        }
+        drop(rows);
+        drop(st);
+        self.tx.execute_batch("DELETE FROM bd_partial")?;
         Ok(())
     }
 
@@ -453,6 +517,8 @@ impl Store {
             balance_dates: Vec::new(),
             snapshots: Vec::new(),
             activity_dates: Vec::new(),
+            spilled: false,
+            activity_limit: ACTIVITY_LIMIT,
             buf: Vec::new(),
         };
         apply(&mut ap)?;

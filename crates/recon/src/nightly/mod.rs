@@ -183,11 +183,15 @@ pub fn run_day(
     let mut source_failed = None;
     reports::write_atomically(&daily_path, |w| {
         reports::write_daily_balance_header(w, rc)?;
-        let read = source.balances(&mut |b| {
-            let (verdict, breaks) = day.push(b)?;
-            reports::write_daily_balance_row(w, b, verdict, breaks, rc)?;
-            fbo.add(b)
-        });
+        std::io::Write::flush(w)?;
+        // The rows are written out on the other core while this one reads and reconciles.
+        let read = reports::through_thread(w.get_mut(), |w| {
+            Ok::<_, crate::Error>(source.balances(&mut |b| {
+                let (verdict, breaks) = day.push(b)?;
+                reports::write_daily_balance_row(w, b, verdict, breaks, rc)?;
+                fbo.add(b)
+            }))
+        })?;
         match read {
             Ok(()) => Ok(()),
             Err(e) => {

@@ -18,6 +18,7 @@ pub(crate) mod csv;
 mod daily_activity;
 mod daily_balance;
 mod format;
+mod handoff;
 
 pub use ach_cash_recon::{
     write_ach_cash_recon, AchSettlement, EntryDirection, SettlementType, ACH_CASH_RECON_COLUMNS,
@@ -29,6 +30,7 @@ pub use daily_balance::{
     daily_balance_columns, write_daily_balance, write_daily_balance_header, write_daily_balance_row,
 };
 pub use format::{AmountStyle, BankReportFormat, LineEnding};
+pub use handoff::through_thread;
 
 use chrono::NaiveDate;
 

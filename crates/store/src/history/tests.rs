@@ -395,3 +395,48 @@ fn first_key(s: &Store, file_type: &str) -> String {
         )
         .unwrap()
 }
+
+#[test]
+fn activity_past_the_memory_limit_is_summed_the_same() {
+    let (_d, s) = store();
+    let many = |s: &Store, partner: &str, limit: usize| {
+        accept(s, partner, "2026-03-03_transaction_v1.csv", &mut |ap| {
+            ap.set_activity_limit(limit);
+            for i in 0..60 {
+                let layout = ap.layout("transaction", &[]).unwrap();
+                let mut row = Vec::new();
+                codec::encode_row(layout, &[], &mut row);
+                let balance = format!("b{}", i % 7);
+                let amount = format!("{}.{:02}", i, i % 100);
+                assert!(ap
+                    .transaction(&TransactionIn {
+                        id: &format!("t{i}"),
+                        balance_id: Some(&balance),
+                        card_id: None,
+                        file_date: Some("2026-03-03"),
+                        effective_at: None,
+                        tx_type: Some(if i % 3 == 0 { "debit" } else { "credit" }),
+                        amounts: &[("amount", &amount)],
+                        row: &row,
+                    })
+                    .unwrap());
+            }
+        });
+    };
+    many(&s, "mem", 1000);
+    many(&s, "spill", 2);
+    let blobs = |partner: &str| {
+        let mut out = Vec::new();
+        s.snapshot()
+            .unwrap()
+            .day_balances::<crate::Error>(partner, "2026-03-03", &mut |r| {
+                out.push((r.balance_id.to_string(), r.activity.unwrap().to_vec()));
+                Ok(true)
+            })
+            .unwrap();
+        out
+    };
+    let (mem, spill) = (blobs("mem"), blobs("spill"));
+    assert_eq!(mem.len(), 7);
+    assert_eq!(mem, spill);
+}
