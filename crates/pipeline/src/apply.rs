@@ -37,9 +37,19 @@ struct Plan<'s> {
 }
 
 impl<'s> Plan<'s> {
-    fn new(schema: &'s Schema, typed: &[&str], ap: &mut Applier) -> store::Result<Plan<'s>> {
+    /// `typed`: columns kept typed beside the blob; `money_typed`: the money columns too (a
+    /// balance's exact amounts are its `closing` blob).
+    fn new(
+        schema: &'s Schema,
+        typed: &[&str],
+        money_typed: bool,
+        ap: &mut Applier,
+    ) -> store::Result<Plan<'s>> {
         let blob: Vec<usize> = (0..schema.columns.len())
-            .filter(|i| !typed.contains(&schema.columns[*i].name.as_str()))
+            .filter(|i| {
+                let c = &schema.columns[*i];
+                !typed.contains(&c.name.as_str()) && !(money_typed && c.ty == ColumnType::Decimal)
+            })
             .collect();
         let names: Vec<&str> = blob
             .iter()
@@ -89,7 +99,7 @@ pub fn apply_rows<R: Read>(
         TRANSACTION => &TRANSACTION_TYPED,
         _ => &[],
     };
-    let plan = Plan::new(schema, typed, ap)?;
+    let plan = Plan::new(schema, typed, schema.file_type == BALANCE, ap)?;
     if let (NON_POSTED, Some(date)) = (schema.file_type.as_str(), file_date) {
         // Each file is the whole snapshot of its day (spec 05 §7.2), a header-only one too.
         ap.empty_snapshot(date)?;
@@ -134,7 +144,6 @@ pub fn apply_rows<R: Read>(
                     (None, None) => (key.as_str(), false),
                 };
                 ap.balance(&BalanceIn {
-                    key: &key,
                     balance_id,
                     lead_id,
                     file_date: date,
@@ -147,7 +156,7 @@ pub fn apply_rows<R: Read>(
                     amounts: &amounts,
                     row: &blob,
                 })
-                .and_then(|()| refs(schema, cells, &key, ap))
+                .and_then(|()| refs(schema, cells, balance_id, ap))
             }
             (NON_POSTED, Some(date)) => ap.non_posted(&NonPostedIn {
                 id: &key,

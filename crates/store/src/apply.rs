@@ -4,8 +4,8 @@
 //! What is kept (`docs/ARCHITECTURE.md` has the tables): the current version of every record as a
 //! compact row; balances per file date and transactions in typed tables; non-posted transactions
 //! as one snapshot per file date; the state history of records with a lifecycle; and, for the
-//! nightly run, one row per (balance, file date) in `recon_day` with the reported amounts, the
-//! amounts it opens from and the day's activity summed by (type, column).
+//! nightly run, each (balance, file date) row of `balances` also holds the amounts it opens from
+//! and the day's activity summed by (type, column).
 
 use crate::codec::{self, Activity, Amounts};
 use crate::day::{self, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
@@ -21,9 +21,8 @@ const ACTIVITY_LIMIT: usize = 100_000;
 /// One balance row of a balance file.
 #[derive(Debug, Clone, Copy)]
 pub struct BalanceIn<'a> {
-    /// The record key (the key columns joined by `|`).
-    pub key: &'a str,
-    /// The id transactions name it by: `client_balance_id`, or `id` for an API balance.
+    /// The id transactions name it by, also its record key: `client_balance_id`, or `id` for an
+    /// API balance.
     pub balance_id: &'a str,
     /// Whether `balance_id` is the Lead `id`.
     pub lead_id: bool,
@@ -43,7 +42,8 @@ pub struct BalanceIn<'a> {
     pub settlement_account: Option<&'a str>,
     /// Every non-null money cell, by column name, as written.
     pub amounts: &'a [(&'a str, &'a str)],
-    /// The row's other cells, encoded against `layout` ([`codec::encode_row`]).
+    /// The row's other cells (not [`crate::BALANCE_TYPED`], not the money columns), encoded
+    /// ([`codec::encode_row`]).
     pub row: &'a [u8],
 }
 
@@ -139,6 +139,10 @@ impl<'t> Applier<'t> {
     /// Records that `ref_id` names the record `key` of `file_type` (a record's `ref_ids`, e.g. a
     /// balance's `client_balance_id` and its Lead `id`), for reference checks (D8).
     pub fn record_ref(&mut self, file_type: &str, ref_id: &str, key: &str) -> Result<()> {
+        if ref_id == key {
+            // A record is found by its key without a reference.
+            return Ok(());
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO record_refs(partner, file_type, ref_id, record_key) VALUES (?1, ?2, ?3, ?4) \
@@ -258,7 +262,7 @@ impl<'t> Applier<'t> {
         Ok(())
     }
 
-    /// Every (day, balance)'s activity added to its `recon_day` row, once.
+    /// Every (day, balance)'s activity added to its `balances` row, once.
     fn flush_activity(&mut self) -> Result<()> {
         if !self.spilled {
             for ((date, balance), a) in self.activity.drain() {
@@ -390,30 +394,31 @@ pub(crate) fn insert_balance(
     };
     let m: Vec<Option<rusqlite::types::Value>> =
         BALANCE_AMOUNT_COLUMNS.iter().map(|c| typed(c)).collect();
-    c.prepare_cached(
-        "INSERT OR REPLACE INTO balances(partner, file_date, balance_key, file_id, account_id, type, status, \
-         balance, rewards_balance, interest_accrued_balance, dispute_balance, charge_off_balance, \
-         past_due_balance, outstanding_principal, outstanding_fees, row) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .execute(params![
-        partner, b.file_date, b.key, file_id, b.account_id, b.balance_type, b.status,
-        m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], b.row
-    ])?;
     buf.clear();
     amounts_of(b.amounts)?.encode(&BALANCE_AMOUNT_COLUMNS, buf);
+    // An upsert: the day's transaction file may have come first and left its activity.
     c.prepare_cached(
-        "INSERT INTO recon_day(partner, file_date, balance_key, account_id, settlement_account, currency, \
-         id_kind, type, status, status_reason, closing) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-         ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET account_id = excluded.account_id, \
-         settlement_account = excluded.settlement_account, currency = excluded.currency, \
-         id_kind = excluded.id_kind, type = excluded.type, status = excluded.status, \
-         status_reason = excluded.status_reason, closing = excluded.closing",
+        "INSERT INTO balances(partner, file_date, balance_key, file_id, account_id, settlement_account, \
+         currency, id_kind, type, status, status_reason, balance, rewards_balance, \
+         interest_accrued_balance, dispute_balance, charge_off_balance, past_due_balance, \
+         outstanding_principal, outstanding_fees, row, closing) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
+         ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET file_id = excluded.file_id, \
+         account_id = excluded.account_id, settlement_account = excluded.settlement_account, \
+         currency = excluded.currency, id_kind = excluded.id_kind, type = excluded.type, \
+         status = excluded.status, status_reason = excluded.status_reason, balance = excluded.balance, \
+         rewards_balance = excluded.rewards_balance, \
+         interest_accrued_balance = excluded.interest_accrued_balance, \
+         dispute_balance = excluded.dispute_balance, charge_off_balance = excluded.charge_off_balance, \
+         past_due_balance = excluded.past_due_balance, \
+         outstanding_principal = excluded.outstanding_principal, \
+         outstanding_fees = excluded.outstanding_fees, row = excluded.row, closing = excluded.closing",
     )?
     .execute(params![
         partner,
         b.file_date,
         b.balance_id,
+        file_id,
         b.account_id,
         b.settlement_account,
         b.currency,
@@ -421,6 +426,8 @@ pub(crate) fn insert_balance(
         b.balance_type,
         b.status,
         b.status_reason,
+        m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7],
+        b.row,
         &buf[..]
     ])?;
     Ok(())
@@ -478,9 +485,9 @@ pub(crate) fn upsert_activity(
     buf.clear();
     a.encode(&TRANSACTION_AMOUNT_COLUMNS, buf);
     c.prepare_cached(
-        "INSERT INTO recon_day(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
+        "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
-         activity = bd_add_activity(recon_day.activity, excluded.activity)",
+         activity = bd_add_activity(balances.activity, excluded.activity)",
     )?
     .execute(params![partner, file_date, balance_id, &buf[..]])?;
     Ok(())
@@ -536,7 +543,7 @@ impl Store {
         };
         Ok((
             n("SELECT count(*) FROM records WHERE partner = ?1")?,
-            n("SELECT count(*) FROM balances WHERE partner = ?1")?,
+            n("SELECT count(*) FROM balances WHERE partner = ?1 AND closing IS NOT NULL")?,
             n("SELECT count(*) FROM transactions WHERE partner = ?1")?,
         ))
     }

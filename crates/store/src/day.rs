@@ -1,5 +1,5 @@
-//! `recon_day`: one row per (partner, file date, balance) with everything the nightly run of
-//! that day compares (decision D9; spec 05 §1.2, §3.3/§3.4):
+//! The balance days: one `balances` row per (partner, file date, balance) with everything the
+//! nightly run of that day compares (decision D9; spec 05 §1.2, §3.3/§3.4):
 //!
 //! * the balance as reported in the balance file of that date (`closing`, NULL when absent);
 //! * the amounts it opens from: its row in the latest balance file before that date
@@ -23,8 +23,16 @@ pub const TRANSACTION: &str = "transaction";
 /// The non-posted transaction file type.
 pub const NON_POSTED: &str = "non_posted_transaction";
 
-/// The columns of a balance row kept as typed text in `balances` (not in its row blob).
-pub const BALANCE_TYPED: [&str; 3] = ["account_id", "type", "status"];
+/// The columns of a balance row kept as typed text in `balances` (not in its row blob, nor are the
+/// money columns: their exact form is the `closing` blob).
+pub const BALANCE_TYPED: [&str; 6] = [
+    "account_id",
+    "type",
+    "status",
+    "status_reason",
+    "currency",
+    "client_settlement_bank_account_id",
+];
 /// The columns of a transaction kept as typed text in `transactions` (not in its row blob).
 pub const TRANSACTION_TYPED: [&str; 5] = [
     "client_transaction_id",
@@ -62,7 +70,7 @@ pub const TRANSACTION_AMOUNT_COLUMNS: [&str; 7] = [
 /// Whether a balance file dated `date` was applied.
 pub(crate) fn has_balance_file(c: &Connection, partner: &str, date: &str) -> Result<bool> {
     Ok(c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM balances WHERE partner = ?1 AND file_date = ?2)",
+        "SELECT EXISTS (SELECT 1 FROM balances WHERE partner = ?1 AND file_date = ?2 AND closing IS NOT NULL)",
     )?
     .query_row(params![partner, date], |r| r.get(0))?)
 }
@@ -72,7 +80,7 @@ pub(crate) fn reopen_around(c: &Connection, partner: &str, date: &str) -> Result
     reopen(c, partner, date)?;
     let next: Option<String> = c
         .prepare_cached(
-            "SELECT min(file_date) FROM balances WHERE partner = ?1 AND file_date > ?2",
+            "SELECT min(file_date) FROM balances WHERE partner = ?1 AND file_date > ?2 AND closing IS NOT NULL",
         )?
         .query_row(params![partner, date], |r| r.get(0))?;
     if let Some(next) = next {
@@ -85,16 +93,16 @@ pub(crate) fn reopen_around(c: &Connection, partner: &str, date: &str) -> Result
 pub(crate) fn reopen(c: &Connection, partner: &str, date: &str) -> Result<()> {
     let prev: Option<String> = c
         .prepare_cached(
-            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2",
+            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL",
         )?
         .query_row(params![partner, date], |r| r.get(0))?;
     // Rows that only said "missing" are recomputed; rows with activity keep it.
     c.prepare_cached(
-        "DELETE FROM recon_day WHERE partner = ?1 AND file_date = ?2 AND closing IS NULL AND activity IS NULL",
+        "DELETE FROM balances WHERE partner = ?1 AND file_date = ?2 AND closing IS NULL AND activity IS NULL",
     )?
     .execute(params![partner, date])?;
     c.prepare_cached(
-        "UPDATE recon_day SET opening = NULL, opening_type = NULL, opening_status = NULL \
+        "UPDATE balances SET opening = NULL, opening_type = NULL, opening_status = NULL \
          WHERE partner = ?1 AND file_date = ?2 AND opening IS NOT NULL",
     )?
     .execute(params![partner, date])?;
@@ -102,17 +110,17 @@ pub(crate) fn reopen(c: &Connection, partner: &str, date: &str) -> Result<()> {
         return Ok(());
     };
     c.prepare_cached(
-        "UPDATE recon_day AS f SET opening = p.closing, opening_type = p.type, opening_status = p.status \
-         FROM recon_day AS p WHERE f.partner = ?1 AND f.file_date = ?2 AND p.partner = ?1 \
+        "UPDATE balances AS f SET opening = p.closing, opening_type = p.type, opening_status = p.status \
+         FROM balances AS p WHERE f.partner = ?1 AND f.file_date = ?2 AND p.partner = ?1 \
          AND p.file_date = ?3 AND p.balance_key = f.balance_key AND p.closing IS NOT NULL",
     )?
     .execute(params![partner, date, prev])?;
     c.prepare_cached(
-        "INSERT INTO recon_day(partner, file_date, balance_key, account_id, settlement_account, currency, \
+        "INSERT INTO balances(partner, file_date, balance_key, account_id, settlement_account, currency, \
          id_kind, opening_type, opening_status, opening) \
          SELECT partner, ?2, balance_key, account_id, settlement_account, currency, id_kind, type, status, closing \
-         FROM recon_day AS p WHERE p.partner = ?1 AND p.file_date = ?3 AND p.closing IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM recon_day AS f WHERE f.partner = ?1 \
+         FROM balances AS p WHERE p.partner = ?1 AND p.file_date = ?3 AND p.closing IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM balances AS f WHERE f.partner = ?1 \
          AND f.file_date = ?2 AND f.balance_key = p.balance_key)",
     )?
     .execute(params![partner, date, prev])?;
@@ -182,7 +190,7 @@ impl crate::Reader {
         let any: bool = self
             .0
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM recon_day WHERE partner = ?1 AND file_date = ?2)",
+                "SELECT EXISTS (SELECT 1 FROM balances WHERE partner = ?1 AND file_date = ?2)",
             )
             .and_then(|mut st| st.query_row(params![partner, file_date], |r| r.get(0)))
             .map_err(crate::Error::from)?;
@@ -190,12 +198,12 @@ impl crate::Reader {
         // the last balance file all the same: its balances are then all missing.
         let sql = if any {
             "SELECT balance_key, account_id, settlement_account, currency, id_kind, type, status, \
-             status_reason, closing, opening_type, opening_status, opening, activity FROM recon_day \
+             status_reason, closing, opening_type, opening_status, opening, activity FROM balances \
              WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key"
         } else {
             "SELECT balance_key, account_id, settlement_account, currency, id_kind, NULL, NULL, NULL, \
-             NULL, type, status, closing, NULL FROM recon_day WHERE partner = ?1 AND file_date = \
-             (SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2) \
+             NULL, type, status, closing, NULL FROM balances WHERE partner = ?1 AND file_date = \
+             (SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL) \
              AND closing IS NOT NULL ORDER BY balance_key"
         };
         let mut st = self.0.prepare_cached(sql).map_err(crate::Error::from)?;
@@ -293,7 +301,8 @@ impl Store {
     pub(crate) fn reopen_all(c: &Connection, partner: &str) -> Result<()> {
         let dates: Vec<String> = c
             .prepare(
-                "SELECT DISTINCT file_date FROM balances WHERE partner = ?1 ORDER BY file_date",
+                "SELECT DISTINCT file_date FROM balances WHERE partner = ?1 AND closing IS NOT NULL \
+                 ORDER BY file_date",
             )?
             .query_map(params![partner], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;

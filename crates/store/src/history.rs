@@ -43,7 +43,8 @@ impl Reader {
         Ok(self
             .0
             .prepare_cached(
-                "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2",
+                "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 \
+                 AND closing IS NOT NULL",
             )?
             .query_row(params![partner, file_date], |r| r.get(0))?)
     }

@@ -32,18 +32,31 @@ CREATE TABLE records (
     row BLOB NOT NULL,
     PRIMARY KEY (partner, file_type, record_key)
 ) WITHOUT ROWID;
--- Every balance file's rows. Money columns: INTEGER in units of 1e-8, or TEXT past its range.
+-- Every balance of every balance file, by the id transactions name it by, with what the nightly
+-- run of that day compares (day.rs): the reported amounts (`closing`, exact), the row of the
+-- balance file the day opens from (`opening`), and the day's transactions summed by (type, money
+-- column) (`activity`). A row without `closing` is a balance absent from that day's file (missing,
+-- or with activity only). Money columns: INTEGER in units of 1e-8, or TEXT past its range.
 CREATE TABLE balances (
     partner TEXT NOT NULL,
     file_date TEXT NOT NULL,
     balance_key TEXT NOT NULL,
-    file_id INTEGER NOT NULL,
+    file_id INTEGER,
     account_id TEXT,
+    settlement_account TEXT,
+    currency TEXT,
+    id_kind INTEGER,
     type TEXT,
     status TEXT,
+    status_reason TEXT,
     balance, rewards_balance, interest_accrued_balance, dispute_balance, charge_off_balance,
     past_due_balance, outstanding_principal, outstanding_fees,
-    row BLOB NOT NULL,
+    row BLOB,
+    closing BLOB,
+    opening_type TEXT,
+    opening_status TEXT,
+    opening BLOB,
+    activity BLOB,
     PRIMARY KEY (partner, file_date, balance_key)
 ) WITHOUT ROWID;
 CREATE INDEX balances_by_key ON balances(partner, balance_key, file_date);
@@ -83,25 +96,6 @@ CREATE TABLE record_states (
     state TEXT NOT NULL,
     effective_at TEXT,
     PRIMARY KEY (partner, file_type, record_key, file_id)
-) WITHOUT ROWID;
--- One row per (balance, file date) for the nightly run (day.rs).
-CREATE TABLE recon_day (
-    partner TEXT NOT NULL,
-    file_date TEXT NOT NULL,
-    balance_key TEXT NOT NULL,
-    account_id TEXT,
-    settlement_account TEXT,
-    currency TEXT,
-    id_kind INTEGER,
-    type TEXT,
-    status TEXT,
-    status_reason TEXT,
-    closing BLOB,
-    opening_type TEXT,
-    opening_status TEXT,
-    opening BLOB,
-    activity BLOB,
-    PRIMARY KEY (partner, file_date, balance_key)
 ) WITHOUT ROWID;
 DROP INDEX ach_entries_settled;
 ALTER TABLE ach_entries ADD COLUMN settlement_date TEXT;
@@ -218,9 +212,19 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
         .prepare("SELECT partner, balance_key, file_date, data, file_id FROM balance_history ORDER BY partner, file_date, balance_key")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    // A record is found by its key: only other ids need a reference.
+    tx.execute(
+        "DELETE FROM record_refs WHERE file_type = 'balance' OR ref_id = record_key",
+        [],
+    )?;
     for (partner, key, file_date, data, file_id) in &rows {
         let json = parse(key, data)?;
-        let row = blob(tx, &mut layouts, BALANCE, &json, &BALANCE_TYPED)?;
+        let skip: Vec<&str> = BALANCE_TYPED
+            .iter()
+            .chain(&BALANCE_AMOUNT_COLUMNS)
+            .copied()
+            .collect();
+        let row = blob(tx, &mut layouts, BALANCE, &json, &skip)?;
         let get = |c: &str| json.get(c).and_then(|v| v.as_deref());
         let (balance_id, lead_id) = match (get("client_balance_id"), get("id")) {
             (Some(c), _) => (c, false),
@@ -229,7 +233,6 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
         };
         let amounts = amounts(&json, &BALANCE_AMOUNT_COLUMNS);
         let b = BalanceIn {
-            key,
             balance_id,
             lead_id,
             file_date,
@@ -243,6 +246,15 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
             row: &row,
         };
         insert_balance(tx, partner, *file_id, &b, &mut buf)?;
+        // Balances are now kept by the id transactions name them by; other ids map to it.
+        for id in [get("client_balance_id"), get("id")].into_iter().flatten() {
+            if id != balance_id {
+                tx.execute(
+                    "INSERT OR REPLACE INTO record_refs(partner, file_type, ref_id, record_key) VALUES (?1, 'balance', ?2, ?3)",
+                    params![partner, id, balance_id],
+                )?;
+            }
+        }
     }
     // Transactions, and each day's activity.
     let mut activity: HashMap<(String, String, String), Activity> = HashMap::new();

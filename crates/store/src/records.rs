@@ -84,26 +84,7 @@ pub(crate) fn record_in(
     key: &str,
 ) -> Result<Option<StoredRecord>> {
     if file_type == crate::day::BALANCE {
-        let row = c
-            .prepare_cached(
-                "SELECT file_id, row, account_id, type, status FROM balances INDEXED BY balances_by_key \
-                 WHERE partner = ?1 AND balance_key = ?2 ORDER BY file_date DESC LIMIT 1",
-            )?
-            .query_row(params![partner, key], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            })
-            .optional()?;
-        let Some((file_id, blob, account, ty, status)) = row else {
-            return Ok(None);
-        };
-        let extra = [("account_id", account), ("type", ty), ("status", status)];
-        return decode(c, key, file_id, &blob, &extra).map(Some);
+        return balance_in(c, partner, key);
     }
     let row = c
         .prepare_cached(
@@ -117,6 +98,62 @@ pub(crate) fn record_in(
         Some((file_id, blob)) => decode(c, key, file_id, &blob, &[]).map(Some),
         None => Ok(None),
     }
+}
+
+/// A balance's latest reported row, with its typed columns and exact amounts put back.
+fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredRecord>> {
+    type Typed = (i64, Vec<u8>, Vec<u8>, [Option<String>; 6]);
+    let row: Option<Typed> = c
+        .prepare_cached(
+            "SELECT file_id, row, closing, account_id, type, status, status_reason, currency, \
+             settlement_account FROM balances INDEXED BY balances_by_key \
+             WHERE partner = ?1 AND balance_key = ?2 AND closing IS NOT NULL \
+             ORDER BY file_date DESC LIMIT 1",
+        )?
+        .query_row(params![partner, key], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                [
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ],
+            ))
+        })
+        .optional()?;
+    let Some((file_id, blob, closing, typed)) = row else {
+        return Ok(None);
+    };
+    let mut extra: Vec<(&str, Option<String>)> = crate::day::BALANCE_TYPED
+        .iter()
+        .copied()
+        .zip(typed)
+        .collect();
+    let mut amounts = Vec::new();
+    codec::for_each_amount(
+        &crate::day::BALANCE_AMOUNT_COLUMNS,
+        &closing,
+        &mut |col, v| {
+            amounts.push((col.to_string(), v.to_string()));
+        },
+    )
+    .ok_or_else(|| Error::Damaged {
+        what: "balance amounts",
+        key: key.to_string(),
+    })?;
+    for col in crate::day::BALANCE_AMOUNT_COLUMNS {
+        let v = amounts
+            .iter()
+            .find(|(c, _)| c == col)
+            .map(|(_, v)| v.clone());
+        extra.push((col, v));
+    }
+    decode(c, key, file_id, &blob, &extra).map(Some)
 }
 
 impl crate::Store {

@@ -171,7 +171,7 @@ impl Store {
     ) -> Result<()> {
         let c = self.reader()?;
         let latest: Option<String> = c.query_row(
-            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2",
+            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL",
             params![partner, file_date],
             |r| r.get(0),
         )?;
@@ -180,7 +180,7 @@ impl Store {
         };
         let mut st = c.prepare(
             "SELECT balance_key, file_date, status, account_id FROM balances \
-             WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key",
+             WHERE partner = ?1 AND file_date = ?2 AND closing IS NOT NULL ORDER BY balance_key",
         )?;
         let mut rows = st.query(params![partner, day])?;
         while let Some(r) = rows.next()? {
@@ -210,7 +210,9 @@ impl Store {
         let mut st = c.prepare(
             "SELECT kind, id, account_id, created_on FROM registry r WHERE partner = ?1 AND kind = 'balance' \
              AND created_on < ?2 AND NOT EXISTS (SELECT 1 FROM record_refs x WHERE x.partner = r.partner \
-             AND x.file_type = 'balance' AND x.ref_id = r.id) ORDER BY id",
+             AND x.file_type = 'balance' AND x.ref_id = r.id) AND NOT EXISTS (SELECT 1 FROM balances b \
+             INDEXED BY balances_by_key WHERE b.partner = r.partner AND b.balance_key = r.id \
+             AND b.closing IS NOT NULL) ORDER BY id",
         )?;
         let rows = st.query_map(params![partner, file_date], entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -247,20 +249,34 @@ impl crate::Reader {
     /// The key of the accepted `file_type` record that `id` names (by one of its `ref_ids`), if
     /// any. Transactions are looked up by `client_transaction_id` in the transaction history.
     pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
-        let found = if file_type == "transaction" {
-            self.0
-                .prepare_cached(
-                    "SELECT transaction_id FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
-                )?
-                .query_row(params![partner, id], |r| r.get(0))
-        } else {
-            self.0
-                .prepare_cached(
-                    "SELECT record_key FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3",
-                )?
-                .query_row(params![partner, file_type, id], |r| r.get(0))
+        let c = &self.0;
+        let exists = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<bool> {
+            Ok(c.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
         };
-        Ok(found.optional()?)
+        // A record is found by its key; only its other ids have a reference row.
+        let by_key = match file_type {
+            "transaction" => exists(
+                "SELECT EXISTS (SELECT 1 FROM transactions WHERE partner = ?1 AND transaction_id = ?2)",
+                &[&partner, &id],
+            )?,
+            crate::day::BALANCE => exists(
+                "SELECT EXISTS (SELECT 1 FROM balances INDEXED BY balances_by_key WHERE partner = ?1 \
+                 AND balance_key = ?2 AND closing IS NOT NULL)",
+                &[&partner, &id],
+            )?,
+            _ => exists(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3)",
+                &[&partner, &file_type, &id],
+            )?,
+        };
+        if by_key {
+            return Ok(Some(id.to_string()));
+        }
+        Ok(c.prepare_cached(
+            "SELECT record_key FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3",
+        )?
+        .query_row(params![partner, file_type, id], |r| r.get(0))
+        .optional()?)
     }
 
     /// The registry entry of a kind and id.
