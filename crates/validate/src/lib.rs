@@ -23,5 +23,6 @@ pub mod values;
 
 pub use report::{Finding, Outcome, Report, Severity, CODES};
 pub use validator::{
-    validate, validate_with_sink, Options, DEFAULT_MAX_IDS_IN_MEMORY, PROGRESS_EVERY,
+    validate, validate_with_rows, validate_with_sink, Options, RowSink, DEFAULT_MAX_IDS_IN_MEMORY,
+    PROGRESS_EVERY,
 };

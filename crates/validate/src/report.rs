@@ -280,6 +280,11 @@ impl<'s> Collector<'s> {
         self.errors.truncate(self.limit);
     }
 
+    /// Errors counted so far.
+    pub fn error_count(&self) -> u64 {
+        self.error_count
+    }
+
     /// Turns the collected findings into a report.
     pub fn finish(mut self, file_type: &str, rows: u64, bytes: u64) -> Report {
         if self.late {

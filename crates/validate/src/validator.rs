@@ -66,6 +66,7 @@ pub fn validate<R: Read>(
         Collector::new(opts.max_kept),
         opts,
         progress,
+        None,
     )
 }
 
@@ -81,7 +82,29 @@ pub fn validate_with_sink<R: Read>(
     sink: &mut dyn FnMut(&Finding),
 ) -> io::Result<Report> {
     let out = Collector::with_sink(opts.max_kept, sink);
-    run(schema, refdata, input, out, opts, progress)
+    run(schema, refdata, input, out, opts, progress, None)
+}
+
+/// What [`validate_with_rows`] hands on for each row: its number (the header is row 1) and its
+/// values by schema column (`None`: null or absent column), D4 misspelled enum values replaced by
+/// their corrected form.
+pub type RowSink<'s> = &'s mut dyn FnMut(u64, &[Option<&str>]) -> io::Result<()>;
+
+/// [`validate_with_sink`] that also hands every data row to `rows`, in row order, for as long as
+/// the file has no error: one read of the file both validates it and feeds what follows (the
+/// cross-file checks, the rows to apply). Once an error is found no more rows are handed on (the
+/// file is rejected); duplicate ids are known only at the end, so rows handed on may still belong
+/// to a file rejected by [`Report::outcome`]. An error returned by `rows` ends the reading.
+pub fn validate_with_rows<R: Read>(
+    schema: &Schema,
+    refdata: &RefData,
+    input: R,
+    opts: &Options,
+    sink: &mut dyn FnMut(&Finding),
+    rows: RowSink,
+) -> io::Result<Report> {
+    let out = Collector::with_sink(opts.max_kept, sink);
+    run(schema, refdata, input, out, opts, &mut |_| {}, Some(rows))
 }
 
 fn run<R: Read>(
@@ -91,6 +114,7 @@ fn run<R: Read>(
     mut out: Collector,
     opts: &Options,
     progress: &mut dyn FnMut(u64),
+    mut rows_out: Option<RowSink>,
 ) -> io::Result<Report> {
     let mut reader = RecordReader::with_max_line_bytes(input, opts.max_line_bytes);
     let mut rec = Record::default();
@@ -148,6 +172,13 @@ fn run<R: Read>(
             break;
         }
         ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad, &mut cells)?;
+        if let Some(f) = rows_out.as_mut() {
+            if out.error_count() == 0 && !rec.blank {
+                ctx.hand_on(&rec, rows + 1, &mut cells, f)?;
+            } else if out.error_count() > 0 {
+                rows_out = None;
+            }
+        }
         if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(reader.position());
         }
@@ -256,6 +287,31 @@ pub(crate) fn cell_finding(
 }
 
 impl RowCtx<'_> {
+    /// Hands a checked row's values on (canonical enum values), reusing `cells`.
+    fn hand_on(
+        &self,
+        rec: &Record,
+        row: u64,
+        cells: &mut Vec<Option<&'static str>>,
+        f: &mut RowSink,
+    ) -> io::Result<()> {
+        // A row without errors is valid UTF-8 and fits the header (check_row said so).
+        let Ok(text) = std::str::from_utf8(rec.bytes()) else {
+            return Ok(());
+        };
+        let bounds = rec.bounds();
+        let mut row_cells: Vec<Option<&str>> =
+            std::mem::take(cells).into_iter().map(|_| None).collect();
+        row_cells.extend(self.header.present().iter().enumerate().map(|(c, h)| {
+            h.and_then(|h| cell_value(text, bounds[h]))
+                .map(|v| self.schema.columns[c].canonical(v))
+        }));
+        let r = f(row, &row_cells);
+        row_cells.clear();
+        *cells = row_cells.into_iter().map(|_| None).collect();
+        r
+    }
+
     fn check_row(
         &self,
         rec: &Record,
