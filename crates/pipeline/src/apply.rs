@@ -48,7 +48,7 @@ impl<'s> Plan<'s> {
         let blob: Vec<usize> = (0..schema.columns.len())
             .filter(|i| {
                 let c = &schema.columns[*i];
-                !typed.contains(&c.name.as_str()) && !(money_typed && c.ty == ColumnType::Decimal)
+                !(typed.contains(&c.name.as_str()) || money_typed && c.ty == ColumnType::Decimal)
             })
             .collect();
         let names: Vec<&str> = blob
@@ -86,38 +86,53 @@ impl<'s> Plan<'s> {
     }
 }
 
-/// Applies every row of an accepted file. Returns the rows that could not be applied; when there
-/// are any the caller rolls the transaction back and rejects the file.
-pub fn apply_rows<R: Read>(
-    schema: &Schema,
-    input: R,
-    file_date: Option<&str>,
-    ap: &mut Applier,
-) -> store::Result<Vec<Conflict>> {
-    let typed: &[&str] = match schema.file_type.as_str() {
-        BALANCE => &BALANCE_TYPED,
-        TRANSACTION => &TRANSACTION_TYPED,
-        _ => &[],
-    };
-    let plan = Plan::new(schema, typed, schema.file_type == BALANCE, ap)?;
-    if let (NON_POSTED, Some(date)) = (schema.file_type.as_str(), file_date) {
-        // Each file is the whole snapshot of its day (spec 05 §7.2), a header-only one too.
-        ap.empty_snapshot(date)?;
+/// Writes an accepted file's rows, one at a time, into the file's write transaction (`ap`); collects
+/// the rows that cannot be applied (the caller rolls back and rejects the file when there are any).
+pub struct RowWriter<'s> {
+    plan: Plan<'s>,
+    file_date: Option<&'s str>,
+    conflicts: Vec<Conflict>,
+    blob: Vec<u8>,
+}
+
+impl<'s> RowWriter<'s> {
+    /// A writer of `schema` rows from the file dated `file_date` (if its name has a date). A
+    /// non-posted file replaces its day's snapshot, even when it has no rows (spec 05 §7.2).
+    pub fn new(
+        schema: &'s Schema,
+        file_date: Option<&'s str>,
+        ap: &mut Applier,
+    ) -> store::Result<Self> {
+        let typed: &[&str] = match schema.file_type.as_str() {
+            BALANCE => &BALANCE_TYPED,
+            TRANSACTION => &TRANSACTION_TYPED,
+            _ => &[],
+        };
+        let plan = Plan::new(schema, typed, schema.file_type == BALANCE, ap)?;
+        if let (NON_POSTED, Some(date)) = (schema.file_type.as_str(), file_date) {
+            // Each file is the whole snapshot of its day (spec 05 §7.2), a header-only one too.
+            ap.empty_snapshot(date)?;
+        }
+        Ok(RowWriter {
+            plan,
+            file_date,
+            conflicts: Vec::new(),
+            blob: Vec::new(),
+        })
     }
-    let mut failed = None;
-    let mut conflicts = Vec::new();
-    let mut row = 1;
-    let mut blob = Vec::new();
-    let read = for_each_row(schema, input, &mut |cells| {
-        row += 1;
-        plan.row(cells, &mut blob);
+
+    /// Writes one row (`row`: its number, the header being 1).
+    pub fn row(&mut self, ap: &mut Applier, row: u64, cells: &[Option<&str>]) -> store::Result<()> {
+        let (plan, schema) = (&self.plan, self.plan.schema);
+        plan.row(cells, &mut self.blob);
         let key = record_key(schema, cells);
         let cell = |name: &str| plan.col(name).and_then(|i| cells[i]);
-        let mut amounts = Vec::new();
-        let r = match (schema.file_type.as_str(), file_date) {
-            (TRANSACTION, _) => {
+        let blob = &self.blob;
+        match (schema.file_type.as_str(), self.file_date) {
+            (TRANSACTION, file_date) => {
+                let mut amounts = Vec::new();
                 plan.amounts(cells, &mut amounts);
-                ap.transaction(&TransactionIn {
+                let applied = ap.transaction(&TransactionIn {
                     id: &key,
                     balance_id: cell("balance_id"),
                     card_id: cell("card_id"),
@@ -125,18 +140,15 @@ pub fn apply_rows<R: Read>(
                     effective_at: cell("effective_at"),
                     tx_type: cell("type"),
                     amounts: &amounts,
-                    row: &blob,
-                })
-                .map(|applied| {
-                    if !applied {
-                        conflicts.push(Conflict {
-                            row,
-                            id: key.clone(),
-                        });
-                    }
-                })
+                    row: blob,
+                })?;
+                if !applied {
+                    self.conflicts.push(Conflict { row, id: key });
+                }
+                Ok(())
             }
             (BALANCE, Some(date)) => {
+                let mut amounts = Vec::new();
                 plan.amounts(cells, &mut amounts);
                 let (balance_id, lead_id) = match (cell("client_balance_id"), cell("id")) {
                     (Some(c), _) => (c, false),
@@ -154,20 +166,52 @@ pub fn apply_rows<R: Read>(
                     currency: cell("currency"),
                     settlement_account: cell("client_settlement_bank_account_id"),
                     amounts: &amounts,
-                    row: &blob,
-                })
-                .and_then(|()| refs(schema, cells, balance_id, ap))
+                    row: blob,
+                })?;
+                refs(schema, cells, balance_id, ap)
             }
             (NON_POSTED, Some(date)) => ap.non_posted(&NonPostedIn {
                 id: &key,
                 file_date: date,
                 balance_id: cell("balance_id"),
                 amount: cell("amount"),
-                row: &blob,
+                row: blob,
             }),
-            _ => record(schema, cells, &key, &blob, file_date, ap),
-        };
-        r.map_err(|e| {
+            _ => record(schema, cells, &key, blob, self.file_date, ap),
+        }
+    }
+
+    /// Cells each row has (the schema's columns).
+    pub fn columns(&self) -> usize {
+        self.plan.schema.columns.len()
+    }
+
+    /// The column a conflicting row's id is in.
+    pub fn key_column(&self) -> Option<String> {
+        let schema = self.plan.schema;
+        schema.key.first().map(|c| schema.columns[*c].name.clone())
+    }
+
+    /// The rows that could not be applied.
+    pub fn finish(self) -> Vec<Conflict> {
+        self.conflicts
+    }
+}
+
+/// Applies every row of an accepted file read from `input` (the reading of a file decided
+/// elsewhere, e.g. a benchmark's fill). Returns the rows that could not be applied.
+pub fn apply_rows<R: Read>(
+    schema: &Schema,
+    input: R,
+    file_date: Option<&str>,
+    ap: &mut Applier,
+) -> store::Result<Vec<Conflict>> {
+    let mut failed = None;
+    let mut row = 1;
+    let mut w = RowWriter::new(schema, file_date, ap)?;
+    let read = for_each_row(schema, input, &mut |cells| {
+        row += 1;
+        w.row(ap, row, cells).map_err(|e| {
             failed = Some(e);
             std::io::Error::other("stopped: the store failed")
         })
@@ -176,7 +220,7 @@ pub fn apply_rows<R: Read>(
         return Err(e);
     }
     read?;
-    Ok(conflicts)
+    Ok(w.finish())
 }
 
 /// The ids other files name a record by (`ref_ids`, D8).

@@ -10,13 +10,14 @@
 //! sent recently is due again. Types a program never sends therefore never delay anything. Held files stay untouched in their inbox
 //! under their own name, so a crash or a restart loses nothing: the next look holds them again.
 
+use crate::config::Config;
 use crate::names::CLAIM_PREFIX;
-use crate::process::Pipeline;
 use crate::{deadline, Result};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
-use store::PartnerRow;
+use store::{PartnerRow, Store};
 use validate::filename::{FileName, Prefix};
+use validate::schema::Schemas;
 
 /// The D7 processing order, earliest first; types in one group do not wait for each other.
 pub fn default_order() -> Vec<Vec<String>> {
@@ -59,16 +60,23 @@ pub struct HeldNote {
 /// How many previous days show which types a partner sends.
 const EXPECTED_WINDOW_DAYS: i64 = 7;
 
-impl Pipeline {
+/// The D7 order of one pipeline: which files wait for which.
+pub(crate) struct Order<'a> {
+    pub store: &'a Store,
+    pub schemas: &'a Schemas,
+    pub config: &'a Config,
+}
+
+impl Order<'_> {
     /// Why the file at `rel` must wait now, or `None` to process it.
-    pub fn hold(
+    pub(crate) fn hold(
         &self,
         partner: &PartnerRow,
         rel: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Hold>> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        let Ok(f) = self.schemas().parse_file_name(name) else {
+        let Ok(f) = self.schemas.parse_file_name(name) else {
             return Ok(None);
         };
         let prereqs = self.prerequisites(&f.file_type);
@@ -80,7 +88,7 @@ impl Pipeline {
             Prefix::Date(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
             _ => None,
         };
-        let until = date.and_then(|d| deadline::deadline(d, self.config().deadline_hour));
+        let until = date.and_then(|d| deadline::deadline(d, self.config.deadline_hour));
         // Past the deadline a file no longer waits for files that may never come; it still
         // lets the ones already in an inbox go first (they are decided in moments).
         let past_deadline = until.is_some_and(|u| now >= u);
@@ -93,7 +101,7 @@ impl Pipeline {
             let pending = self.pending_of(partner, &t, &prefix);
             let wait = pending
                 || (expected.contains(&t)
-                    && !self.store().decided_for(&partner.name, &t, &prefix)?);
+                    && !self.store.decided_for(&partner.name, &t, &prefix)?);
             if wait {
                 waiting_for.push(t);
             }
@@ -113,12 +121,12 @@ impl Pipeline {
         waited: &[String],
     ) -> Result<&'static str> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        let Ok(f) = self.schemas().parse_file_name(name) else {
+        let Ok(f) = self.schemas.parse_file_name(name) else {
             return Ok("deadline");
         };
         let prefix = f.ledger_prefix();
         for t in waited {
-            if !self.store().decided_for(&partner.name, t, &prefix)? {
+            if !self.store.decided_for(&partner.name, t, &prefix)? {
                 return Ok("deadline");
             }
         }
@@ -127,7 +135,7 @@ impl Pipeline {
 
     /// Types earlier in the configured order than `file_type`.
     fn prerequisites(&self, file_type: &str) -> Vec<String> {
-        let order = &self.config().order;
+        let order = &self.config.order;
         let Some(level) = order.iter().position(|g| g.iter().any(|t| t == file_type)) else {
             return Vec::new();
         };
@@ -135,19 +143,19 @@ impl Pipeline {
     }
 
     fn expected_types(&self, partner: &str, date: NaiveDate) -> Result<Vec<String>> {
-        if !self.config().expected_types.is_empty() {
-            return Ok(self.config().expected_types.clone());
+        if !self.config.expected_types.is_empty() {
+            return Ok(self.config.expected_types.clone());
         }
         let from = (date - Duration::days(EXPECTED_WINDOW_DAYS)).to_string();
         Ok(self
-            .store()
+            .store
             .types_sent_between(partner, &from, &date.to_string())?)
     }
 
     /// Whether a file of `file_type` for `prefix` sits in its inbox, claimed or not.
     fn pending_of(&self, partner: &PartnerRow, file_type: &str, prefix: &str) -> bool {
         let Some(inbox) = self
-            .config()
+            .config
             .inboxes
             .iter()
             .find(|i| i.file_type == file_type)
@@ -161,9 +169,9 @@ impl Pipeline {
         entries.flatten().any(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let logical = name.strip_prefix(CLAIM_PREFIX).unwrap_or(&name);
-            !crate::process::is_temp_name(logical)
+            !crate::claim::is_temp_name(logical)
                 && self
-                    .schemas()
+                    .schemas
                     .parse_file_name(logical)
                     .is_ok_and(|f: FileName| {
                         f.file_type == file_type && f.ledger_prefix() == prefix

@@ -1,34 +1,47 @@
 //! The pipeline: for each completed upload, classify it by folder and name (D5), detect
-//! duplicates, validate, decide, write `<name>.status.json` / `<name>.errors.csv` and move the
-//! file to `processed/` or `failed/` — in an order that survives a crash at any instant.
+//! duplicates, validate, check it against what was accepted before (D8), decide, apply it, write
+//! `<name>.status.json` / `<name>.errors.csv` and move the file to `processed/` or `failed/` — in
+//! an order that survives a crash at any instant.
 //!
-//! The order per file is: claim a ledger row → validate → write the result files (atomically)
-//! → commit the decision → move the file. A crash before the commit leaves the file in its inbox
-//! and its row undecided, so it is redone; a crash after it leaves a decided row whose move is
-//! finished on the next look at the inbox. Either way the file is decided exactly once.
+//! Four stages, called in order by one orchestrator ([`Pipeline`], `pipeline.rs`), each handing
+//! its result to the next: claim (`claim.rs`: the file renamed to its claim name) → decide
+//! (`decide.rs`: one read that hashes, validates, checks and hands the rows on; it only reads)
+//! → commit (`commit.rs`: rows, decision and result files in one transaction; the one place that
+//! writes the store) → publish (`publish.rs`: the move). A crash before the commit leaves the
+//! file in its inbox (claimed) with nothing written, so it is redone; a crash after it leaves a
+//! decided row whose move is finished on the next look at the inbox. Either way the file is
+//! decided exactly once.
 
 pub mod ach;
 mod alert;
 mod apply;
+mod claim;
+mod commit;
+mod config;
 mod crossfile;
 pub mod deadline;
-mod finish;
+mod decide;
 mod fsio;
 mod held;
 mod names;
 pub mod nightly;
-mod process;
+mod pipeline;
+mod publish;
+mod results;
 mod runner;
 mod setaside;
 mod spill;
+mod stage;
 pub mod status;
 
 pub use alert::{Alert, Alerts, CommandHook, LogOnly};
-pub use apply::{apply_rows, Conflict};
+pub use apply::{apply_rows, Conflict, RowWriter};
+pub use config::{Config, Inbox, Program};
 pub use crossfile::BalanceCreation;
 pub use held::{default_order, HeldNote, Hold};
 pub use names::{claim_name, CLAIM_PREFIX};
-pub use process::{Config, Inbox, Pipeline, Processed, Program, Step};
+pub use pipeline::{Pipeline, Step};
+pub use publish::Processed;
 pub use runner::{run, Job};
 
 /// Pipeline errors (a file's own problems are findings in its report, not errors here).

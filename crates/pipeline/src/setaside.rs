@@ -7,14 +7,15 @@
 //! fails) → decision `failed` in the ledger → move. A crash after the decision leaves a decided
 //! row whose move the next look at the inbox finishes.
 
-use crate::alert::Alert;
-use crate::finish::outcome_name;
+use crate::alert::{Alert, Alerts};
+use crate::config::Inbox;
 use crate::fsio::{move_durable, write_atomic};
 use crate::names::{claim_name, final_name};
-use crate::process::{now, Pipeline, Processed};
+use crate::publish::Processed;
+use crate::results::{now, outcome_name};
 use crate::status::Status;
 use std::path::{Path, PathBuf};
-use store::{Decision, NewFile, PartnerRow, State};
+use store::{Decision, NewFile, PartnerRow, State, Store};
 use validate::report::code;
 use validate::Finding;
 
@@ -24,60 +25,22 @@ side, tried several times); it was set aside here and the bank's operators were 
 from it was applied. Send it again under the same name once the bank confirms the problem is \
 fixed.";
 
-impl Pipeline {
-    /// Called when processing `rel` failed with `error`. Below `[pipeline] max_attempts` the file
-    /// stays where it is for the next scan (`None`); at the limit it is set aside.
-    pub fn on_failure(
-        &self,
-        partner: &PartnerRow,
-        rel: &str,
-        error: &crate::Error,
-    ) -> Option<Processed> {
-        let key = (partner.name.clone(), rel.to_string());
-        let attempts = {
-            let mut a = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-            let n = a.entry(key.clone()).or_insert(0);
-            *n += 1;
-            *n
-        };
-        let max = self.config().max_attempts.max(1);
-        if attempts < max {
-            tracing::error!(partner = %partner.name, file = rel, attempt = attempts, of = max,
-                error = %error, "processing failed; the file will be tried again");
-            return None;
-        }
-        let result = self.set_aside(partner, rel, &error.to_string());
-        self.attempts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
-        match result {
-            Ok(done) => done,
-            Err(e) => {
-                // The last resort failed too: say so loudly; the file stays where it is.
-                self.alerts.send(&Alert {
-                    kind: "file_stuck",
-                    partner: partner.name.clone(),
-                    file: rel.to_string(),
-                    moved_to: None,
-                    ledger_id: None,
-                    error: format!("{error}; setting it aside failed too: {e}"),
-                    at: now(),
-                });
-                None
-            }
-        }
-    }
+/// What setting a file aside needs.
+pub(crate) struct SetAside<'a> {
+    pub store: &'a Store,
+    pub alerts: &'a dyn Alerts,
+    pub max_name_len: usize,
+}
 
-    fn set_aside(
+impl SetAside<'_> {
+    /// Sets the file at `rel` (in `inbox`) aside with outcome `failed`, and alerts.
+    pub(crate) fn set_aside(
         &self,
         partner: &PartnerRow,
+        inbox: &Inbox,
         rel: &str,
         error: &str,
     ) -> crate::Result<Option<Processed>> {
-        let Some(inbox) = self.inbox_of(rel) else {
-            return Ok(None);
-        };
         let root = PathBuf::from(&partner.root);
         let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
         let claimed = root.join(folder).join(claim_name(name));
@@ -88,19 +51,19 @@ impl Pipeline {
         } else {
             return Ok(None); // gone: nothing to set aside
         };
-        let (sha256, bytes) = crate::process::hash_file(&from).unwrap_or_else(|_| {
+        let (sha256, bytes) = crate::claim::hash_file(&from).unwrap_or_else(|_| {
             let len = std::fs::metadata(&from).map_or(0, |m| m.len());
             (String::new(), len)
         });
         let row = self
-            .store()
+            .store
             .latest_for_path(&partner.name, rel)?
             .filter(|r| r.decision.is_none());
         let (id, received_at) = match row {
             Some(row) => (row.id, row.file.received_at),
             None => {
                 let at = now();
-                let id = self.store().begin(&NewFile {
+                let id = self.store.begin(&NewFile {
                     partner: partner.name.clone(),
                     path: rel.to_string(),
                     name: name.to_string(),
@@ -116,7 +79,7 @@ impl Pipeline {
         };
         std::fs::create_dir_all(root.join(&inbox.failed))
             .map_err(crate::io_err(&root.join(&inbox.failed)))?;
-        let short = final_name(name, id, self.config().max_name_len);
+        let short = final_name(name, id, self.max_name_len);
         let mut final_rel = format!("{}/{short}", inbox.failed);
         if root.join(&final_rel).exists() {
             final_rel = format!("{}/{short}.{id}", inbox.failed);
@@ -141,7 +104,7 @@ impl Pipeline {
         if let Err(e) = written {
             tracing::error!(partner = %partner.name, file = rel, error = %e, "cannot write the status of a file set aside");
         }
-        self.store().decide(id, &decision)?;
+        self.store.decide(id, &decision)?;
         move_durable(&from, &root.join(&final_rel)).map_err(crate::io_err(&from))?;
         self.alerts.send(&Alert {
             kind: "file_set_aside",

@@ -131,11 +131,6 @@ impl ErrorSpill {
         self.seq
     }
 
-    /// Whether none was added.
-    pub fn is_empty(&self) -> bool {
-        self.seq == 0
-    }
-
     /// The first [`STATUS_LIMIT`] errors in row order (ties in arrival order).
     pub fn first(&self) -> Vec<Finding> {
         self.first.sorted()

@@ -10,8 +10,9 @@
 use crate::codec::{self, Activity, Amounts};
 use crate::day::{self, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
 use crate::{Decision, Error, Result, Store};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
+use std::sync::MutexGuard;
 
 /// Distinct (file date, balance) activities kept in memory while a file is applied; past it they
 /// go, as partial sums, to a temporary table sorted at the end of the file (bounded memory for
@@ -83,30 +84,54 @@ pub struct NonPostedIn<'a> {
     pub row: &'a [u8],
 }
 
-/// Writes one accepted file's rows; handed to the closure of [`Store::decide_and_apply`].
-pub struct Applier<'t> {
-    tx: &'t Transaction<'t>,
-    partner: String,
-    file_id: i64,
-    layouts: HashMap<(String, String), i64>,
-    activity: HashMap<(String, String), Activity>,
+/// The write connection, in the transaction of one undecided file: its rows go in (all at once
+/// from a file decided earlier, or as they are validated when the writer was free), then its
+/// decision, in one commit ([`WriteTx::commit`]). Dropped without a commit, everything rolls
+/// back. Taken with [`Store::write`] or [`Store::try_write`].
+pub struct WriteTx<'s> {
+    pub(crate) store: &'s Store,
+    pub(crate) conn: MutexGuard<'s, Connection>,
+    /// A transaction is open (rolled back on drop).
+    pub(crate) open: bool,
+    pub(crate) partner: String,
+    pub(crate) file_id: i64,
+    pub(crate) layouts: HashMap<(String, String), i64>,
+    pub(crate) activity: HashMap<(String, String), Activity>,
     /// Balance file dates applied: their openings (and the next file's) are set at the end.
-    balance_dates: Vec<String>,
+    pub(crate) balance_dates: Vec<String>,
     /// Non-posted file dates whose earlier snapshot was cleared.
-    snapshots: Vec<String>,
+    pub(crate) snapshots: Vec<String>,
     /// Transaction file dates applied.
-    activity_dates: Vec<String>,
+    pub(crate) activity_dates: Vec<String>,
     /// Partial sums went to the temporary table.
-    spilled: bool,
-    activity_limit: usize,
-    buf: Vec<u8>,
+    pub(crate) spilled: bool,
+    pub(crate) activity_limit: usize,
+    pub(crate) buf: Vec<u8>,
 }
 
 fn bad_amount(column: &str, text: &str) -> Error {
     Error::Apply(format!("{column} `{text}` is not an amount"))
 }
 
-impl<'t> Applier<'t> {
+impl<'s> WriteTx<'s> {
+    pub(crate) fn new(store: &'s Store, conn: MutexGuard<'s, Connection>) -> WriteTx<'s> {
+        WriteTx {
+            store,
+            conn,
+            open: false,
+            partner: String::new(),
+            file_id: 0,
+            layouts: HashMap::new(),
+            activity: HashMap::new(),
+            balance_dates: Vec::new(),
+            snapshots: Vec::new(),
+            activity_dates: Vec::new(),
+            spilled: false,
+            activity_limit: ACTIVITY_LIMIT,
+            buf: Vec::new(),
+        }
+    }
+
     /// Sets how many (day, balance) activities are kept in memory before partial sums go to a
     /// temporary table (default 100,000).
     pub fn set_activity_limit(&mut self, n: usize) {
@@ -119,7 +144,7 @@ impl<'t> Applier<'t> {
         if let Some(id) = self.layouts.get(&(file_type.to_string(), joined.clone())) {
             return Ok(*id);
         }
-        let id = layout_id(self.tx, file_type, &joined)?;
+        let id = layout_id(&self.conn, file_type, &joined)?;
         self.layouts.insert((file_type.to_string(), joined), id);
         Ok(id)
     }
@@ -127,7 +152,7 @@ impl<'t> Applier<'t> {
     /// Stores the current version of a record (full overwrite, D8); `row` from
     /// [`codec::encode_row`].
     pub fn record(&mut self, file_type: &str, key: &str, row: &[u8]) -> Result<()> {
-        self.tx
+        self.conn
             .prepare_cached(
                 "INSERT INTO records(partner, file_type, record_key, file_id, row) VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT(partner, file_type, record_key) DO UPDATE SET row = excluded.row, file_id = excluded.file_id",
@@ -143,7 +168,7 @@ impl<'t> Applier<'t> {
             // A record is found by its key without a reference.
             return Ok(());
         }
-        self.tx
+        self.conn
             .prepare_cached(
                 "INSERT INTO record_refs(partner, file_type, ref_id, record_key) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT(partner, file_type, ref_id) DO UPDATE SET record_key = excluded.record_key",
@@ -163,7 +188,7 @@ impl<'t> Applier<'t> {
         effective_at: Option<&str>,
     ) -> Result<()> {
         insert_state(
-            self.tx,
+            &self.conn,
             &self.partner,
             (file_type, key, self.file_id),
             file_date,
@@ -174,7 +199,7 @@ impl<'t> Applier<'t> {
 
     /// Stores a balance as reported in the file dated `b.file_date`.
     pub fn balance(&mut self, b: &BalanceIn) -> Result<()> {
-        insert_balance(self.tx, &self.partner, self.file_id, b, &mut self.buf)?;
+        insert_balance(&self.conn, &self.partner, self.file_id, b, &mut self.buf)?;
         if !self.balance_dates.iter().any(|d| d == b.file_date) {
             self.balance_dates.push(b.file_date.to_string());
         }
@@ -185,7 +210,7 @@ impl<'t> Applier<'t> {
     /// append-only (spec 05 §5.4): returns `false`, storing nothing, when the id was already
     /// applied (D8: ids never repeat).
     pub fn transaction(&mut self, t: &TransactionIn) -> Result<bool> {
-        if !insert_transaction(self.tx, &self.partner, self.file_id, t)? {
+        if !insert_transaction(&self.conn, &self.partner, self.file_id, t)? {
             return Ok(false);
         }
         if let (Some(date), Some(balance)) = (t.file_date, t.balance_id) {
@@ -205,11 +230,11 @@ impl<'t> Applier<'t> {
     /// Stores a row of a non-posted snapshot; the snapshot of its date replaces any earlier one.
     pub fn non_posted(&mut self, n: &NonPostedIn) -> Result<()> {
         if !self.snapshots.iter().any(|d| d == n.file_date) {
-            clear_snapshot(self.tx, &self.partner, n.file_date)?;
+            clear_snapshot(&self.conn, &self.partner, n.file_date)?;
             self.snapshots.push(n.file_date.to_string());
         }
         let amount = n.amount.map(codec::money_value);
-        self.tx
+        self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO non_posted(partner, file_date, id, balance_id, amount, file_id, row) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -226,7 +251,7 @@ impl<'t> Applier<'t> {
         settlement_date: Option<&str>,
         json: &str,
     ) -> Result<()> {
-        self.tx
+        self.conn
             .prepare_cached(
                 "INSERT INTO ach_entries(file_id, line, partner, trace, settlement_date, data) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -245,13 +270,13 @@ impl<'t> Applier<'t> {
     /// The activity in memory, as partial sums, into the temporary table.
     fn spill_activity(&mut self) -> Result<()> {
         if !self.spilled {
-            self.tx.execute_batch(
+            self.conn.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS bd_partial(file_date TEXT, balance_id TEXT, activity BLOB); \
                  DELETE FROM bd_partial;",
             )?;
             self.spilled = true;
         }
-        let mut st = self.tx.prepare_cached(
+        let mut st = self.conn.prepare_cached(
             "INSERT INTO bd_partial(file_date, balance_id, activity) VALUES (?1, ?2, ?3)",
         )?;
         for ((date, balance), a) in self.activity.drain() {
@@ -266,12 +291,19 @@ impl<'t> Applier<'t> {
     fn flush_activity(&mut self) -> Result<()> {
         if !self.spilled {
             for ((date, balance), a) in self.activity.drain() {
-                upsert_activity(self.tx, &self.partner, &date, &balance, &a, &mut self.buf)?;
+                upsert_activity(
+                    &self.conn,
+                    &self.partner,
+                    &date,
+                    &balance,
+                    &a,
+                    &mut self.buf,
+                )?;
             }
             return Ok(());
         }
         self.spill_activity()?;
-        let mut st = self.tx.prepare(
+        let mut st = self.conn.prepare(
             "SELECT file_date, balance_id, activity FROM bd_partial ORDER BY file_date, balance_id",
         )?;
         let mut rows = st.query([])?;
@@ -288,32 +320,32 @@ impl<'t> Applier<'t> {
                 Some((d, b, a)) if d == date && b == balance => a.merge(&part)?,
                 _ => {
                     if let Some((d, b, a)) = current.take() {
-                        upsert_activity(self.tx, &self.partner, &d, &b, &a, &mut buf)?;
+                        upsert_activity(&self.conn, &self.partner, &d, &b, &a, &mut buf)?;
                     }
                     current = Some((date.to_string(), balance.to_string(), part));
                 }
             }
         }
         if let Some((d, b, a)) = current.take() {
-            upsert_activity(self.tx, &self.partner, &d, &b, &a, &mut buf)?;
+            upsert_activity(&self.conn, &self.partner, &d, &b, &a, &mut buf)?;
         }
         drop(rows);
         drop(st);
-        self.tx.execute_batch("DELETE FROM bd_partial")?;
+        self.conn.execute_batch("DELETE FROM bd_partial")?;
         Ok(())
     }
 
     /// The end of a file: pending activity written, the openings of balance days set.
-    fn finish(mut self) -> Result<()> {
+    pub(crate) fn finish(&mut self) -> Result<()> {
         self.flush_activity()?;
         for date in std::mem::take(&mut self.balance_dates) {
-            day::reopen_around(self.tx, &self.partner, &date)?;
+            day::reopen_around(&self.conn, &self.partner, &date)?;
         }
         // A day with activity but no balance file yet still opens from the last one (its
         // balances are then listed missing, its activity unmatched, until the file comes).
         for date in std::mem::take(&mut self.activity_dates) {
-            if !day::has_balance_file(self.tx, &self.partner, &date)? {
-                day::reopen(self.tx, &self.partner, &date)?;
+            if !day::has_balance_file(&self.conn, &self.partner, &date)? {
+                day::reopen(&self.conn, &self.partner, &date)?;
             }
         }
         Ok(())
@@ -322,7 +354,7 @@ impl<'t> Applier<'t> {
     /// A file whose empty snapshot replaces the day's (a header-only non-posted file: nothing
     /// pending).
     pub fn empty_snapshot(&mut self, file_date: &str) -> Result<()> {
-        clear_snapshot(self.tx, &self.partner, file_date)
+        clear_snapshot(&self.conn, &self.partner, file_date)
     }
 }
 
@@ -502,42 +534,19 @@ impl Store {
         &self,
         id: i64,
         d: &Decision,
-        apply: &mut dyn FnMut(&mut Applier) -> Result<()>,
+        apply: &mut dyn FnMut(&mut WriteTx) -> Result<()>,
         before_commit: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
-        let mut c = self.conn();
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let partner: String = tx.query_row(
-            "SELECT partner FROM files WHERE id = ?1",
-            params![id],
-            |r| r.get(0),
-        )?;
-        if !crate::ledger::decide_in(&tx, id, d)? {
+        let Some(mut w) = self.write_claimed(id)? else {
             return Ok(false);
-        }
-        let mut ap = Applier {
-            tx: &tx,
-            partner,
-            file_id: id,
-            layouts: HashMap::new(),
-            activity: HashMap::new(),
-            balance_dates: Vec::new(),
-            snapshots: Vec::new(),
-            activity_dates: Vec::new(),
-            spilled: false,
-            activity_limit: ACTIVITY_LIMIT,
-            buf: Vec::new(),
         };
-        apply(&mut ap)?;
-        ap.finish()?;
-        before_commit()?;
-        tx.commit()?;
-        Ok(true)
+        apply(&mut w)?;
+        w.commit(d, before_commit)
     }
 
     /// Counts of stored records, balance reports and transactions of a partner.
     pub fn counts(&self, partner: &str) -> Result<(u64, u64, u64)> {
-        let c = self.conn();
+        let c = self.reader()?;
         let n = |sql: &str| -> Result<u64> {
             Ok(c.query_row(sql, params![partner], |r| r.get::<_, i64>(0))? as u64)
         };

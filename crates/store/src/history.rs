@@ -10,7 +10,7 @@ use rusqlite::params;
 /// A read-only connection holding one snapshot of the database for as long as it lives: a
 /// nightly run reads a consistent day, and cross-file checks look things up, on connections of
 /// their own while intake writes.
-pub struct Reader(pub(crate) rusqlite::Connection);
+pub struct Reader(pub(crate) crate::pool::Pooled);
 
 impl Store {
     /// A [`Reader`] over the committed state of now.

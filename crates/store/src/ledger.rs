@@ -140,6 +140,37 @@ fn row(r: &Row) -> rusqlite::Result<FileRow> {
     })
 }
 
+/// The ledger row of a file being claimed, inside a write transaction: a new `validating` row,
+/// or the undecided row a crash left for the same inbox path.
+pub(crate) fn begin_in(c: &rusqlite::Connection, f: &NewFile) -> Result<i64> {
+    let stale: Option<i64> = c
+        .query_row(
+            "SELECT id FROM files WHERE partner = ?1 AND path = ?2 AND state = 'validating'",
+            params![f.partner, f.path],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let version = f.version.map(|v| v as i64);
+    Ok(match stale {
+        Some(id) => {
+            c.execute(
+                "UPDATE files SET name = ?2, file_type = ?3, prefix = ?4, version = ?5, sha256 = ?6, bytes = ?7, \
+                 received_at = ?8 WHERE id = ?1",
+                params![id, f.name, f.file_type, f.prefix, version, f.sha256, f.bytes as i64, f.received_at],
+            )?;
+            id
+        }
+        None => {
+            c.execute(
+                "INSERT INTO files(partner, path, name, file_type, prefix, version, sha256, bytes, state, received_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'validating', ?9)",
+                params![f.partner, f.path, f.name, f.file_type, f.prefix, version, f.sha256, f.bytes as i64, f.received_at],
+            )?;
+            c.last_insert_rowid()
+        }
+    })
+}
+
 /// The decision update, for use inside a larger transaction.
 pub(crate) fn decide_in(c: &rusqlite::Connection, id: i64, d: &Decision) -> Result<bool> {
     let n = c.execute(
@@ -161,7 +192,7 @@ pub(crate) fn decide_in(c: &rusqlite::Connection, id: i64, d: &Decision) -> Resu
 
 impl Store {
     fn one(&self, sql: &str, p: impl rusqlite::Params) -> Result<Option<FileRow>> {
-        let c = self.conn();
+        let c = self.reader()?;
         Ok(
             c.query_row(&format!("SELECT {COLUMNS} FROM files {sql}"), p, row)
                 .optional()?,
@@ -175,39 +206,17 @@ impl Store {
         // IMMEDIATE: take the write lock first, so another process writing meanwhile (a
         // `bankdrop registry` command) makes us wait instead of failing the read-then-write.
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let stale: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM files WHERE partner = ?1 AND path = ?2 AND state = 'validating'",
-                params![f.partner, f.path],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let version = f.version.map(|v| v as i64);
-        let id = match stale {
-            Some(id) => {
-                tx.execute(
-                    "UPDATE files SET name = ?2, file_type = ?3, prefix = ?4, version = ?5, sha256 = ?6, bytes = ?7, \
-                     received_at = ?8 WHERE id = ?1",
-                    params![id, f.name, f.file_type, f.prefix, version, f.sha256, f.bytes as i64, f.received_at],
-                )?;
-                id
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO files(partner, path, name, file_type, prefix, version, sha256, bytes, state, received_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'validating', ?9)",
-                    params![f.partner, f.path, f.name, f.file_type, f.prefix, version, f.sha256, f.bytes as i64, f.received_at],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
+        let id = begin_in(&tx, f)?;
         tx.commit()?;
+        self.committed();
         Ok(id)
     }
 
     /// Records the decision, once: returns `false` if the row was already decided.
     pub fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
-        decide_in(&self.conn(), id, d)
+        let done = decide_in(&self.conn(), id, d)?;
+        self.committed();
+        Ok(done)
     }
 
     /// A decided file with the same (type, date or batch, version), D5. A file bankdrop failed
@@ -255,7 +264,7 @@ impl Store {
         file_types: &[&str],
         prefix: &str,
     ) -> Result<Option<String>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let mut latest: Option<String> = None;
         for t in file_types {
             let at: Option<String> = c
@@ -279,7 +288,7 @@ impl Store {
 
     /// The partner's rows still `validating` (claimed, not decided), oldest first.
     pub fn undecided(&self, partner: &str) -> Result<Vec<FileRow>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let mut st = c.prepare(&format!(
             "SELECT {COLUMNS} FROM files WHERE partner = ?1 AND state = 'validating' ORDER BY id"
         ))?;
@@ -296,7 +305,7 @@ impl Store {
 
     /// The newest `limit` rows, optionally of one partner.
     pub fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let mut st = c.prepare(&format!(
             "SELECT {COLUMNS} FROM files WHERE (?1 IS NULL OR partner = ?1) ORDER BY id DESC LIMIT ?2"
         ))?;

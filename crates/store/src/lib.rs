@@ -5,16 +5,22 @@
 //! still `validating`, or absent) or decided exactly once.
 
 mod apply;
+mod checkpoint;
 pub mod codec;
 mod day;
 mod history;
 mod ledger;
 mod migrate;
 mod partners;
+mod pool;
 mod records;
 mod refs;
+mod write;
 
-pub use apply::{Applier, BalanceIn, NonPostedIn, TransactionIn};
+pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
+
+/// The name the apply code knows the write transaction by.
+pub type Applier<'s> = WriteTx<'s>;
 pub use day::{
     DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED,
     TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
@@ -27,7 +33,7 @@ pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
 
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Store errors.
 #[derive(Debug, thiserror::Error)]
@@ -165,9 +171,14 @@ const DATA_MIGRATIONS: &[(usize, DataMigration)] = &[(6, migrate::v6_data)];
 /// A conversion of the rows of a database, run inside the migration's transaction.
 type DataMigration = fn(&rusqlite::Transaction) -> Result<()>;
 
-/// The database. Cheap to share behind an `Arc`; calls serialise on one connection.
+/// The database. Cheap to share behind an `Arc`. Writes serialise on one connection (SQLite has
+/// one writer); reads take a connection of their own from a pool, so a worker looking things up
+/// never waits for another worker's commit (WAL: readers see the last commit, writers don't
+/// block them).
 pub struct Store {
     conn: Mutex<Connection>,
+    readers: Arc<pool::Pool>,
+    checkpointer: checkpoint::Checkpointer,
     /// The database file, for long reads on their own connection.
     path: std::path::PathBuf,
 }
@@ -183,6 +194,10 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // A bigger page cache than the default 2 MiB: applying a file touches many pages.
         conn.pragma_update(None, "cache_size", -65536)?;
+        // Commits only append to the WAL; the checkpointer thread copies it into the database
+        // on the other core, and the WAL file is cut back after each reset.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", 64 << 20)?;
         // One write transaction: two processes opening a new database migrate it once.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -199,6 +214,8 @@ impl Store {
         tx.commit()?;
         Ok(Store {
             conn: Mutex::new(conn),
+            readers: Arc::new(pool::Pool::new(path)),
+            checkpointer: checkpoint::Checkpointer::start(path),
             path: path.to_path_buf(),
         })
     }
@@ -208,27 +225,35 @@ impl Store {
         &self.path
     }
 
-    /// A read-only connection of its own, for reads that take long (the nightly run streams
-    /// millions of rows): WAL lets them run while the pipeline writes on the shared one.
-    pub(crate) fn reader(&self) -> Result<Connection> {
-        let c = Connection::open_with_flags(
-            &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        c.busy_timeout(std::time::Duration::from_secs(10))?;
-        register_functions(&c)?;
-        Ok(c)
+    /// A read-only connection from the pool (returned to it when dropped).
+    pub(crate) fn reader(&self) -> Result<pool::Pooled> {
+        self.readers.get()
     }
 
+    /// The write connection. Held only to write: reads go through [`Store::reader`].
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The write connection if no one holds it now.
+    pub(crate) fn try_conn(&self) -> Option<MutexGuard<'_, Connection>> {
+        match self.conn.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// Called after every commit: the WAL is copied into the database in the background.
+    pub(crate) fn committed(&self) {
+        self.checkpointer.nudge();
     }
 }
 
 /// `bd_add_activity(a, b)`: the sum of two activity blobs ([`codec::Activity`]), for the upsert
 /// that adds a file's activity to a day (NULL counts as nothing).
-fn register_functions(c: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn register_functions(c: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     c.create_scalar_function(
         "bd_add_activity",

@@ -52,7 +52,7 @@ impl Store {
 
     /// One partner.
     pub fn partner(&self, name: &str) -> Result<Option<PartnerRow>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let root: Option<String> = c
             .query_row(
                 "SELECT root FROM partners WHERE name = ?1",
@@ -75,7 +75,7 @@ impl Store {
     /// Every partner, by name.
     pub fn partners(&self) -> Result<Vec<PartnerRow>> {
         let names: Vec<String> = {
-            let c = self.conn();
+            let c = self.reader()?;
             let mut st = c.prepare("SELECT name FROM partners ORDER BY name")?;
             let names = st
                 .query_map([], |r| r.get(0))?

@@ -164,7 +164,8 @@ impl crate::Store {
         file_type: &str,
         key: &str,
     ) -> Result<Option<StoredRecord>> {
-        record_in(&self.conn(), partner, file_type, key)
+        let c = self.reader()?;
+        record_in(&c, partner, file_type, key)
     }
 }
 

@@ -144,12 +144,13 @@ impl Store {
             .execute(params![partner, e.kind, e.id, e.account_id, e.created_on])?;
         }
         tx.commit()?;
+        self.committed();
         Ok(entries.len())
     }
 
     /// A partner's registry, optionally of one kind, by kind and id.
     pub fn registry_list(&self, partner: &str, kind: Option<&str>) -> Result<Vec<RegistryEntry>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let mut st = c.prepare(
             "SELECT kind, id, account_id, created_on FROM registry WHERE partner = ?1 AND (?2 IS NULL OR kind = ?2) \
              ORDER BY kind, id",
@@ -206,7 +207,7 @@ impl Store {
         partner: &str,
         file_date: &str,
     ) -> Result<Vec<RegistryEntry>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let mut st = c.prepare(
             "SELECT kind, id, account_id, created_on FROM registry r WHERE partner = ?1 AND kind = 'balance' \
              AND created_on < ?2 AND NOT EXISTS (SELECT 1 FROM record_refs x WHERE x.partner = r.partner \
@@ -220,7 +221,7 @@ impl Store {
 
     /// Whether a file of this type for this date or batch has been decided, whatever the outcome.
     pub fn decided_for(&self, partner: &str, file_type: &str, prefix: &str) -> Result<bool> {
-        let c = self.conn();
+        let c = self.reader()?;
         let n: i64 = c
             .prepare_cached(
                 "SELECT count(*) FROM files WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 \
@@ -233,7 +234,7 @@ impl Store {
     /// File types the partner had files decided for, for dates in `[from, to)` (`YYYY-MM-DD`):
     /// the types it is expected to send (D7 ordering).
     pub fn types_sent_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<String>> {
-        let c = self.conn();
+        let c = self.reader()?;
         let mut st = c.prepare_cached(
             "SELECT DISTINCT file_type FROM files WHERE partner = ?1 AND file_type IS NOT NULL \
              AND length(prefix) = 10 AND prefix >= ?2 AND prefix < ?3 AND state != 'validating' ORDER BY file_type",

@@ -8,11 +8,8 @@
 use crate::spill::ErrorSpill;
 use crate::status::STATUS_LIMIT;
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::path::Path;
 use store::{Reader, Store};
 use validate::report::{code, Severity};
-use validate::rows::for_each_row;
 use validate::schema::{Membership, Reference, Schema};
 use validate::values::visit_list;
 use validate::{Finding, Report};
@@ -45,7 +42,8 @@ pub(crate) struct Ctx<'a> {
 mod balances;
 mod updates;
 
-type Found = Vec<(Severity, Finding)>;
+/// Findings of the checks, by severity.
+pub(crate) type Found = Vec<(Severity, Finding)>;
 
 fn finding(row: u64, column: &str, code: &'static str, message: String, value: &str) -> Finding {
     Finding {
@@ -57,66 +55,66 @@ fn finding(row: u64, column: &str, code: &'static str, message: String, value: &
     }
 }
 
-/// Runs every cross-file check for an accepted-so-far file and folds the findings into its report.
-pub(crate) fn check(
-    ctx: &Ctx,
-    schema: &Schema,
-    path: &Path,
-    report: &mut Report,
-    errors: &mut ErrorSpill,
-) -> crate::Result<()> {
-    // Lookups on a snapshot of their own: another worker applying a big file meanwhile holds
-    // the shared connection.
-    let reader = ctx.store.snapshot()?;
-    let io = crate::io_err(path);
-    // Names a row may refer to in the same file: known before the checking pass starts.
-    let own = if schema.references.iter().any(|r| r.same_file) {
-        own_ids(schema, path).map_err(crate::io_err(path))?
-    } else {
-        HashSet::new()
-    };
-    let mut passes: Vec<Box<dyn Pass + '_>> = Vec::new();
-    if !schema.references.is_empty() {
-        passes.push(Box::new(References {
-            ctx,
-            reader: &reader,
-            schema,
-            own,
-            cache: HashMap::new(),
-        }));
-    }
-    if !schema.memberships.is_empty() {
-        passes.push(Box::new(Memberships {
-            ctx,
-            reader: &reader,
-            schema,
-        }));
-    }
-    if !schema.history.is_empty() {
-        passes.push(Box::new(updates::Updates {
-            ctx,
-            reader: &reader,
-            schema,
-        }));
-    }
-    if let Some(b) = balances::Balances::new(ctx, &reader, schema) {
-        passes.push(Box::new(b));
-    }
-    let mut found = Vec::new();
-    if !passes.is_empty() {
-        // One read of the file for every check.
-        each_row(schema, path, &mut |row, cells| {
-            passes
-                .iter_mut()
-                .try_for_each(|p| p.row(row, cells, &mut found))
-        })
-        .map_err(io)?;
-        for p in &mut passes {
-            p.end(&mut found)
-                .map_err(|e| crate::io_err(path)(std::io::Error::other(e.to_string())))?;
+/// Every cross-file check of one file, fed its rows as the one read of the file validates them
+/// (`validate::validate_with_rows`), looking things up on `reader`, a snapshot of their own.
+pub(crate) struct Checks<'a> {
+    passes: Vec<Box<dyn Pass + 'a>>,
+    found: Found,
+}
+
+impl<'a> Checks<'a> {
+    /// The checks `schema` declares.
+    pub(crate) fn new(ctx: &'a Ctx<'a>, reader: &'a Reader, schema: &'a Schema) -> Checks<'a> {
+        let mut passes: Vec<Box<dyn Pass + 'a>> = Vec::new();
+        if !schema.references.is_empty() {
+            passes.push(Box::new(References {
+                ctx,
+                reader,
+                schema,
+                own: HashSet::new(),
+                collect_own: schema.references.iter().any(|r| r.same_file),
+                deferred: Vec::new(),
+                cache: vec![HashMap::new(); schema.references.len()],
+            }));
+        }
+        if !schema.memberships.is_empty() {
+            passes.push(Box::new(Memberships {
+                ctx,
+                reader,
+                schema,
+            }));
+        }
+        if !schema.history.is_empty() {
+            passes.push(Box::new(updates::Updates {
+                ctx,
+                reader,
+                schema,
+            }));
+        }
+        if let Some(b) = balances::Balances::new(ctx, reader, schema) {
+            passes.push(Box::new(b));
+        }
+        Checks {
+            passes,
+            found: Vec::new(),
         }
     }
-    merge(report, found, errors).map_err(crate::io_err(path))
+
+    /// Checks one row (numbered as the errors file shows them).
+    pub(crate) fn row(&mut self, row: u64, cells: &[Option<&str>]) -> store::Result<()> {
+        let found = &mut self.found;
+        self.passes
+            .iter_mut()
+            .try_for_each(|p| p.row(row, cells, found))
+    }
+
+    /// After the last row: the checks of the file as a whole; every finding.
+    pub(crate) fn finish(mut self) -> store::Result<Found> {
+        for p in &mut self.passes {
+            p.end(&mut self.found)?;
+        }
+        Ok(self.found)
+    }
 }
 
 /// One cross-file check, fed every row of the file in one read.
@@ -132,7 +130,11 @@ trait Pass {
 
 /// Adds findings to a report: every error to the spill (the errors file, D7), the first
 /// warnings to the report, all of them counted.
-fn merge(report: &mut Report, found: Found, errors: &mut ErrorSpill) -> std::io::Result<()> {
+pub(crate) fn merge(
+    report: &mut Report,
+    found: Found,
+    errors: &mut ErrorSpill,
+) -> std::io::Result<()> {
     for (sev, f) in found {
         match sev {
             Severity::Error => {
@@ -168,46 +170,87 @@ struct References<'a> {
     ctx: &'a Ctx<'a>,
     reader: &'a Reader,
     schema: &'a Schema,
+    /// The ids rows of this file are named by (`ref_ids`), when a reference may name one.
     own: HashSet<String>,
-    cache: HashMap<(usize, String), Resolved>,
+    collect_own: bool,
+    /// Values a `same_file` reference did not find elsewhere: (row, reference, value, how the
+    /// store resolved it), settled against `own` at the end.
+    deferred: Vec<(u64, usize, String, Resolved)>,
+    /// How each reference's values resolved (lookups repeat: a balance has many transactions).
+    cache: Vec<HashMap<String, Resolved>>,
 }
 
 impl Pass for References<'_> {
     fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
         let schema = self.schema;
+        if self.collect_own {
+            for c in &schema.ref_ids {
+                if let Some(v) = cells[*c] {
+                    self.own.insert(v.to_string());
+                }
+            }
+        }
         for (i, r) in schema.references.iter().enumerate() {
             let Some(v) = cells[r.column] else { continue };
             if !r.when.iter().all(|c| c.holds_on(cells)) {
                 continue;
             }
-            let mut values = Vec::new();
             if schema.columns[r.column].ty == validate::schema::ColumnType::List {
+                let mut values = Vec::new();
                 // The validator already accepted the list; an unreadable one cannot get here.
                 let _ = visit_list(v, &mut |item| values.push(item.to_string()));
+                for v in values {
+                    self.value(row, i, r, &v, found)?;
+                }
             } else {
-                values.push(v.to_string());
-            }
-            for v in values {
-                if r.same_file && self.own.contains(&v) {
-                    continue;
-                }
-                if self.cache.len() > CACHE_LIMIT {
-                    self.cache.clear();
-                }
-                let key = (i, v);
-                let res = match self.cache.get(&key) {
-                    Some(res) => res.clone(),
-                    None => {
-                        let res = resolve(self.ctx, self.reader, r, &key.1)?;
-                        self.cache.insert(key.clone(), res.clone());
-                        res
-                    }
-                };
-                if let Some(f) = unresolved(schema, r, row, &key.1, res) {
-                    found.push(f);
-                }
+                self.value(row, i, r, v, found)?;
             }
         }
+        Ok(())
+    }
+
+    fn end(&mut self, found: &mut Found) -> store::Result<()> {
+        for (row, i, v, res) in std::mem::take(&mut self.deferred) {
+            if self.own.contains(&v) {
+                continue;
+            }
+            let r = &self.schema.references[i];
+            found.extend(unresolved(self.schema, r, row, &v, res));
+        }
+        Ok(())
+    }
+}
+
+impl References<'_> {
+    fn value(
+        &mut self,
+        row: u64,
+        i: usize,
+        r: &Reference,
+        v: &str,
+        found: &mut Found,
+    ) -> store::Result<()> {
+        let cache = &mut self.cache[i];
+        let res = match cache.get(v) {
+            Some(res) => res.clone(),
+            None => {
+                if cache.len() > CACHE_LIMIT {
+                    cache.clear();
+                }
+                let res = resolve(self.ctx, self.reader, r, v)?;
+                cache.insert(v.to_string(), res.clone());
+                res
+            }
+        };
+        if matches!(res, Resolved::Yes) {
+            return Ok(());
+        }
+        if r.same_file {
+            // It may name a row of this file, further down.
+            self.deferred.push((row, i, v.to_string(), res));
+            return Ok(());
+        }
+        found.extend(unresolved(self.schema, r, row, v, res));
         Ok(())
     }
 }
@@ -345,41 +388,6 @@ fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> s
         }
     }
     Ok(false)
-}
-
-/// A check of one row: its number and its cells.
-type RowCheck<'a> = dyn FnMut(u64, &[Option<&str>]) -> store::Result<()> + 'a;
-
-/// Runs `each(row, cells)` over the file's rows (numbered as the errors file shows them, header
-/// = 1); a store failure stops the pass and is what it returns.
-fn each_row(schema: &Schema, path: &Path, each: &mut RowCheck) -> std::io::Result<()> {
-    let mut failed = None;
-    let mut row = 1u64;
-    let read = for_each_row(schema, File::open(path)?, &mut |cells| {
-        row += 1;
-        each(row, cells).map_err(|e| {
-            failed = Some(e);
-            std::io::Error::other("stopped: the store failed")
-        })
-    });
-    if let Some(e) = failed {
-        return Err(std::io::Error::other(e.to_string()));
-    }
-    read.map(|_| ())
-}
-
-/// Values of the schema's `ref_ids` columns in the file (records naming each other in one file).
-fn own_ids(schema: &Schema, path: &Path) -> std::io::Result<HashSet<String>> {
-    let mut ids = HashSet::new();
-    for_each_row(schema, File::open(path)?, &mut |cells| {
-        for c in &schema.ref_ids {
-            if let Some(v) = cells[*c] {
-                ids.insert(v.to_string());
-            }
-        }
-        Ok(())
-    })?;
-    Ok(ids)
 }
 
 /// spec 02 §4.4: a relationship file is validated with its batch's customer file, which must have

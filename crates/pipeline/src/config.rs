@@ -1,0 +1,99 @@
+//! Pipeline settings: the drop folders (D6), the order of a day's files (D7), deadlines (D9),
+//! limits, and each partner's program (D1).
+
+use crate::crossfile::BalanceCreation;
+use std::collections::HashMap;
+use validate::schema::Schemas;
+use validate::Options;
+
+/// A drop folder and where its results go (D6; the layout is configuration).
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    /// Folder relative to the partner root, e.g. `card` or `ach/outgoing`.
+    pub folder: String,
+    /// The file type expected there.
+    pub file_type: String,
+    /// Accepted files go here.
+    pub processed: String,
+    /// Rejected and duplicate files go here.
+    pub failed: String,
+}
+
+/// Pipeline settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Drop folders.
+    pub inboxes: Vec<Inbox>,
+    /// Hour (America/Chicago) of the daily deadline, D9.
+    pub deadline_hour: u32,
+    /// Processing order of file types for one date or batch (D7), earliest first.
+    pub order: Vec<Vec<String>>,
+    /// Types the partner sends daily, waited for before later types (D7). Empty: the types it
+    /// sent in the previous 7 days.
+    pub expected_types: Vec<String>,
+    /// The program of a partner without one of its own.
+    pub program: Program,
+    /// Partners' own programs (D1: one partner is one program), by partner name.
+    pub programs: HashMap<String, Program>,
+    /// Longest file name accepted, in bytes; a longer one is rejected (`bad_file_name`) and kept
+    /// in `failed/` under a shortened name (the SFTP server refuses to create such names).
+    pub max_name_len: usize,
+    /// The longest row of a partner file, in bytes (`line_too_long` past it; bounds memory).
+    pub max_line_bytes: usize,
+    /// Ids duplicate-id detection keeps in memory before spilling to temporary files.
+    pub max_ids_in_memory: usize,
+    /// Times a file whose processing fails (bankdrop's own failure: a full disk, a database
+    /// error) is tried before it is set aside in `failed/` with outcome `failed` and an alert.
+    pub max_attempts: u32,
+}
+
+/// One program's rules (D1): what its files may contain.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// Currencies the program accepts (D3); `None`: every active ISO 4217 code.
+    pub currencies: Option<Vec<String>>,
+    /// Nacha policy: allowed SEC codes, same day, maximum amount (D10).
+    pub ach_policy: nacha::Policy,
+    /// How the program creates balances (spec 05 §3.2).
+    pub balance_creation: BalanceCreation,
+}
+
+impl Config {
+    /// A partner's program: its own, or the default one.
+    pub fn program(&self, partner: &str) -> &Program {
+        self.programs.get(partner).unwrap_or(&self.program)
+    }
+}
+
+impl Config {
+    /// D6's layout for every schema type plus `ach/outgoing`.
+    pub fn default_for(schemas: &Schemas) -> Config {
+        let mut inboxes: Vec<Inbox> = schemas
+            .iter()
+            .map(|s| Inbox {
+                folder: s.file_type.clone(),
+                file_type: s.file_type.clone(),
+                processed: format!("{}/processed", s.file_type),
+                failed: format!("{}/failed", s.file_type),
+            })
+            .collect();
+        inboxes.push(Inbox {
+            folder: "ach/outgoing".into(),
+            file_type: "outgoing_ach".into(),
+            processed: "ach/processed".into(),
+            failed: "ach/failed".into(),
+        });
+        Config {
+            inboxes,
+            deadline_hour: 6,
+            order: crate::held::default_order(),
+            expected_types: Vec::new(),
+            program: Program::default(),
+            programs: HashMap::new(),
+            max_name_len: 200,
+            max_line_bytes: Options::default().max_line_bytes,
+            max_ids_in_memory: Options::default().max_ids_in_memory,
+            max_attempts: 5,
+        }
+    }
+}
