@@ -2,19 +2,23 @@
 //! record and its state changes, balances by file date, transactions, and the non-posted
 //! snapshot of the day (the store keeps each in its own typed table, `store::Applier`).
 
+use std::borrow::Cow;
 use std::io::Read;
-use store::codec::encode_row;
+use store::codec::encode_cells;
 use store::{
     Applier, BalanceIn, NonPostedIn, TransactionIn, BALANCE, BALANCE_TYPED, NON_POSTED,
-    TRANSACTION, TRANSACTION_TYPED,
+    NON_POSTED_TYPED, TRANSACTION, TRANSACTION_TYPED,
 };
 use validate::rows::for_each_row;
 use validate::schema::{ColumnType, Schema};
 
 /// The record key: the key columns' values joined by `|` (empty for null).
-pub fn record_key(schema: &Schema, cells: &[Option<&str>]) -> String {
+pub fn record_key<'c>(schema: &Schema, cells: &[Option<&'c str>]) -> Cow<'c, str> {
+    if let [c] = schema.key[..] {
+        return Cow::Borrowed(cells[c].unwrap_or(""));
+    }
     let parts: Vec<&str> = schema.key.iter().map(|c| cells[*c].unwrap_or("")).collect();
-    parts.join("|")
+    Cow::Owned(parts.join("|"))
 }
 
 /// A row that cannot be applied: its transaction id was applied from an earlier file.
@@ -72,8 +76,7 @@ impl<'s> Plan<'s> {
     }
 
     fn row(&self, cells: &[Option<&str>], out: &mut Vec<u8>) {
-        let kept: Vec<Option<&str>> = self.blob.iter().map(|i| cells[*i]).collect();
-        encode_row(self.layout, &kept, out);
+        encode_cells(self.layout, self.blob.iter().map(|i| cells[*i]), out);
     }
 
     fn amounts<'c>(&self, cells: &[Option<&'c str>], out: &mut Vec<(&'s str, &'c str)>) {
@@ -106,6 +109,7 @@ impl<'s> RowWriter<'s> {
         let typed: &[&str] = match schema.file_type.as_str() {
             BALANCE => &BALANCE_TYPED,
             TRANSACTION => &TRANSACTION_TYPED,
+            NON_POSTED => &NON_POSTED_TYPED,
             _ => &[],
         };
         let plan = Plan::new(schema, typed, schema.file_type == BALANCE, ap)?;
@@ -143,7 +147,10 @@ impl<'s> RowWriter<'s> {
                     row: blob,
                 })?;
                 if !applied {
-                    self.conflicts.push(Conflict { row, id: key });
+                    self.conflicts.push(Conflict {
+                        row,
+                        id: key.into_owned(),
+                    });
                 }
                 Ok(())
             }
@@ -153,7 +160,7 @@ impl<'s> RowWriter<'s> {
                 let (balance_id, lead_id) = match (cell("client_balance_id"), cell("id")) {
                     (Some(c), _) => (c, false),
                     (None, Some(i)) => (i, true),
-                    (None, None) => (key.as_str(), false),
+                    (None, None) => (&*key, false),
                 };
                 ap.balance(&BalanceIn {
                     balance_id,

@@ -14,10 +14,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::MutexGuard;
 
-/// Distinct (file date, balance) activities kept in memory while a file is applied; past it they
-/// go, as partial sums, to a temporary table sorted at the end of the file (bounded memory for
-/// any file, and still one write per balance and day however its rows are ordered).
-const ACTIVITY_LIMIT: usize = 100_000;
+/// Distinct (file date, balance) activities kept in memory while a file is applied (about 100
+/// bytes each: 50 MB); past it they go, as partial sums, to a temporary table sorted at the end of
+/// the file (bounded memory for any file, and still one write per balance and day however its
+/// rows are ordered).
+const ACTIVITY_LIMIT: usize = 500_000;
 
 /// One balance row of a balance file.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +97,7 @@ pub struct WriteTx<'s> {
     pub(crate) partner: String,
     pub(crate) file_id: i64,
     pub(crate) layouts: HashMap<(String, String), i64>,
-    pub(crate) activity: HashMap<(String, String), Activity>,
+    pub(crate) activity: crate::activity::Sums,
     /// Balance file dates applied: their openings (and the next file's) are set at the end.
     pub(crate) balance_dates: Vec<String>,
     /// Non-posted file dates whose earlier snapshot was cleared.
@@ -122,7 +123,7 @@ impl<'s> WriteTx<'s> {
             partner: String::new(),
             file_id: 0,
             layouts: HashMap::new(),
-            activity: HashMap::new(),
+            activity: crate::activity::Sums::default(),
             balance_dates: Vec::new(),
             snapshots: Vec::new(),
             activity_dates: Vec::new(),
@@ -217,9 +218,12 @@ impl<'s> WriteTx<'s> {
             if !self.activity_dates.iter().any(|d| d == date) {
                 self.activity_dates.push(date.to_string());
             }
-            let key = (date.to_string(), balance.to_string());
-            let a = self.activity.entry(key).or_default();
-            add_activity(a, t)?;
+            self.activity
+                .add(date, balance, t.tx_type, t.amounts)
+                .map_err(|e| match e {
+                    crate::activity::AddError::Amount(c, v) => bad_amount(&c, &v),
+                    crate::activity::AddError::Overflow(o) => Error::Sum(o),
+                })?;
             if self.activity.len() >= self.activity_limit {
                 self.spill_activity()?;
             }
@@ -279,28 +283,22 @@ impl<'s> WriteTx<'s> {
         let mut st = self.conn.prepare_cached(
             "INSERT INTO bd_partial(file_date, balance_id, activity) VALUES (?1, ?2, ?3)",
         )?;
-        for ((date, balance), a) in self.activity.drain() {
-            self.buf.clear();
-            a.encode(&TRANSACTION_AMOUNT_COLUMNS, &mut self.buf);
-            st.execute(params![date, balance, &self.buf[..]])?;
-        }
-        Ok(())
+        let buf = &mut self.buf;
+        self.activity.drain(&mut |date, balance, a| {
+            buf.clear();
+            a.encode(&TRANSACTION_AMOUNT_COLUMNS, buf);
+            st.execute(params![date, balance, &buf[..]])?;
+            Ok(())
+        })
     }
 
     /// Every (day, balance)'s activity added to its `balances` row, once.
     fn flush_activity(&mut self) -> Result<()> {
         if !self.spilled {
-            for ((date, balance), a) in self.activity.drain() {
-                upsert_activity(
-                    &self.conn,
-                    &self.partner,
-                    &date,
-                    &balance,
-                    &a,
-                    &mut self.buf,
-                )?;
-            }
-            return Ok(());
+            let (c, partner, buf) = (&self.conn, &self.partner, &mut self.buf);
+            return self
+                .activity
+                .drain(&mut |date, balance, a| upsert_activity(c, partner, date, balance, a, buf));
         }
         self.spill_activity()?;
         let mut st = self.conn.prepare(
@@ -519,7 +517,8 @@ pub(crate) fn upsert_activity(
     c.prepare_cached(
         "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
-         activity = bd_add_activity(balances.activity, excluded.activity)",
+         activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
+         ELSE bd_add_activity(balances.activity, excluded.activity) END",
     )?
     .execute(params![partner, file_date, balance_id, &buf[..]])?;
     Ok(())

@@ -100,6 +100,15 @@ fn get_decimal(buf: &[u8], at: &mut usize) -> Option<Decimal> {
 /// A row's cells, in the order of a stored layout (its column names), `None` for a null cell.
 /// Form: the layout id, then per cell a varint `len + 1` (0 for null) and the bytes.
 pub fn encode_row(layout: i64, cells: &[Option<&str>], out: &mut Vec<u8>) {
+    encode_cells(layout, cells.iter().copied(), out);
+}
+
+/// [`encode_row`] of cells as they come (no slice to build first).
+pub fn encode_cells<'a>(
+    layout: i64,
+    cells: impl Iterator<Item = Option<&'a str>>,
+    out: &mut Vec<u8>,
+) {
     out.clear();
     put_varint(out, layout as u128);
     for c in cells {

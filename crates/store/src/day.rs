@@ -33,6 +33,9 @@ pub const BALANCE_TYPED: [&str; 6] = [
     "currency",
     "client_settlement_bank_account_id",
 ];
+/// The columns of a non-posted transaction kept as typed text in `non_posted` (not in its row
+/// blob; its `amount` stays there too, as written, beside the typed sum-able form).
+pub const NON_POSTED_TYPED: [&str; 2] = ["transaction_id", "balance_id"];
 /// The columns of a transaction kept as typed text in `transactions` (not in its row blob).
 pub const TRANSACTION_TYPED: [&str; 5] = [
     "client_transaction_id",

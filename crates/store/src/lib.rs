@@ -4,6 +4,7 @@
 //! Every decision is one transaction, so after a crash a file is either undecided (its row is
 //! still `validating`, or absent) or decided exactly once.
 
+mod activity;
 mod apply;
 mod checkpoint;
 pub mod codec;
@@ -23,7 +24,7 @@ pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 pub type Applier<'s> = WriteTx<'s>;
 pub use day::{
     DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED,
-    TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
+    NON_POSTED_TYPED, TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
 };
 pub use history::{AchRow, Reader};
 pub use ledger::{Decision, FileRow, NewFile, State};
@@ -65,6 +66,9 @@ pub enum Error {
 
 /// Result alias.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// How much of the database file connections map (`PRAGMA mmap_size`): address space only.
+pub(crate) const MMAP_SIZE: i64 = 1 << 32;
 
 /// Schema versions, applied in order; the index + 1 is the version stored in `user_version`.
 const MIGRATIONS: &[&str] = &[
@@ -194,6 +198,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // A bigger page cache than the default 2 MiB: applying a file touches many pages.
         conn.pragma_update(None, "cache_size", -65536)?;
+        // Pages read through a mapping, not copied by pread (reads that miss the cache).
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         // Commits only append to the WAL; the checkpointer thread copies it into the database
         // on the other core, and the WAL file is cut back after each reset.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;

@@ -7,7 +7,7 @@ use crate::apply::{
     BalanceIn, TransactionIn,
 };
 use crate::codec::{self, Activity};
-use crate::day::{BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED};
+use crate::day::{BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED, NON_POSTED_TYPED};
 use crate::day::{TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED};
 use crate::{Error, Result};
 use rusqlite::{params, Transaction};
@@ -59,7 +59,9 @@ CREATE TABLE balances (
     activity BLOB,
     PRIMARY KEY (partner, file_date, balance_key)
 ) WITHOUT ROWID;
-CREATE INDEX balances_by_key ON balances(partner, balance_key, file_date);
+-- A balance's reports by date (its history, its latest version); rows without a report are
+-- not in it, so a lookup by id reads the index alone.
+CREATE INDEX balances_by_key ON balances(partner, balance_key, file_date) WHERE closing IS NOT NULL;
 CREATE TABLE transactions (
     partner TEXT NOT NULL,
     transaction_id TEXT NOT NULL,
@@ -176,7 +178,12 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
             continue;
         }
         let json = parse(&key, &data)?;
-        let row = blob(tx, &mut layouts, &file_type, &json, &[])?;
+        let skip: &[&str] = if file_type == NON_POSTED {
+            &NON_POSTED_TYPED
+        } else {
+            &[]
+        };
+        let row = blob(tx, &mut layouts, &file_type, &json, skip)?;
         if file_type == NON_POSTED {
             let amount = json
                 .get("amount")

@@ -50,6 +50,7 @@ fn open(path: &Path) -> Result<Connection> {
     )?;
     c.busy_timeout(std::time::Duration::from_secs(10))?;
     c.pragma_update(None, "cache_size", -16384)?;
+    c.pragma_update(None, "mmap_size", crate::MMAP_SIZE)?;
     crate::register_functions(&c)?;
     Ok(c)
 }
