@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     // clap requires --type when --program is absent.
     let file_type = args.file_type.clone().unwrap_or_default();
-    if file_type == "outgoing_ach" {
+    if file_type == validate::schema::types::OUTGOING_ACH {
         return run_ach(&args);
     }
     let schemas = crate::schemas::load(args.schemas.as_deref())?;

@@ -121,7 +121,7 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
             }
         },
     };
-    if file_type == "outgoing_ach" || name.ends_with(".ach") {
+    if file_type == validate::schema::types::OUTGOING_ACH || name.ends_with(".ach") {
         let policy = ach_policy(args.sec_codes.as_deref())?;
         return Ok(pipeline::ach::validate_ach_with_len(
             input,

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
+use validate::schema::types::{BALANCE, NON_POSTED_TRANSACTION, TRANSACTION};
 
 /// Runs D for every partner (only those without D's summary when `missing_only`), one log line
 /// each. Blocking: call it off the async runtime.
@@ -49,7 +50,7 @@ async fn run_blocking(store: &Arc<Store>, cfg: &Arc<Recon>, date: NaiveDate, mis
 }
 
 /// File types a day's reconciliation reads (the files dated D+1).
-const RECONCILED_TYPES: [&str; 3] = ["balance", "transaction", "non_posted_transaction"];
+const RECONCILED_TYPES: [&str; 3] = [BALANCE, TRANSACTION, NON_POSTED_TRANSACTION];
 
 /// How many past days a late file can still refresh.
 const LATE_DAYS: u64 = 7;
@@ -135,7 +136,7 @@ mod tests {
                 partner: "acme".into(),
                 path: format!("balance/{name}"),
                 name: name.into(),
-                file_type: Some("balance".into()),
+                file_type: Some(BALANCE.into()),
                 prefix: Some(prefix.into()),
                 version: Some(1),
                 sha256: name.into(),

@@ -88,7 +88,11 @@ pub fn validate_ach_with_len<R: Read>(
         c.push(Severity::Error, f);
     }
     let bytes = reader.get_ref().n;
-    let mut report = c.finish("outgoing_ach", summary.entries, bytes);
+    let mut report = c.finish(
+        validate::schema::types::OUTGOING_ACH,
+        summary.entries,
+        bytes,
+    );
     // The counts are of every finding, not only the kept ones.
     report.error_count = error_count;
     report.warning_count = warning_count;

@@ -257,3 +257,15 @@ fn record(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use validate::schema::types;
+
+    #[test]
+    fn the_store_names_file_types_as_the_schemas_do() {
+        assert_eq!(store::BALANCE, types::BALANCE);
+        assert_eq!(store::TRANSACTION, types::TRANSACTION);
+        assert_eq!(store::NON_POSTED, types::NON_POSTED_TRANSACTION);
+    }
+}

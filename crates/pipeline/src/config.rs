@@ -79,7 +79,7 @@ impl Config {
             .collect();
         inboxes.push(Inbox {
             folder: "ach/outgoing".into(),
-            file_type: "outgoing_ach".into(),
+            file_type: validate::schema::types::OUTGOING_ACH.into(),
             processed: "ach/processed".into(),
             failed: "ach/failed".into(),
         });

@@ -17,19 +17,23 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use store::{PartnerRow, Store};
 use validate::filename::{FileName, Prefix};
+use validate::schema::types::{
+    ACCOUNT, APPLICATION, AUTHORIZED_USER, BALANCE, CARD, COLLATERAL, CUSTOMER,
+    CUSTOMER_RELATIONSHIP, NON_POSTED_TRANSACTION, TRANSACTION, TRANSACTION_UPDATE,
+};
 use validate::schema::Schemas;
 
 /// The D7 processing order, earliest first; types in one group do not wait for each other.
 pub fn default_order() -> Vec<Vec<String>> {
     let groups: [&[&str]; 8] = [
-        &["customer"],
-        &["customer_relationship"],
-        &["application"],
-        &["account"],
-        &["card", "authorized_user", "collateral"],
-        &["balance"],
-        &["transaction"],
-        &["transaction_update", "non_posted_transaction"],
+        &[CUSTOMER],
+        &[CUSTOMER_RELATIONSHIP],
+        &[APPLICATION],
+        &[ACCOUNT],
+        &[CARD, AUTHORIZED_USER, COLLATERAL],
+        &[BALANCE],
+        &[TRANSACTION],
+        &[TRANSACTION_UPDATE, NON_POSTED_TRANSACTION],
     ];
     groups
         .iter()

@@ -23,7 +23,7 @@ pub(super) struct Balances<'a> {
 impl<'a> Balances<'a> {
     /// The checks of a dated balance file; `None` for any other file.
     pub(super) fn new(ctx: &'a Ctx<'a>, reader: &'a Reader, schema: &Schema) -> Option<Self> {
-        if schema.file_type != "balance" {
+        if schema.file_type != validate::schema::types::BALANCE {
             return None;
         }
         let col = |n: &str| schema.column_index(n);

@@ -10,6 +10,7 @@ use crate::status::STATUS_LIMIT;
 use std::collections::{HashMap, HashSet};
 use store::{Reader, Store};
 use validate::report::{code, Severity};
+use validate::schema::types;
 use validate::schema::{Membership, Reference, Schema};
 use validate::values::visit_list;
 use validate::{Finding, Report};
@@ -393,12 +394,12 @@ fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> s
 /// spec 02 §4.4: a relationship file is validated with its batch's customer file, which must have
 /// been accepted (it is decided first, D7).
 pub(crate) fn pair(ctx: &Ctx, file_type: &str, prefix: &str) -> crate::Result<Option<Report>> {
-    if file_type != "customer_relationship" {
+    if file_type != types::CUSTOMER_RELATIONSHIP {
         return Ok(None);
     }
     if ctx
         .store
-        .accepted_for(ctx.partner, "customer", prefix)?
+        .accepted_for(ctx.partner, types::CUSTOMER, prefix)?
         .is_some()
     {
         return Ok(None);

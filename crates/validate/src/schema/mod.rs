@@ -4,6 +4,7 @@ mod builtin;
 mod load;
 mod model;
 mod refdata;
+pub mod types;
 
 pub use builtin::BUILTIN;
 pub use load::{parse_schema, SchemaError, DEFAULT_MAX_DECIMALS};
