@@ -98,8 +98,8 @@ pub struct WriteTx<'s> {
     pub(crate) file_id: i64,
     pub(crate) layouts: HashMap<(String, String), i64>,
     pub(crate) activity: crate::activity::Sums,
-    /// Balance file dates applied: their openings (and the next file's) are set at the end.
-    pub(crate) balance_dates: Vec<String>,
+    /// Balance file dates applied: their openings (and the next file's) are settled at the end.
+    pub(crate) balance_dates: Vec<BalanceDay>,
     /// Non-posted file dates whose earlier snapshot was cleared.
     pub(crate) snapshots: Vec<String>,
     /// Transaction file dates applied.
@@ -108,6 +108,24 @@ pub struct WriteTx<'s> {
     pub(crate) spilled: bool,
     pub(crate) activity_limit: usize,
     pub(crate) buf: Vec<u8>,
+}
+
+/// A balance file date being applied: whether nothing was stored for it before this file (then
+/// its openings go in with its rows), and the balance file date it opens from.
+pub(crate) struct BalanceDay {
+    date: String,
+    fresh: bool,
+    prev: Option<String>,
+}
+
+impl BalanceDay {
+    fn new(c: &Connection, partner: &str, date: &str) -> Result<BalanceDay> {
+        Ok(BalanceDay {
+            date: date.to_string(),
+            fresh: !day::any_row(c, partner, date)?,
+            prev: day::balance_file_before(c, partner, date)?,
+        })
+    }
 }
 
 fn bad_amount(column: &str, text: &str) -> Error {
@@ -198,13 +216,34 @@ impl<'s> WriteTx<'s> {
         )
     }
 
-    /// Stores a balance as reported in the file dated `b.file_date`.
+    /// Stores a balance as reported in the file dated `b.file_date`. On a day nothing was stored
+    /// for yet (the usual case) its opening — its row in the balance file before — is looked up
+    /// and stored with it; otherwise the day's openings are all recomputed at the end.
     pub fn balance(&mut self, b: &BalanceIn) -> Result<()> {
-        insert_balance(&self.conn, &self.partner, self.file_id, b, &mut self.buf)?;
-        if !self.balance_dates.iter().any(|d| d == b.file_date) {
-            self.balance_dates.push(b.file_date.to_string());
-        }
-        Ok(())
+        let i = match self
+            .balance_dates
+            .iter()
+            .position(|d| d.date == b.file_date)
+        {
+            Some(i) => i,
+            None => {
+                let d = BalanceDay::new(&self.conn, &self.partner, b.file_date)?;
+                self.balance_dates.push(d);
+                self.balance_dates.len() - 1
+            }
+        };
+        let opening = match (&self.balance_dates[i].fresh, &self.balance_dates[i].prev) {
+            (true, Some(prev)) => day::opening_of(&self.conn, &self.partner, prev, b.balance_id)?,
+            _ => None,
+        };
+        insert_balance(
+            &self.conn,
+            &self.partner,
+            self.file_id,
+            b,
+            opening.as_ref(),
+            &mut self.buf,
+        )
     }
 
     /// Stores an accepted transaction and adds it to its balance's day. Transactions are
@@ -336,8 +375,15 @@ impl<'s> WriteTx<'s> {
     /// The end of a file: pending activity written, the openings of balance days set.
     pub(crate) fn finish(&mut self) -> Result<()> {
         self.flush_activity()?;
-        for date in std::mem::take(&mut self.balance_dates) {
-            day::reopen_around(&self.conn, &self.partner, &date)?;
+        for d in std::mem::take(&mut self.balance_dates) {
+            if d.fresh {
+                // Openings went in with the rows: only the balances of the day before missing
+                // from this one are added, and a later day reopened (a late file).
+                day::add_missing(&self.conn, &self.partner, &d.date, d.prev.as_deref())?;
+                day::reopen_next(&self.conn, &self.partner, &d.date)?;
+            } else {
+                day::reopen_around(&self.conn, &self.partner, &d.date)?;
+            }
         }
         // A day with activity but no balance file yet still opens from the last one (its
         // balances are then listed missing, its activity unmatched, until the file comes).
@@ -414,6 +460,7 @@ pub(crate) fn insert_balance(
     partner: &str,
     file_id: i64,
     b: &BalanceIn,
+    opening: Option<&day::Opening>,
     buf: &mut Vec<u8>,
 ) -> Result<()> {
     let typed = |name: &str| {
@@ -431,8 +478,9 @@ pub(crate) fn insert_balance(
         "INSERT INTO balances(partner, file_date, balance_key, file_id, account_id, settlement_account, \
          currency, id_kind, type, status, status_reason, balance, rewards_balance, \
          interest_accrued_balance, dispute_balance, charge_off_balance, past_due_balance, \
-         outstanding_principal, outstanding_fees, row, closing) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
+         outstanding_principal, outstanding_fees, row, closing, opening, opening_type, opening_status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+         ?21, ?22, ?23, ?24) \
          ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET file_id = excluded.file_id, \
          account_id = excluded.account_id, settlement_account = excluded.settlement_account, \
          currency = excluded.currency, id_kind = excluded.id_kind, type = excluded.type, \
@@ -458,7 +506,10 @@ pub(crate) fn insert_balance(
         b.status_reason,
         m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7],
         b.row,
-        &buf[..]
+        &buf[..],
+        opening.map(|o| &o.amounts[..]),
+        opening.and_then(|o| o.balance_type.as_deref()),
+        opening.and_then(|o| o.status.as_deref()),
     ])?;
     Ok(())
 }

@@ -14,7 +14,7 @@
 //! a row without `closing` (a missing balance, listed by the reconciliation).
 
 use crate::{Result, Store};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// The balance file type.
 pub const BALANCE: &str = "balance";
@@ -81,6 +81,83 @@ pub(crate) fn has_balance_file(c: &Connection, partner: &str, date: &str) -> Res
 /// Sets the openings of the balance day `date`, and of the next balance day after it.
 pub(crate) fn reopen_around(c: &Connection, partner: &str, date: &str) -> Result<()> {
     reopen(c, partner, date)?;
+    reopen_next(c, partner, date)
+}
+
+/// What a balance opens from: its row in the balance file before.
+pub(crate) struct Opening {
+    pub amounts: Vec<u8>,
+    pub balance_type: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Whether any row of day `date` is stored.
+pub(crate) fn any_row(c: &Connection, partner: &str, date: &str) -> Result<bool> {
+    Ok(c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM balances WHERE partner = ?1 AND file_date = ?2)",
+    )?
+    .query_row(params![partner, date], |r| r.get(0))?)
+}
+
+/// The date of the latest balance file before `date`.
+pub(crate) fn balance_file_before(
+    c: &Connection,
+    partner: &str,
+    date: &str,
+) -> Result<Option<String>> {
+    Ok(c.prepare_cached(
+        "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL",
+    )?
+    .query_row(params![partner, date], |r| r.get(0))?)
+}
+
+/// `balance`'s row in the balance file dated `prev`, as an opening.
+pub(crate) fn opening_of(
+    c: &Connection,
+    partner: &str,
+    prev: &str,
+    balance: &str,
+) -> Result<Option<Opening>> {
+    Ok(c.prepare_cached(
+        "SELECT closing, type, status FROM balances WHERE partner = ?1 AND file_date = ?2 \
+             AND balance_key = ?3 AND closing IS NOT NULL",
+    )?
+    .query_row(params![partner, prev, balance], |r| {
+        Ok(Opening {
+            amounts: r.get(0)?,
+            balance_type: r.get(1)?,
+            status: r.get(2)?,
+        })
+    })
+    .optional()?)
+}
+
+/// The balances of the file dated `prev` that day `date` has no row for: rows of their own
+/// (absent from that day's file: missing, or closed), opening from `prev`.
+pub(crate) fn add_missing(
+    c: &Connection,
+    partner: &str,
+    date: &str,
+    prev: Option<&str>,
+) -> Result<()> {
+    let Some(prev) = prev else {
+        return Ok(());
+    };
+    c.prepare_cached(
+        "INSERT INTO balances(partner, file_date, balance_key, account_id, settlement_account, currency, \
+         id_kind, opening_type, opening_status, opening) \
+         SELECT partner, ?2, balance_key, account_id, settlement_account, currency, id_kind, type, status, closing \
+         FROM balances AS p WHERE p.partner = ?1 AND p.file_date = ?3 AND p.closing IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM balances AS f WHERE f.partner = ?1 \
+         AND f.file_date = ?2 AND f.balance_key = p.balance_key)",
+    )?
+    .execute(params![partner, date, prev])?;
+    Ok(())
+}
+
+/// Recomputes the openings of the first balance day after `date`, if there is one (a balance
+/// file applied after a later one changes what that one opens from).
+pub(crate) fn reopen_next(c: &Connection, partner: &str, date: &str) -> Result<()> {
     let next: Option<String> = c
         .prepare_cached(
             "SELECT min(file_date) FROM balances WHERE partner = ?1 AND file_date > ?2 AND closing IS NOT NULL",
@@ -94,11 +171,10 @@ pub(crate) fn reopen_around(c: &Connection, partner: &str, date: &str) -> Result
 
 /// (Re)computes the openings of day `date` from the latest balance file before it.
 pub(crate) fn reopen(c: &Connection, partner: &str, date: &str) -> Result<()> {
-    let prev: Option<String> = c
-        .prepare_cached(
-            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL",
-        )?
-        .query_row(params![partner, date], |r| r.get(0))?;
+    let Some(prev) = balance_file_before(c, partner, date)? else {
+        // No balance file before it: nothing opens, and nothing ever did (balance files stay).
+        return Ok(());
+    };
     // Rows that only said "missing" are recomputed; rows with activity keep it.
     c.prepare_cached(
         "DELETE FROM balances WHERE partner = ?1 AND file_date = ?2 AND closing IS NULL AND activity IS NULL",
@@ -109,25 +185,13 @@ pub(crate) fn reopen(c: &Connection, partner: &str, date: &str) -> Result<()> {
          WHERE partner = ?1 AND file_date = ?2 AND opening IS NOT NULL",
     )?
     .execute(params![partner, date])?;
-    let Some(prev) = prev else {
-        return Ok(());
-    };
     c.prepare_cached(
         "UPDATE balances AS f SET opening = p.closing, opening_type = p.type, opening_status = p.status \
          FROM balances AS p WHERE f.partner = ?1 AND f.file_date = ?2 AND p.partner = ?1 \
          AND p.file_date = ?3 AND p.balance_key = f.balance_key AND p.closing IS NOT NULL",
     )?
     .execute(params![partner, date, prev])?;
-    c.prepare_cached(
-        "INSERT INTO balances(partner, file_date, balance_key, account_id, settlement_account, currency, \
-         id_kind, opening_type, opening_status, opening) \
-         SELECT partner, ?2, balance_key, account_id, settlement_account, currency, id_kind, type, status, closing \
-         FROM balances AS p WHERE p.partner = ?1 AND p.file_date = ?3 AND p.closing IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM balances AS f WHERE f.partner = ?1 \
-         AND f.file_date = ?2 AND f.balance_key = p.balance_key)",
-    )?
-    .execute(params![partner, date, prev])?;
-    Ok(())
+    add_missing(c, partner, date, Some(&prev))
 }
 
 /// One balance's day, borrowed from the database row (see the module doc). Decode the blobs

@@ -252,7 +252,7 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
             amounts: &amounts,
             row: &row,
         };
-        insert_balance(tx, partner, *file_id, &b, &mut buf)?;
+        insert_balance(tx, partner, *file_id, &b, None, &mut buf)?;
         // Balances are now kept by the id transactions name them by; other ids map to it.
         for id in [get("client_balance_id"), get("id")].into_iter().flatten() {
             if id != balance_id {
