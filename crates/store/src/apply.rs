@@ -120,11 +120,13 @@ pub(crate) struct BalanceDay {
 
 impl BalanceDay {
     fn new(c: &Connection, partner: &str, date: &str) -> Result<BalanceDay> {
-        Ok(BalanceDay {
+        let d = BalanceDay {
             date: date.to_string(),
             fresh: !day::any_row(c, partner, date)?,
             prev: day::balance_file_before(c, partner, date)?,
-        })
+        };
+        day::add_balance_day(c, partner, date)?;
+        Ok(d)
     }
 }
 

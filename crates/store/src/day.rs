@@ -73,7 +73,7 @@ pub const TRANSACTION_AMOUNT_COLUMNS: [&str; 7] = [
 /// Whether a balance file dated `date` was applied.
 pub(crate) fn has_balance_file(c: &Connection, partner: &str, date: &str) -> Result<bool> {
     Ok(c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM balances WHERE partner = ?1 AND file_date = ?2 AND closing IS NOT NULL)",
+        "SELECT EXISTS (SELECT 1 FROM balance_days WHERE partner = ?1 AND file_date = ?2)",
     )?
     .query_row(params![partner, date], |r| r.get(0))?)
 }
@@ -106,9 +106,16 @@ pub(crate) fn balance_file_before(
     date: &str,
 ) -> Result<Option<String>> {
     Ok(c.prepare_cached(
-        "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL",
+        "SELECT max(file_date) FROM balance_days WHERE partner = ?1 AND file_date < ?2",
     )?
     .query_row(params![partner, date], |r| r.get(0))?)
+}
+
+/// Records that a balance file reported balances for `date`.
+pub(crate) fn add_balance_day(c: &Connection, partner: &str, date: &str) -> Result<()> {
+    c.prepare_cached("INSERT OR IGNORE INTO balance_days(partner, file_date) VALUES (?1, ?2)")?
+        .execute(params![partner, date])?;
+    Ok(())
 }
 
 /// `balance`'s row in the balance file dated `prev`, as an opening.
@@ -160,7 +167,7 @@ pub(crate) fn add_missing(
 pub(crate) fn reopen_next(c: &Connection, partner: &str, date: &str) -> Result<()> {
     let next: Option<String> = c
         .prepare_cached(
-            "SELECT min(file_date) FROM balances WHERE partner = ?1 AND file_date > ?2 AND closing IS NOT NULL",
+            "SELECT min(file_date) FROM balance_days WHERE partner = ?1 AND file_date > ?2",
         )?
         .query_row(params![partner, date], |r| r.get(0))?;
     if let Some(next) = next {
@@ -367,10 +374,7 @@ impl Store {
     /// Recomputes every balance day's openings of a partner, oldest first (after an upgrade).
     pub(crate) fn reopen_all(c: &Connection, partner: &str) -> Result<()> {
         let dates: Vec<String> = c
-            .prepare(
-                "SELECT DISTINCT file_date FROM balances WHERE partner = ?1 AND closing IS NOT NULL \
-                 ORDER BY file_date",
-            )?
+            .prepare("SELECT file_date FROM balance_days WHERE partner = ?1 ORDER BY file_date")?
             .query_map(params![partner], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for d in dates {

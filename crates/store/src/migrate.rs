@@ -62,6 +62,12 @@ CREATE TABLE balances (
 -- A balance's reports by date (its history, its latest version); rows without a report are
 -- not in it, so a lookup by id reads the index alone.
 CREATE INDEX balances_by_key ON balances(partner, balance_key, file_date) WHERE closing IS NOT NULL;
+-- The dates a balance file reported balances for: which file a day opens from, in one lookup.
+CREATE TABLE balance_days (
+    partner TEXT NOT NULL,
+    file_date TEXT NOT NULL,
+    PRIMARY KEY (partner, file_date)
+) WITHOUT ROWID;
 CREATE TABLE transactions (
     partner TEXT NOT NULL,
     transaction_id TEXT NOT NULL,
@@ -310,6 +316,10 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
     for ((p, d, b), a) in activity.drain() {
         upsert_activity(tx, &p, &d, &b, &a, &mut buf)?;
     }
+    tx.execute_batch(
+        "INSERT OR IGNORE INTO balance_days(partner, file_date) \
+         SELECT DISTINCT partner, file_date FROM balances WHERE closing IS NOT NULL",
+    )?;
     let partners: Vec<String> = tx
         .prepare("SELECT DISTINCT partner FROM balances")?
         .query_map([], |r| r.get(0))?

@@ -172,7 +172,7 @@ impl Store {
     ) -> Result<()> {
         let c = self.reader()?;
         let latest: Option<String> = c.query_row(
-            "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL",
+            "SELECT max(file_date) FROM balance_days WHERE partner = ?1 AND file_date < ?2",
             params![partner, file_date],
             |r| r.get(0),
         )?;
