@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 use std::io::Read;
-use store::codec::encode_cells;
+use store::codec::{encode_cells, scale_cell, SCALE_SUFFIX};
 use store::{
-    Applier, BalanceIn, NonPostedIn, TransactionIn, BALANCE, BALANCE_TYPED, NON_POSTED,
-    NON_POSTED_TYPED, TRANSACTION, TRANSACTION_TYPED,
+    Applier, BalanceIn, NonPostedIn, TransactionIn, BALANCE, BALANCE_KEY_COLUMN, BALANCE_TYPED,
+    NON_POSTED, NON_POSTED_TYPED, TRANSACTION, TRANSACTION_TYPED,
 };
 use validate::rows::for_each_row;
 use validate::schema::{ColumnType, Schema};
@@ -30,35 +30,55 @@ pub struct Conflict {
     pub id: String,
 }
 
+/// Where a row's money cells are kept besides the typed table's exact columns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Money {
+    /// In the row blob as written (no typed column holds them all).
+    Blob,
+    /// Only their scale in the blob (`<column>@scale`): the typed column has the amount.
+    Scale,
+    /// Not in the blob (a balance's exact amounts are its `closing` blob).
+    Out,
+}
+
 /// Where each cell of a row goes: the blob's columns (those not kept typed beside it), the
 /// money columns, and the columns the typed tables need.
 struct Plan<'s> {
     schema: &'s Schema,
-    /// Schema column indexes in the row blob, in order.
-    blob: Vec<usize>,
+    /// Schema column indexes in the row blob, in order, and whether only the scale is kept.
+    blob: Vec<(usize, bool)>,
     money: Vec<usize>,
     layout: i64,
 }
 
 impl<'s> Plan<'s> {
-    /// `typed`: columns kept typed beside the blob; `money_typed`: the money columns too (a
-    /// balance's exact amounts are its `closing` blob).
+    /// `typed`: columns kept typed beside the blob; `money`: where the money cells go.
     fn new(
         schema: &'s Schema,
         typed: &[&str],
-        money_typed: bool,
+        money: Money,
         ap: &mut Applier,
     ) -> store::Result<Plan<'s>> {
-        let blob: Vec<usize> = (0..schema.columns.len())
+        let is_money = |i: usize| schema.columns[i].ty == ColumnType::Decimal;
+        let blob: Vec<(usize, bool)> = (0..schema.columns.len())
             .filter(|i| {
-                let c = &schema.columns[*i];
-                !(typed.contains(&c.name.as_str()) || money_typed && c.ty == ColumnType::Decimal)
+                !(typed.contains(&schema.columns[*i].name.as_str())
+                    || money == Money::Out && is_money(*i))
+            })
+            .map(|i| (i, money == Money::Scale && is_money(i)))
+            .collect();
+        let names: Vec<String> = blob
+            .iter()
+            .map(|(i, scale)| {
+                let name = &schema.columns[*i].name;
+                if *scale {
+                    format!("{name}{SCALE_SUFFIX}")
+                } else {
+                    name.clone()
+                }
             })
             .collect();
-        let names: Vec<&str> = blob
-            .iter()
-            .map(|i| schema.columns[*i].name.as_str())
-            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let layout = ap.layout(&schema.file_type, &names)?;
         let money = (0..schema.columns.len())
             .filter(|i| schema.columns[*i].ty == ColumnType::Decimal)
@@ -76,7 +96,11 @@ impl<'s> Plan<'s> {
     }
 
     fn row(&self, cells: &[Option<&str>], out: &mut Vec<u8>) {
-        encode_cells(self.layout, self.blob.iter().map(|i| cells[*i]), out);
+        let cell = |(i, scale): &(usize, bool)| match scale {
+            true => cells[*i].map(scale_cell),
+            false => cells[*i],
+        };
+        encode_cells(self.layout, self.blob.iter().map(cell), out);
     }
 
     fn amounts<'c>(&self, cells: &[Option<&'c str>], out: &mut Vec<(&'s str, &'c str)>) {
@@ -106,13 +130,23 @@ impl<'s> RowWriter<'s> {
         file_date: Option<&'s str>,
         ap: &mut Applier,
     ) -> store::Result<Self> {
+        let balance_typed: Vec<&str> = BALANCE_TYPED
+            .iter()
+            .copied()
+            .chain([BALANCE_KEY_COLUMN])
+            .collect();
         let typed: &[&str] = match schema.file_type.as_str() {
-            BALANCE => &BALANCE_TYPED,
+            BALANCE => &balance_typed,
             TRANSACTION => &TRANSACTION_TYPED,
             NON_POSTED => &NON_POSTED_TYPED,
             _ => &[],
         };
-        let plan = Plan::new(schema, typed, schema.file_type == BALANCE, ap)?;
+        let money = match schema.file_type.as_str() {
+            BALANCE => Money::Out,
+            TRANSACTION => Money::Scale,
+            _ => Money::Blob,
+        };
+        let plan = Plan::new(schema, typed, money, ap)?;
         if let (NON_POSTED, Some(date)) = (schema.file_type.as_str(), file_date) {
             // Each file is the whole snapshot of its day (spec 05 §7.2), a header-only one too.
             ap.empty_snapshot(date)?;

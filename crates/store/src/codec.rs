@@ -361,6 +361,39 @@ pub fn money_value(text: &str) -> rusqlite::types::Value {
     }
 }
 
+/// The suffix of a row blob's column that holds only the scale of a money column kept typed
+/// (`amount@scale`): the amount is written once, typed, and read back as written.
+pub const SCALE_SUFFIX: &str = "@scale";
+
+/// The scale of an amount as written (`12.50`: 2), as a row blob cell.
+pub fn scale_cell(text: &str) -> &'static str {
+    const SCALES: [&str; 29] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+        "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28",
+    ];
+    let scale = text.split_once('.').map_or(0, |(_, f)| f.len());
+    SCALES[scale.min(28)]
+}
+
+/// An amount's text back from its typed money column and its scale cell: exact, with the
+/// digits it was written with. `None` if they do not fit together.
+pub fn money_text(v: &rusqlite::types::Value, scale: Option<&str>) -> Option<String> {
+    use rusqlite::types::Value;
+    match v {
+        // Past the INTEGER range the typed column holds the text itself.
+        Value::Text(t) => Some(t.clone()),
+        Value::Integer(units) => {
+            let scale: u32 = scale?.parse().ok().filter(|s| *s <= 8)?;
+            let div = 10i64.checked_pow(8 - scale)?;
+            if units % div != 0 {
+                return None;
+            }
+            Some(Decimal::new(units / div, scale).to_string())
+        }
+        _ => None,
+    }
+}
+
 /// The decimal of a typed money column (see [`money_value`]), at scale 8 for INTEGERs.
 pub fn money_from(v: rusqlite::types::ValueRef) -> Option<Decimal> {
     use rusqlite::types::ValueRef;
@@ -371,6 +404,34 @@ pub fn money_from(v: rusqlite::types::ValueRef) -> Option<Decimal> {
             decimal(m, s)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod money_text_tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_comes_back_as_written_from_its_typed_form_and_scale() {
+        for text in [
+            "12.50",
+            "-0.01",
+            "0",
+            "100",
+            "7.12345678",
+            "-102.58",
+            "0.00",
+        ] {
+            let typed = money_value(text);
+            assert_eq!(
+                money_text(&typed, Some(scale_cell(text))).as_deref(),
+                Some(text)
+            );
+        }
+        let huge = "123456789012345678901.5";
+        assert_eq!(money_text(&money_value(huge), None).as_deref(), Some(huge));
+        // A scale that does not fit the units is damage, not a rounding.
+        assert_eq!(money_text(&money_value("1.23"), Some("1")), None);
     }
 }
 

@@ -24,7 +24,8 @@ pub const TRANSACTION: &str = "transaction";
 pub const NON_POSTED: &str = "non_posted_transaction";
 
 /// The columns of a balance row kept as typed text in `balances` (not in its row blob, nor are the
-/// money columns: their exact form is the `closing` blob).
+/// money columns: their exact form is the `closing` blob, nor is `client_balance_id`: it is the
+/// row's key when present, [`BALANCE_KEY_COLUMN`]).
 pub const BALANCE_TYPED: [&str; 6] = [
     "account_id",
     "type",
@@ -33,6 +34,9 @@ pub const BALANCE_TYPED: [&str; 6] = [
     "currency",
     "client_settlement_bank_account_id",
 ];
+/// The balance column that is the key of a balance's rows when it has a value (else the Lead
+/// `id` is), so it is not repeated in the row blob.
+pub const BALANCE_KEY_COLUMN: &str = "client_balance_id";
 /// The columns of a non-posted transaction kept as typed text in `non_posted` (not in its row
 /// blob; its `amount` stays there too, as written, beside the typed sum-able form).
 pub const NON_POSTED_TYPED: [&str; 2] = ["transaction_id", "balance_id"];

@@ -7,7 +7,10 @@ use crate::apply::{
     BalanceIn, TransactionIn,
 };
 use crate::codec::{self, Activity};
-use crate::day::{BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED, NON_POSTED_TYPED};
+use crate::day::{
+    BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_KEY_COLUMN, BALANCE_TYPED, NON_POSTED,
+    NON_POSTED_TYPED,
+};
 use crate::day::{TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED};
 use crate::{Error, Result};
 use rusqlite::{params, Transaction};
@@ -235,6 +238,7 @@ pub(crate) fn v6_data(tx: &Transaction) -> Result<()> {
         let skip: Vec<&str> = BALANCE_TYPED
             .iter()
             .chain(&BALANCE_AMOUNT_COLUMNS)
+            .chain(&[BALANCE_KEY_COLUMN])
             .copied()
             .collect();
         let row = blob(tx, &mut layouts, BALANCE, &json, &skip)?;

@@ -2,6 +2,7 @@
 //! written with, plus the columns kept typed beside it.
 
 use crate::codec;
+use crate::day::TRANSACTION_AMOUNT_COLUMNS;
 use crate::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::sync::Arc;
@@ -44,6 +45,7 @@ pub(crate) fn decode(
     file_id: i64,
     blob: &[u8],
     extra: &[(&str, Option<String>)],
+    money: &[(&str, Option<rusqlite::types::Value>)],
 ) -> Result<StoredRecord> {
     let damaged = || Error::Damaged {
         what: "row",
@@ -64,6 +66,22 @@ pub(crate) fn decode(
         return Err(damaged());
     }
     let mut cells: Vec<Option<String>> = cells.into_iter().map(|c| c.map(str::to_string)).collect();
+    // A money column kept typed has only its scale in the row (`<column>@scale`): its text is
+    // the typed amount at that scale, exactly as it was written.
+    for (i, name) in columns.iter_mut().enumerate() {
+        let Some(col) = name.strip_suffix(codec::SCALE_SUFFIX) else {
+            continue;
+        };
+        let typed = money
+            .iter()
+            .find(|(c, _)| *c == col)
+            .and_then(|(_, v)| v.as_ref());
+        cells[i] = match (typed, cells[i].as_deref()) {
+            (None, _) => None,
+            (Some(v), scale) => Some(codec::money_text(v, scale).ok_or_else(damaged)?),
+        };
+        *name = col.to_string();
+    }
     for (name, v) in extra {
         columns.push(name.to_string());
         cells.push(v.clone());
@@ -95,17 +113,17 @@ pub(crate) fn record_in(
         })
         .optional()?;
     match row {
-        Some((file_id, blob)) => decode(c, key, file_id, &blob, &[]).map(Some),
+        Some((file_id, blob)) => decode(c, key, file_id, &blob, &[], &[]).map(Some),
         None => Ok(None),
     }
 }
 
 /// A balance's latest reported row, with its typed columns and exact amounts put back.
 fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredRecord>> {
-    type Typed = (i64, Vec<u8>, Vec<u8>, [Option<String>; 6]);
+    type Typed = (i64, Vec<u8>, Vec<u8>, i64, [Option<String>; 6]);
     let row: Option<Typed> = c
         .prepare_cached(
-            "SELECT file_id, row, closing, account_id, type, status, status_reason, currency, \
+            "SELECT file_id, row, closing, id_kind, account_id, type, status, status_reason, currency, \
              settlement_account FROM balances INDEXED BY balances_by_key \
              WHERE partner = ?1 AND balance_key = ?2 AND closing IS NOT NULL \
              ORDER BY file_date DESC LIMIT 1",
@@ -115,18 +133,19 @@ fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredR
                 r.get(0)?,
                 r.get(1)?,
                 r.get(2)?,
+                r.get::<_, Option<i64>>(3)?.unwrap_or(0),
                 [
-                    r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
                     r.get(7)?,
                     r.get(8)?,
+                    r.get(9)?,
                 ],
             ))
         })
         .optional()?;
-    let Some((file_id, blob, closing, typed)) = row else {
+    let Some((file_id, blob, closing, id_kind, typed)) = row else {
         return Ok(None);
     };
     let mut extra: Vec<(&str, Option<String>)> = crate::day::BALANCE_TYPED
@@ -134,6 +153,9 @@ fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredR
         .copied()
         .zip(typed)
         .collect();
+    // The key is the client id when there is one (id_kind 0), else the Lead id.
+    let client_id = (id_kind == 0).then(|| key.to_string());
+    extra.push((crate::day::BALANCE_KEY_COLUMN, client_id));
     let mut amounts = Vec::new();
     codec::for_each_amount(
         &crate::day::BALANCE_AMOUNT_COLUMNS,
@@ -153,7 +175,7 @@ fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredR
             .map(|(_, v)| v.clone());
         extra.push((col, v));
     }
-    decode(c, key, file_id, &blob, &extra).map(Some)
+    decode(c, key, file_id, &blob, &extra, &[]).map(Some)
 }
 
 impl crate::Store {
@@ -185,10 +207,15 @@ impl crate::Reader {
         let row = self
             .0
             .prepare_cached(
-                "SELECT file_id, row, balance_id, card_id, effective_at, type FROM transactions \
-                 WHERE partner = ?1 AND transaction_id = ?2",
+                "SELECT file_id, row, balance_id, card_id, effective_at, type, amount, amount_in_usd, \
+                 principal_amount, fee_amount, interest_amount, rewards_amount, settlement_amount \
+                 FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
             )?
             .query_row(params![partner, id], |r| {
+                let mut money = Vec::with_capacity(TRANSACTION_AMOUNT_COLUMNS.len());
+                for (i, c) in TRANSACTION_AMOUNT_COLUMNS.iter().enumerate() {
+                    money.push((*c, r.get::<_, Option<rusqlite::types::Value>>(6 + i)?));
+                }
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, Vec<u8>>(1)?,
@@ -199,11 +226,14 @@ impl crate::Reader {
                         ("effective_at", r.get::<_, Option<String>>(4)?),
                         ("type", r.get::<_, Option<String>>(5)?),
                     ],
+                    money,
                 ))
             })
             .optional()?;
         match row {
-            Some((file_id, blob, extra)) => decode(&self.0, id, file_id, &blob, &extra).map(Some),
+            Some((file_id, blob, extra, money)) => {
+                decode(&self.0, id, file_id, &blob, &extra, &money).map(Some)
+            }
             None => Ok(None),
         }
     }
