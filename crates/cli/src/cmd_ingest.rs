@@ -37,6 +37,7 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.max_attempts = cfg.pipeline.max_attempts;
     pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;
     pc.max_ids_in_memory = cfg.pipeline.max_ids_in_memory;
+    pc.live_writes = cfg.pipeline.live_writes;
     let p = Pipeline::new(store, Arc::new(schemas), pc);
     Ok(match cfg.alerts.hook() {
         Some(hook) => p.with_alerts(Arc::new(hook)),

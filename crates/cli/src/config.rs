@@ -151,6 +151,9 @@ pub struct Pipeline {
     pub max_line_bytes: ByteSize,
     /// Ids kept in memory for duplicate-id detection before spilling to temporary files.
     pub max_ids_in_memory: usize,
+    /// A file's rows go into the write transaction as they are read when nothing else is being
+    /// decided (false: always kept until the verdict).
+    pub live_writes: bool,
 }
 
 /// `[alerts]`
@@ -279,6 +282,7 @@ impl Default for Pipeline {
             order: pipeline::default_order(),
             expected_types: Vec::new(),
             max_attempts: 5,
+            live_writes: true,
             max_line_bytes: ByteSize(validate::Options::default().max_line_bytes as u64),
             max_ids_in_memory: validate::Options::default().max_ids_in_memory,
         }

@@ -42,6 +42,9 @@ pub struct Config {
     pub max_line_bytes: usize,
     /// Ids duplicate-id detection keeps in memory before spilling to temporary files.
     pub max_ids_in_memory: usize,
+    /// Whether a file's rows go into the write transaction as they are read when no other file is
+    /// being decided and the writer is free (else they are staged until the verdict).
+    pub live_writes: bool,
     /// Times a file whose processing fails (bankdrop's own failure: a full disk, a database
     /// error) is tried before it is set aside in `failed/` with outcome `failed` and an alert.
     pub max_attempts: u32,
@@ -94,6 +97,7 @@ impl Config {
             max_line_bytes: Options::default().max_line_bytes,
             max_ids_in_memory: Options::default().max_ids_in_memory,
             max_attempts: 5,
+            live_writes: true,
         }
     }
 }

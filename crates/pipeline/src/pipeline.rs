@@ -291,7 +291,7 @@ impl Pipeline {
             .ok()
             .filter(|f| !f.is_ach())
             .and_then(|f| self.schemas.get(&f.file_type));
-        let alone = self.in_flight.load(Ordering::SeqCst) == 1;
+        let alone = self.config.live_writes && self.in_flight.load(Ordering::SeqCst) == 1;
         let mut sink = Sink::new(&self.store, &file, schema, c.file_date(), alone)?;
         let mut verdict = std::thread::scope(|s| -> Result<_> {
             let (tx, rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
