@@ -336,10 +336,19 @@ impl<'s> WriteTx<'s> {
     /// Every (day, balance)'s activity added to its `balances` row, once.
     fn flush_activity(&mut self) -> Result<()> {
         if !self.spilled {
-            let (c, partner, buf) = (&self.conn, &self.partner, &mut self.buf);
-            return self
-                .activity
-                .drain(&mut |date, balance, a| upsert_activity(c, partner, date, balance, a, buf));
+            let (c, partner) = (&self.conn, &self.partner);
+            let mut rows: Vec<(String, String, Vec<u8>)> = Vec::with_capacity(UPSERT_ROWS);
+            self.activity.drain(&mut |date, balance, a| {
+                let mut blob = Vec::new();
+                a.encode(&TRANSACTION_AMOUNT_COLUMNS, &mut blob);
+                rows.push((date.to_string(), balance.to_string(), blob));
+                if rows.len() == UPSERT_ROWS {
+                    upsert_activities(c, partner, &rows)?;
+                    rows.clear();
+                }
+                Ok(())
+            })?;
+            return upsert_activities(c, partner, &rows);
         }
         self.spill_activity()?;
         let mut st = self.conn.prepare(
@@ -553,6 +562,49 @@ pub(crate) fn add_activity(a: &mut Activity, t: &TransactionIn) -> Result<()> {
         let (m, s) = codec::parse_amount(text).ok_or_else(|| bad_amount(c, text))?;
         let v = codec::decimal(m, s).ok_or_else(|| bad_amount(c, text))?;
         a.add(t.tx_type, c, v)?;
+    }
+    Ok(())
+}
+
+/// Balance days written by one statement (fewer statements: most of a row's cost is the
+/// statement's, not the row's).
+const UPSERT_ROWS: usize = 64;
+
+/// [`upsert_activity`] of several already encoded activities: `UPSERT_ROWS` at a time, the rest
+/// one by one.
+fn upsert_activities(
+    c: &Connection,
+    partner: &str,
+    rows: &[(String, String, Vec<u8>)],
+) -> Result<()> {
+    if rows.len() == UPSERT_ROWS {
+        let values = vec!["(?, ?, ?, ?)"; UPSERT_ROWS].join(", ");
+        let sql = format!(
+            "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES {values} \
+             ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
+             activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
+             ELSE bd_add_activity(balances.activity, excluded.activity) END"
+        );
+        let mut st = c.prepare_cached(&sql)?;
+        let mut i = 1;
+        for (date, balance, blob) in rows {
+            st.raw_bind_parameter(i, partner)?;
+            st.raw_bind_parameter(i + 1, date)?;
+            st.raw_bind_parameter(i + 2, balance)?;
+            st.raw_bind_parameter(i + 3, &blob[..])?;
+            i += 4;
+        }
+        st.raw_execute()?;
+        return Ok(());
+    }
+    for (date, balance, blob) in rows {
+        c.prepare_cached(
+            "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
+             activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
+             ELSE bd_add_activity(balances.activity, excluded.activity) END",
+        )?
+        .execute(params![partner, date, balance, &blob[..]])?;
     }
     Ok(())
 }

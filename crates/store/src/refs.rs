@@ -280,6 +280,40 @@ impl crate::Reader {
         .optional()?)
     }
 
+    /// Whether `id` names an accepted `file_type` record (by its key or another of its ids) or,
+    /// with `registry_kind`, a registry entry of that kind: one statement where
+    /// [`Reader::find_ref`] and [`Reader::registry_get`] take up to three (the reference checks
+    /// ask this for every distinct value of a file).
+    pub fn known(
+        &self,
+        partner: &str,
+        file_type: &str,
+        registry_kind: Option<&str>,
+        id: &str,
+    ) -> Result<bool> {
+        let by_key = match file_type {
+            "transaction" => {
+                "EXISTS (SELECT 1 FROM transactions WHERE partner = ?1 AND transaction_id = ?3)"
+            }
+            crate::day::BALANCE => {
+                "EXISTS (SELECT 1 FROM balances INDEXED BY balances_by_key WHERE partner = ?1 \
+                 AND balance_key = ?3 AND closing IS NOT NULL)"
+            }
+            _ => {
+                "EXISTS (SELECT 1 FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3)"
+            }
+        };
+        let sql = format!(
+            "SELECT {by_key} \
+             OR EXISTS (SELECT 1 FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3) \
+             OR (?4 IS NOT NULL AND EXISTS (SELECT 1 FROM registry WHERE partner = ?1 AND kind = ?4 AND id = ?3))"
+        );
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row(params![partner, file_type, id, registry_kind], |r| r.get(0))?)
+    }
+
     /// The registry entry of a kind and id.
     pub fn registry_get(
         &self,

@@ -305,6 +305,14 @@ fn unresolved(
 }
 
 fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<Resolved> {
+    // The common shape (one target, no kind to check, one registry kind at most) in one lookup.
+    if let (None, [to], [] | [_]) = (&r.target_is, &r.to[..], &r.registry[..]) {
+        let kind = r.registry.first().map(String::as_str);
+        return Ok(match reader.known(ctx.partner, to, kind, v)? {
+            true => Resolved::Yes,
+            false => Resolved::No,
+        });
+    }
     let mut wrong = None;
     for t in &r.to {
         let Some(key) = reader.find_ref(ctx.partner, t, v)? else {
