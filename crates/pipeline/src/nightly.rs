@@ -23,7 +23,7 @@ pub fn run_day(
     date: NaiveDate,
     cfg: &NightlyConfig,
 ) -> Result<DaySummary, NightlyError> {
-    let reader = store.snapshot().map_err(source)?;
+    let reader = store.scan_snapshot().map_err(source)?;
     let mut day = StoreDay {
         reader: &reader,
         partner: partner.name,

@@ -20,6 +20,15 @@ impl Store {
         c.execute_batch("BEGIN")?;
         Ok(Reader(c))
     }
+
+    /// A [`Reader`] for one long scan (the nightly run): a connection of its own that reads
+    /// pages into its own small cache rather than mapping the database, so the scan's memory is
+    /// bounded by that cache, not by the database's size.
+    pub fn scan_snapshot(&self) -> Result<Reader> {
+        let c = crate::pool::Pooled::unpooled(crate::pool::open_reader(self.path(), false)?);
+        c.execute_batch("BEGIN")?;
+        Ok(Reader(c))
+    }
 }
 
 /// An accepted outgoing ACH entry.

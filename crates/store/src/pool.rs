@@ -19,7 +19,18 @@ pub(crate) struct Pool {
 /// A connection taken from a [`Pool`]; it goes back when dropped (outside any transaction).
 pub struct Pooled {
     conn: Option<Connection>,
-    pool: Arc<Pool>,
+    /// Where it goes back; `None`: closed when dropped.
+    pool: Option<Arc<Pool>>,
+}
+
+impl Pooled {
+    /// A connection of its own, closed when dropped.
+    pub(crate) fn unpooled(conn: Connection) -> Pooled {
+        Pooled {
+            conn: Some(conn),
+            pool: None,
+        }
+    }
 }
 
 impl Pool {
@@ -38,21 +49,29 @@ impl Pool {
         };
         Ok(Pooled {
             conn: Some(conn),
-            pool: self.clone(),
+            pool: Some(self.clone()),
         })
     }
 }
 
-fn open(path: &Path) -> Result<Connection> {
+/// A read-only connection of its own. `mapped`: pages read through a mapping of the database
+/// (fewer copies, but they count in the process's resident memory).
+pub(crate) fn open_reader(path: &Path, mapped: bool) -> Result<Connection> {
     let c = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     c.busy_timeout(std::time::Duration::from_secs(10))?;
     c.pragma_update(None, "cache_size", -16384)?;
-    c.pragma_update(None, "mmap_size", crate::MMAP_SIZE)?;
+    if mapped {
+        c.pragma_update(None, "mmap_size", crate::MMAP_SIZE)?;
+    }
     crate::register_functions(&c)?;
     Ok(c)
+}
+
+fn open(path: &Path) -> Result<Connection> {
+    open_reader(path, true)
 }
 
 impl Deref for Pooled {
@@ -74,13 +93,15 @@ impl DerefMut for Pooled {
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        let Some(c) = self.conn.take() else { return };
+        let (Some(c), Some(pool)) = (self.conn.take(), self.pool.as_ref()) else {
+            return;
+        };
         // A connection still in a transaction (a snapshot) ends it first; one that cannot is
         // closed rather than handed out holding an old snapshot.
         if !c.is_autocommit() && c.execute_batch("ROLLBACK").is_err() {
             return;
         }
-        let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < KEEP {
             idle.push(c);
         }
