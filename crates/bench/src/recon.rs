@@ -514,9 +514,11 @@ pub fn run(args: &[String]) -> Result<()> {
         (Some(_), None) => bail!("--duckdb needs the CSV files: fill with recon-fill --keep-csv"),
     };
     let mut secs = Vec::new();
+    let mut cpus = Vec::new();
     let mut theirs = Vec::new();
     let mut their_rss: f64 = 0.0;
     for r in 1..=runs {
+        let c0 = cpu_secs();
         let t0 = Instant::now();
         let d = run_day(
             &s,
@@ -528,8 +530,9 @@ pub fn run(args: &[String]) -> Result<()> {
             &cfg,
         )?;
         let t = t0.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - c0;
         println!(
-            "  run {r}: {t:>7.2} s  breaks {}  balances {}  transactions {}  VmHWM {:.1} MiB",
+            "  run {r}: {t:>7.2} s (CPU {cpu:.2} s)  breaks {}  balances {}  transactions {}  VmHWM {:.1} MiB",
             d.breaks,
             d.balances,
             d.transactions,
@@ -548,6 +551,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let summary = d.files.last().context("no summary written")?;
         check_summary(summary, &meta)?;
         secs.push(t);
+        cpus.push(cpu);
         if let (Some(script), Some(dir)) = (&duckdb, &csv_dir) {
             let (t, rss) = run_duckdb(script, dir, date, &db, &breaks_csv(summary)?)?;
             println!("         DuckDB {t:>7.2} s  breaks as ours  peak RSS {rss:.1} MiB");
@@ -556,10 +560,11 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
     let ours = Stats::of(&mut secs);
+    let cpu = Stats::of(&mut cpus);
     let our_rss = crate::peak_rss_kib() as f64 / 1024.0;
     println!(
-        "median {:.2} s over {runs} runs (min {:.2}, max {:.2}); peak RSS (VmHWM) {our_rss:.1} MiB; breaks {breaks} as planted",
-        ours.median, ours.min, ours.max,
+        "median {:.2} s over {runs} runs (min {:.2}, max {:.2}), CPU median {:.2} s (user + system, all threads); peak RSS (VmHWM) {our_rss:.1} MiB; breaks {breaks} as planted",
+        ours.median, ours.min, ours.max, cpu.median,
     );
     if !theirs.is_empty() {
         let duck = Stats::of(&mut theirs);
@@ -586,6 +591,21 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// User + system time of this process so far, every thread (`/proc/self/stat`, in clock ticks
+/// of 10 ms): what a run costs whatever else the machine is doing.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 struct Stats {

@@ -16,8 +16,8 @@ mod refs;
 
 pub use apply::{Applier, BalanceIn, NonPostedIn, TransactionIn};
 pub use day::{
-    DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED, NON_POSTED,
-    TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
+    DayBatch, DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_TYPED,
+    NON_POSTED, TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
 };
 pub use history::{AchRow, Reader};
 pub use ledger::{Decision, FileRow, NewFile, State};
