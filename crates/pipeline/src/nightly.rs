@@ -395,3 +395,117 @@ fn settlement(key: &str, data: &str, account: &AchAccount) -> Result<AchSettleme
         received: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::{BalanceIn, Decision, NewFile, State};
+
+    /// A store holding partner `p`'s balance files of 03-03 and 03-04 (`n` balances each, in
+    /// several read batches); `bad` reports one of 03-04's with a type no schema allows.
+    fn store(dir: &std::path::Path, n: usize, bad: Option<usize>) -> Store {
+        let s = Store::open(&dir.join("db.sqlite")).unwrap();
+        s.add_partner("p", &dir.display().to_string(), "2026-03-01T00:00:00Z")
+            .unwrap();
+        for date in ["2026-03-03", "2026-03-04"] {
+            let name = format!("{date}_balance_v1.csv");
+            let id = s
+                .begin(&NewFile {
+                    partner: "p".into(),
+                    path: format!("balance/{name}"),
+                    name: name.clone(),
+                    file_type: Some("balance".into()),
+                    prefix: Some(date.into()),
+                    version: Some(1),
+                    sha256: name.clone(),
+                    bytes: 1,
+                    received_at: format!("{date}T01:00:00Z"),
+                })
+                .unwrap();
+            let d = Decision {
+                state: State::Accepted,
+                rows: n as u64,
+                late: false,
+                error_count: 0,
+                warning_count: 0,
+                decided_at: format!("{date}T01:00:01Z"),
+                final_path: format!("balance/processed/{name}"),
+            };
+            let mut apply = |ap: &mut store::Applier| -> store::Result<()> {
+                let layout = ap.layout("balance", &[])?;
+                let mut row = Vec::new();
+                store::codec::encode_row(layout, &[], &mut row);
+                for i in 0..n {
+                    let id = format!("b{i:05}");
+                    let ty = if date == "2026-03-04" && Some(i) == bad {
+                        "savings"
+                    } else {
+                        "deposit"
+                    };
+                    ap.balance(&BalanceIn {
+                        balance_id: &id,
+                        lead_id: false,
+                        file_date: date,
+                        account_id: Some("a1"),
+                        balance_type: Some(ty),
+                        status: Some("active"),
+                        status_reason: Some("active"),
+                        currency: None,
+                        settlement_account: None,
+                        amounts: &[("balance", "10.50")],
+                        row: &row,
+                    })?;
+                }
+                Ok(())
+            };
+            assert!(s
+                .decide_and_apply(id, &d, &mut apply, &mut || Ok(()))
+                .unwrap());
+        }
+        s
+    }
+
+    fn run(s: &Store, root: &std::path::Path) -> Result<DaySummary, NightlyError> {
+        let date = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        run_day(
+            s,
+            PartnerTree { name: "p", root },
+            date,
+            &NightlyConfig::default(),
+        )
+    }
+
+    #[test]
+    fn a_day_of_many_batches_is_reconciled_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path(), 3000, None);
+        let d = run(&s, dir.path()).unwrap();
+        assert_eq!((d.balances, d.breaks), (3000, 0));
+        let report =
+            std::fs::read_to_string(dir.path().join("reports/2026-03-03_daily_balance.csv"))
+                .unwrap();
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines.len(), 3001);
+        assert_eq!(
+            lines[2999],
+            "b02998|a1|deposit|active|active||10.50||||||||ok|"
+        );
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_read_fails_the_run_and_writes_no_report() {
+        let dir = tempfile::tempdir().unwrap();
+        // Past the first batches, so the reading thread is ahead when it fails.
+        let s = store(dir.path(), 3000, Some(2500));
+        let err = run(&s, dir.path()).unwrap_err();
+        assert!(
+            matches!(&err, NightlyError::StoredRow { key, message } if key == "b02500" && message.contains("savings")),
+            "{err}"
+        );
+        let reports: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(reports.is_empty(), "{reports:?}");
+    }
+}

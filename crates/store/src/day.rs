@@ -15,6 +15,7 @@
 
 use crate::{Result, Store};
 use rusqlite::{params, Connection};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The balance file type.
 pub const BALANCE: &str = "balance";
@@ -227,13 +228,14 @@ impl DayBatch {
         self.rows.len() >= BATCH_ROWS || self.text.len() + self.blobs.len() >= BATCH_BYTES
     }
 
-    /// Copies one row of the day queries in (text cells as bytes, unchecked until
-    /// [`DayBatch::rows`]; a cell of another SQL type than the store writes is an error).
-    fn push_row(&mut self, r: &rusqlite::Row) -> Result<()> {
+    /// Copies a row in: the arguments of `bd_day_row` (the columns [`TEXT_CELLS`] and
+    /// [`BLOB_CELLS`] name), text as bytes, unchecked until [`DayBatch::rows`]. A cell of
+    /// another SQL type than the store writes is an error.
+    fn push_args(&mut self, ctx: &rusqlite::functions::Context) -> Result<()> {
         use rusqlite::types::ValueRef;
         let mut text = [None; 8];
         for (slot, col) in text.iter_mut().zip(TEXT_CELLS) {
-            *slot = match r.get_ref(col)? {
+            *slot = match ctx.get_raw(col) {
                 ValueRef::Null => None,
                 ValueRef::Text(b) => Some(copy(&mut self.text, b)),
                 _ => return Err(rusqlite::types::FromSqlError::InvalidType.into()),
@@ -241,7 +243,7 @@ impl DayBatch {
         }
         let mut blobs = [None; 3];
         for (slot, col) in blobs.iter_mut().zip(BLOB_CELLS) {
-            *slot = match r.get_ref(col)? {
+            *slot = match ctx.get_raw(col) {
                 ValueRef::Null => None,
                 ValueRef::Blob(b) => Some(copy(&mut self.blobs, b)),
                 _ => return Err(rusqlite::types::FromSqlError::InvalidType.into()),
@@ -295,6 +297,57 @@ impl DayBatch {
     }
 }
 
+/// The batch `bd_day_row` copies the rows of a day query into as SQLite steps through them, while
+/// registered on a reader's connection (until dropped).
+///
+/// Why a function: it reads each row's cells as SQLite hands them to it, where fetching the
+/// result columns one by one costs four library calls a cell (checked index, type, pointer,
+/// length, each taking the connection's lock): a third of reading the day.
+struct RowsTo<'c> {
+    conn: &'c rusqlite::Connection,
+    shared: std::sync::Arc<Shared>,
+    /// Set when the batch is full, so the stepping loop hands it over without taking the lock
+    /// at every row.
+    full: std::sync::Arc<AtomicBool>,
+}
+
+type Shared = std::sync::Mutex<DayBatch>;
+
+impl<'c> RowsTo<'c> {
+    fn register(conn: &'c rusqlite::Connection) -> Result<RowsTo<'c>> {
+        use rusqlite::functions::FunctionFlags;
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(DayBatch::new()));
+        let full = std::sync::Arc::new(AtomicBool::new(false));
+        let (batch, flag) = (std::sync::Arc::clone(&shared), std::sync::Arc::clone(&full));
+        // Not deterministic: SQLite must call it for every row.
+        conn.create_scalar_function(DAY_ROW_FN, 11, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            let mut b = batch.lock().unwrap_or_else(|p| p.into_inner());
+            b.push_args(ctx)
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+            if b.is_full() {
+                flag.store(true, Ordering::Relaxed);
+            }
+            Ok(None::<i64>)
+        })?;
+        Ok(RowsTo { conn, shared, full })
+    }
+
+    fn batch(&self) -> std::sync::MutexGuard<'_, DayBatch> {
+        // A panic while a row was copied leaves at worst a partial row, never handed over.
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for RowsTo<'_> {
+    fn drop(&mut self) {
+        // Frees the batch the function holds; the connection may go on to other reads.
+        let _ = self.conn.remove_function(DAY_ROW_FN, 11);
+    }
+}
+
+/// The name of [`RowsTo`]'s function.
+const DAY_ROW_FN: &str = "bd_day_row";
+
 /// Appends `b` to `buf`, returning where it went.
 fn copy(buf: &mut Vec<u8>, b: &[u8]) -> (usize, usize) {
     let start = buf.len();
@@ -302,8 +355,9 @@ fn copy(buf: &mut Vec<u8>, b: &[u8]) -> (usize, usize) {
     (start, buf.len())
 }
 
-/// The text cells of a day row, by their index in the day queries' columns: balance_key,
-/// account_id, currency, type, status, status_reason, opening_type, opening_status.
+/// The text cells of a day row, by their index among `bd_day_row`'s arguments in the day
+/// queries: balance_key, account_id, currency, type, status, status_reason, opening_type,
+/// opening_status.
 const TEXT_CELLS: [usize; 8] = [0, 1, 2, 3, 4, 5, 7, 8];
 /// Its blobs: closing, opening, activity.
 const BLOB_CELLS: [usize; 3] = [6, 9, 10];
@@ -351,25 +405,26 @@ impl crate::Reader {
         // the last balance file all the same: its balances are then all missing. Both queries
         // give the columns TEXT_CELLS and BLOB_CELLS name.
         let sql = if any {
-            "SELECT balance_key, account_id, currency, type, status, status_reason, closing, \
-             opening_type, opening_status, opening, activity FROM balances \
+            "SELECT bd_day_row(balance_key, account_id, currency, type, status, status_reason, closing, \
+             opening_type, opening_status, opening, activity) FROM balances \
              WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key"
         } else {
-            "SELECT balance_key, account_id, currency, NULL, NULL, NULL, NULL, type, status, \
-             closing, NULL FROM balances WHERE partner = ?1 AND file_date = \
+            "SELECT bd_day_row(balance_key, account_id, currency, NULL, NULL, NULL, NULL, type, status, \
+             closing, NULL) FROM balances WHERE partner = ?1 AND file_date = \
              (SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL) \
              AND closing IS NOT NULL ORDER BY balance_key"
         };
+        let rows_to = RowsTo::register(&self.0)?;
         let mut st = self.0.prepare_cached(sql).map_err(crate::Error::from)?;
         let mut rows = st
             .query(params![partner, file_date])
             .map_err(crate::Error::from)?;
-        let mut batch = DayBatch::new();
         let mut n = 0;
-        while let Some(r) = rows.next().map_err(crate::Error::from)? {
+        while rows.next().map_err(crate::Error::from)?.is_some() {
             n += 1;
-            batch.push_row(r)?;
-            if batch.is_full() {
+            if rows_to.full.load(Ordering::Relaxed) {
+                rows_to.full.store(false, Ordering::Relaxed);
+                let mut batch = rows_to.batch();
                 let go_on = each(&mut batch)?;
                 batch.clear();
                 if !go_on {
@@ -377,6 +432,7 @@ impl crate::Reader {
                 }
             }
         }
+        let mut batch = rows_to.batch();
         if !batch.is_empty() {
             each(&mut batch)?;
         }
