@@ -189,8 +189,10 @@ pub fn run_day(
     reports::write_atomically(&daily_path, |w| {
         reports::write_daily_balance_header(w, rc)?;
         std::io::Write::flush(w)?;
-        // The rows are written out on the other core while this one reads and reconciles.
-        let read = reports::through_thread(w.get_mut(), |w| {
+        // The rows are written out on another thread while this one reconciles, and synced as
+        // they go, so the final sync (write_atomically) has little left to do.
+        let mut file = reports::SyncEvery::new(w.get_mut(), SYNC_EVERY);
+        let read = reports::through_thread(&mut file, |w| {
             let read = source.balances(&columns, &mut |b| {
                 let (verdict, breaks) = day.push(b)?;
                 rows.write(w, b, verdict, breaks)?;
@@ -272,6 +274,9 @@ pub fn run_day(
         files,
     })
 }
+
+/// The daily balance report is synced every this many bytes while it is written.
+const SYNC_EVERY: usize = 8 << 20;
 
 /// Σ `balance` of today's deposit balances, for the FBO check (spec 05 §1.4).
 struct FboTotals {

@@ -30,7 +30,7 @@ pub use daily_balance::{
     daily_balance_columns, write_daily_balance, write_daily_balance_header, DailyBalanceRows,
 };
 pub use format::{AmountStyle, BankReportFormat, LineEnding};
-pub use handoff::through_thread;
+pub use handoff::{through_thread, SyncEvery};
 
 use chrono::NaiveDate;
 
