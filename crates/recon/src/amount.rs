@@ -175,10 +175,62 @@ impl Amount {
         }
     }
 
-    /// Appends the text of bankdrop's own reports (as [`crate::money`]'s `fmt`: every digit of
+    /// Appends the text of bankdrop's own reports (as the reports print a `Decimal`: every digit of
     /// the scale, `-` for a negative amount, zero unsigned), the same bytes `Decimal`'s
     /// `Display` writes.
+    #[inline]
     pub fn write_text(self, out: &mut Vec<u8>) {
+        // Nearly every amount: a mantissa of u64, a text of at most 32 bytes, written in place
+        // (no copy of a variable length, which costs a library call).
+        if let Ok(m) = u64::try_from(self.mantissa.unsigned_abs()) {
+            let digits = m.checked_ilog10().map_or(1, |l| l as usize + 1);
+            let scale = self.scale as usize;
+            let int = digits.saturating_sub(scale).max(1);
+            let neg = usize::from(self.mantissa < 0);
+            let len = neg + int + if scale > 0 { 1 + scale } else { 0 };
+            if len <= 32 {
+                let start = out.len();
+                // '0's: the fraction's leading zeros and a lone integer zero are already there.
+                out.extend_from_slice(&[b'0'; 32]);
+                let text = &mut out[start..start + len];
+                let mut m = m;
+                let mut at = len;
+                if scale > 0 {
+                    let point = len - scale - 1;
+                    while at - point > 2 && m > 0 {
+                        at -= 2;
+                        text[at..at + 2].copy_from_slice(pair(m % 100));
+                        m /= 100;
+                    }
+                    if at - point == 2 && m > 0 {
+                        text[point + 1] = b'0' + (m % 10) as u8;
+                        m /= 10;
+                    }
+                    text[point] = b'.';
+                    at = point;
+                }
+                while m >= 100 {
+                    at -= 2;
+                    text[at..at + 2].copy_from_slice(pair(m % 100));
+                    m /= 100;
+                }
+                if m >= 10 {
+                    text[at - 2..at].copy_from_slice(pair(m));
+                } else if m > 0 {
+                    text[at - 1] = b'0' + m as u8;
+                }
+                if neg == 1 {
+                    text[0] = b'-';
+                }
+                out.truncate(start + len);
+                return;
+            }
+        }
+        self.write_text_slow(out);
+    }
+
+    /// [`Amount::write_text`] for any amount.
+    fn write_text_slow(self, out: &mut Vec<u8>) {
         // Right to left into a buffer with room for the sign, 40 digits (2⁹⁶ has 29, a scale
         // of 28 may add "0." and zeros) and the point; then one copy.
         let mut buf = [0u8; TEXT_MAX];

@@ -384,7 +384,7 @@ impl crate::Reader {
         Ok(n)
     }
 
-    /// The rows of [`Reader::day_balances`], in batches: `each` gets a full batch (a thousand
+    /// The rows of [`crate::Reader::day_balances`], in batches: `each` gets a full batch (a thousand
     /// rows or so, the last one shorter) until it returns `false`, and may swap it for an empty
     /// one of its own (to work on it on another thread); the batch it leaves is cleared and
     /// filled again. Returns the rows read.
