@@ -489,6 +489,10 @@ fn a_day_is_read_in_batches_in_id_order_and_a_reader_may_stop_and_read_again() {
             .as_deref(),
         Some("2026-03-03")
     );
+    // A day no file came for opens from the last balance file: every balance missing.
+    let none = day(&s, "p", "2026-03-05");
+    assert_eq!(none.len(), 2500);
+    assert_eq!(none[7], row("b00007", None, Some("1.00"), 0));
 }
 
 #[test]
