@@ -302,7 +302,7 @@ impl DayBatch {
 ///
 /// Why a function: it reads each row's cells as SQLite hands them to it, where fetching the
 /// result columns one by one costs four library calls a cell (checked index, type, pointer,
-/// length, each taking the connection's lock): a third of reading the day.
+/// length, each also entering and leaving the connection's mutex): a third of reading the day.
 struct RowsTo<'c> {
     conn: &'c rusqlite::Connection,
     shared: std::sync::Arc<Shared>,
