@@ -2,8 +2,8 @@
 //! measured in separate commands so the fill's time and memory never mix into the run's:
 //!
 //! ```sh
-//! bankdrop-bench recon-fill --db /tmp/rb/db.sqlite [--balances 1000000] [--transactions 5000000] [--date 2026-03-03] [--breaks 10] [--days 1]
-//! bankdrop-bench recon-run  --db /tmp/rb/db.sqlite [--date 2026-03-03] [--runs 3]
+//! bankdrop-bench recon-fill --db /tmp/rb/db.sqlite [--balances 1000000] [--transactions 5000000] [--date 2026-03-03] [--breaks 10] [--days 1] [--keep-csv]
+//! bankdrop-bench recon-run  --db /tmp/rb/db.sqlite [--date 2026-03-03] [--runs 3] [--duckdb]
 //! ```
 //!
 //! The fill stores what the pipeline stores for three accepted files of one partner: the balance
@@ -12,7 +12,10 @@
 //! balances are computed from the generated transactions with the spec 05 §3.3 deposit formulas,
 //! in `Decimal`, then `--breaks` of them are moved by one cent, so the run must find exactly that
 //! many breaks. What was planted is written next to the database (`<db>.planted.json`) for
-//! `recon-run` to check against.
+//! `recon-run` to check against. `--keep-csv` keeps the CSV files applied in `<db-stem>-csv/`;
+//! `recon-run --duckdb` then runs `scripts/duckdb-recon.py` over them after each of its runs
+//! (DuckDB recomputing the day's breaks from the files, checked against ours) and prints both
+//! medians side by side.
 
 use anyhow::{bail, ensure, Context, Result};
 use chrono::{Duration, NaiveDate};
@@ -216,6 +219,13 @@ fn planted_path(db: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// Where `recon-fill --keep-csv` keeps the CSV files it applied: `<db-stem>-csv/` next to the
+/// database.
+pub fn csv_dir(db: &Path) -> PathBuf {
+    let stem = db.file_stem().and_then(|s| s.to_str()).unwrap_or("db");
+    db.with_file_name(format!("{stem}-csv"))
+}
+
 fn wal_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
     p.push("-wal");
@@ -229,9 +239,11 @@ fn partner_root(db: &Path) -> PathBuf {
 
 /// Writes a file's rows (`each` gets the writer) under a header of `columns`, then claims,
 /// accepts and applies it in a single SQLite transaction through the pipeline's apply, as an
-/// accepted upload is.
+/// accepted upload is. With `keep`, the CSV file stays there under its documented name
+/// (`<file_date>_<type>_v1.csv`), for a baseline to read the same bytes; else it is deleted.
 fn accept(
     s: &Store,
+    keep: Option<&Path>,
     file_type: &str,
     file_date: &str,
     rows: u64,
@@ -242,7 +254,11 @@ fn accept(
     let schema = schemas
         .get(file_type)
         .with_context(|| format!("no schema {file_type}"))?;
-    let tmp = tempfile_path(file_type);
+    let name = format!("{file_date}_{file_type}_v1.csv");
+    let tmp = match keep {
+        Some(dir) => dir.join(&name),
+        None => tempfile_path(file_type),
+    };
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         writeln!(w, "{}", columns.join("|"))?;
@@ -261,7 +277,6 @@ fn accept(
         }
     };
     let t0 = Instant::now();
-    let name = format!("{file_date}_{file_type}_v1.csv");
     let id = s.begin(&NewFile {
         partner: PARTNER.into(),
         path: format!("{file_type}/{name}"),
@@ -287,7 +302,9 @@ fn accept(
         s.decide_and_apply(id, &d, &mut apply, &mut || Ok(()))?,
         "{name} was already decided"
     );
-    std::fs::remove_file(&tmp)?;
+    if keep.is_none() {
+        std::fs::remove_file(&tmp)?;
+    }
     let secs = t0.elapsed().as_secs_f64();
     println!("  {name:<32} {rows:>9} rows  {secs:>7.1} s");
     Ok(secs)
@@ -316,6 +333,10 @@ pub fn fill(args: &[String]) -> Result<()> {
     );
     let root = partner_root(&db);
     std::fs::create_dir_all(&root)?;
+    let keep = args.iter().any(|a| a == "--keep-csv").then(|| csv_dir(&db));
+    if let Some(dir) = &keep {
+        std::fs::create_dir_all(dir)?;
+    }
 
     let t_all = Instant::now();
     let s = Store::open(&db)?;
@@ -330,6 +351,7 @@ pub fn fill(args: &[String]) -> Result<()> {
     let first_name = first.format("%Y-%m-%d").to_string();
     accept(
         &s,
+        keep.as_deref(),
         "balance",
         &first_name,
         balances,
@@ -354,6 +376,7 @@ pub fn fill(args: &[String]) -> Result<()> {
         );
         accept(
             &s,
+            keep.as_deref(),
             "transaction",
             &file_date,
             transactions,
@@ -396,6 +419,7 @@ pub fn fill(args: &[String]) -> Result<()> {
 
         accept(
             &s,
+            keep.as_deref(),
             "balance",
             &file_date,
             balances,
@@ -417,6 +441,7 @@ pub fn fill(args: &[String]) -> Result<()> {
         "days": days,
         "breaks": breaks,
         "planted": planted,
+        "csv_dir": keep.as_ref().map(|d| d.display().to_string()),
     });
     std::fs::write(planted_path(&db), format!("{meta:#}\n"))?;
     println!(
@@ -474,8 +499,26 @@ pub fn run(args: &[String]) -> Result<()> {
         "run_day {date} over {} ({balances} balances, {transactions} transactions, {breaks} planted breaks)",
         db.display()
     );
+    // With --duckdb, each run of ours is followed by DuckDB's recomputation of the same day
+    // from the CSV files the fill kept (scripts/duckdb-recon.py), so both medians come from the
+    // same minutes of a noisy machine.
+    let duckdb = args.iter().any(|a| a == "--duckdb").then(|| {
+        flag(args, "--duckdb-script").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/duckdb-recon.py"),
+            PathBuf::from,
+        )
+    });
+    let csv_dir = match (&duckdb, meta["csv_dir"].as_str()) {
+        (None, _) => None,
+        (Some(_), Some(d)) => Some(PathBuf::from(d)),
+        (Some(_), None) => bail!("--duckdb needs the CSV files: fill with recon-fill --keep-csv"),
+    };
     let mut secs = Vec::new();
+    let mut cpus = Vec::new();
+    let mut theirs = Vec::new();
+    let mut their_rss: f64 = 0.0;
     for r in 1..=runs {
+        let c0 = cpu_secs();
         let t0 = Instant::now();
         let d = run_day(
             &s,
@@ -487,8 +530,9 @@ pub fn run(args: &[String]) -> Result<()> {
             &cfg,
         )?;
         let t = t0.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - c0;
         println!(
-            "  run {r}: {t:>7.2} s  breaks {}  balances {}  transactions {}  VmHWM {:.1} MiB",
+            "  run {r}: {t:>7.2} s (CPU {cpu:.2} s)  breaks {}  balances {}  transactions {}  VmHWM {:.1} MiB",
             d.breaks,
             d.balances,
             d.transactions,
@@ -504,18 +548,129 @@ pub fn run(args: &[String]) -> Result<()> {
                 d.transactions
             );
         }
-        check_summary(d.files.last().context("no summary written")?, &meta)?;
+        let summary = d.files.last().context("no summary written")?;
+        check_summary(summary, &meta)?;
         secs.push(t);
+        cpus.push(cpu);
+        if let (Some(script), Some(dir)) = (&duckdb, &csv_dir) {
+            let (t, rss) = run_duckdb(script, dir, date, &db, &breaks_csv(summary)?)?;
+            println!("         DuckDB {t:>7.2} s  breaks as ours  peak RSS {rss:.1} MiB");
+            theirs.push(t);
+            their_rss = their_rss.max(rss);
+        }
     }
-    secs.sort_by(f64::total_cmp);
+    let ours = Stats::of(&mut secs);
+    let cpu = Stats::of(&mut cpus);
+    let our_rss = crate::peak_rss_kib() as f64 / 1024.0;
     println!(
-        "median {:.2} s over {runs} runs (min {:.2}, max {:.2}); peak RSS (VmHWM) {:.1} MiB; breaks {breaks} as planted",
-        secs[secs.len() / 2],
-        secs[0],
-        secs[secs.len() - 1],
-        crate::peak_rss_kib() as f64 / 1024.0
+        "median {:.2} s over {runs} runs (min {:.2}, max {:.2}), CPU median {:.2} s (user + system, all threads); peak RSS (VmHWM) {our_rss:.1} MiB; breaks {breaks} as planted",
+        ours.median, ours.min, ours.max, cpu.median,
     );
+    if !theirs.is_empty() {
+        let duck = Stats::of(&mut theirs);
+        println!(
+            "DuckDB (threads=2, from the CSV files): median {:.2} s (min {:.2}, max {:.2}), peak RSS {their_rss:.1} MiB",
+            duck.median, duck.min, duck.max
+        );
+        println!(
+            "{:<34} {:>8} {:>8} {:>8} {:>10}",
+            "same run, medians", "median", "min", "max", "peak RSS"
+        );
+        for (name, st, rss) in [
+            ("bankdrop run_day (store)", &ours, our_rss),
+            ("DuckDB, breaks only (CSV)", &duck, their_rss),
+        ] {
+            println!(
+                "{name:<34} {:>6.2} s {:>6.2} s {:>6.2} s {rss:>6.1} MiB",
+                st.median, st.min, st.max
+            );
+        }
+        println!(
+            "bankdrop / DuckDB: {:.2} of DuckDB's time",
+            ours.median / duck.median
+        );
+    }
     Ok(())
+}
+
+/// User + system time of this process so far, every thread (`/proc/self/stat`, in clock ticks
+/// of 10 ms): what a run costs whatever else the machine is doing.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Stats {
+    fn of(v: &mut [f64]) -> Stats {
+        v.sort_by(f64::total_cmp);
+        Stats {
+            median: v[v.len() / 2],
+            min: v[0],
+            max: v[v.len() - 1],
+        }
+    }
+}
+
+/// Runs scripts/duckdb-recon.py over the kept CSV files; it fails unless its breaks are the
+/// planted ones and those of our report, amounts included. Returns its time and peak RSS.
+fn run_duckdb(
+    script: &Path,
+    csv_dir: &Path,
+    date: NaiveDate,
+    db: &Path,
+    ours: &Path,
+) -> Result<(f64, f64)> {
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg("--csv-dir")
+        .arg(csv_dir)
+        .args(["--date", &date.to_string(), "--threads", "2", "--quiet"])
+        .arg("--planted")
+        .arg(planted_path(db))
+        .arg("--ours")
+        .arg(ours)
+        .output()
+        .with_context(|| format!("running python3 {}", script.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.success(),
+        "{}: {text}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value = |key: &str| -> Result<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("no `{key}` in {text}"))
+    };
+    Ok((value("elapsed ")?, value("peak_rss ")?))
+}
+
+/// The breaks report next to a summary JSON.
+fn breaks_csv(summary: &Path) -> Result<PathBuf> {
+    Ok(summary.with_file_name(
+        summary
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("summary name")?
+            .replace("_summary.json", ".csv"),
+    ))
 }
 
 /// The summary JSON must show a clean day apart from the planted breaks: every balance opened
@@ -531,14 +686,7 @@ fn check_summary(summary: &Path, meta: &Value) -> Result<()> {
         "summary missing_balances = {}",
         j["missing_balances"]
     );
-    let breaks_csv = summary.with_file_name(
-        summary
-            .file_name()
-            .and_then(|n| n.to_str())
-            .context("summary name")?
-            .replace("_summary.json", ".csv"),
-    );
-    let text = std::fs::read_to_string(&breaks_csv)?;
+    let text = std::fs::read_to_string(breaks_csv(summary)?)?;
     let found: Vec<&str> = text
         .lines()
         .skip(1)

@@ -9,14 +9,102 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::amount::Amount;
 use crate::config::ReconConfig;
 use crate::error::{Error, Side as InputSide};
 use crate::formulas::Plan;
 use crate::model::{BalanceStatus, BalanceType};
-use crate::money;
 use crate::reconcile::{
     Break, ComponentTotals, MissingBalance, Reconciliation, Summary, UnmatchedActivity,
 };
+
+/// The money columns a [`crate::DaySource`] hands amounts of, fixed for one run (from
+/// [`DayReconciler::columns`]): the source resolves its own column codes to these positions
+/// once, so no row carries a column name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayColumns {
+    /// Balance columns: [`DaySide::amounts`]`[i]` is the amount of `balance[i]`. The
+    /// configuration's `balance_columns` (each once), and `balance` (the FBO total) if absent.
+    pub balance: Vec<String>,
+    /// Transaction columns: a [`Sum`] of column `transaction[i]` has `column == i`. `amount`
+    /// first, then every column a formula sums; sums of other columns may be left out.
+    pub transaction: Vec<String>,
+    /// The transaction types the formulas name: a [`Sum`] of type `types[i]` has
+    /// `ty == Some(i)`; of any other type, or a null one, `None`.
+    pub types: Vec<String>,
+    index: TypeIndex,
+}
+
+impl DayColumns {
+    /// The columns of a run: `balance`, `transaction` and `types` as described above.
+    pub fn new(balance: Vec<String>, transaction: Vec<String>, types: Vec<String>) -> DayColumns {
+        DayColumns {
+            index: TypeIndex::new(&types),
+            balance,
+            transaction,
+            types,
+        }
+    }
+
+    /// The index of the transaction type spelled `name` in [`DayColumns::types`].
+    #[inline]
+    pub fn transaction_type(&self, name: &[u8]) -> Option<usize> {
+        self.index.get(name)
+    }
+}
+
+/// Type names to their index, for short byte strings looked up millions of times a day: open
+/// addressing over a hash of a few of their bytes, one comparison to confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TypeIndex {
+    /// A power of two at least twice the names; `(name, index)`.
+    slots: Vec<Option<(Box<[u8]>, usize)>>,
+}
+
+impl TypeIndex {
+    fn new(names: &[String]) -> TypeIndex {
+        let size = (names.len() * 2 + 2).next_power_of_two();
+        let mut slots = vec![None; size];
+        for (i, name) in names.iter().enumerate() {
+            let mut at = Self::hash(name.as_bytes()) & (size - 1);
+            while slots[at].is_some() {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = Some((name.as_bytes().into(), i));
+        }
+        TypeIndex { slots }
+    }
+
+    /// The length and three bytes: enough to tell apart the few names of a configuration,
+    /// and constant time with no copy.
+    #[inline]
+    fn hash(b: &[u8]) -> usize {
+        let n = b.len();
+        let h = match (b.first(), b.last()) {
+            (Some(&first), Some(&last)) => {
+                n as u64
+                    | u64::from(first) << 16
+                    | u64::from(last) << 24
+                    | u64::from(b[n / 2]) << 32
+            }
+            _ => 0,
+        };
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+    }
+
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = Self::hash(name) & mask;
+        loop {
+            match &self.slots[at] {
+                None => return None,
+                Some((n, i)) if **n == *name => return Some(*i),
+                Some(_) => at = (at + 1) & mask,
+            }
+        }
+    }
+}
 
 /// A balance as reported in one balance file.
 #[derive(Debug, Clone, Copy)]
@@ -27,23 +115,29 @@ pub struct DaySide<'a> {
     pub status: BalanceStatus,
     /// `status_reason` (empty on the opening side).
     pub status_reason: &'a str,
-    /// The non-null money cells, by column.
-    pub amounts: &'a [(&'a str, Decimal)],
+    /// The amounts of [`DayColumns::balance`], in its order; `None` for a null cell.
+    pub amounts: &'a [Option<Amount>],
 }
 
 impl DaySide<'_> {
-    /// The amount of `column`, `None` when null.
-    pub fn amount(&self, column: &str) -> Option<Decimal> {
-        self.amounts
-            .iter()
-            .find(|(c, _)| *c == column)
-            .map(|(_, v)| *v)
+    /// The amount of [`DayColumns::balance`]`[slot]`, `None` when null.
+    #[inline]
+    pub fn amount(&self, slot: usize) -> Option<Amount> {
+        self.amounts.get(slot).copied().flatten()
     }
 }
 
-/// A day's transactions on one balance summed by (type — `None` for a null cell —, money
-/// column).
-pub type Sums<'a> = [(Option<&'a str>, &'a str, Decimal)];
+/// The sum of a day's transactions on one balance of one `type` and one money column.
+#[derive(Debug, Clone, Copy)]
+pub struct Sum {
+    /// The transaction `type`: its index in [`DayColumns::types`], `None` for any type the
+    /// formulas do not name and for a null one.
+    pub ty: Option<usize>,
+    /// The column: an index into [`DayColumns::transaction`].
+    pub column: usize,
+    /// Σ of the column over those transactions, exact.
+    pub amount: Amount,
+}
 
 /// One balance's day.
 #[derive(Debug, Clone, Copy)]
@@ -58,8 +152,9 @@ pub struct DayBalance<'a> {
     pub closing: Option<DaySide<'a>>,
     /// As reported in the balance file the day opens from; `None` for a new balance.
     pub opening: Option<DaySide<'a>>,
-    /// The day's transactions on it: their count and sums by (type, column).
-    pub activity: Option<(u64, &'a Sums<'a>)>,
+    /// The day's transactions on it: their count and sums by (type, column), in (type,
+    /// column) order.
+    pub activity: Option<(u64, &'a [Sum])>,
 }
 
 /// What became of one balance.
@@ -75,16 +170,31 @@ pub enum Verdict {
     Absent,
 }
 
+/// The running totals of one component, exact, turned into [`ComponentTotals`] at the end.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    opening: Amount,
+    activity: Amount,
+    expected: Amount,
+    reported: Amount,
+}
+
 /// Reconciles one day, balance by balance.
 pub struct DayReconciler {
     plan: Plan,
+    columns: DayColumns,
+    tolerance: Amount,
     date: NaiveDate,
     summary: Summary,
+    totals: Vec<Totals>,
     breaks: Vec<Break>,
     missing: Vec<MissingBalance>,
     unmatched: Vec<UnmatchedActivity>,
-    acc: Vec<Decimal>,
+    acc: Vec<Amount>,
+    /// The last balance id taken (a buffer reused for every balance).
     last: Option<String>,
+    /// Where each rule's component sits in `columns.balance`.
+    slots: Vec<usize>,
 }
 
 impl DayReconciler {
@@ -106,7 +216,29 @@ impl DayReconciler {
                 reported_nulls: 0,
             })
             .collect();
-        let acc = vec![Decimal::ZERO; plan.rules.len()];
+        let mut balance: Vec<String> = Vec::new();
+        for c in config
+            .balance_columns
+            .iter()
+            .map(String::as_str)
+            .chain(["balance"])
+        {
+            if !balance.iter().any(|b| b == c) {
+                balance.push(c.to_string());
+            }
+        }
+        let mut slots = Vec::with_capacity(plan.rules.len());
+        for r in &plan.rules {
+            // The plan refused a component that is not a balance column.
+            let slot = balance
+                .iter()
+                .position(|b| *b == r.component)
+                .ok_or_else(|| crate::error::ConfigError::ComponentNotRead {
+                    component: r.component.clone(),
+                })?;
+            slots.push(slot);
+        }
+        let acc = vec![Amount::ZERO; plan.rules.len()];
         Ok(DayReconciler {
             summary: Summary {
                 tolerance: plan.tolerance,
@@ -122,6 +254,9 @@ impl DayReconciler {
                 missing_balances: 0,
                 components,
             },
+            columns: DayColumns::new(balance, plan.day_columns.clone(), plan.type_names.clone()),
+            tolerance: Amount::from(plan.tolerance),
+            totals: vec![Totals::default(); plan.rules.len()],
             plan,
             date,
             breaks: Vec::new(),
@@ -129,34 +264,40 @@ impl DayReconciler {
             unmatched: Vec::new(),
             acc,
             last: None,
+            slots,
         })
+    }
+
+    /// The columns the day's balances must carry their amounts in.
+    pub fn columns(&self) -> &DayColumns {
+        &self.columns
     }
 
     /// Takes the next balance (in increasing id order; a repeated id is an error) and returns
     /// its verdict and breaks.
     pub fn push(&mut self, b: &DayBalance) -> Result<(Verdict, &[Break]), Error> {
-        if self.last.as_deref().is_some_and(|l| l >= b.balance_id) {
-            return Err(Error::DuplicateBalance {
-                balance_id: b.balance_id.to_string(),
-                side: InputSide::Closing,
-            });
+        match &mut self.last {
+            Some(last) if last.as_str() >= b.balance_id => {
+                return Err(Error::DuplicateBalance {
+                    balance_id: b.balance_id.to_string(),
+                    side: InputSide::Closing,
+                })
+            }
+            Some(last) => {
+                last.clear();
+                last.push_str(b.balance_id);
+            }
+            None => self.last = Some(b.balance_id.to_string()),
         }
-        self.last = Some(b.balance_id.to_string());
         if b.opening.is_some() {
             self.summary.balances_opening += 1;
         }
-        self.acc.iter_mut().for_each(|a| *a = Decimal::ZERO);
-        let mut total = Decimal::ZERO;
+        self.acc.fill(Amount::ZERO);
+        let mut total = Amount::ZERO;
         if let Some((count, sums)) = b.activity {
             self.summary.transactions += count;
-            self.plan.apply_sums(b.balance_id, sums, &mut self.acc)?;
-            for (_, column, v) in sums {
-                if *column == "amount" {
-                    total = money::add(total, *v, || {
-                        format!("amount total of balance {}", b.balance_id)
-                    })?;
-                }
-            }
+            self.plan
+                .apply_day_sums(b.balance_id, sums, &mut self.acc, &mut total)?;
         }
         let first = self.breaks.len();
         let Some(closing) = b.closing else {
@@ -173,7 +314,7 @@ impl DayReconciler {
                 self.unmatched.push(UnmatchedActivity {
                     balance_id: b.balance_id.to_string(),
                     transactions: count,
-                    amount: total,
+                    amount: total.to_decimal(),
                 });
             }
             return Ok((Verdict::Absent, &[]));
@@ -189,29 +330,31 @@ impl DayReconciler {
         self.summary.balances_checked += 1;
         for &r in &self.plan.by_type[closing.balance_type.index()] {
             let rule = &self.plan.rules[r];
+            let slot = self.slots[r];
             let ctx = |what: &'static str| {
                 move || format!("{what} of balance {} / {}", b.balance_id, rule.component)
             };
             let opening = b
                 .opening
-                .and_then(|o| o.amount(&rule.component))
-                .unwrap_or(Decimal::ZERO);
+                .and_then(|o| o.amount(slot))
+                .unwrap_or(Amount::ZERO);
             let activity = self.acc[r];
-            let expected = money::add(opening, activity, ctx("expected"))?;
-            let reported_cell = closing.amount(&rule.component);
-            let reported = reported_cell.unwrap_or(Decimal::ZERO);
-            let difference = money::sub(reported, expected, ctx("difference"))?;
-            let t = &mut self.summary.components[r];
-            t.balances += 1;
-            t.opening = money::add(t.opening, opening, ctx("opening total"))?;
-            t.activity = money::add(t.activity, activity, ctx("activity total"))?;
-            t.expected = money::add(t.expected, expected, ctx("expected total"))?;
-            t.reported = money::add(t.reported, reported, ctx("reported total"))?;
+            let expected = opening.add(activity, ctx("expected"))?;
+            let reported_cell = closing.amount(slot);
+            let reported = reported_cell.unwrap_or(Amount::ZERO);
+            let difference = reported.sub(expected, ctx("difference"))?;
+            let t = &mut self.totals[r];
+            t.opening = t.opening.add(opening, ctx("opening total"))?;
+            t.activity = t.activity.add(activity, ctx("activity total"))?;
+            t.expected = t.expected.add(expected, ctx("expected total"))?;
+            t.reported = t.reported.add(reported, ctx("reported total"))?;
+            let c = &mut self.summary.components[r];
+            c.balances += 1;
             if reported_cell.is_none() {
-                t.reported_nulls += 1;
+                c.reported_nulls += 1;
             }
-            if difference.abs() > self.plan.tolerance {
-                t.breaks += 1;
+            if difference.abs_exceeds(self.tolerance) {
+                c.breaks += 1;
                 self.summary.breaks += 1;
                 if closing.status == BalanceStatus::Inactive {
                     self.summary.breaks_on_inactive += 1;
@@ -222,11 +365,11 @@ impl DayReconciler {
                     balance_type: closing.balance_type,
                     status: closing.status,
                     component: rule.component.clone(),
-                    opening,
-                    activity,
-                    expected,
-                    reported,
-                    difference,
+                    opening: opening.to_decimal(),
+                    activity: activity.to_decimal(),
+                    expected: expected.to_decimal(),
+                    reported: reported.to_decimal(),
+                    difference: difference.to_decimal(),
                     new_balance: b.opening.is_none(),
                 });
             }
@@ -243,6 +386,12 @@ impl DayReconciler {
     /// The day's result.
     pub fn finish(mut self) -> Reconciliation {
         self.summary.missing_balances = self.missing.len() as u64;
+        for (c, t) in self.summary.components.iter_mut().zip(&self.totals) {
+            c.opening = t.opening.to_decimal();
+            c.activity = t.activity.to_decimal();
+            c.expected = t.expected.to_decimal();
+            c.reported = t.reported.to_decimal();
+        }
         Reconciliation {
             date: self.date,
             breaks: self.breaks,

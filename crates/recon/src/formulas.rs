@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
+use crate::amount::Amount;
 use crate::config::{Formula, ReconConfig, Sign, Term, TypeFilter};
 use crate::error::{ConfigError, Error};
 use crate::model::{BalanceRow, BalanceType, TransactionRow};
@@ -143,6 +144,9 @@ pub fn builtin() -> Vec<Formula> {
     ]
 }
 
+/// The transaction column every day's unmatched total sums (`day_columns[0]`).
+const AMOUNT: &str = "amount";
+
 /// A transaction money column resolved once, so the hot loop does not compare names.
 #[derive(Debug, Clone)]
 enum Column {
@@ -216,6 +220,16 @@ pub(crate) struct Rule {
     terms: Vec<CompiledTerm>,
 }
 
+/// What one day sum (of one transaction type and column, [`crate::day::Sum`]) adds to: the
+/// rules whose terms count it, in rule then term order (the order [`Plan::apply`] adds in, so
+/// an impossible sum fails at the same term), and whether the term subtracts.
+#[derive(Debug, Clone, Default)]
+struct Effects {
+    /// `start[ti * columns + column]..start[ti * columns + column + 1]` indexes `list`.
+    start: Vec<usize>,
+    list: Vec<(usize, bool)>,
+}
+
 /// A configuration checked and turned into index-based lookups.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -228,8 +242,15 @@ pub(crate) struct Plan {
     pub rules: Vec<Rule>,
     /// Rule indices per balance type.
     pub by_type: [Vec<usize>; 2],
+    /// The transaction money columns a day's sums are asked for ([`crate::day::DayColumns`]):
+    /// `amount` first (the total of unmatched activity), then every column a term sums.
+    pub day_columns: Vec<String>,
+    /// The transaction types the formulas name, by their index (`types[name]`); every other
+    /// type, and a null one, is `other_type`.
+    pub type_names: Vec<String>,
     types: HashMap<String, usize>,
     other_type: usize,
+    effects: Effects,
 }
 
 impl Plan {
@@ -353,14 +374,44 @@ impl Plan {
                 terms,
             });
         }
+
+        let mut day_columns = vec![AMOUNT.to_string()];
+        for t in rules.iter().flat_map(|r| &r.terms) {
+            if !day_columns.iter().any(|c| c == t.column.name()) {
+                day_columns.push(t.column.name().to_string());
+            }
+        }
+        let mut effects = Effects::default();
+        for ti in 0..=other_type {
+            for column in &day_columns {
+                effects.start.push(effects.list.len());
+                for (r, rule) in rules.iter().enumerate() {
+                    for t in &rule.terms {
+                        if t.counts[ti] && t.column.name() == column {
+                            effects.list.push((r, t.minus));
+                        }
+                    }
+                }
+            }
+        }
+        effects.start.push(effects.list.len());
         Ok(Plan {
             tolerance: cfg.tolerance,
             reconcile_inactive: cfg.reconcile_inactive,
             open_names,
             rules,
             by_type,
+            day_columns,
+            type_names: {
+                let mut names = vec![String::new(); types.len()];
+                for (name, &i) in &types {
+                    names[i] = name.clone();
+                }
+                names
+            },
             types,
             other_type,
+            effects,
         })
     }
 
@@ -398,32 +449,45 @@ impl Plan {
         Ok(())
     }
 
-    /// Adds a day's activity summed by (type, column) into the rule accumulators: the same result
-    /// as [`Plan::apply`] on each of the day's transactions, since every term is a sum of one
-    /// column over some types.
-    pub fn apply_sums(
+    /// Adds a day's activity summed by (type, column) into the rule accumulators, and every
+    /// sum of `amount` into `total`: the same result as [`Plan::apply`] on each of the day's
+    /// transactions, since every term is a sum of one column over some types.
+    pub fn apply_day_sums(
         &self,
         balance_id: &str,
-        sums: &crate::day::Sums,
-        acc: &mut [Decimal],
+        sums: &[crate::day::Sum],
+        acc: &mut [Amount],
+        total: &mut Amount,
     ) -> Result<(), Error> {
-        for (ty, column, v) in sums {
-            let ti = ty
-                .and_then(|t| self.types.get(t).copied())
-                .unwrap_or(self.other_type);
-            for (rule, slot) in self.rules.iter().zip(acc.iter_mut()) {
-                for term in &rule.terms {
-                    if !term.counts[ti] || term.column.name() != *column {
-                        continue;
-                    }
-                    let ctx = || format!("activity of balance {balance_id} / {}", rule.component);
-                    *slot = if term.minus {
-                        money::sub(*slot, *v, ctx)?
-                    } else {
-                        money::add(*slot, *v, ctx)?
-                    };
-                }
+        let columns = self.day_columns.len();
+        for s in sums {
+            let ti =
+                s.ty.filter(|t| *t < self.other_type)
+                    .unwrap_or(self.other_type);
+            if s.column >= columns {
+                continue;
             }
+            let at = ti * columns + s.column;
+            for &(r, minus) in
+                &self.effects.list[self.effects.start[at]..self.effects.start[at + 1]]
+            {
+                let ctx = || {
+                    format!(
+                        "activity of balance {balance_id} / {}",
+                        self.rules[r].component
+                    )
+                };
+                acc[r] = if minus {
+                    acc[r].sub(s.amount, ctx)?
+                } else {
+                    acc[r].add(s.amount, ctx)?
+                };
+            }
+        }
+        // Apart, after the formulas, so a total that cannot be kept fails after them as it
+        // always did.
+        for s in sums.iter().filter(|s| s.column == 0) {
+            *total = total.add(s.amount, || format!("amount total of balance {balance_id}"))?;
         }
         Ok(())
     }

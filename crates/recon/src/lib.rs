@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod amount;
 pub mod config;
 pub mod day;
 pub mod error;
@@ -53,8 +54,9 @@ pub mod reconcile;
 pub mod reports;
 pub mod schedule;
 
+pub use amount::Amount;
 pub use config::{Formula, ReconConfig, Sign, Term, TypeFilter};
-pub use day::{DayBalance, DayReconciler, DaySide, Verdict};
+pub use day::{DayBalance, DayColumns, DayReconciler, DaySide, Sum, Verdict};
 pub use error::{ConfigError, Error, RowError, Side};
 pub use fbo::{fbo_check, fbo_check_totals, FboCheck};
 pub use formulas::{builtin as builtin_formulas, expected_closing, Projector};

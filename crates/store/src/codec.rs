@@ -407,6 +407,204 @@ pub fn money_from(v: rusqlite::types::ValueRef) -> Option<Decimal> {
     }
 }
 
+/// A column of an amounts or activity blob: its index in the column list it was encoded
+/// against (`known`), or, for a column outside it, its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnRef<'b> {
+    /// `known[i]`.
+    Known(usize),
+    /// A column not in `known`.
+    Named(&'b str),
+}
+
+/// [`get_varint`] for the hot read path: the bytes of a u64 first (every amount of a day and
+/// every count), u128 arithmetic only past them.
+#[inline(always)]
+fn read_varint(buf: &[u8], at: &mut usize) -> Option<u128> {
+    let mut v: u64 = 0;
+    for shift in (0..63).step_by(7) {
+        let b = *buf.get(*at)?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(u128::from(v));
+        }
+    }
+    let mut v = u128::from(v);
+    for shift in (63..128).step_by(7) {
+        let b = *buf.get(*at)?;
+        *at += 1;
+        v |= u128::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+#[inline(always)]
+fn read_column<'b>(buf: &'b [u8], at: &mut usize, known: usize) -> Option<ColumnRef<'b>> {
+    let i = *buf.get(*at)?;
+    *at += 1;
+    if i == OTHER_COLUMN {
+        return get_str(buf, at).map(ColumnRef::Named);
+    }
+    (usize::from(i) < known).then_some(ColumnRef::Known(usize::from(i)))
+}
+
+/// `(mantissa, scale)` as stored; `None` at a damaged one.
+#[inline(always)]
+fn read_raw_decimal(buf: &[u8], at: &mut usize) -> Option<(i128, u32)> {
+    let m = unzigzag(read_varint(buf, at)?);
+    let scale = u32::from(*buf.get(*at)?);
+    *at += 1;
+    Some((m, scale))
+}
+
+/// A blob that is not in the form the store writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("damaged amounts")]
+pub struct Damaged;
+
+/// One amount of an [`Amounts`] blob, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawAmount<'b> {
+    /// Its column.
+    pub column: ColumnRef<'b>,
+    /// Its mantissa (check the range: [`decimal`] refuses what does not fit a `Decimal`).
+    pub mantissa: i128,
+    /// Its scale (likewise).
+    pub scale: u32,
+}
+
+/// The amounts of an [`Amounts`] blob without `Decimal` (what [`for_each_amount`] reads), for
+/// the nightly run's hot loop; an `Err` at a damaged one, then nothing more.
+#[derive(Debug, Clone)]
+pub struct RawAmounts<'b> {
+    blob: &'b [u8],
+    at: usize,
+    left: u128,
+    known: usize,
+}
+
+/// [`RawAmounts`] of a blob encoded against `known` column names (their number).
+#[inline]
+pub fn raw_amounts(known: usize, blob: &[u8]) -> RawAmounts<'_> {
+    let mut at = 0;
+    // A damaged count: one entry that will fail to read.
+    let left = read_varint(blob, &mut at).unwrap_or(1);
+    RawAmounts {
+        blob,
+        at,
+        left,
+        known,
+    }
+}
+
+impl<'b> Iterator for RawAmounts<'b> {
+    type Item = Result<RawAmount<'b>, Damaged>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let entry = (|| {
+            let column = read_column(self.blob, &mut self.at, self.known)?;
+            let (mantissa, scale) = read_raw_decimal(self.blob, &mut self.at)?;
+            Some(RawAmount {
+                column,
+                mantissa,
+                scale,
+            })
+        })();
+        if entry.is_none() {
+            self.left = 0;
+        }
+        Some(entry.ok_or(Damaged))
+    }
+}
+
+/// One sum of an [`Activity`] blob, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawSum<'b> {
+    /// The transaction type's bytes, `None` for a null type ([`for_each_sum`] refuses one that
+    /// is not UTF-8: check it where that matters).
+    pub ty: Option<&'b [u8]>,
+    /// Its column.
+    pub column: ColumnRef<'b>,
+    /// As in [`RawAmount`].
+    pub mantissa: i128,
+    /// As in [`RawAmount`].
+    pub scale: u32,
+}
+
+/// The sums of an [`Activity`] blob without `Decimal` (what [`for_each_sum`] reads); an `Err`
+/// at a damaged one, then nothing more.
+#[derive(Debug, Clone)]
+pub struct RawSums<'b> {
+    blob: &'b [u8],
+    at: usize,
+    left: u128,
+    known: usize,
+}
+
+/// The transaction count of an [`Activity`] blob encoded against `known` column names (their
+/// number), and its [`RawSums`].
+#[inline]
+pub fn raw_sums(known: usize, blob: &[u8]) -> Result<(u64, RawSums<'_>), Damaged> {
+    let mut at = 0;
+    let count = read_varint(blob, &mut at)
+        .and_then(|c| u64::try_from(c).ok())
+        .ok_or(Damaged)?;
+    let left = read_varint(blob, &mut at).ok_or(Damaged)?;
+    Ok((
+        count,
+        RawSums {
+            blob,
+            at,
+            left,
+            known,
+        },
+    ))
+}
+
+impl<'b> Iterator for RawSums<'b> {
+    type Item = Result<RawSum<'b>, Damaged>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let entry = (|| {
+            let blob = self.blob;
+            let len = usize::try_from(read_varint(blob, &mut self.at)?).ok()?;
+            let ty = if len == 0 {
+                None
+            } else {
+                let s = blob.get(self.at..self.at.checked_add(len - 1)?)?;
+                self.at += len - 1;
+                Some(s)
+            };
+            let column = read_column(blob, &mut self.at, self.known)?;
+            let (mantissa, scale) = read_raw_decimal(blob, &mut self.at)?;
+            Some(RawSum {
+                ty,
+                column,
+                mantissa,
+                scale,
+            })
+        })();
+        if entry.is_none() {
+            self.left = 0;
+        }
+        Some(entry.ok_or(Damaged))
+    }
+}
+
 #[cfg(test)]
 mod money_text_tests {
     use super::*;
@@ -495,6 +693,61 @@ mod tests {
         e.add(None, "amount", d("79228162514264337593543950"))
             .unwrap();
         assert!(e.add(None, "amount", d("0.0001")).is_err());
+    }
+
+    #[test]
+    fn raw_forms_read_what_the_decimal_forms_read() {
+        let known = ["balance", "rewards_balance"];
+        let a = Amounts(vec![
+            ("balance".into(), d("-12.50")),
+            ("custom".into(), d("79228162514264337593543950335")),
+            ("rewards_balance".into(), d("0.00000001")),
+        ]);
+        let mut out = Vec::new();
+        a.encode(&known, &mut out);
+        let mut raw = Vec::new();
+        for e in raw_amounts(known.len(), &out) {
+            let e = e.unwrap();
+            let name = match e.column {
+                ColumnRef::Known(i) => known[i].to_string(),
+                ColumnRef::Named(n) => n.to_string(),
+            };
+            raw.push((name, decimal(e.mantissa, e.scale).unwrap()));
+        }
+        assert_eq!(Amounts(raw), a);
+        // One known column fewer: its code is damage, as in for_each_amount; so is a cut blob.
+        let damaged = |known: usize, blob: &[u8]| raw_amounts(known, blob).any(|e| e.is_err());
+        assert!(damaged(1, &out));
+        assert!(damaged(2, &out[..out.len() - 1]));
+        assert!(!damaged(2, &out));
+
+        let mut act = Activity::default();
+        act.add(Some("debit"), "amount", d("-1.50")).unwrap();
+        act.add(None, "rewards_amount", d("2")).unwrap();
+        act.add(Some("fee"), "amount", d("-18446744073709551616.25"))
+            .unwrap();
+        act.count = 300;
+        let known = ["amount", "rewards_amount"];
+        let mut out = Vec::new();
+        act.encode(&known, &mut out);
+        let (count, raw) = raw_sums(known.len(), &out).unwrap();
+        let mut sums = Vec::new();
+        for e in raw {
+            let e = e.unwrap();
+            let ColumnRef::Known(i) = e.column else {
+                panic!("{:?}", e.column)
+            };
+            let t = e.ty.map(|t| String::from_utf8(t.to_vec()).unwrap());
+            sums.push((
+                t,
+                known[i].to_string(),
+                decimal(e.mantissa, e.scale).unwrap(),
+            ));
+        }
+        assert_eq!(Activity { count, sums }, act);
+        let (_, cut) = raw_sums(2, &out[..out.len() - 2]).unwrap();
+        assert!(cut.last().unwrap().is_err());
+        assert!(raw_sums(2, &[]).is_err());
     }
 
     #[test]

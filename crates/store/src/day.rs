@@ -15,6 +15,7 @@
 
 use crate::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The balance file type.
 pub const BALANCE: &str = "balance";
@@ -207,19 +208,16 @@ pub(crate) fn reopen(c: &Connection, partner: &str, date: &str) -> Result<()> {
 
 /// One balance's day, borrowed from the database row (see the module doc). Decode the blobs
 /// with [`crate::codec::for_each_amount`] (against [`BALANCE_AMOUNT_COLUMNS`]) and
-/// [`crate::codec::for_each_sum`] (against [`TRANSACTION_AMOUNT_COLUMNS`]).
+/// [`crate::codec::for_each_sum`] (against [`TRANSACTION_AMOUNT_COLUMNS`]), or their `raw`
+/// forms. Only what the nightly run compares and reports is read.
 #[derive(Debug, Clone, Copy)]
 pub struct DayRow<'a> {
     /// The balance id transactions name it by.
     pub balance_id: &'a str,
     /// `account_id` (of the closing row, or of the opening one when it is missing).
     pub account_id: Option<&'a str>,
-    /// `client_settlement_bank_account_id`.
-    pub settlement_account: Option<&'a str>,
     /// `currency`.
     pub currency: Option<&'a str>,
-    /// Whether the id is the Lead `id` (else `client_balance_id`).
-    pub lead_id: bool,
     /// Reported `type`, `status`, `status_reason` and amounts; `None` when not reported.
     pub closing: Option<Side<'a>>,
     /// What it opens from; `None` when it was not in the previous balance file.
@@ -252,9 +250,195 @@ pub struct NonPostedRow<'a> {
     pub amount: Option<rust_decimal::Decimal>,
 }
 
-fn lead_id(r: &rusqlite::Row) -> std::result::Result<bool, crate::Error> {
-    Ok(r.get_ref(4)?.as_i64_or_null()? == Some(1))
+/// Day rows copied out of the database into reused buffers, so that one thread can read the
+/// store while another works on the rows it read (a copy costs far less than a row's
+/// reconciliation; no allocation per row). Text is copied as bytes and checked as UTF-8 once a
+/// batch, when its rows are read back ([`DayBatch::rows`]).
+#[derive(Debug, Default)]
+pub struct DayBatch {
+    text: Vec<u8>,
+    blobs: Vec<u8>,
+    rows: Vec<BatchRow>,
 }
+
+/// Where a row's cells are in a [`DayBatch`]: `(start, end)`, `None` for NULL.
+type Span = Option<(usize, usize)>;
+
+/// One row of a [`DayBatch`].
+#[derive(Debug, Clone, Copy)]
+struct BatchRow {
+    /// balance_id, account_id, currency, closing type, status, status_reason, opening type,
+    /// status.
+    text: [Span; 8],
+    /// closing, opening, activity.
+    blobs: [Span; 3],
+}
+
+/// A batch is handed over when it holds this many rows, or this many bytes: enough that
+/// handing batches over costs nothing next to the rows, few enough that memory stays flat.
+const BATCH_ROWS: usize = 1024;
+const BATCH_BYTES: usize = 1 << 19;
+
+impl DayBatch {
+    /// An empty batch.
+    pub fn new() -> DayBatch {
+        DayBatch::default()
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Forgets the rows, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.blobs.clear();
+        self.rows.clear();
+    }
+
+    fn is_full(&self) -> bool {
+        self.rows.len() >= BATCH_ROWS || self.text.len() + self.blobs.len() >= BATCH_BYTES
+    }
+
+    /// Copies a row in: the arguments of `bd_day_row` (the columns [`TEXT_CELLS`] and
+    /// [`BLOB_CELLS`] name), text as bytes, unchecked until [`DayBatch::rows`]. A cell of
+    /// another SQL type than the store writes is an error.
+    fn push_args(&mut self, ctx: &rusqlite::functions::Context) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        let mut text = [None; 8];
+        for (slot, col) in text.iter_mut().zip(TEXT_CELLS) {
+            *slot = match ctx.get_raw(col) {
+                ValueRef::Null => None,
+                ValueRef::Text(b) => Some(copy(&mut self.text, b)),
+                _ => return Err(rusqlite::types::FromSqlError::InvalidType.into()),
+            };
+        }
+        let mut blobs = [None; 3];
+        for (slot, col) in blobs.iter_mut().zip(BLOB_CELLS) {
+            *slot = match ctx.get_raw(col) {
+                ValueRef::Null => None,
+                ValueRef::Blob(b) => Some(copy(&mut self.blobs, b)),
+                _ => return Err(rusqlite::types::FromSqlError::InvalidType.into()),
+            };
+        }
+        self.rows.push(BatchRow { text, blobs });
+        Ok(())
+    }
+
+    /// The rows, in the order read. A row whose text is not UTF-8 (a damaged database) is an
+    /// error.
+    pub fn rows(&self) -> impl Iterator<Item = Result<DayRow<'_>>> + '_ {
+        // One check of the whole buffer: a slice of valid UTF-8 cut at character boundaries is
+        // valid, and each field is valid exactly when the buffer is and its ends are boundaries.
+        let text = std::str::from_utf8(&self.text).ok();
+        self.rows.iter().map(move |r| {
+            let mut t: [Option<&str>; 8] = [None; 8];
+            for (out, span) in t.iter_mut().zip(r.text) {
+                if let Some((a, b)) = span {
+                    *out = Some(text.and_then(|s| s.get(a..b)).ok_or_else(|| {
+                        crate::Error::Damaged {
+                            what: "day row text",
+                            key: String::from_utf8_lossy(
+                                r.text[0].map_or(&[][..], |(a, b)| &self.text[a..b]),
+                            )
+                            .into_owned(),
+                        }
+                    })?);
+                }
+            }
+            let blob = |i: usize| r.blobs[i].map(|(a, b)| &self.blobs[a..b]);
+            Ok(DayRow {
+                balance_id: t[0].unwrap_or(""),
+                account_id: t[1],
+                currency: t[2],
+                closing: blob(0).map(|amounts| Side {
+                    balance_type: t[3].unwrap_or(""),
+                    status: t[4].unwrap_or(""),
+                    status_reason: t[5].unwrap_or(""),
+                    amounts,
+                }),
+                opening: blob(1).map(|amounts| Side {
+                    balance_type: t[6].unwrap_or(""),
+                    status: t[7].unwrap_or(""),
+                    status_reason: "",
+                    amounts,
+                }),
+                activity: blob(2),
+            })
+        })
+    }
+}
+
+/// The batch `bd_day_row` copies the rows of a day query into as SQLite steps through them, while
+/// registered on a reader's connection (until dropped).
+///
+/// Why a function: it reads each row's cells as SQLite hands them to it, where fetching the
+/// result columns one by one costs four library calls a cell (checked index, type, pointer,
+/// length, each also entering and leaving the connection's mutex): a third of reading the day.
+struct RowsTo<'c> {
+    conn: &'c rusqlite::Connection,
+    shared: std::sync::Arc<Shared>,
+    /// Set when the batch is full, so the stepping loop hands it over without taking the lock
+    /// at every row.
+    full: std::sync::Arc<AtomicBool>,
+}
+
+type Shared = std::sync::Mutex<DayBatch>;
+
+impl<'c> RowsTo<'c> {
+    fn register(conn: &'c rusqlite::Connection) -> Result<RowsTo<'c>> {
+        use rusqlite::functions::FunctionFlags;
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(DayBatch::new()));
+        let full = std::sync::Arc::new(AtomicBool::new(false));
+        let (batch, flag) = (std::sync::Arc::clone(&shared), std::sync::Arc::clone(&full));
+        // Not deterministic: SQLite must call it for every row.
+        conn.create_scalar_function(DAY_ROW_FN, 11, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            let mut b = batch.lock().unwrap_or_else(|p| p.into_inner());
+            b.push_args(ctx)
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+            if b.is_full() {
+                flag.store(true, Ordering::Relaxed);
+            }
+            Ok(None::<i64>)
+        })?;
+        Ok(RowsTo { conn, shared, full })
+    }
+
+    fn batch(&self) -> std::sync::MutexGuard<'_, DayBatch> {
+        // A panic while a row was copied leaves at worst a partial row, never handed over.
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for RowsTo<'_> {
+    fn drop(&mut self) {
+        // Frees the batch the function holds; the connection may go on to other reads.
+        let _ = self.conn.remove_function(DAY_ROW_FN, 11);
+    }
+}
+
+/// The name of [`RowsTo`]'s function.
+const DAY_ROW_FN: &str = "bd_day_row";
+
+/// Appends `b` to `buf`, returning where it went.
+fn copy(buf: &mut Vec<u8>, b: &[u8]) -> (usize, usize) {
+    let start = buf.len();
+    buf.extend_from_slice(b);
+    (start, buf.len())
+}
+
+/// The text cells of a day row, by their index among `bd_day_row`'s arguments in the day
+/// queries: balance_key, account_id, currency, type, status, status_reason, opening_type,
+/// opening_status.
+const TEXT_CELLS: [usize; 8] = [0, 1, 2, 3, 4, 5, 7, 8];
+/// Its blobs: closing, opening, activity.
+const BLOB_CELLS: [usize; 3] = [6, 9, 10];
 
 impl crate::Reader {
     /// Every balance row of `partner`'s day `file_date` (closing, opening, activity), in
@@ -265,6 +449,29 @@ impl crate::Reader {
         file_date: &str,
         each: &mut dyn FnMut(DayRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
+        let mut n = 0;
+        self.day_batches::<E>(partner, file_date, &mut |batch| {
+            for r in batch.rows() {
+                n += 1;
+                if !each(r?)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })?;
+        Ok(n)
+    }
+
+    /// The rows of [`crate::Reader::day_balances`], in batches: `each` gets a full batch (a thousand
+    /// rows or so, the last one shorter) until it returns `false`, and may swap it for an empty
+    /// one of its own (to work on it on another thread); the batch it leaves is cleared and
+    /// filled again. Returns the rows read.
+    pub fn day_batches<E: From<crate::Error>>(
+        &self,
+        partner: &str,
+        file_date: &str,
+        each: &mut dyn FnMut(&mut DayBatch) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
         let any: bool = self
             .0
             .prepare_cached(
@@ -273,61 +480,39 @@ impl crate::Reader {
             .and_then(|mut st| st.query_row(params![partner, file_date], |r| r.get(0)))
             .map_err(crate::Error::from)?;
         // A day no file of which came (neither its balance nor its transaction file) opens from
-        // the last balance file all the same: its balances are then all missing.
+        // the last balance file all the same: its balances are then all missing. Both queries
+        // give the columns TEXT_CELLS and BLOB_CELLS name.
         let sql = if any {
-            "SELECT balance_key, account_id, settlement_account, currency, id_kind, type, status, \
-             status_reason, closing, opening_type, opening_status, opening, activity FROM balances \
+            "SELECT bd_day_row(balance_key, account_id, currency, type, status, status_reason, closing, \
+             opening_type, opening_status, opening, activity) FROM balances \
              WHERE partner = ?1 AND file_date = ?2 ORDER BY balance_key"
         } else {
-            "SELECT balance_key, account_id, settlement_account, currency, id_kind, NULL, NULL, NULL, \
-             NULL, type, status, closing, NULL FROM balances WHERE partner = ?1 AND file_date = \
+            "SELECT bd_day_row(balance_key, account_id, currency, NULL, NULL, NULL, NULL, type, status, \
+             closing, NULL) FROM balances WHERE partner = ?1 AND file_date = \
              (SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL) \
              AND closing IS NOT NULL ORDER BY balance_key"
         };
+        let rows_to = RowsTo::register(&self.0)?;
         let mut st = self.0.prepare_cached(sql).map_err(crate::Error::from)?;
         let mut rows = st
             .query(params![partner, file_date])
             .map_err(crate::Error::from)?;
         let mut n = 0;
-        while let Some(r) = rows.next().map_err(crate::Error::from)? {
+        while rows.next().map_err(crate::Error::from)?.is_some() {
             n += 1;
-            let text = |i: usize| -> std::result::Result<Option<&str>, crate::Error> {
-                Ok(r.get_ref(i)?.as_str_or_null()?)
-            };
-            let blob = |i: usize| -> std::result::Result<Option<&[u8]>, crate::Error> {
-                Ok(r.get_ref(i)?.as_blob_or_null()?)
-            };
-            let closing = match blob(8)? {
-                Some(amounts) => Some(Side {
-                    balance_type: text(5)?.unwrap_or(""),
-                    status: text(6)?.unwrap_or(""),
-                    status_reason: text(7)?.unwrap_or(""),
-                    amounts,
-                }),
-                None => None,
-            };
-            let opening = match blob(11)? {
-                Some(amounts) => Some(Side {
-                    balance_type: text(9)?.unwrap_or(""),
-                    status: text(10)?.unwrap_or(""),
-                    status_reason: "",
-                    amounts,
-                }),
-                None => None,
-            };
-            let row = DayRow {
-                balance_id: text(0)?.unwrap_or(""),
-                account_id: text(1)?,
-                settlement_account: text(2)?,
-                currency: text(3)?,
-                lead_id: lead_id(r)?,
-                closing,
-                opening,
-                activity: blob(12)?,
-            };
-            if !each(row)? {
-                break;
+            if rows_to.full.load(Ordering::Relaxed) {
+                rows_to.full.store(false, Ordering::Relaxed);
+                let mut batch = rows_to.batch();
+                let go_on = each(&mut batch)?;
+                batch.clear();
+                if !go_on {
+                    return Ok(n);
+                }
             }
+        }
+        let mut batch = rows_to.batch();
+        if !batch.is_empty() {
+            each(&mut batch)?;
         }
         Ok(n)
     }

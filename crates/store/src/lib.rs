@@ -23,8 +23,9 @@ pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 /// The name the apply code knows the write transaction by.
 pub type Applier<'s> = WriteTx<'s>;
 pub use day::{
-    DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_KEY_COLUMN, BALANCE_TYPED,
-    NON_POSTED, NON_POSTED_TYPED, TRANSACTION, TRANSACTION_AMOUNT_COLUMNS, TRANSACTION_TYPED,
+    DayBatch, DayRow, NonPostedRow, Side, BALANCE, BALANCE_AMOUNT_COLUMNS, BALANCE_KEY_COLUMN,
+    BALANCE_TYPED, NON_POSTED, NON_POSTED_TYPED, TRANSACTION, TRANSACTION_AMOUNT_COLUMNS,
+    TRANSACTION_TYPED,
 };
 pub use history::{AchRow, Reader};
 pub use ledger::{Decision, FileRow, NewFile, State};

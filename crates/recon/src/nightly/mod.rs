@@ -24,8 +24,9 @@ use serde::{Deserialize, Deserializer};
 
 pub use ach::AchAccount;
 
+use crate::amount::Amount;
 use crate::config::ReconConfig;
-use crate::day::{DayBalance, DayReconciler};
+use crate::day::{DayBalance, DayColumns, DayReconciler};
 use crate::fbo::FboCheck;
 use crate::model::BalanceType;
 use crate::reports::{self, AchSettlement, ActivityCodes, ActivityLine, BankReportFormat};
@@ -51,9 +52,11 @@ pub enum NightlyError {
 
 /// Where a day's data comes from.
 pub trait DaySource {
-    /// Hands every balance of the day to `each`, in increasing balance id order.
+    /// Hands every balance of the day to `each`, in increasing balance id order, with its
+    /// amounts in the order of `columns` (see [`DayColumns`]).
     fn balances(
         &mut self,
+        columns: &DayColumns,
         each: &mut dyn FnMut(&DayBalance) -> Result<(), crate::Error>,
     ) -> Result<(), NightlyError>;
 
@@ -176,7 +179,9 @@ pub fn run_day(
     }
     let rc = &cfg.recon;
     let mut day = DayReconciler::new(date, rc)?;
-    let mut fbo = FboTotals::default();
+    let columns = day.columns().clone();
+    let mut rows = reports::DailyBalanceRows::new(rc, &columns);
+    let mut fbo = FboTotals::new(&columns);
 
     // One pass: the reconciliation, the daily balance report and the FBO totals.
     let daily_path = own.join(reports::daily_balance_file_name(date));
@@ -184,13 +189,19 @@ pub fn run_day(
     reports::write_atomically(&daily_path, |w| {
         reports::write_daily_balance_header(w, rc)?;
         std::io::Write::flush(w)?;
-        // The rows are written out on the other core while this one reads and reconciles.
-        let read = reports::through_thread(w.get_mut(), |w| {
-            Ok::<_, crate::Error>(source.balances(&mut |b| {
+        // The rows are written out on another thread while this one reconciles, and synced as
+        // they go, so the final sync (write_atomically) has little left to do.
+        let mut file = reports::SyncEvery::new(w.get_mut(), SYNC_EVERY);
+        let read = reports::through_thread(&mut file, |w| {
+            let read = source.balances(&columns, &mut |b| {
                 let (verdict, breaks) = day.push(b)?;
-                reports::write_daily_balance_row(w, b, verdict, breaks, rc)?;
+                rows.write(w, b, verdict, breaks)?;
                 fbo.add(b)
-            }))
+            });
+            if read.is_ok() {
+                rows.finish(w)?;
+            }
+            Ok::<_, crate::Error>(read)
         })?;
         match read {
             Ok(()) => Ok(()),
@@ -264,21 +275,33 @@ pub fn run_day(
     })
 }
 
+/// The daily balance report is synced every this many bytes while it is written.
+const SYNC_EVERY: usize = 8 << 20;
+
 /// Σ `balance` of today's deposit balances, for the FBO check (spec 05 §1.4).
-#[derive(Default)]
 struct FboTotals {
+    /// Where `balance` sits in the day's amounts.
+    slot: Option<usize>,
     deposit_balances: u64,
-    balances_total: Decimal,
+    balances_total: Amount,
 }
 
 impl FboTotals {
+    fn new(columns: &DayColumns) -> FboTotals {
+        FboTotals {
+            slot: columns.balance.iter().position(|c| c == "balance"),
+            deposit_balances: 0,
+            balances_total: Amount::ZERO,
+        }
+    }
+
     fn add(&mut self, b: &DayBalance) -> Result<(), crate::Error> {
         let Some(c) = b.closing.filter(|c| c.balance_type == BalanceType::Deposit) else {
             return Ok(());
         };
         self.deposit_balances += 1;
-        let v = c.amount("balance").unwrap_or(Decimal::ZERO);
-        self.balances_total = crate::money::add(self.balances_total, v, || {
+        let v = self.slot.and_then(|s| c.amount(s)).unwrap_or(Amount::ZERO);
+        self.balances_total = self.balances_total.add(v, || {
             format!("FBO balance total at balance {}", b.balance_id)
         })?;
         Ok(())
@@ -292,7 +315,7 @@ impl FboTotals {
     ) -> Result<FboCheck, crate::Error> {
         crate::fbo::fbo_check_totals(
             self.deposit_balances,
-            self.balances_total,
+            self.balances_total.to_decimal(),
             non_posted,
             Some(fbo_balance),
             tolerance,

@@ -5,6 +5,9 @@ use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 const CHUNK: usize = 1 << 20;
+/// Buffers that may wait for the writer: enough to ride out a sync of the file (a few
+/// milliseconds a megabyte, [`SyncEvery`]) without stopping the caller.
+const AHEAD: usize = 16;
 
 /// The caller's side: a `Write` that hands full buffers to the writer thread.
 struct Chunked {
@@ -51,8 +54,8 @@ where
     W: Write + Send,
     E: From<io::Error>,
 {
-    let (full_tx, full_rx) = sync_channel::<Vec<u8>>(4);
-    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(4);
+    let (full_tx, full_rx) = sync_channel::<Vec<u8>>(AHEAD);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(AHEAD);
     std::thread::scope(|s| {
         let writer = s.spawn(move || -> io::Result<()> {
             for mut buf in full_rx {
@@ -85,6 +88,42 @@ where
     })
 }
 
+/// A file that is synced every `every` bytes written, so that when the whole of it must be
+/// durable (the atomic rename of a report) only its last stretch is left to write back: the
+/// disk writes while the rows are still being made, not after.
+pub struct SyncEvery<'f> {
+    file: &'f mut std::fs::File,
+    every: usize,
+    since: usize,
+}
+
+impl<'f> SyncEvery<'f> {
+    /// `file`, synced every `every` bytes.
+    pub fn new(file: &'f mut std::fs::File, every: usize) -> SyncEvery<'f> {
+        SyncEvery {
+            file,
+            every,
+            since: 0,
+        }
+    }
+}
+
+impl Write for SyncEvery<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(data)?;
+        self.since += n;
+        if self.since >= self.every {
+            self.since = 0;
+            self.file.sync_data()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +142,24 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 300_000);
         assert!(text.lines().enumerate().all(|(i, l)| l == i.to_string()));
+    }
+
+    #[test]
+    fn a_synced_file_gets_every_byte_through_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let mut synced = SyncEvery::new(&mut file, 1000);
+        through_thread::<_, _, io::Error>(&mut synced, |w| {
+            for i in 0..5000u32 {
+                writeln!(w, "{i}")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.lines().enumerate().all(|(i, l)| l == i.to_string()));
+        assert_eq!(text.lines().count(), 5000);
     }
 
     struct Broken;

@@ -27,10 +27,10 @@ pub use atomic::write_atomically;
 pub use balance_recon::{write_balance_reconciliation, write_summary_json, BREAK_COLUMNS};
 pub use daily_activity::{write_daily_activity, ActivityCodes, ActivityLine, ACTIVITY_COLUMNS};
 pub use daily_balance::{
-    daily_balance_columns, write_daily_balance, write_daily_balance_header, write_daily_balance_row,
+    daily_balance_columns, write_daily_balance, write_daily_balance_header, DailyBalanceRows,
 };
 pub use format::{AmountStyle, BankReportFormat, LineEnding};
-pub use handoff::through_thread;
+pub use handoff::{through_thread, SyncEvery};
 
 use chrono::NaiveDate;
 

@@ -438,3 +438,94 @@ fn activity_past_the_memory_limit_is_summed_the_same() {
     assert_eq!(mem.len(), 7);
     assert_eq!(mem, spill);
 }
+
+/// Every balance id of a day, read in batches; `stop` after that many batches.
+fn batched(s: &Store, date: &str, stop: usize) -> (Vec<String>, Vec<usize>) {
+    let r = s.snapshot().unwrap();
+    let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+    r.day_batches::<crate::Error>("p", date, &mut |batch| {
+        sizes.push(batch.len());
+        for row in batch.rows() {
+            ids.push(row?.balance_id.to_string());
+        }
+        Ok(sizes.len() < stop)
+    })
+    .unwrap();
+    (ids, sizes)
+}
+
+#[test]
+fn a_day_is_read_in_batches_in_id_order_and_a_reader_may_stop_and_read_again() {
+    let (_d, s) = store();
+    accept(&s, "p", "2026-03-03_balance_v1.csv", &mut |ap| {
+        for i in 0..2500 {
+            balance(ap, &format!("b{i:05}"), "2026-03-03", "active", "1.00");
+        }
+    });
+    let all: Vec<String> = (0..2500).map(|i| format!("b{i:05}")).collect();
+    let (ids, sizes) = batched(&s, "2026-03-03", usize::MAX);
+    assert_eq!(ids, all);
+    assert!(
+        sizes.len() >= 3 && sizes.iter().all(|n| *n > 0),
+        "{sizes:?}"
+    );
+    // Stopped after the first batch: the rows of that batch only, and the reader reads on.
+    let r = s.snapshot().unwrap();
+    for _ in 0..2 {
+        let mut seen = 0;
+        let n = r
+            .day_batches::<crate::Error>("p", "2026-03-03", &mut |batch| {
+                seen += batch.len();
+                Ok(false)
+            })
+            .unwrap();
+        assert_eq!(n as usize, seen);
+        assert!(seen < 2500);
+        assert_eq!(day(&s, "p", "2026-03-03").len(), 2500);
+    }
+    assert_eq!(
+        r.latest_balance_file_before("p", "2026-03-04")
+            .unwrap()
+            .as_deref(),
+        Some("2026-03-03")
+    );
+    // A day no file came for opens from the last balance file: every balance missing.
+    let none = day(&s, "p", "2026-03-05");
+    assert_eq!(none.len(), 2500);
+    assert_eq!(none[7], row("b00007", None, Some("1.00"), 0));
+}
+
+#[test]
+fn day_text_that_is_not_utf8_is_damage_even_when_its_cells_make_a_character_together() {
+    let (_d, s) = store();
+    accept(&s, "p", "2026-03-03_balance_v1.csv", &mut |ap| {
+        balance(ap, "b1", "2026-03-03", "active", "1.00");
+        balance(ap, "b2", "2026-03-03", "active", "2.00");
+    });
+    let read = |s: &Store| {
+        let r = s.snapshot().unwrap();
+        let mut ids = Vec::new();
+        r.day_balances::<crate::Error>("p", "2026-03-03", &mut |row| {
+            ids.push(row.balance_id.to_string());
+            Ok(true)
+        })
+        .map(|_| ids)
+    };
+    assert_eq!(read(&s).unwrap(), ["b1", "b2"]);
+    // "é" is C3 A9: its first byte ends b2's account, its second begins its currency. The
+    // batch's text is valid UTF-8 as a whole; neither cell is.
+    s.conn()
+        .execute_batch(
+            "UPDATE balances SET account_id = CAST(x'6163c3' AS TEXT), \
+             currency = CAST(x'a955' AS TEXT) WHERE balance_key = 'b2'",
+        )
+        .unwrap();
+    assert!(matches!(read(&s), Err(crate::Error::Damaged { ref key, .. }) if key == "b2"));
+    // A cell of another SQL type than the store writes (a blob where text belongs).
+    s.conn()
+        .execute_batch(
+            "UPDATE balances SET account_id = x'41', currency = 'USD' WHERE balance_key = 'b2'",
+        )
+        .unwrap();
+    assert!(read(&s).is_err());
+}
