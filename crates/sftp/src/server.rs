@@ -197,8 +197,12 @@ impl SftpServer {
             auth_rejection_time_initial: Some(Duration::ZERO),
             // The login and idle timeouts are ours (a watchdog per connection: russh counts a
             // keepalive reply as activity). russh's own timer stays as a backstop: it also ends
-            // a write to a client that stopped reading.
-            inactivity_timeout: Some(limits.idle_timeout.max(limits.login_timeout)),
+            // a write to a client that stopped reading. It must fire after ours has told the
+            // client why (ours sends the reason, russh's closes without one): at the same
+            // instant it won about half the time.
+            inactivity_timeout: Some(
+                limits.idle_timeout.max(limits.login_timeout) + DISCONNECT_GRACE,
+            ),
             keepalive_interval: Some(Duration::from_secs(60)),
             // Messages buffered per channel ahead of its reader: with 64 KiB packets, 2 MiB.
             channel_buffer_size: 32,
