@@ -48,7 +48,7 @@ impl<'s> Plan<'s> {
         let blob: Vec<usize> = (0..schema.columns.len())
             .filter(|i| {
                 let c = &schema.columns[*i];
-                !typed.contains(&c.name.as_str()) && !(money_typed && c.ty == ColumnType::Decimal)
+                !(typed.contains(&c.name.as_str()) || money_typed && c.ty == ColumnType::Decimal)
             })
             .collect();
         let names: Vec<&str> = blob
