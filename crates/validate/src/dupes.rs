@@ -51,6 +51,68 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// `id` seen in `row` (saturated at `u32::MAX`).
+    fn new(id: &[u8], row: u64) -> Self {
+        let h = xxh3_128(id);
+        Entry {
+            hi: (h >> 64) as u64,
+            lo: h as u32,
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Where the row checks put each row's id: the file's [`IdSet`], or one chunk's [`LocalIds`].
+pub(crate) trait Ids {
+    /// Remembers `id` seen in `row`.
+    fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()>;
+    /// No more ids fit: the scan stops (the parallel path then redoes the chunk in order).
+    fn full(&self) -> bool {
+        false
+    }
+}
+
+impl Ids for IdSet {
+    fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        IdSet::insert(self, id, row)
+    }
+}
+
+/// The ids of one chunk on the parallel path, with rows counted from the chunk's first record,
+/// up to a cap ([`Ids::full`] past it); sorted on the chunk's own thread, then added to the
+/// file's [`IdSet`] by [`IdSet::extend_sorted`].
+pub(crate) struct LocalIds {
+    entries: Vec<Entry>,
+    cap: usize,
+}
+
+impl LocalIds {
+    /// Room for `cap` ids (16 bytes each).
+    pub(crate) fn new(cap: usize) -> Self {
+        LocalIds {
+            entries: Vec::new(),
+            cap,
+        }
+    }
+
+    /// Sorts the ids, as the file's set wants them.
+    pub(crate) fn sort(&mut self) {
+        self.entries.sort_unstable();
+    }
+}
+
+impl Ids for LocalIds {
+    fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        self.entries.push(Entry::new(id, row));
+        Ok(())
+    }
+
+    fn full(&self) -> bool {
+        self.entries.len() > self.cap
+    }
+}
+
 const CHUNK: usize = 1 << 16;
 
 /// Buffer of each run while runs are merged: 64 runs cost 1 MiB.
@@ -108,15 +170,13 @@ impl IdSet {
     /// Remembers `id` seen in `row`. Rows past `u32::MAX` are stored as `u32::MAX` (saturated,
     /// never wrapped into an earlier row). Fails only when a spill cannot be written.
     pub fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        self.push(Entry::new(id, row))
+    }
+
+    fn push(&mut self, e: Entry) -> io::Result<()> {
         if self.len == self.max_in_memory {
             self.spill()?;
         }
-        let h = xxh3_128(id);
-        let e = Entry {
-            hi: (h >> 64) as u64,
-            lo: h as u32,
-            row: u32::try_from(row).unwrap_or(u32::MAX),
-        };
         match self.chunks.last_mut() {
             Some(c) if c.len() < c.capacity() => c.push(e),
             _ => {
@@ -127,6 +187,35 @@ impl IdSet {
             }
         }
         self.len += 1;
+        Ok(())
+    }
+
+    /// Adds the ids of a chunk of the file (sorted, rows counted from the chunk's first record)
+    /// whose first record is row `first_row`: the same entries as inserting each in turn, kept
+    /// as sorted chunks so the final sort finds them in order.
+    pub(crate) fn extend_sorted(&mut self, local: LocalIds, first_row: u64) -> io::Result<()> {
+        let offset = first_row - 1;
+        let mut run = local.entries;
+        for e in &mut run {
+            e.row = u32::try_from(u64::from(e.row) + offset).unwrap_or(u32::MAX);
+        }
+        // Rows grow by the same offset (or saturate alike): the run stays sorted.
+        while !run.is_empty() {
+            if self.len == self.max_in_memory {
+                self.spill()?;
+            }
+            let room = self.max_in_memory - self.len;
+            let rest = if run.len() > room {
+                let rest = run.split_off(room);
+                run.shrink_to_fit();
+                rest
+            } else {
+                Vec::new()
+            };
+            self.len += run.len();
+            self.chunks.push(run);
+            run = rest;
+        }
         Ok(())
     }
 

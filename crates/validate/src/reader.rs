@@ -110,6 +110,31 @@ pub struct RecordReader<R> {
     scratch: Vec<u8>,
 }
 
+impl RecordReader<io::Empty> {
+    /// A reader over the records of `chunk[start..]`, which begins at a record (a chunk of a
+    /// file past its header, so no byte-order mark is looked for). The chunk becomes the
+    /// reader's buffer: nothing is copied. Its end is the end of the stream; `position` counts
+    /// from `start`.
+    pub(crate) fn span(chunk: Vec<u8>, start: usize, max: usize, raw_fields: Vec<bool>) -> Self {
+        let end = chunk.len();
+        RecordReader {
+            inner: io::empty(),
+            max,
+            stopped: false,
+            record_start: 0,
+            buf: chunk,
+            pos: start.min(end),
+            end,
+            eof: true,
+            consumed: 0,
+            bom: false,
+            started: true,
+            raw_fields,
+            scratch: Vec::new(),
+        }
+    }
+}
+
 impl<R: Read> RecordReader<R> {
     /// A reader over `inner` for records of at most [`DEFAULT_MAX_LINE_BYTES`].
     pub fn new(inner: R) -> Self {
@@ -134,6 +159,20 @@ impl<R: Read> RecordReader<R> {
             raw_fields: Vec::new(),
             scratch: Vec::new(),
         }
+    }
+
+    /// Gives up the stream: the reader, the bytes read ahead of the last record returned, and
+    /// whether the stream had ended. The parallel path reads the header here and the rest in
+    /// chunks.
+    pub(crate) fn into_parts(mut self) -> (R, Vec<u8>, bool) {
+        self.buf.truncate(self.end);
+        self.buf.drain(..self.pos);
+        (self.inner, self.buf, self.eof)
+    }
+
+    /// Gives back the reader's buffer (a chunk of [`RecordReader::span`], for reuse).
+    pub(crate) fn into_buf(self) -> Vec<u8> {
+        self.buf
     }
 
     /// Whether the stream began with a UTF-8 byte-order mark (stripped). Known after the first record.

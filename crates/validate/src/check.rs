@@ -1,0 +1,473 @@
+//! The checks of one row against the schema (decisions D2–D4), and the loop over a stream of
+//! records that both the sequential and the parallel path run.
+
+use crate::dupes::Ids;
+use crate::header::Header;
+use crate::mask::mask;
+use crate::reader::{Record, RecordReader};
+use crate::report::{code, Finding, Out, Severity};
+use crate::rules::check_rules;
+use crate::schema::{Column, ColumnType, RefData, Schema};
+use crate::validator::{Options, RowSink, PROGRESS_EVERY};
+use crate::values::{self, Problem};
+use std::io::{self, Read};
+
+/// A data row's fields as text, by schema column.
+pub(crate) struct Row<'r> {
+    /// Per schema column: the value's range in `text`, `None` when null or absent.
+    cells: Vec<Option<&'r str>>,
+    present: &'r [Option<usize>],
+}
+
+impl<'r> Row<'r> {
+    /// The value of schema column `c`; `None` when null (empty or `null`, D2) or absent.
+    pub(crate) fn get(&self, c: usize) -> Option<&'r str> {
+        self.cells[c]
+    }
+
+    /// Whether schema column `c` is in the header.
+    pub(crate) fn has(&self, c: usize) -> bool {
+        self.present[c].is_some()
+    }
+}
+
+/// What the row checks of one file need: its schema, the reference lists, the options and the
+/// header it was written with.
+pub(crate) struct RowCtx<'a> {
+    pub(crate) schema: &'a Schema,
+    pub(crate) refdata: &'a RefData,
+    pub(crate) opts: &'a Options,
+    pub(crate) header: &'a Header,
+}
+
+/// A field's value, `None` when null (empty or `null`, D2). The length is tested first: most
+/// null cells are empty.
+pub(crate) fn cell_value(text: &str, (s, e): (usize, usize)) -> Option<&str> {
+    match e - s {
+        0 => None,
+        4 if &text.as_bytes()[s..e] == b"null" => None,
+        _ => text.get(s..e),
+    }
+}
+
+/// Builds a finding about column `col` of `row`.
+pub(crate) fn cell_finding(
+    row: u64,
+    col: &Column,
+    code: &'static str,
+    message: String,
+    value: Option<&str>,
+) -> Finding {
+    Finding {
+        row,
+        column: Some(col.name.clone()),
+        code,
+        message,
+        value: value.map(|v| mask(col.mask, v)),
+    }
+}
+
+impl RowCtx<'_> {
+    /// Hands a checked row's values on (canonical enum values), reusing `cells`.
+    fn hand_on(
+        &self,
+        rec: &Record,
+        row: u64,
+        cells: &mut Vec<Option<&'static str>>,
+        f: &mut RowSink,
+    ) -> io::Result<()> {
+        // A row without errors is valid UTF-8 and fits the header (check_row said so).
+        let Ok(text) = std::str::from_utf8(rec.bytes()) else {
+            return Ok(());
+        };
+        let bounds = rec.bounds();
+        let mut row_cells: Vec<Option<&str>> =
+            std::mem::take(cells).into_iter().map(|_| None).collect();
+        row_cells.extend(self.header.present().iter().enumerate().map(|(c, h)| {
+            h.and_then(|h| cell_value(text, bounds[h]))
+                .map(|v| self.schema.columns[c].canonical(v))
+        }));
+        let r = f(row, &row_cells);
+        row_cells.clear();
+        *cells = row_cells.into_iter().map(|_| None).collect();
+        r
+    }
+
+    fn check_row(
+        &self,
+        rec: &Record,
+        row: u64,
+        out: &mut impl Out,
+        ids: &mut impl Ids,
+        bad: &mut [bool],
+        cells: &mut Vec<Option<&'static str>>,
+    ) -> io::Result<()> {
+        let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
+            row,
+            column: field.and_then(|f| self.header.column_name(self.schema, f)),
+            code,
+            message,
+            value: None,
+        };
+        if rec.blank {
+            let f = structural(
+                code::BLANK_ROW,
+                None,
+                "blank line: remove it (only one final line end is allowed)".into(),
+            );
+            out.push(Severity::Error, f);
+            return Ok(());
+        }
+        if let Some(f) = rec.unclosed_quote {
+            out.push(
+                Severity::Error,
+                structural(
+                    code::UNCLOSED_QUOTE,
+                    Some(f),
+                    "a quoted value is never closed".into(),
+                ),
+            );
+            return Ok(());
+        }
+        if let Some(f) = rec.stray_quote {
+            let m = "a quote inside a value: quote the whole value and double inner quotes (\"a\"\"b\")";
+            out.push(
+                Severity::Error,
+                structural(code::STRAY_QUOTE, Some(f), m.into()),
+            );
+        }
+        if rec.len() != self.header.len() {
+            let m = format!(
+                "{} fields, but the header has {}",
+                rec.len(),
+                self.header.len()
+            );
+            out.push(Severity::Error, structural(code::RAGGED_ROW, None, m));
+            return Ok(());
+        }
+        let text = match std::str::from_utf8(rec.bytes()) {
+            Ok(t) => t,
+            Err(e) => {
+                let field = rec.bounds().iter().position(|b| b.1 > e.valid_up_to());
+                let m = "the value is not valid UTF-8".to_string();
+                out.push(Severity::Error, structural(code::ENCODING, field, m));
+                return Ok(());
+            }
+        };
+        let present = self.header.present();
+        // Reuse one allocation for every row's cells (an in-place collect keeps the buffer).
+        let mut row_cells: Vec<Option<&str>> =
+            std::mem::take(cells).into_iter().map(|_| None).collect();
+        let bounds = rec.bounds();
+        row_cells.extend(
+            present
+                .iter()
+                .map(|h| h.and_then(|h| cell_value(text, bounds[h]))),
+        );
+        let r = Row {
+            cells: row_cells,
+            present,
+        };
+        for (c, col) in self.schema.columns.iter().enumerate() {
+            bad[c] = false;
+            if !r.has(c) {
+                continue;
+            }
+            match r.get(c) {
+                None if col.required => {
+                    out.push(
+                        Severity::Error,
+                        cell_finding(row, col, code::REQUIRED, "a value is required".into(), None),
+                    );
+                    bad[c] = true;
+                }
+                None => {}
+                Some(v) => {
+                    if let Err((code, message)) = self.check_value(col, v, &r, row, out) {
+                        out.push(
+                            Severity::Error,
+                            cell_finding(row, col, code, message, Some(v)),
+                        );
+                        bad[c] = true;
+                    }
+                }
+            }
+        }
+        check_rules(self.schema, &r, row, bad, out);
+        match self.schema.key.as_slice() {
+            [] => {}
+            [id] => {
+                if let (Some(v), false) = (r.get(*id), bad[*id]) {
+                    ids.insert(v.as_bytes(), row)?;
+                }
+            }
+            key => {
+                // Composite keys: a row with a bad or entirely empty key has no identity to repeat.
+                if key.iter().all(|c| !bad[*c]) && key.iter().any(|c| r.get(*c).is_some()) {
+                    let mut joined = Vec::new();
+                    for c in key {
+                        joined.extend_from_slice(r.get(*c).unwrap_or("").as_bytes());
+                        joined.push(0x1f);
+                    }
+                    ids.insert(&joined, row)?;
+                }
+            }
+        }
+        let mut done = r.cells;
+        done.clear();
+        *cells = done.into_iter().map(|_| None).collect();
+        Ok(())
+    }
+
+    fn check_value(
+        &self,
+        col: &Column,
+        v: &str,
+        r: &Row,
+        row: u64,
+        out: &mut impl Out,
+    ) -> Result<(), Problem> {
+        match col.ty {
+            ColumnType::String => check_string(col, v),
+            ColumnType::Integer => values::check_integer(v, col.signed),
+            ColumnType::Decimal => {
+                let minor = col
+                    .currency_column
+                    .and_then(|c| r.get(c))
+                    .and_then(|cur| self.refdata.minor_units(cur));
+                let min = match (col.min_decimals, minor) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                values::check_decimal(v, col.signed, min, col.max_decimals)
+            }
+            ColumnType::Date => match values::parse_date(v) {
+                Some(_) => Ok(()),
+                None => Err((code::TYPE_DATE, "not a real YYYY-MM-DD date".into())),
+            },
+            ColumnType::Datetime => values::parse_datetime(v)
+                .map(|_| ())
+                .map_err(|m| (code::TYPE_DATETIME, m)),
+            ColumnType::DateOrDatetime => match values::parse_date(v) {
+                Some(_) => Ok(()),
+                None => values::parse_datetime(v).map(|_| ()).map_err(|m| {
+                    (
+                        code::TYPE_DATETIME,
+                        format!("neither a YYYY-MM-DD date nor a datetime: {m}"),
+                    )
+                }),
+            },
+            ColumnType::Boolean => match v {
+                "true" | "false" => Ok(()),
+                _ if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => Err((
+                    code::TYPE_BOOLEAN,
+                    format!("write `{}` in lower case", v.to_ascii_lowercase()),
+                )),
+                _ => Err((code::TYPE_BOOLEAN, "expected `true` or `false`".into())),
+            },
+            ColumnType::Enum => self.check_enum(col, v, row, out),
+            ColumnType::List => {
+                let mut bad_item: Option<String> = None;
+                let (count, legacy) = values::visit_list(v, &mut |i| {
+                    if bad_item.is_none()
+                        && !col.values.is_empty()
+                        && !col.values.iter().any(|x| x == i)
+                    {
+                        bad_item = Some(i.to_string());
+                    }
+                })?;
+                if legacy {
+                    let m = "a list without brackets: accepted, but write a JSON array, e.g. [\"a\",\"b\"]";
+                    out.push(
+                        Severity::Warning,
+                        cell_finding(row, col, code::LIST_FORMAT, m.into(), Some(v)),
+                    );
+                }
+                if let Some(bad) = bad_item {
+                    return Err((
+                        code::ENUM,
+                        format!("`{bad}` is not one of {}", col.values.join(", ")),
+                    ));
+                }
+                match col.min_items {
+                    Some(min) if count < min => Err((
+                        code::LENGTH,
+                        format!("{count} items, at least {min} required"),
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            ColumnType::Json => serde_json::from_str::<serde::de::IgnoredAny>(v)
+                .map(|_| ())
+                .map_err(|e| (code::TYPE_JSON, format!("not JSON: {e}"))),
+            ColumnType::Currency => self.check_currency(v),
+            ColumnType::Country if self.refdata.is_country(v) => Ok(()),
+            ColumnType::Country => Err((
+                code::TYPE_COUNTRY,
+                "not an ISO 3166-1 alpha-2 country code (e.g. US)".into(),
+            )),
+            ColumnType::State if self.refdata.is_state(v) => Ok(()),
+            ColumnType::State => Err((
+                code::TYPE_STATE,
+                "not a US state or territory code (e.g. TX)".into(),
+            )),
+        }
+    }
+
+    fn check_enum(
+        &self,
+        col: &Column,
+        v: &str,
+        row: u64,
+        out: &mut impl Out,
+    ) -> Result<(), Problem> {
+        if col.values.iter().any(|x| x == v) {
+            return Ok(());
+        }
+        if let Some((_, fixed)) = col.value_aliases.iter().find(|(a, _)| a == v) {
+            let m =
+                format!("`{v}` is the bank's printed misspelling of `{fixed}`; write `{fixed}`");
+            out.push(
+                Severity::Warning,
+                cell_finding(row, col, code::MISSPELLED_VALUE, m, Some(v)),
+            );
+            return Ok(());
+        }
+        let hint = match col.values.iter().find(|x| x.eq_ignore_ascii_case(v)) {
+            Some(x) => format!(" (values are lower case: `{x}`)"),
+            None => String::new(),
+        };
+        Err((
+            code::ENUM,
+            format!("not one of {}{hint}", col.values.join(", ")),
+        ))
+    }
+
+    fn check_currency(&self, v: &str) -> Result<(), Problem> {
+        if self.refdata.minor_units(v).is_none() {
+            let hint = if self.refdata.minor_units(&v.to_ascii_uppercase()).is_some() {
+                format!(" (write `{}` in upper case)", v.to_ascii_uppercase())
+            } else {
+                String::new()
+            };
+            return Err((
+                code::TYPE_CURRENCY,
+                format!("not an active ISO 4217 currency code{hint}"),
+            ));
+        }
+        match &self.opts.allowed_currencies {
+            Some(list) if !list.iter().any(|c| c == v) => Err((
+                code::TYPE_CURRENCY,
+                format!("the program allows only {}", list.join(", ")),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn check_string(col: &Column, v: &str) -> Result<(), Problem> {
+    if col.min_len.is_some() || col.max_len.is_some() {
+        let n = v.chars().count();
+        if let Some(max) = col.max_len.filter(|m| n > *m) {
+            return Err((
+                code::LENGTH,
+                format!("{n} characters, at most {max} allowed"),
+            ));
+        }
+        if let Some(min) = col.min_len.filter(|m| n < *m) {
+            return Err((
+                code::LENGTH,
+                format!("{n} characters, at least {min} required"),
+            ));
+        }
+    }
+    match &col.pattern {
+        Some(p) if !p.is_match(v) => {
+            let shown = p.as_str().trim_start_matches("^(?:").trim_end_matches(")$");
+            Err((code::PATTERN, format!("does not match the pattern {shown}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How a [`RowCtx::scan`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The records ran out.
+    Done,
+    /// The records ran out inside a quoted value, but the file goes on (a chunk of the parallel
+    /// path): the unfinished record starts at this position of the reader and is not counted.
+    Open(u64),
+    /// The last record counted is longer than the maximum (`line_too_long`, not yet reported: its
+    /// message names the row); the reader read nothing after it.
+    TooLong,
+    /// The findings or the ids of a chunk no longer fit its buffers: stopped in the middle.
+    Full,
+}
+
+/// One thread's buffers for [`RowCtx::scan`], reused from row to row and chunk to chunk.
+pub(crate) struct Scratch {
+    rec: Record,
+    bad: Vec<bool>,
+    cells: Vec<Option<&'static str>>,
+}
+
+impl Scratch {
+    pub(crate) fn new(schema: &Schema) -> Self {
+        Scratch {
+            rec: Record::default(),
+            bad: vec![false; schema.columns.len()],
+            cells: Vec::with_capacity(schema.columns.len()),
+        }
+    }
+}
+
+impl RowCtx<'_> {
+    /// Checks every record `reader` gives, numbering them from `first_row`; returns how many it
+    /// counted and why it stopped. `at_eof`: the reader's end is the file's end (else an open
+    /// quoted value at the end is [`End::Open`], not `unclosed_quote`). `rows_out` and
+    /// `progress` are those of [`crate::validate_with_rows`] and [`crate::validate`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn scan<R: Read>(
+        &self,
+        reader: &mut RecordReader<R>,
+        first_row: u64,
+        at_eof: bool,
+        out: &mut impl Out,
+        ids: &mut impl Ids,
+        scratch: &mut Scratch,
+        mut rows_out: Option<RowSink>,
+        progress: &mut dyn FnMut(u64),
+    ) -> io::Result<(u64, End)> {
+        let Scratch { rec, bad, cells } = scratch;
+        let mut rows = 0u64;
+        loop {
+            let start = reader.position();
+            if !reader.read_record(rec)? {
+                return Ok((rows, End::Done));
+            }
+            if !at_eof && rec.unclosed_quote.is_some() {
+                return Ok((rows, End::Open(start)));
+            }
+            rows += 1;
+            if rec.too_long {
+                return Ok((rows, End::TooLong));
+            }
+            let row = first_row + rows - 1;
+            self.check_row(rec, row, out, ids, bad, cells)?;
+            if let Some(f) = rows_out.as_mut() {
+                if out.error_count() == 0 && !rec.blank {
+                    self.hand_on(rec, row, cells, f)?;
+                } else if out.error_count() > 0 {
+                    rows_out = None;
+                }
+            }
+            if out.full() || ids.full() {
+                return Ok((rows, End::Full));
+            }
+            if (row - 1).is_multiple_of(PROGRESS_EVERY) {
+                progress(reader.position());
+            }
+        }
+    }
+}
