@@ -14,15 +14,20 @@ use std::io::{self, Read};
 
 /// A data row's fields as text, by schema column.
 pub(crate) struct Row<'r> {
-    /// Per schema column: the value's range in `text`, `None` when null or absent.
-    cells: Vec<Option<&'r str>>,
+    text: &'r str,
+    /// (start, end) of each field in `text`.
+    bounds: &'r [(usize, usize)],
+    /// Schema column → field.
     present: &'r [Option<usize>],
 }
 
 impl<'r> Row<'r> {
-    /// The value of schema column `c`; `None` when null (empty or `null`, D2) or absent.
+    /// The value of schema column `c`; `None` when null (empty or `null`, D2) or absent. Taken
+    /// from the field each time: building every cell up front costs a branch per cell that the
+    /// checks then take again.
+    #[inline]
     pub(crate) fn get(&self, c: usize) -> Option<&'r str> {
-        self.cells[c]
+        self.present[c].and_then(|h| cell_value(self.text, self.bounds[h]))
     }
 
     /// Whether schema column `c` is in the header.
@@ -42,6 +47,7 @@ pub(crate) struct RowCtx<'a> {
 
 /// A field's value, `None` when null (empty or `null`, D2). The length is tested first: most
 /// null cells are empty.
+#[inline]
 pub(crate) fn cell_value(text: &str, (s, e): (usize, usize)) -> Option<&str> {
     match e - s {
         0 => None,
@@ -100,7 +106,6 @@ impl RowCtx<'_> {
         out: &mut impl Out,
         ids: &mut impl Ids,
         bad: &mut [bool],
-        cells: &mut Vec<Option<&'static str>>,
     ) -> io::Result<()> {
         let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
             row,
@@ -155,25 +160,17 @@ impl RowCtx<'_> {
             }
         };
         let present = self.header.present();
-        // Reuse one allocation for every row's cells (an in-place collect keeps the buffer).
-        let mut row_cells: Vec<Option<&str>> =
-            std::mem::take(cells).into_iter().map(|_| None).collect();
-        let bounds = rec.bounds();
-        row_cells.extend(
-            present
-                .iter()
-                .map(|h| h.and_then(|h| cell_value(text, bounds[h]))),
-        );
         let r = Row {
-            cells: row_cells,
+            text,
+            bounds: rec.bounds(),
             present,
         };
         for (c, col) in self.schema.columns.iter().enumerate() {
             bad[c] = false;
-            if !r.has(c) {
+            let Some(h) = present[c] else {
                 continue;
-            }
-            match r.get(c) {
+            };
+            match cell_value(text, r.bounds[h]) {
                 None if col.required => {
                     out.push(
                         Severity::Error,
@@ -213,9 +210,6 @@ impl RowCtx<'_> {
                 }
             }
         }
-        let mut done = r.cells;
-        done.clear();
-        *cells = done.into_iter().map(|_| None).collect();
         Ok(())
     }
 
@@ -365,6 +359,7 @@ impl RowCtx<'_> {
     }
 }
 
+#[inline]
 fn check_string(col: &Column, v: &str) -> Result<(), Problem> {
     if col.min_len.is_some() || col.max_len.is_some() {
         let n = v.chars().count();
@@ -454,7 +449,7 @@ impl RowCtx<'_> {
                 return Ok((rows, End::TooLong));
             }
             let row = first_row + rows - 1;
-            self.check_row(rec, row, out, ids, bad, cells)?;
+            self.check_row(rec, row, out, ids, bad)?;
             if let Some(f) = rows_out.as_mut() {
                 if out.error_count() == 0 && !rec.blank {
                     self.hand_on(rec, row, cells, f)?;

@@ -422,27 +422,28 @@ fn zero_bytes(x: u64) -> u64 {
 /// leaves `bounds` to be rebuilt) when the line needs the quote-aware slow path: a quote in a
 /// field that is not a JSON field, or a JSON field that starts with a quote.
 fn split_fast(line: &[u8], raw: &[bool], bounds: &mut Vec<(usize, usize)>) -> bool {
-    let mut field_start = 0;
-    let mut on_special = |i: usize, bounds: &mut Vec<(usize, usize)>| -> bool {
-        if line[i] == b'|' {
-            bounds.push((field_start, i));
-            field_start = i + 1;
-            return true;
-        }
-        // A quote: literal inside a JSON field that does not itself start with a quote.
-        raw.get(bounds.len()).copied().unwrap_or(false) && line[field_start] != b'"'
+    // A quote is literal inside a JSON field that does not itself start with a quote.
+    let literal_quote = |fields: usize, start: usize| {
+        raw.get(fields).copied().unwrap_or(false) && line[start] != b'"'
     };
+    let mut field_start = 0;
     let mut chunks = line.chunks_exact(8);
     let mut base = 0;
     for chunk in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
         let w = u64::from_le_bytes(w);
-        let mut mask =
-            zero_bytes(w ^ (LO * u64::from(b'|'))) | zero_bytes(w ^ (LO * u64::from(b'"')));
+        let pipes = zero_bytes(w ^ (LO * u64::from(b'|')));
+        let quotes = zero_bytes(w ^ (LO * u64::from(b'"')));
+        // Most words hold no quote: only their `|` matter.
+        let mut mask = pipes | quotes;
         while mask != 0 {
-            let i = base + (mask.trailing_zeros() / 8) as usize;
-            if !on_special(i, bounds) {
+            let bit = mask.trailing_zeros();
+            let i = base + (bit / 8) as usize;
+            if pipes & (1 << bit) != 0 {
+                bounds.push((field_start, i));
+                field_start = i + 1;
+            } else if !literal_quote(bounds.len(), field_start) {
                 return false;
             }
             mask &= mask - 1;
@@ -450,8 +451,13 @@ fn split_fast(line: &[u8], raw: &[bool], bounds: &mut Vec<(usize, usize)>) -> bo
         base += 8;
     }
     for (j, b) in chunks.remainder().iter().enumerate() {
-        if (*b == b'|' || *b == b'"') && !on_special(base + j, bounds) {
-            return false;
+        match b {
+            b'|' => {
+                bounds.push((field_start, base + j));
+                field_start = base + j + 1;
+            }
+            b'"' if !literal_quote(bounds.len(), field_start) => return false,
+            _ => {}
         }
     }
     bounds.push((field_start, line.len()));

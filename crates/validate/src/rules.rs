@@ -7,6 +7,7 @@ use crate::values::Point;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+#[inline]
 fn holds(schema: &Schema, r: &Row, cond: &Condition) -> bool {
     let v = r
         .get(cond.column)
