@@ -14,6 +14,9 @@ use std::io::{self, Read};
 
 /// A data row's fields as text, by schema column.
 pub(crate) struct Row<'r> {
+    /// The currency column last asked about by [`Row::minor_units`] and its answer: a row's
+    /// money columns nearly all name the same one.
+    minor: std::cell::Cell<Option<(usize, Option<u32>)>>,
     text: &'r str,
     /// (start, end) of each field in `text`.
     bounds: &'r [(usize, usize)],
@@ -28,6 +31,18 @@ impl<'r> Row<'r> {
     #[inline]
     pub(crate) fn get(&self, c: usize) -> Option<&'r str> {
         self.present[c].and_then(|h| cell_value(self.text, self.bounds[h]))
+    }
+
+    /// The minor units of the currency in column `c` (`None`: null, absent or unknown).
+    fn minor_units(&self, c: usize, refdata: &RefData) -> Option<u32> {
+        if let Some((col, minor)) = self.minor.get() {
+            if col == c {
+                return minor;
+            }
+        }
+        let minor = self.get(c).and_then(|cur| refdata.minor_units(cur));
+        self.minor.set(Some((c, minor)));
+        minor
     }
 
     /// Whether schema column `c` is in the header.
@@ -161,6 +176,7 @@ impl RowCtx<'_> {
         };
         let present = self.header.present();
         let r = Row {
+            minor: std::cell::Cell::new(None),
             text,
             bounds: rec.bounds(),
             present,
@@ -227,8 +243,7 @@ impl RowCtx<'_> {
             ColumnType::Decimal => {
                 let minor = col
                     .currency_column
-                    .and_then(|c| r.get(c))
-                    .and_then(|cur| self.refdata.minor_units(cur));
+                    .and_then(|c| r.minor_units(c, self.refdata));
                 let min = match (col.min_decimals, minor) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
@@ -315,7 +330,7 @@ impl RowCtx<'_> {
         row: u64,
         out: &mut impl Out,
     ) -> Result<(), Problem> {
-        if col.values.iter().any(|x| x == v) {
+        if col.values.iter().any(|x| values::same(x, v)) {
             return Ok(());
         }
         if let Some((_, fixed)) = col.value_aliases.iter().find(|(a, _)| a == v) {
@@ -350,7 +365,7 @@ impl RowCtx<'_> {
             ));
         }
         match &self.opts.allowed_currencies {
-            Some(list) if !list.iter().any(|c| c == v) => Err((
+            Some(list) if !list.iter().any(|c| values::same(c, v)) => Err((
                 code::TYPE_CURRENCY,
                 format!("the program allows only {}", list.join(", ")),
             )),

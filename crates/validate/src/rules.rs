@@ -3,7 +3,7 @@
 use crate::check::{cell_finding, Row};
 use crate::report::{code, Out, Severity};
 use crate::schema::{Condition, RuleKind, Schema, Test};
-use crate::values::Point;
+use crate::values::{same, Point};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -13,8 +13,8 @@ fn holds(schema: &Schema, r: &Row, cond: &Condition) -> bool {
         .get(cond.column)
         .map(|v| schema.columns[cond.column].canonical(v));
     match (&cond.test, v) {
-        (Test::In(list), Some(v)) => list.iter().any(|x| x == v),
-        (Test::NotIn(list), Some(v)) => !list.iter().any(|x| x == v),
+        (Test::In(list), Some(v)) => list.iter().any(|x| same(x, v)),
+        (Test::NotIn(list), Some(v)) => !list.iter().any(|x| same(x, v)),
         (Test::Present(p), v) => v.is_some() == *p,
         (_, None) => false,
     }

@@ -90,6 +90,14 @@ fn decimal_hint(s: &str) -> &'static str {
     }
 }
 
+/// Whether two short strings are equal, compared in line: lengths first, then bytes. Enum values
+/// and codes are a few bytes and most candidates differ in length; a `memcmp` call for each
+/// candidate of the same length cost more than the comparison.
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// Checks an integer `-?[0-9]+` within i64.
 pub fn check_integer(s: &str, signed: bool) -> Result<(), Problem> {
     let body = s.strip_prefix('-').unwrap_or(s);
