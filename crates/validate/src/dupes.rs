@@ -249,6 +249,52 @@ impl IdSet {
         })
     }
 
+    /// [`IdSet::finish`] on two threads when every id is in memory: the hashes below 2^63 are
+    /// merged here while another thread merges the rest, so the duplicates come out in the same
+    /// order. The other thread keeps at most [`HALF_CAP`] duplicates for later; past that it
+    /// stops, and its merge goes on here once the first half is out.
+    pub(crate) fn finish_on_two_threads(
+        mut self,
+        on_duplicate: &mut dyn FnMut(Duplicate),
+    ) -> io::Result<()> {
+        if !self.runs.is_empty() {
+            return self.finish(on_duplicate);
+        }
+        self.sort_chunks();
+        // Sorted by hash: each chunk is a run below the split, then a run above it.
+        let split = |c: &Vec<Entry>| c.partition_point(|e| e.hi < 1 << 63);
+        let lower: Vec<&[Entry]> = self.chunks.iter().map(|c| &c[..split(c)]).collect();
+        let upper: Vec<&[Entry]> = self.chunks.iter().map(|c| &c[split(c)..]).collect();
+        std::thread::scope(|s| {
+            let other = s.spawn(move || {
+                let mut m = MemMerge::new(upper);
+                let mut kept = Vec::new();
+                let done = m.run(&mut |d| {
+                    kept.push(d);
+                    kept.len() < HALF_CAP
+                });
+                (m, kept, done)
+            });
+            MemMerge::new(lower).run(&mut |d| {
+                on_duplicate(d);
+                true
+            });
+            // A panic on the other thread is a bug in the merge: pass it on.
+            let (mut m, kept, done) = match other.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            kept.into_iter().for_each(&mut *on_duplicate);
+            if !done {
+                m.run(&mut |d| {
+                    on_duplicate(d);
+                    true
+                });
+            }
+        });
+        Ok(())
+    }
+
     fn sort_chunks(&mut self) {
         for c in &mut self.chunks {
             c.sort_unstable();
@@ -296,6 +342,66 @@ impl IdSet {
         let mut w = BufWriter::with_capacity(64 << 10, file);
         merge(sources, &mut |e| w.write_all(&e.to_bytes()))?;
         w.into_inner().map_err(io::IntoInnerError::into_error)
+    }
+}
+
+/// Duplicates the other thread of [`IdSet::finish_on_two_threads`] keeps (16 bytes each).
+const HALF_CAP: usize = 1 << 16;
+
+/// A merge of sorted runs in memory that hands out the duplicates it meets and can stop and
+/// go on later.
+struct MemMerge<'a> {
+    runs: Vec<&'a [Entry]>,
+    heap: BinaryHeap<Reverse<(Entry, usize)>>,
+    /// The first entry of the current hash.
+    first: Option<Entry>,
+}
+
+impl<'a> MemMerge<'a> {
+    fn new(mut runs: Vec<&'a [Entry]>) -> Self {
+        let mut heap = BinaryHeap::with_capacity(runs.len());
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some((e, rest)) = r.split_first() {
+                heap.push(Reverse((*e, i)));
+                *r = rest;
+            }
+        }
+        MemMerge {
+            runs,
+            heap,
+            first: None,
+        }
+    }
+
+    /// Hands each duplicate to `f` until `f` returns `false` (`false` back) or the runs are
+    /// exhausted (`true`). Takes entries in the order of `merge`, so duplicates come out as
+    /// [`IdSet::finish`] gives them.
+    fn run(&mut self, f: &mut dyn FnMut(Duplicate) -> bool) -> bool {
+        while let Some(mut top) = self.heap.peek_mut() {
+            let Reverse((e, i)) = *top;
+            match self.runs[i].split_first() {
+                Some((next, rest)) => {
+                    *top = Reverse((*next, i));
+                    self.runs[i] = rest;
+                }
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
+            }
+            match self.first {
+                Some(f0) if f0.hi == e.hi && f0.lo == e.lo => {
+                    let d = Duplicate {
+                        row: u64::from(e.row),
+                        first_row: u64::from(f0.row),
+                    };
+                    if !f(d) {
+                        return false;
+                    }
+                }
+                _ => self.first = Some(e),
+            }
+        }
+        true
     }
 }
 
@@ -438,6 +544,36 @@ mod tests {
                 first_row: 3
             })
         );
+    }
+
+    #[test]
+    fn two_threads_hand_out_the_same_duplicates_in_the_same_order() {
+        // 400,000 rows over 1,000 ids: far more duplicates above the split than the other
+        // thread keeps, so its merge is stopped and finished here.
+        let build = || {
+            let mut s = IdSet::default();
+            for row in 2..400_002u64 {
+                s.insert(format!("id{}", row % 1000).as_bytes(), row)
+                    .unwrap();
+            }
+            s
+        };
+        let mut one = Vec::new();
+        build().finish(&mut |d| one.push(d)).unwrap();
+        let mut two = Vec::new();
+        build().finish_on_two_threads(&mut |d| two.push(d)).unwrap();
+        assert_eq!(one.len(), 399_000);
+        assert!(two == one, "the order or the duplicates differ");
+        // Spilled sets take the one-thread merge.
+        let dir = tempfile::tempdir().unwrap();
+        let mut spilled = IdSet::new(1000, Some(dir.path().to_path_buf()));
+        fill(&mut spilled, 20_000);
+        let mut in_memory = IdSet::default();
+        fill(&mut in_memory, 20_000);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        spilled.finish_on_two_threads(&mut |d| a.push(d)).unwrap();
+        in_memory.finish_on_two_threads(&mut |d| b.push(d)).unwrap();
+        assert!(!a.is_empty() && a == b);
     }
 
     #[test]

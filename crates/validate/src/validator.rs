@@ -5,7 +5,7 @@
 //! ([`Options::threads`]), the chunks in flight.
 
 use crate::check::{End, RowCtx, Scratch};
-use crate::dupes::IdSet;
+use crate::dupes::{Duplicate, IdSet};
 use crate::header;
 use crate::parallel;
 use crate::reader::{Record, RecordReader, DEFAULT_MAX_LINE_BYTES};
@@ -179,7 +179,8 @@ fn run<R: Read>(
         header: &header,
     };
     let mut ids = IdSet::new(opts.max_ids_in_memory, opts.spill_dir.clone());
-    let (rows, bytes) = if opts.threads > 1 && rows_out.is_none() {
+    let parallel = opts.threads > 1 && rows_out.is_none();
+    let (rows, bytes) = if parallel {
         parallel::run(&ctx, reader, &mut out, &mut ids, progress)?
     } else {
         let mut scratch = Scratch::new(schema);
@@ -212,7 +213,7 @@ fn run<R: Read>(
                 .collect();
             format!("the key ({})", names.join(", "))
         };
-        ids.finish(&mut |d| {
+        let mut late = |d: Duplicate| {
             out.push_late(Finding {
                 row: d.row,
                 column: Some(name.clone()),
@@ -220,7 +221,12 @@ fn run<R: Read>(
                 message: format!("{what} repeats the value of row {}", d.first_row),
                 value: None,
             })
-        })?;
+        };
+        if parallel {
+            ids.finish_on_two_threads(&mut late)?;
+        } else {
+            ids.finish(&mut late)?;
+        }
     }
     Ok(out.finish(&schema.file_type, rows, bytes))
 }
