@@ -30,7 +30,7 @@ use crate::report::{Collector, Part, Severity};
 use crate::validator::too_long;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Mutex;
 
 /// Errors a worker keeps of a chunk for the sink before the chunk is redone on the main thread.
@@ -135,12 +135,15 @@ pub(crate) fn run<R: Read>(
     let threads = opts.threads.max(1);
     let (job_tx, job_rx) = sync_channel::<Job>(threads);
     let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = channel::<Done>();
+    let (done_tx, done_rx) = channel::<Option<Done>>();
     std::thread::scope(|s| {
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, raw) = (&job_rx, &raw);
             s.spawn(move || {
+                // A panic here (a bug) must not leave the main thread waiting for this
+                // worker's chunk: it is told, stops, and the scope passes the panic on.
+                let _notice = PanicNotice(done_tx.clone());
                 let mut scratch = Scratch::new(ctx.schema);
                 loop {
                     // A poisoned lock means another worker panicked: the scope reports it.
@@ -156,6 +159,8 @@ pub(crate) fn run<R: Read>(
                     else {
                         return;
                     };
+                    #[cfg(test)]
+                    tests::maybe_panic(&chunk);
                     let mut part = Part::new(keep, all_errors);
                     let mut local = LocalIds::new(id_cap);
                     let mut rdr = RecordReader::span(chunk, 0, opts.max_line_bytes, raw.clone());
@@ -180,7 +185,7 @@ pub(crate) fn run<R: Read>(
                         part,
                         ids: local,
                     };
-                    if done_tx.send(done).is_err() {
+                    if done_tx.send(Some(done)).is_err() {
                         // The main thread stopped taking results (an error, or a too-long row).
                         return;
                     }
@@ -206,6 +211,18 @@ pub(crate) fn run<R: Read>(
     })
 }
 
+/// Tells the main thread when a worker panics (sent from the worker's unwinding).
+struct PanicNotice(Sender<Option<Done>>);
+
+impl Drop for PanicNotice {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The main thread may already be gone: nothing to tell then.
+            let _ = self.0.send(None);
+        }
+    }
+}
+
 /// The main thread's side: hands out chunks and takes the workers' results in file order.
 struct Merger<'m, 'c, 's> {
     ctx: &'m RowCtx<'c>,
@@ -228,8 +245,8 @@ impl Merger<'_, '_, '_> {
     fn drive<R: Read>(
         &mut self,
         chunker: &mut Chunker<R>,
-        job_tx: std::sync::mpsc::SyncSender<Job>,
-        done_rx: &Receiver<Done>,
+        job_tx: SyncSender<Job>,
+        done_rx: &Receiver<Option<Done>>,
         threads: usize,
         progress: &mut dyn FnMut(u64),
     ) -> io::Result<()> {
@@ -254,9 +271,9 @@ impl Merger<'_, '_, '_> {
             if self.stopped || sent == merged {
                 return Ok(());
             }
-            let done = done_rx
-                .recv()
-                .map_err(|_| io::Error::other("the validation workers stopped"))?;
+            let Ok(Some(done)) = done_rx.recv() else {
+                return Err(io::Error::other("a validation worker stopped"));
+            };
             waiting.insert(done.index, done);
             while let Some(done) = waiting.remove(&merged) {
                 merged += 1;
@@ -340,5 +357,53 @@ impl Merger<'_, '_, '_> {
             End::Full => unreachable!("a scan into the file's own collector stopped as full"),
         }
         chunk
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::Schemas;
+    use crate::{validate, Options};
+
+    /// Bytes that make a worker panic, standing in for a bug.
+    const PANIC: &[u8] = b"\0a worker panics on this chunk\0";
+
+    pub(super) fn maybe_panic(chunk: &[u8]) {
+        if chunk.windows(PANIC.len()).any(|w| w == PANIC) {
+            panic!("planted panic");
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_worker_reaches_the_caller_instead_of_hanging() {
+        let header = Schemas::builtin()
+            .unwrap()
+            .get("card")
+            .unwrap()
+            .header_line();
+        let mut file = format!("{header}\n").into_bytes();
+        for i in 0..2_000 {
+            if i == 1_500 {
+                file.extend_from_slice(PANIC);
+            }
+            file.extend_from_slice(b"a|b\n");
+        }
+        let opts = Options {
+            threads: 2,
+            chunk_bytes: 256,
+            ..Options::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let s = Schemas::builtin().unwrap();
+            let schema = s.get("card").unwrap();
+            let r = std::panic::catch_unwind(|| {
+                validate(schema, &s.refdata, &file[..], &opts, &mut |_| {}).map(|r| r.rows)
+            });
+            let _ = tx.send(r.is_err());
+        });
+        // A hang would be the bug: give up waiting long after any run could end.
+        let panicked = rx.recv_timeout(std::time::Duration::from_secs(120));
+        assert_eq!(panicked, Ok(true));
     }
 }
