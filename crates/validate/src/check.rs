@@ -174,6 +174,17 @@ impl RowCtx<'_> {
                 return Ok(());
             }
         };
+        // Joined without their `|`, the fields may be valid together while one of them ends
+        // inside a character (`\xC3|\xA9` reads as `é`): that field is not valid UTF-8 (D2).
+        if rec.joined() && !text.is_ascii() {
+            let split =
+                |&(s, e): &(usize, usize)| !text.is_char_boundary(s) || !text.is_char_boundary(e);
+            if let Some(field) = rec.bounds().iter().position(split) {
+                let m = "the value is not valid UTF-8".to_string();
+                out.push(Severity::Error, structural(code::ENCODING, Some(field), m));
+                return Ok(());
+            }
+        }
         let present = self.header.present();
         let r = Row {
             minor: std::cell::Cell::new(None),

@@ -31,6 +31,8 @@ pub struct Record {
     /// The record is longer than the reader's maximum: it has no fields, and the reader read
     /// nothing after it.
     pub too_long: bool,
+    /// Read on the quote-aware path: the fields' bytes are joined without their separators.
+    joined: bool,
 }
 
 impl Record {
@@ -60,6 +62,12 @@ impl Record {
         &self.data
     }
 
+    /// Whether the fields' bytes are joined without the `|` between them (a line with quoted
+    /// values): valid UTF-8 as a whole, a field may still end inside a character.
+    pub(crate) fn joined(&self) -> bool {
+        self.joined
+    }
+
     /// Iterates the fields.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.len()).map(move |i| self.field(i))
@@ -72,6 +80,7 @@ impl Record {
         self.stray_quote = None;
         self.unclosed_quote = None;
         self.too_long = false;
+        self.joined = false;
     }
 
     fn end_field(&mut self) {
@@ -317,6 +326,7 @@ impl<R: Read> RecordReader<R> {
             return Ok(true);
         }
         rec.bounds.clear();
+        rec.joined = true;
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.extend_from_slice(&self.buf[start..stop]);

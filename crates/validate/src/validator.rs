@@ -310,6 +310,25 @@ mod tests {
         assert_eq!(r.errors[1].column, None);
     }
 
+    /// A character cut in two by a `|` is invalid UTF-8 on a line with quoted values too, where
+    /// the fields are joined without their separators (it read as one `é`, and the two fields
+    /// as null).
+    #[test]
+    fn a_character_split_by_a_pipe_is_an_encoding_error_on_a_quoted_line() {
+        let valid = "ccar-1|aacc-1|eent-1|\"Rewards Credit\"|false|hsa|2025-08-16T11:06:35Z|active|2026-01-26T19:32:23Z|2028-01-26|||x|2026-01-27";
+        // A whole `é` in a field of such a line is fine.
+        let whole = valid.replace("|x|", "|x\u{e9}|");
+        assert_eq!(check(&card_file(&[&whole]), 4096).error_count, 0);
+        let mut split = card_file(&[valid]);
+        // `closed_reason` ends with the first byte of `é` and `replaced_by` starts with the
+        // second: `...||x|...` becomes `...|\xC3|\xA9x|...`.
+        let at = split.windows(4).position(|w| w == b"||x|").unwrap();
+        split.splice(at + 1..at + 2, *b"\xC3|\xA9");
+        let r = check(&split, 4096);
+        assert_eq!(codes(&r), [(2, code::ENCODING)]);
+        assert_eq!(r.errors[0].column.as_deref(), Some("closed_reason"));
+    }
+
     #[test]
     fn a_too_long_header_is_row_one() {
         let r = check(&card_file(&["a|b"]), header_len() - 1);
