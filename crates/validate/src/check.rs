@@ -51,13 +51,101 @@ impl<'r> Row<'r> {
     }
 }
 
-/// What the row checks of one file need: its schema, the reference lists, the options and the
-/// header it was written with.
+/// What the row checks of one file need: its schema, the reference lists, the options, the
+/// header it was written with and the plan compiled from them.
 pub(crate) struct RowCtx<'a> {
     pub(crate) schema: &'a Schema,
     pub(crate) refdata: &'a RefData,
     pub(crate) opts: &'a Options,
     pub(crate) header: &'a Header,
+    /// The columns in the header, in schema order.
+    plan: Vec<Step>,
+}
+
+/// One column of the file, compiled once per file: where its value is and what to check.
+struct Step {
+    /// Schema column.
+    col: usize,
+    /// Header position.
+    field: usize,
+    required: bool,
+    check: Check,
+}
+
+/// The value check of a column: its type, with the cases that need nothing set apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Text without length limits or pattern: any value passes.
+    Any,
+    String,
+    Integer,
+    Decimal,
+    Date,
+    Datetime,
+    DateOrDatetime,
+    Boolean,
+    Enum,
+    List,
+    Json,
+    Currency,
+    Country,
+    State,
+}
+
+impl Check {
+    fn of(col: &Column) -> Check {
+        match col.ty {
+            ColumnType::String
+                if col.min_len.is_none() && col.max_len.is_none() && col.pattern.is_none() =>
+            {
+                Check::Any
+            }
+            ColumnType::String => Check::String,
+            ColumnType::Integer => Check::Integer,
+            ColumnType::Decimal => Check::Decimal,
+            ColumnType::Date => Check::Date,
+            ColumnType::Datetime => Check::Datetime,
+            ColumnType::DateOrDatetime => Check::DateOrDatetime,
+            ColumnType::Boolean => Check::Boolean,
+            ColumnType::Enum => Check::Enum,
+            ColumnType::List => Check::List,
+            ColumnType::Json => Check::Json,
+            ColumnType::Currency => Check::Currency,
+            ColumnType::Country => Check::Country,
+            ColumnType::State => Check::State,
+        }
+    }
+}
+
+impl<'a> RowCtx<'a> {
+    pub(crate) fn new(
+        schema: &'a Schema,
+        refdata: &'a RefData,
+        opts: &'a Options,
+        header: &'a Header,
+    ) -> Self {
+        let plan = schema
+            .columns
+            .iter()
+            .zip(header.present())
+            .enumerate()
+            .filter_map(|(col, (c, field))| {
+                field.map(|field| Step {
+                    col,
+                    field,
+                    required: c.required,
+                    check: Check::of(c),
+                })
+            })
+            .collect();
+        RowCtx {
+            schema,
+            refdata,
+            opts,
+            header,
+            plan,
+        }
+    }
 }
 
 /// A field's value, `None` when null (empty or `null`, D2). The length is tested first: most
@@ -121,6 +209,7 @@ impl RowCtx<'_> {
         out: &mut impl Out,
         ids: &mut impl Ids,
         bad: &mut [bool],
+        joined: &mut Vec<u8>,
     ) -> io::Result<()> {
         let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
             row,
@@ -192,27 +281,27 @@ impl RowCtx<'_> {
             bounds: rec.bounds(),
             present,
         };
-        for (c, col) in self.schema.columns.iter().enumerate() {
-            bad[c] = false;
-            let Some(h) = present[c] else {
-                continue;
-            };
-            match cell_value(text, r.bounds[h]) {
-                None if col.required => {
+        bad.fill(false);
+        for step in &self.plan {
+            let col = &self.schema.columns[step.col];
+            match cell_value(text, r.bounds[step.field]) {
+                None if step.required => {
                     out.push(
                         Severity::Error,
                         cell_finding(row, col, code::REQUIRED, "a value is required".into(), None),
                     );
-                    bad[c] = true;
+                    bad[step.col] = true;
                 }
                 None => {}
+                Some(_) if step.check == Check::Any => {}
                 Some(v) => {
-                    if let Err((code, message)) = self.check_value(col, v, &r, row, out) {
+                    if let Err((code, message)) = self.check_value(step.check, col, v, &r, row, out)
+                    {
                         out.push(
                             Severity::Error,
                             cell_finding(row, col, code, message, Some(v)),
                         );
-                        bad[c] = true;
+                        bad[step.col] = true;
                     }
                 }
             }
@@ -228,12 +317,12 @@ impl RowCtx<'_> {
             key => {
                 // Composite keys: a row with a bad or entirely empty key has no identity to repeat.
                 if key.iter().all(|c| !bad[*c]) && key.iter().any(|c| r.get(*c).is_some()) {
-                    let mut joined = Vec::new();
+                    joined.clear();
                     for c in key {
                         joined.extend_from_slice(r.get(*c).unwrap_or("").as_bytes());
                         joined.push(0x1f);
                     }
-                    ids.insert(&joined, row)?;
+                    ids.insert(joined, row)?;
                 }
             }
         }
@@ -242,16 +331,18 @@ impl RowCtx<'_> {
 
     fn check_value(
         &self,
+        check: Check,
         col: &Column,
         v: &str,
         r: &Row,
         row: u64,
         out: &mut impl Out,
     ) -> Result<(), Problem> {
-        match col.ty {
-            ColumnType::String => check_string(col, v),
-            ColumnType::Integer => values::check_integer(v, col.signed),
-            ColumnType::Decimal => {
+        match check {
+            Check::Any => Ok(()),
+            Check::String => check_string(col, v),
+            Check::Integer => values::check_integer(v, col.signed),
+            Check::Decimal => {
                 let minor = col
                     .currency_column
                     .and_then(|c| r.minor_units(c, self.refdata));
@@ -261,14 +352,14 @@ impl RowCtx<'_> {
                 };
                 values::check_decimal(v, col.signed, min, col.max_decimals)
             }
-            ColumnType::Date => match values::parse_date(v) {
+            Check::Date => match values::parse_date(v) {
                 Some(_) => Ok(()),
                 None => Err((code::TYPE_DATE, "not a real YYYY-MM-DD date".into())),
             },
-            ColumnType::Datetime => values::parse_datetime(v)
+            Check::Datetime => values::parse_datetime(v)
                 .map(|_| ())
                 .map_err(|m| (code::TYPE_DATETIME, m)),
-            ColumnType::DateOrDatetime => match values::parse_date(v) {
+            Check::DateOrDatetime => match values::parse_date(v) {
                 Some(_) => Ok(()),
                 None => values::parse_datetime(v).map(|_| ()).map_err(|m| {
                     (
@@ -277,7 +368,7 @@ impl RowCtx<'_> {
                     )
                 }),
             },
-            ColumnType::Boolean => match v {
+            Check::Boolean => match v {
                 "true" | "false" => Ok(()),
                 _ if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => Err((
                     code::TYPE_BOOLEAN,
@@ -285,8 +376,8 @@ impl RowCtx<'_> {
                 )),
                 _ => Err((code::TYPE_BOOLEAN, "expected `true` or `false`".into())),
             },
-            ColumnType::Enum => self.check_enum(col, v, row, out),
-            ColumnType::List => {
+            Check::Enum => self.check_enum(col, v, row, out),
+            Check::List => {
                 let mut bad_item: Option<String> = None;
                 let (count, legacy) = values::visit_list(v, &mut |i| {
                     if bad_item.is_none()
@@ -317,17 +408,17 @@ impl RowCtx<'_> {
                     _ => Ok(()),
                 }
             }
-            ColumnType::Json => serde_json::from_str::<serde::de::IgnoredAny>(v)
+            Check::Json => serde_json::from_str::<serde::de::IgnoredAny>(v)
                 .map(|_| ())
                 .map_err(|e| (code::TYPE_JSON, format!("not JSON: {e}"))),
-            ColumnType::Currency => self.check_currency(v),
-            ColumnType::Country if self.refdata.is_country(v) => Ok(()),
-            ColumnType::Country => Err((
+            Check::Currency => self.check_currency(v),
+            Check::Country if self.refdata.is_country(v) => Ok(()),
+            Check::Country => Err((
                 code::TYPE_COUNTRY,
                 "not an ISO 3166-1 alpha-2 country code (e.g. US)".into(),
             )),
-            ColumnType::State if self.refdata.is_state(v) => Ok(()),
-            ColumnType::State => Err((
+            Check::State if self.refdata.is_state(v) => Ok(()),
+            Check::State => Err((
                 code::TYPE_STATE,
                 "not a US state or territory code (e.g. TX)".into(),
             )),
@@ -431,6 +522,8 @@ pub(crate) struct Scratch {
     rec: Record,
     bad: Vec<bool>,
     cells: Vec<Option<&'static str>>,
+    /// A composite key's values, joined.
+    key: Vec<u8>,
 }
 
 impl Scratch {
@@ -439,6 +532,7 @@ impl Scratch {
             rec: Record::default(),
             bad: vec![false; schema.columns.len()],
             cells: Vec::with_capacity(schema.columns.len()),
+            key: Vec::new(),
         }
     }
 }
@@ -460,7 +554,12 @@ impl RowCtx<'_> {
         mut rows_out: Option<RowSink>,
         progress: &mut dyn FnMut(u64),
     ) -> io::Result<(u64, End)> {
-        let Scratch { rec, bad, cells } = scratch;
+        let Scratch {
+            rec,
+            bad,
+            cells,
+            key,
+        } = scratch;
         let mut rows = 0u64;
         loop {
             let start = reader.position();
@@ -475,7 +574,7 @@ impl RowCtx<'_> {
                 return Ok((rows, End::TooLong));
             }
             let row = first_row + rows - 1;
-            self.check_row(rec, row, out, ids, bad)?;
+            self.check_row(rec, row, out, ids, bad, key)?;
             if let Some(f) = rows_out.as_mut() {
                 if out.error_count() == 0 && !rec.blank {
                     self.hand_on(rec, row, cells, f)?;

@@ -172,12 +172,7 @@ fn run<R: Read>(
         return Ok(out.finish(&schema.file_type, rows, reader.position()));
     };
     reader.set_raw_fields(header.raw_fields(schema));
-    let ctx = RowCtx {
-        schema,
-        refdata,
-        opts,
-        header: &header,
-    };
+    let ctx = RowCtx::new(schema, refdata, opts, &header);
     let mut ids = IdSet::new(opts.max_ids_in_memory, opts.spill_dir.clone());
     let parallel = opts.threads > 1 && rows_out.is_none();
     let (rows, bytes) = if parallel {
