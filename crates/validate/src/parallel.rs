@@ -137,12 +137,13 @@ pub(crate) fn run<R: Read>(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = channel::<Option<Done>>();
     std::thread::scope(|s| {
+        let mut workers = Vec::with_capacity(threads);
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, raw) = (&job_rx, &raw);
-            s.spawn(move || {
+            workers.push(s.spawn(move || {
                 // A panic here (a bug) must not leave the main thread waiting for this
-                // worker's chunk: it is told, stops, and the scope passes the panic on.
+                // worker's chunk: it is told, stops, and the join passes the panic on.
                 let _notice = PanicNotice(done_tx.clone());
                 let mut scratch = Scratch::new(ctx.schema);
                 loop {
@@ -190,7 +191,7 @@ pub(crate) fn run<R: Read>(
                         return;
                     }
                 }
-            });
+            }));
         }
         drop(done_tx);
         let mut merger = Merger {
@@ -207,6 +208,14 @@ pub(crate) fn run<R: Read>(
         let result = merger.drive(&mut chunker, job_tx, &done_rx, threads, progress);
         // Dropping the receiver makes a busy worker stop after its chunk.
         drop(done_rx);
+        // Joined here rather than by the scope: a join waits for the thread's end, thread-local
+        // destructors included (the scope waits only for the closure), so nothing of a worker
+        // is left when the report is returned.
+        for w in workers {
+            if let Err(panic) = w.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
         result.map(|()| (merger.rows, merger.bytes))
     })
 }
