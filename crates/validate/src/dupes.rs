@@ -257,7 +257,8 @@ impl IdSet {
         mut self,
         on_duplicate: &mut dyn FnMut(Duplicate),
     ) -> io::Result<()> {
-        if !self.runs.is_empty() {
+        // Fewer ids than a thread is worth, or some on disk: one thread.
+        if !self.runs.is_empty() || self.len < TWO_THREADS_FROM {
             return self.finish(on_duplicate);
         }
         self.sort_chunks();
@@ -344,6 +345,9 @@ impl IdSet {
         w.into_inner().map_err(io::IntoInnerError::into_error)
     }
 }
+
+/// Ids from which [`IdSet::finish_on_two_threads`] uses a second thread.
+const TWO_THREADS_FROM: usize = 1 << 16;
 
 /// Duplicates the other thread of [`IdSet::finish_on_two_threads`] keeps (16 bytes each).
 const HALF_CAP: usize = 1 << 16;
