@@ -537,23 +537,41 @@ impl Scratch {
     }
 }
 
+/// Where the records of a [`RowCtx::scan`] sit in the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    /// The row number of the first record (the header is row 1).
+    pub(crate) first_row: u64,
+    /// The reader's end is the file's end (else an open quoted value at the end is
+    /// [`End::Open`], not `unclosed_quote`).
+    pub(crate) at_eof: bool,
+}
+
+/// Who watches a [`RowCtx::scan`] on one thread: the rows handed on by
+/// [`crate::validate_with_rows`] and the progress of [`crate::validate`]. A chunk of the
+/// parallel path has neither.
+#[derive(Default)]
+pub(crate) struct Watch<'r, 'p> {
+    pub(crate) rows: Option<RowSink<'r>>,
+    pub(crate) progress: Option<&'p mut dyn FnMut(u64)>,
+}
+
 impl RowCtx<'_> {
-    /// Checks every record `reader` gives, numbering them from `first_row`; returns how many it
-    /// counted and why it stopped. `at_eof`: the reader's end is the file's end (else an open
-    /// quoted value at the end is [`End::Open`], not `unclosed_quote`). `rows_out` and
-    /// `progress` are those of [`crate::validate_with_rows`] and [`crate::validate`].
-    #[allow(clippy::too_many_arguments)]
+    /// Checks every record `reader` gives, numbered from `span.first_row`; returns how many it
+    /// counted and why it stopped.
     pub(crate) fn scan<R: Read>(
         &self,
         reader: &mut RecordReader<R>,
-        first_row: u64,
-        at_eof: bool,
+        span: Span,
         out: &mut impl Out,
         ids: &mut impl Ids,
         scratch: &mut Scratch,
-        mut rows_out: Option<RowSink>,
-        progress: &mut dyn FnMut(u64),
+        watch: Watch<'_, '_>,
     ) -> io::Result<(u64, End)> {
+        let Watch {
+            rows: mut rows_out,
+            mut progress,
+        } = watch;
         let Scratch {
             rec,
             bad,
@@ -566,14 +584,14 @@ impl RowCtx<'_> {
             if !reader.read_record(rec)? {
                 return Ok((rows, End::Done));
             }
-            if !at_eof && rec.unclosed_quote.is_some() {
+            if !span.at_eof && rec.unclosed_quote.is_some() {
                 return Ok((rows, End::Open(start)));
             }
             rows += 1;
             if rec.too_long {
                 return Ok((rows, End::TooLong));
             }
-            let row = first_row + rows - 1;
+            let row = span.first_row + rows - 1;
             self.check_row(rec, row, out, ids, bad, key)?;
             if let Some(f) = rows_out.as_mut() {
                 if out.error_count() == 0 && !rec.blank {
@@ -586,7 +604,9 @@ impl RowCtx<'_> {
                 return Ok((rows, End::Full));
             }
             if (row - 1).is_multiple_of(PROGRESS_EVERY) {
-                progress(reader.position());
+                if let Some(p) = progress.as_mut() {
+                    p(reader.position());
+                }
             }
         }
     }

@@ -23,7 +23,7 @@
 //! earlier one), each with its kept findings and at most a chunk's size in ids; the file's id
 //! set and collector are bounded by the options as on one thread.
 
-use crate::check::{End, RowCtx, Scratch};
+use crate::check::{End, RowCtx, Scratch, Span, Watch};
 use crate::dupes::{IdSet, LocalIds};
 use crate::reader::RecordReader;
 use crate::report::{Collector, Part, Severity};
@@ -168,13 +168,14 @@ pub(crate) fn run<R: Read>(
                     let scanned = ctx
                         .scan(
                             &mut rdr,
-                            1,
-                            at_eof,
+                            Span {
+                                first_row: 1,
+                                at_eof,
+                            },
                             &mut part,
                             &mut local,
                             &mut scratch,
-                            None,
-                            &mut |_| {},
+                            Watch::default(),
                         )
                         .map(|(rows, end)| (rows, end, rdr.position()));
                     local.sort();
@@ -329,15 +330,17 @@ impl Merger<'_, '_, '_> {
         let ctx = self.ctx;
         let scratch = self.scratch.get_or_insert_with(|| Scratch::new(ctx.schema));
         let mut rdr = RecordReader::span(chunk, 0, ctx.opts.max_line_bytes, self.raw.to_vec());
+        let span = Span {
+            first_row: self.rows + 2,
+            at_eof,
+        };
         let (rows, end) = ctx.scan(
             &mut rdr,
-            self.rows + 2,
-            at_eof,
+            span,
             &mut *self.out,
             &mut *self.ids,
             scratch,
-            None,
-            &mut |_| {},
+            Watch::default(),
         )?;
         self.rows += rows;
         let consumed = rdr.position();

@@ -4,7 +4,7 @@
 //! on disk), the kept findings ([`Options::max_kept`]) and, on the parallel path
 //! ([`Options::threads`]), the chunks in flight.
 
-use crate::check::{End, RowCtx, Scratch};
+use crate::check::{End, RowCtx, Scratch, Span, Watch};
 use crate::dupes::{Duplicate, IdSet};
 use crate::header;
 use crate::parallel;
@@ -179,15 +179,20 @@ fn run<R: Read>(
         parallel::run(&ctx, reader, &mut out, &mut ids, progress)?
     } else {
         let mut scratch = Scratch::new(schema);
+        let span = Span {
+            first_row: 2,
+            at_eof: true,
+        };
         let (rows, end) = ctx.scan(
             &mut reader,
-            2,
-            true,
+            span,
             &mut out,
             &mut ids,
             &mut scratch,
-            rows_out,
-            progress,
+            Watch {
+                rows: rows_out,
+                progress: Some(&mut *progress),
+            },
         )?;
         if end == End::TooLong {
             // The reader read nothing after it.
