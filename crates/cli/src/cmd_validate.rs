@@ -141,6 +141,7 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
     };
     let opts = Options {
         max_kept: args.max_errors,
+        threads: threads_for(len),
         ..Options::default()
     };
     let bar = progress_bar(len.unwrap_or(0));
@@ -154,6 +155,26 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
     }
     Ok(report)
 }
+
+/// Threads for a file of `len` bytes (`None`: standard input, read as it comes): every core, up
+/// to [`MAX_THREADS`], for a regular file of at least [`PARALLEL_FROM`] bytes, one otherwise.
+/// The report is the same either way.
+fn threads_for(len: Option<u64>) -> usize {
+    match len {
+        Some(n) if n >= PARALLEL_FROM => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS),
+        _ => 1,
+    }
+}
+
+/// Each thread keeps two chunks in flight: past this, memory grows for little (one thread
+/// merges the results).
+const MAX_THREADS: usize = 8;
+
+/// The smallest file checked on several threads: a few chunks
+/// ([`validate::DEFAULT_CHUNK_BYTES`]), below which the threads would wait more than they work.
+const PARALLEL_FROM: u64 = 16 << 20;
 
 /// A byte progress bar on stderr, only for big files and only when a person is watching.
 fn progress_bar(len: u64) -> Option<ProgressBar> {

@@ -51,6 +51,68 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// `id` seen in `row` (saturated at `u32::MAX`).
+    fn new(id: &[u8], row: u64) -> Self {
+        let h = xxh3_128(id);
+        Entry {
+            hi: (h >> 64) as u64,
+            lo: h as u32,
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Where the row checks put each row's id: the file's [`IdSet`], or one chunk's [`LocalIds`].
+pub(crate) trait Ids {
+    /// Remembers `id` seen in `row`.
+    fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()>;
+    /// No more ids fit: the scan stops (the parallel path then redoes the chunk in order).
+    fn full(&self) -> bool {
+        false
+    }
+}
+
+impl Ids for IdSet {
+    fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        IdSet::insert(self, id, row)
+    }
+}
+
+/// The ids of one chunk on the parallel path, with rows counted from the chunk's first record,
+/// up to a cap ([`Ids::full`] past it); sorted on the chunk's own thread, then added to the
+/// file's [`IdSet`] by [`IdSet::extend_sorted`].
+pub(crate) struct LocalIds {
+    entries: Vec<Entry>,
+    cap: usize,
+}
+
+impl LocalIds {
+    /// Room for `cap` ids (16 bytes each).
+    pub(crate) fn new(cap: usize) -> Self {
+        LocalIds {
+            entries: Vec::new(),
+            cap,
+        }
+    }
+
+    /// Sorts the ids, as the file's set wants them.
+    pub(crate) fn sort(&mut self) {
+        self.entries.sort_unstable();
+    }
+}
+
+impl Ids for LocalIds {
+    fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        self.entries.push(Entry::new(id, row));
+        Ok(())
+    }
+
+    fn full(&self) -> bool {
+        self.entries.len() > self.cap
+    }
+}
+
 const CHUNK: usize = 1 << 16;
 
 /// Buffer of each run while runs are merged: 64 runs cost 1 MiB.
@@ -108,15 +170,13 @@ impl IdSet {
     /// Remembers `id` seen in `row`. Rows past `u32::MAX` are stored as `u32::MAX` (saturated,
     /// never wrapped into an earlier row). Fails only when a spill cannot be written.
     pub fn insert(&mut self, id: &[u8], row: u64) -> io::Result<()> {
+        self.push(Entry::new(id, row))
+    }
+
+    fn push(&mut self, e: Entry) -> io::Result<()> {
         if self.len == self.max_in_memory {
             self.spill()?;
         }
-        let h = xxh3_128(id);
-        let e = Entry {
-            hi: (h >> 64) as u64,
-            lo: h as u32,
-            row: u32::try_from(row).unwrap_or(u32::MAX),
-        };
         match self.chunks.last_mut() {
             Some(c) if c.len() < c.capacity() => c.push(e),
             _ => {
@@ -127,6 +187,35 @@ impl IdSet {
             }
         }
         self.len += 1;
+        Ok(())
+    }
+
+    /// Adds the ids of a chunk of the file (sorted, rows counted from the chunk's first record)
+    /// whose first record is row `first_row`: the same entries as inserting each in turn, kept
+    /// as sorted chunks so the final sort finds them in order.
+    pub(crate) fn extend_sorted(&mut self, local: LocalIds, first_row: u64) -> io::Result<()> {
+        let offset = first_row - 1;
+        let mut run = local.entries;
+        for e in &mut run {
+            e.row = u32::try_from(u64::from(e.row) + offset).unwrap_or(u32::MAX);
+        }
+        // Rows grow by the same offset (or saturate alike): the run stays sorted.
+        while !run.is_empty() {
+            if self.len == self.max_in_memory {
+                self.spill()?;
+            }
+            let room = self.max_in_memory - self.len;
+            let rest = if run.len() > room {
+                let rest = run.split_off(room);
+                run.shrink_to_fit();
+                rest
+            } else {
+                Vec::new()
+            };
+            self.len += run.len();
+            self.chunks.push(run);
+            run = rest;
+        }
         Ok(())
     }
 
@@ -158,6 +247,53 @@ impl IdSet {
             }
             Ok(())
         })
+    }
+
+    /// [`IdSet::finish`] on two threads when every id is in memory: the hashes below 2^63 are
+    /// merged here while another thread merges the rest, so the duplicates come out in the same
+    /// order. The other thread keeps at most [`HALF_CAP`] duplicates for later; past that it
+    /// stops, and its merge goes on here once the first half is out.
+    pub(crate) fn finish_on_two_threads(
+        mut self,
+        on_duplicate: &mut dyn FnMut(Duplicate),
+    ) -> io::Result<()> {
+        // Fewer ids than a thread is worth, or some on disk: one thread.
+        if !self.runs.is_empty() || self.len < TWO_THREADS_FROM {
+            return self.finish(on_duplicate);
+        }
+        self.sort_chunks();
+        // Sorted by hash: each chunk is a run below the split, then a run above it.
+        let split = |c: &Vec<Entry>| c.partition_point(|e| e.hi < 1 << 63);
+        let lower: Vec<&[Entry]> = self.chunks.iter().map(|c| &c[..split(c)]).collect();
+        let upper: Vec<&[Entry]> = self.chunks.iter().map(|c| &c[split(c)..]).collect();
+        std::thread::scope(|s| {
+            let other = s.spawn(move || {
+                let mut m = MemMerge::new(upper);
+                let mut kept = Vec::new();
+                let done = m.run(&mut |d| {
+                    kept.push(d);
+                    kept.len() < HALF_CAP
+                });
+                (m, kept, done)
+            });
+            MemMerge::new(lower).run(&mut |d| {
+                on_duplicate(d);
+                true
+            });
+            // A panic on the other thread is a bug in the merge: pass it on.
+            let (mut m, kept, done) = match other.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            kept.into_iter().for_each(&mut *on_duplicate);
+            if !done {
+                m.run(&mut |d| {
+                    on_duplicate(d);
+                    true
+                });
+            }
+        });
+        Ok(())
     }
 
     fn sort_chunks(&mut self) {
@@ -207,6 +343,69 @@ impl IdSet {
         let mut w = BufWriter::with_capacity(64 << 10, file);
         merge(sources, &mut |e| w.write_all(&e.to_bytes()))?;
         w.into_inner().map_err(io::IntoInnerError::into_error)
+    }
+}
+
+/// Ids from which [`IdSet::finish_on_two_threads`] uses a second thread.
+const TWO_THREADS_FROM: usize = 1 << 16;
+
+/// Duplicates the other thread of [`IdSet::finish_on_two_threads`] keeps (16 bytes each).
+const HALF_CAP: usize = 1 << 16;
+
+/// A merge of sorted runs in memory that hands out the duplicates it meets and can stop and
+/// go on later.
+struct MemMerge<'a> {
+    runs: Vec<&'a [Entry]>,
+    heap: BinaryHeap<Reverse<(Entry, usize)>>,
+    /// The first entry of the current hash.
+    first: Option<Entry>,
+}
+
+impl<'a> MemMerge<'a> {
+    fn new(mut runs: Vec<&'a [Entry]>) -> Self {
+        let mut heap = BinaryHeap::with_capacity(runs.len());
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some((e, rest)) = r.split_first() {
+                heap.push(Reverse((*e, i)));
+                *r = rest;
+            }
+        }
+        MemMerge {
+            runs,
+            heap,
+            first: None,
+        }
+    }
+
+    /// Hands each duplicate to `f` until `f` returns `false` (`false` back) or the runs are
+    /// exhausted (`true`). Takes entries in the order of `merge`, so duplicates come out as
+    /// [`IdSet::finish`] gives them.
+    fn run(&mut self, f: &mut dyn FnMut(Duplicate) -> bool) -> bool {
+        while let Some(mut top) = self.heap.peek_mut() {
+            let Reverse((e, i)) = *top;
+            match self.runs[i].split_first() {
+                Some((next, rest)) => {
+                    *top = Reverse((*next, i));
+                    self.runs[i] = rest;
+                }
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
+            }
+            match self.first {
+                Some(f0) if f0.hi == e.hi && f0.lo == e.lo => {
+                    let d = Duplicate {
+                        row: u64::from(e.row),
+                        first_row: u64::from(f0.row),
+                    };
+                    if !f(d) {
+                        return false;
+                    }
+                }
+                _ => self.first = Some(e),
+            }
+        }
+        true
     }
 }
 
@@ -349,6 +548,36 @@ mod tests {
                 first_row: 3
             })
         );
+    }
+
+    #[test]
+    fn two_threads_hand_out_the_same_duplicates_in_the_same_order() {
+        // 400,000 rows over 1,000 ids: far more duplicates above the split than the other
+        // thread keeps, so its merge is stopped and finished here.
+        let build = || {
+            let mut s = IdSet::default();
+            for row in 2..400_002u64 {
+                s.insert(format!("id{}", row % 1000).as_bytes(), row)
+                    .unwrap();
+            }
+            s
+        };
+        let mut one = Vec::new();
+        build().finish(&mut |d| one.push(d)).unwrap();
+        let mut two = Vec::new();
+        build().finish_on_two_threads(&mut |d| two.push(d)).unwrap();
+        assert_eq!(one.len(), 399_000);
+        assert!(two == one, "the order or the duplicates differ");
+        // Spilled sets take the one-thread merge.
+        let dir = tempfile::tempdir().unwrap();
+        let mut spilled = IdSet::new(1000, Some(dir.path().to_path_buf()));
+        fill(&mut spilled, 20_000);
+        let mut in_memory = IdSet::default();
+        fill(&mut in_memory, 20_000);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        spilled.finish_on_two_threads(&mut |d| a.push(d)).unwrap();
+        in_memory.finish_on_two_threads(&mut |d| b.push(d)).unwrap();
+        assert!(!a.is_empty() && a == b);
     }
 
     #[test]

@@ -9,10 +9,12 @@
 //! println!("{:?}: {} errors", report.outcome, report.error_count);
 //! ```
 
+mod check;
 pub mod dupes;
 pub mod filename;
 mod header;
 pub mod mask;
+mod parallel;
 pub mod reader;
 pub mod report;
 pub mod rows;
@@ -23,6 +25,6 @@ pub mod values;
 
 pub use report::{Finding, Outcome, Report, Severity, CODES};
 pub use validator::{
-    validate, validate_with_rows, validate_with_sink, Options, RowSink, DEFAULT_MAX_IDS_IN_MEMORY,
-    PROGRESS_EVERY,
+    validate, validate_with_rows, validate_with_sink, Options, RowSink, DEFAULT_CHUNK_BYTES,
+    DEFAULT_MAX_IDS_IN_MEMORY, PROGRESS_EVERY,
 };

@@ -188,6 +188,86 @@ fn bounded(mut f: Finding) -> Finding {
     f
 }
 
+/// Where the row checks put their findings: the file's [`Collector`], or one chunk's [`Part`]
+/// on the parallel path.
+pub(crate) trait Out {
+    /// Records a finding; callers add them in row order.
+    fn push(&mut self, severity: Severity, f: Finding);
+    /// Errors recorded so far.
+    fn error_count(&self) -> u64;
+    /// No more findings fit: the scan stops (the parallel path then redoes the chunk in order).
+    fn full(&self) -> bool {
+        false
+    }
+}
+
+impl Out for Collector<'_> {
+    fn push(&mut self, severity: Severity, f: Finding) {
+        Collector::push(self, severity, f);
+    }
+
+    fn error_count(&self) -> u64 {
+        self.error_count
+    }
+}
+
+/// The findings of one chunk of a file, validated on another thread before the rows before it
+/// are known: rows count from the chunk's first record, and [`Collector::absorb`] adds them to
+/// the file's findings once every earlier chunk's are in. Memory is bounded: the first `keep`
+/// findings of each severity are kept, all counted (the report keeps no more than `keep` of the
+/// whole file); with a sink every error is kept, up to a cap past which the part is
+/// [`Out::full`].
+#[derive(Debug)]
+pub(crate) struct Part {
+    errors: Vec<Finding>,
+    warnings: Vec<Finding>,
+    error_count: u64,
+    warning_count: u64,
+    keep: usize,
+    /// `Some(cap)`: every error is kept (for the sink), up to `cap`.
+    all_errors: Option<usize>,
+}
+
+impl Part {
+    /// An empty part keeping `keep` findings of each severity, or every error up to `cap` when
+    /// `all_errors` is `Some(cap)`.
+    pub(crate) fn new(keep: usize, all_errors: Option<usize>) -> Self {
+        Part {
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            error_count: 0,
+            warning_count: 0,
+            keep,
+            all_errors,
+        }
+    }
+}
+
+impl Out for Part {
+    fn push(&mut self, severity: Severity, f: Finding) {
+        let (list, count, keep) = match severity {
+            Severity::Error => (
+                &mut self.errors,
+                &mut self.error_count,
+                self.all_errors.map_or(self.keep, |_| usize::MAX),
+            ),
+            Severity::Warning => (&mut self.warnings, &mut self.warning_count, self.keep),
+        };
+        *count += 1;
+        if list.len() < keep {
+            list.push(bounded(f));
+        }
+    }
+
+    fn error_count(&self) -> u64 {
+        self.error_count
+    }
+
+    fn full(&self) -> bool {
+        self.all_errors.is_some_and(|cap| self.errors.len() > cap)
+    }
+}
+
 /// Where every error goes as it is found, beyond the kept ones (an errors file on disk).
 pub type ErrorSink<'s> = &'s mut dyn FnMut(&Finding);
 
@@ -252,6 +332,41 @@ impl<'s> Collector<'s> {
         if list.len() < self.limit {
             list.push(f);
         }
+    }
+
+    /// Adds the findings of a chunk whose first record is row `first_row`, as if each had been
+    /// [pushed](Collector::push) in turn (already cut to size: cutting twice would cut more).
+    /// A part without every error (see [`Part`]) may only come with no sink.
+    pub(crate) fn absorb(&mut self, part: Part, first_row: u64) {
+        debug_assert!(self.sink.is_none() || part.all_errors.is_some());
+        let offset = first_row - 1;
+        for (severity, list, count) in [
+            (Severity::Error, part.errors, part.error_count),
+            (Severity::Warning, part.warnings, part.warning_count),
+        ] {
+            for mut f in list {
+                f.row += offset;
+                if let (Severity::Error, Some(sink)) = (severity, self.sink.as_mut()) {
+                    sink(&f);
+                }
+                let kept = match severity {
+                    Severity::Error => &mut self.errors,
+                    Severity::Warning => &mut self.warnings,
+                };
+                if kept.len() < self.limit {
+                    kept.push(f);
+                }
+            }
+            match severity {
+                Severity::Error => self.error_count += count,
+                Severity::Warning => self.warning_count += count,
+            }
+        }
+    }
+
+    /// Whether every error must be kept (a sink wants them all).
+    pub(crate) fn has_sink(&self) -> bool {
+        self.sink.is_some()
     }
 
     /// Adds an error found only at the end of the stream (a duplicate id), in any row order. It

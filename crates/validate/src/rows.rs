@@ -59,7 +59,7 @@ pub fn for_each_row<R: Read>(
         // One small allocation a row: applying a row to the database costs far more.
         let mut cells: Vec<Option<&str>> = Vec::with_capacity(schema.columns.len());
         for (c, pos) in h.present().iter().enumerate() {
-            let v = pos.and_then(|p| crate::validator::cell_value(text, rec.bounds()[p]));
+            let v = pos.and_then(|p| crate::check::cell_value(text, rec.bounds()[p]));
             cells.push(v.map(|v| schema.columns[c].canonical(v)));
         }
         f(&cells)?;

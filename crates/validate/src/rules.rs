@@ -1,19 +1,20 @@
 //! Row rules across columns (`[[rules]]` in the schemas).
 
-use crate::report::{code, Collector, Severity};
+use crate::check::{cell_finding, Row};
+use crate::report::{code, Out, Severity};
 use crate::schema::{Condition, RuleKind, Schema, Test};
-use crate::validator::{cell_finding, Row};
-use crate::values::Point;
+use crate::values::{same, Point};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+#[inline]
 fn holds(schema: &Schema, r: &Row, cond: &Condition) -> bool {
     let v = r
         .get(cond.column)
         .map(|v| schema.columns[cond.column].canonical(v));
     match (&cond.test, v) {
-        (Test::In(list), Some(v)) => list.iter().any(|x| x == v),
-        (Test::NotIn(list), Some(v)) => !list.iter().any(|x| x == v),
+        (Test::In(list), Some(v)) => list.iter().any(|x| same(x, v)),
+        (Test::NotIn(list), Some(v)) => !list.iter().any(|x| same(x, v)),
         (Test::Present(p), v) => v.is_some() == *p,
         (_, None) => false,
     }
@@ -42,7 +43,7 @@ fn sign(v: &str) -> i8 {
 /// Checks every rule of `schema` on one row. Columns already in error (`bad`) are skipped so a
 /// mistake is reported once; rules on columns absent from the header are skipped too (the
 /// header finding covers them).
-pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out: &mut Collector) {
+pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out: &mut impl Out) {
     for rule in &schema.rules {
         if rule
             .when

@@ -1,23 +1,26 @@
 //! The streaming validator: bytes in, [`Report`] out, in memory bounded by the [`Options`], not
 //! by the file: the longest row ([`Options::max_line_bytes`]; a longer one ends the file), 16
 //! bytes a row for duplicate-id detection up to [`Options::max_ids_in_memory`] (then sorted runs
-//! on disk) and the kept findings ([`Options::max_kept`]).
+//! on disk), the kept findings ([`Options::max_kept`]) and, on the parallel path
+//! ([`Options::threads`]), the chunks in flight.
 
-use crate::dupes::IdSet;
-use crate::header::{self, Header};
-use crate::mask::mask;
+use crate::check::{End, RowCtx, Scratch, Span, Watch};
+use crate::dupes::{Duplicate, IdSet};
+use crate::header;
+use crate::parallel;
 use crate::reader::{Record, RecordReader, DEFAULT_MAX_LINE_BYTES};
 use crate::report::{code, Collector, Finding, Report, Severity};
-use crate::rules::check_rules;
-use crate::schema::{Column, ColumnType, RefData, Schema};
-use crate::values::{self, Problem};
+use crate::schema::{RefData, Schema};
 use std::io::{self, Read};
 use std::path::PathBuf;
 
 /// [`Options::max_ids_in_memory`] by default: 64 MiB of ids.
 pub const DEFAULT_MAX_IDS_IN_MEMORY: usize = 4 << 20;
 
-/// Program-level settings that change what a file may contain.
+/// [`Options::chunk_bytes`] by default: 4 MiB.
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+
+/// Program-level settings that change what a file may contain, and how it is read.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// How many errors (and warnings) the report keeps; all are counted.
@@ -34,6 +37,17 @@ pub struct Options {
     /// Where those runs are written (anonymous files, gone when closed); `None`: the system
     /// temporary directory.
     pub spill_dir: Option<PathBuf>,
+    /// Threads checking rows. 1 (the default): the rows are checked as they are read. More: the
+    /// file past its header is read in chunks of about [`Options::chunk_bytes`], cut at line
+    /// ends, checked by this many threads and their findings and ids taken in file order, so
+    /// the report is the same to the byte (see `parallel.rs` for how a quoted value across a
+    /// cut stays exact); `progress` is then called once a chunk. [`validate_with_rows`] always
+    /// reads on one thread.
+    pub threads: usize,
+    /// The size a chunk is read to on the parallel path, before it is cut after its last line
+    /// end. Default 4 MiB; memory grows by about this much per chunk in flight (twice the
+    /// threads), plus a chunk's ids and findings.
+    pub chunk_bytes: usize,
 }
 
 impl Default for Options {
@@ -44,11 +58,13 @@ impl Default for Options {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             max_ids_in_memory: DEFAULT_MAX_IDS_IN_MEMORY,
             spill_dir: None,
+            threads: 1,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
         }
     }
 }
 
-/// How often, in rows, the progress callback is called.
+/// How often, in rows, the progress callback is called (on one thread; see [`Options::threads`]).
 pub const PROGRESS_EVERY: u64 = 1 << 14;
 
 /// Validates one file of `schema`'s type. `progress` receives the bytes read so far.
@@ -95,6 +111,7 @@ pub type RowSink<'s> = &'s mut dyn FnMut(u64, &[Option<&str>]) -> io::Result<()>
 /// cross-file checks, the rows to apply). Once an error is found no more rows are handed on (the
 /// file is rejected); duplicate ids are known only at the end, so rows handed on may still belong
 /// to a file rejected by [`Report::outcome`]. An error returned by `rows` ends the reading.
+/// Always one thread, whatever [`Options::threads`] says.
 pub fn validate_with_rows<R: Read>(
     schema: &Schema,
     refdata: &RefData,
@@ -114,7 +131,7 @@ fn run<R: Read>(
     mut out: Collector,
     opts: &Options,
     progress: &mut dyn FnMut(u64),
-    mut rows_out: Option<RowSink>,
+    rows_out: Option<RowSink>,
 ) -> io::Result<Report> {
     let mut reader = RecordReader::with_max_line_bytes(input, opts.max_line_bytes);
     let mut rec = Record::default();
@@ -143,9 +160,9 @@ fn run<R: Read>(
         return Ok(out.finish(&schema.file_type, 0, reader.position()));
     }
     let header = header::resolve(schema, &rec, &mut out);
-    let mut rows = 0u64;
     let Some(header) = header else {
         // Without a usable header the rows cannot be checked; count them for the report.
+        let mut rows = 0u64;
         while reader.read_record(&mut rec)? {
             rows += 1;
             if rec.too_long {
@@ -155,35 +172,35 @@ fn run<R: Read>(
         return Ok(out.finish(&schema.file_type, rows, reader.position()));
     };
     reader.set_raw_fields(header.raw_fields(schema));
-    let ctx = RowCtx {
-        schema,
-        refdata,
-        opts,
-        header: &header,
-    };
+    let ctx = RowCtx::new(schema, refdata, opts, &header);
     let mut ids = IdSet::new(opts.max_ids_in_memory, opts.spill_dir.clone());
-    let mut bad = vec![false; schema.columns.len()];
-    let mut cells: Vec<Option<&'static str>> = Vec::with_capacity(schema.columns.len());
-    while reader.read_record(&mut rec)? {
-        rows += 1;
-        if rec.too_long {
-            // The reader reads nothing after it.
+    let parallel = opts.threads > 1 && rows_out.is_none();
+    let (rows, bytes) = if parallel {
+        parallel::run(&ctx, reader, &mut out, &mut ids, progress)?
+    } else {
+        let mut scratch = Scratch::new(schema);
+        let span = Span {
+            first_row: 2,
+            at_eof: true,
+        };
+        let (rows, end) = ctx.scan(
+            &mut reader,
+            span,
+            &mut out,
+            &mut ids,
+            &mut scratch,
+            Watch {
+                rows: rows_out,
+                progress: Some(&mut *progress),
+            },
+        )?;
+        if end == End::TooLong {
+            // The reader read nothing after it.
             out.push(Severity::Error, too_long(rows + 1, opts));
-            break;
         }
-        ctx.check_row(&rec, rows + 1, &mut out, &mut ids, &mut bad, &mut cells)?;
-        if let Some(f) = rows_out.as_mut() {
-            if out.error_count() == 0 && !rec.blank {
-                ctx.hand_on(&rec, rows + 1, &mut cells, f)?;
-            } else if out.error_count() > 0 {
-                rows_out = None;
-            }
-        }
-        if rows.is_multiple_of(PROGRESS_EVERY) {
-            progress(reader.position());
-        }
-    }
-    progress(reader.position());
+        progress(reader.position());
+        (rows, reader.position())
+    };
     if let Some(&first) = schema.key.first() {
         let name = &schema.columns[first].name;
         let what = if schema.key.len() == 1 {
@@ -196,7 +213,7 @@ fn run<R: Read>(
                 .collect();
             format!("the key ({})", names.join(", "))
         };
-        ids.finish(&mut |d| {
+        let mut late = |d: Duplicate| {
             out.push_late(Finding {
                 row: d.row,
                 column: Some(name.clone()),
@@ -204,13 +221,18 @@ fn run<R: Read>(
                 message: format!("{what} repeats the value of row {}", d.first_row),
                 value: None,
             })
-        })?;
+        };
+        if parallel {
+            ids.finish_on_two_threads(&mut late)?;
+        } else {
+            ids.finish(&mut late)?;
+        }
     }
-    Ok(out.finish(&schema.file_type, rows, reader.position()))
+    Ok(out.finish(&schema.file_type, rows, bytes))
 }
 
 /// `line_too_long` on `row`.
-fn too_long(row: u64, opts: &Options) -> Finding {
+pub(crate) fn too_long(row: u64, opts: &Options) -> Finding {
     Finding {
         row,
         column: None,
@@ -230,382 +252,6 @@ fn file_finding(code: &'static str, message: &str) -> Finding {
         code,
         message: message.to_string(),
         value: None,
-    }
-}
-
-/// A data row's fields as text, by schema column.
-pub(crate) struct Row<'r> {
-    /// Per schema column: the value's range in `text`, `None` when null or absent.
-    cells: Vec<Option<&'r str>>,
-    present: &'r [Option<usize>],
-}
-
-impl<'r> Row<'r> {
-    /// The value of schema column `c`; `None` when null (empty or `null`, D2) or absent.
-    pub(crate) fn get(&self, c: usize) -> Option<&'r str> {
-        self.cells[c]
-    }
-
-    /// Whether schema column `c` is in the header.
-    pub(crate) fn has(&self, c: usize) -> bool {
-        self.present[c].is_some()
-    }
-}
-
-struct RowCtx<'a> {
-    schema: &'a Schema,
-    refdata: &'a RefData,
-    opts: &'a Options,
-    header: &'a Header,
-}
-
-/// A field's value, `None` when null (empty or `null`, D2). The length is tested first: most
-/// null cells are empty.
-pub(crate) fn cell_value(text: &str, (s, e): (usize, usize)) -> Option<&str> {
-    match e - s {
-        0 => None,
-        4 if &text.as_bytes()[s..e] == b"null" => None,
-        _ => text.get(s..e),
-    }
-}
-
-/// Builds a finding about column `col` of `row`.
-pub(crate) fn cell_finding(
-    row: u64,
-    col: &Column,
-    code: &'static str,
-    message: String,
-    value: Option<&str>,
-) -> Finding {
-    Finding {
-        row,
-        column: Some(col.name.clone()),
-        code,
-        message,
-        value: value.map(|v| mask(col.mask, v)),
-    }
-}
-
-impl RowCtx<'_> {
-    /// Hands a checked row's values on (canonical enum values), reusing `cells`.
-    fn hand_on(
-        &self,
-        rec: &Record,
-        row: u64,
-        cells: &mut Vec<Option<&'static str>>,
-        f: &mut RowSink,
-    ) -> io::Result<()> {
-        // A row without errors is valid UTF-8 and fits the header (check_row said so).
-        let Ok(text) = std::str::from_utf8(rec.bytes()) else {
-            return Ok(());
-        };
-        let bounds = rec.bounds();
-        let mut row_cells: Vec<Option<&str>> =
-            std::mem::take(cells).into_iter().map(|_| None).collect();
-        row_cells.extend(self.header.present().iter().enumerate().map(|(c, h)| {
-            h.and_then(|h| cell_value(text, bounds[h]))
-                .map(|v| self.schema.columns[c].canonical(v))
-        }));
-        let r = f(row, &row_cells);
-        row_cells.clear();
-        *cells = row_cells.into_iter().map(|_| None).collect();
-        r
-    }
-
-    fn check_row(
-        &self,
-        rec: &Record,
-        row: u64,
-        out: &mut Collector,
-        ids: &mut IdSet,
-        bad: &mut [bool],
-        cells: &mut Vec<Option<&'static str>>,
-    ) -> io::Result<()> {
-        let structural = |code: &'static str, field: Option<usize>, message: String| Finding {
-            row,
-            column: field.and_then(|f| self.header.column_name(self.schema, f)),
-            code,
-            message,
-            value: None,
-        };
-        if rec.blank {
-            let f = structural(
-                code::BLANK_ROW,
-                None,
-                "blank line: remove it (only one final line end is allowed)".into(),
-            );
-            out.push(Severity::Error, f);
-            return Ok(());
-        }
-        if let Some(f) = rec.unclosed_quote {
-            out.push(
-                Severity::Error,
-                structural(
-                    code::UNCLOSED_QUOTE,
-                    Some(f),
-                    "a quoted value is never closed".into(),
-                ),
-            );
-            return Ok(());
-        }
-        if let Some(f) = rec.stray_quote {
-            let m = "a quote inside a value: quote the whole value and double inner quotes (\"a\"\"b\")";
-            out.push(
-                Severity::Error,
-                structural(code::STRAY_QUOTE, Some(f), m.into()),
-            );
-        }
-        if rec.len() != self.header.len() {
-            let m = format!(
-                "{} fields, but the header has {}",
-                rec.len(),
-                self.header.len()
-            );
-            out.push(Severity::Error, structural(code::RAGGED_ROW, None, m));
-            return Ok(());
-        }
-        let text = match std::str::from_utf8(rec.bytes()) {
-            Ok(t) => t,
-            Err(e) => {
-                let field = rec.bounds().iter().position(|b| b.1 > e.valid_up_to());
-                let m = "the value is not valid UTF-8".to_string();
-                out.push(Severity::Error, structural(code::ENCODING, field, m));
-                return Ok(());
-            }
-        };
-        let present = self.header.present();
-        // Reuse one allocation for every row's cells (an in-place collect keeps the buffer).
-        let mut row_cells: Vec<Option<&str>> =
-            std::mem::take(cells).into_iter().map(|_| None).collect();
-        let bounds = rec.bounds();
-        row_cells.extend(
-            present
-                .iter()
-                .map(|h| h.and_then(|h| cell_value(text, bounds[h]))),
-        );
-        let r = Row {
-            cells: row_cells,
-            present,
-        };
-        for (c, col) in self.schema.columns.iter().enumerate() {
-            bad[c] = false;
-            if !r.has(c) {
-                continue;
-            }
-            match r.get(c) {
-                None if col.required => {
-                    out.push(
-                        Severity::Error,
-                        cell_finding(row, col, code::REQUIRED, "a value is required".into(), None),
-                    );
-                    bad[c] = true;
-                }
-                None => {}
-                Some(v) => {
-                    if let Err((code, message)) = self.check_value(col, v, &r, row, out) {
-                        out.push(
-                            Severity::Error,
-                            cell_finding(row, col, code, message, Some(v)),
-                        );
-                        bad[c] = true;
-                    }
-                }
-            }
-        }
-        check_rules(self.schema, &r, row, bad, out);
-        match self.schema.key.as_slice() {
-            [] => {}
-            [id] => {
-                if let (Some(v), false) = (r.get(*id), bad[*id]) {
-                    ids.insert(v.as_bytes(), row)?;
-                }
-            }
-            key => {
-                // Composite keys: a row with a bad or entirely empty key has no identity to repeat.
-                if key.iter().all(|c| !bad[*c]) && key.iter().any(|c| r.get(*c).is_some()) {
-                    let mut joined = Vec::new();
-                    for c in key {
-                        joined.extend_from_slice(r.get(*c).unwrap_or("").as_bytes());
-                        joined.push(0x1f);
-                    }
-                    ids.insert(&joined, row)?;
-                }
-            }
-        }
-        let mut done = r.cells;
-        done.clear();
-        *cells = done.into_iter().map(|_| None).collect();
-        Ok(())
-    }
-
-    fn check_value(
-        &self,
-        col: &Column,
-        v: &str,
-        r: &Row,
-        row: u64,
-        out: &mut Collector,
-    ) -> Result<(), Problem> {
-        match col.ty {
-            ColumnType::String => check_string(col, v),
-            ColumnType::Integer => values::check_integer(v, col.signed),
-            ColumnType::Decimal => {
-                let minor = col
-                    .currency_column
-                    .and_then(|c| r.get(c))
-                    .and_then(|cur| self.refdata.minor_units(cur));
-                let min = match (col.min_decimals, minor) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                };
-                values::check_decimal(v, col.signed, min, col.max_decimals)
-            }
-            ColumnType::Date => match values::parse_date(v) {
-                Some(_) => Ok(()),
-                None => Err((code::TYPE_DATE, "not a real YYYY-MM-DD date".into())),
-            },
-            ColumnType::Datetime => values::parse_datetime(v)
-                .map(|_| ())
-                .map_err(|m| (code::TYPE_DATETIME, m)),
-            ColumnType::DateOrDatetime => match values::parse_date(v) {
-                Some(_) => Ok(()),
-                None => values::parse_datetime(v).map(|_| ()).map_err(|m| {
-                    (
-                        code::TYPE_DATETIME,
-                        format!("neither a YYYY-MM-DD date nor a datetime: {m}"),
-                    )
-                }),
-            },
-            ColumnType::Boolean => match v {
-                "true" | "false" => Ok(()),
-                _ if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => Err((
-                    code::TYPE_BOOLEAN,
-                    format!("write `{}` in lower case", v.to_ascii_lowercase()),
-                )),
-                _ => Err((code::TYPE_BOOLEAN, "expected `true` or `false`".into())),
-            },
-            ColumnType::Enum => self.check_enum(col, v, row, out),
-            ColumnType::List => {
-                let mut bad_item: Option<String> = None;
-                let (count, legacy) = values::visit_list(v, &mut |i| {
-                    if bad_item.is_none()
-                        && !col.values.is_empty()
-                        && !col.values.iter().any(|x| x == i)
-                    {
-                        bad_item = Some(i.to_string());
-                    }
-                })?;
-                if legacy {
-                    let m = "a list without brackets: accepted, but write a JSON array, e.g. [\"a\",\"b\"]";
-                    out.push(
-                        Severity::Warning,
-                        cell_finding(row, col, code::LIST_FORMAT, m.into(), Some(v)),
-                    );
-                }
-                if let Some(bad) = bad_item {
-                    return Err((
-                        code::ENUM,
-                        format!("`{bad}` is not one of {}", col.values.join(", ")),
-                    ));
-                }
-                match col.min_items {
-                    Some(min) if count < min => Err((
-                        code::LENGTH,
-                        format!("{count} items, at least {min} required"),
-                    )),
-                    _ => Ok(()),
-                }
-            }
-            ColumnType::Json => serde_json::from_str::<serde::de::IgnoredAny>(v)
-                .map(|_| ())
-                .map_err(|e| (code::TYPE_JSON, format!("not JSON: {e}"))),
-            ColumnType::Currency => self.check_currency(v),
-            ColumnType::Country if self.refdata.is_country(v) => Ok(()),
-            ColumnType::Country => Err((
-                code::TYPE_COUNTRY,
-                "not an ISO 3166-1 alpha-2 country code (e.g. US)".into(),
-            )),
-            ColumnType::State if self.refdata.is_state(v) => Ok(()),
-            ColumnType::State => Err((
-                code::TYPE_STATE,
-                "not a US state or territory code (e.g. TX)".into(),
-            )),
-        }
-    }
-
-    fn check_enum(
-        &self,
-        col: &Column,
-        v: &str,
-        row: u64,
-        out: &mut Collector,
-    ) -> Result<(), Problem> {
-        if col.values.iter().any(|x| x == v) {
-            return Ok(());
-        }
-        if let Some((_, fixed)) = col.value_aliases.iter().find(|(a, _)| a == v) {
-            let m =
-                format!("`{v}` is the bank's printed misspelling of `{fixed}`; write `{fixed}`");
-            out.push(
-                Severity::Warning,
-                cell_finding(row, col, code::MISSPELLED_VALUE, m, Some(v)),
-            );
-            return Ok(());
-        }
-        let hint = match col.values.iter().find(|x| x.eq_ignore_ascii_case(v)) {
-            Some(x) => format!(" (values are lower case: `{x}`)"),
-            None => String::new(),
-        };
-        Err((
-            code::ENUM,
-            format!("not one of {}{hint}", col.values.join(", ")),
-        ))
-    }
-
-    fn check_currency(&self, v: &str) -> Result<(), Problem> {
-        if self.refdata.minor_units(v).is_none() {
-            let hint = if self.refdata.minor_units(&v.to_ascii_uppercase()).is_some() {
-                format!(" (write `{}` in upper case)", v.to_ascii_uppercase())
-            } else {
-                String::new()
-            };
-            return Err((
-                code::TYPE_CURRENCY,
-                format!("not an active ISO 4217 currency code{hint}"),
-            ));
-        }
-        match &self.opts.allowed_currencies {
-            Some(list) if !list.iter().any(|c| c == v) => Err((
-                code::TYPE_CURRENCY,
-                format!("the program allows only {}", list.join(", ")),
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
-fn check_string(col: &Column, v: &str) -> Result<(), Problem> {
-    if col.min_len.is_some() || col.max_len.is_some() {
-        let n = v.chars().count();
-        if let Some(max) = col.max_len.filter(|m| n > *m) {
-            return Err((
-                code::LENGTH,
-                format!("{n} characters, at most {max} allowed"),
-            ));
-        }
-        if let Some(min) = col.min_len.filter(|m| n < *m) {
-            return Err((
-                code::LENGTH,
-                format!("{n} characters, at least {min} required"),
-            ));
-        }
-    }
-    match &col.pattern {
-        Some(p) if !p.is_match(v) => {
-            let shown = p.as_str().trim_start_matches("^(?:").trim_end_matches(")$");
-            Err((code::PATTERN, format!("does not match the pattern {shown}")))
-        }
-        _ => Ok(()),
     }
 }
 
@@ -662,6 +308,25 @@ mod tests {
             format!("row 3 is longer than {max} bytes (the most a row may have); the rest of the file was not read")
         );
         assert_eq!(r.errors[1].column, None);
+    }
+
+    /// A character cut in two by a `|` is invalid UTF-8 on a line with quoted values too, where
+    /// the fields are joined without their separators (it read as one `é`, and the two fields
+    /// as null).
+    #[test]
+    fn a_character_split_by_a_pipe_is_an_encoding_error_on_a_quoted_line() {
+        let valid = "ccar-1|aacc-1|eent-1|\"Rewards Credit\"|false|hsa|2025-08-16T11:06:35Z|active|2026-01-26T19:32:23Z|2028-01-26|||x|2026-01-27";
+        // A whole `é` in a field of such a line is fine.
+        let whole = valid.replace("|x|", "|x\u{e9}|");
+        assert_eq!(check(&card_file(&[&whole]), 4096).error_count, 0);
+        let mut split = card_file(&[valid]);
+        // `closed_reason` ends with the first byte of `é` and `replaced_by` starts with the
+        // second: `...||x|...` becomes `...|\xC3|\xA9x|...`.
+        let at = split.windows(4).position(|w| w == b"||x|").unwrap();
+        split.splice(at + 1..at + 2, *b"\xC3|\xA9");
+        let r = check(&split, 4096);
+        assert_eq!(codes(&r), [(2, code::ENCODING)]);
+        assert_eq!(r.errors[0].column.as_deref(), Some("closed_reason"));
     }
 
     #[test]

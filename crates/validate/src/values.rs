@@ -18,32 +18,37 @@ pub fn check_decimal(
 ) -> Result<(), Problem> {
     let b = s.as_bytes();
     let neg = b.first() == Some(&b'-');
-    let body = if neg { &b[1..] } else { b };
-    let int_len = body.iter().take_while(|c| c.is_ascii_digit()).count();
-    let (frac_len, ok) = match body.get(int_len) {
-        None => (0, int_len > 0),
+    let body = &b[usize::from(neg)..];
+    let mut int_len = 0;
+    while int_len < body.len() && body[int_len].is_ascii_digit() {
+        int_len += 1;
+    }
+    let frac_len = match body.get(int_len) {
+        None => Some(0),
         Some(b'.') => {
             let frac = &body[int_len + 1..];
-            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-            (n, int_len > 0 && n > 0 && n == frac.len())
+            (!frac.is_empty() && frac.iter().all(u8::is_ascii_digit)).then_some(frac.len())
         }
-        Some(_) => (0, false),
+        Some(_) => None,
     };
-    if !ok {
+    let Some(frac_len) = frac_len.filter(|_| int_len > 0) else {
         return Err((
             code::TYPE_DECIMAL,
             format!("not a plain decimal{}", decimal_hint(s)),
         ));
-    }
+    };
     if neg && !signed {
         return Err((code::NEGATIVE, "this column may not be negative".into()));
     }
-    let significant = body[..int_len].iter().skip_while(|c| **c == b'0').count() + frac_len;
-    if significant > MAX_DIGITS {
-        return Err((
-            code::TYPE_DECIMAL,
-            format!("more than {MAX_DIGITS} significant digits"),
-        ));
+    // Leading zeros are not significant; counted only when the digits could be too many.
+    if int_len + frac_len > MAX_DIGITS {
+        let significant = body[..int_len].iter().skip_while(|c| **c == b'0').count() + frac_len;
+        if significant > MAX_DIGITS {
+            return Err((
+                code::TYPE_DECIMAL,
+                format!("more than {MAX_DIGITS} significant digits"),
+            ));
+        }
     }
     if frac_len as u32 > max_dec {
         return Err((
@@ -85,6 +90,14 @@ fn decimal_hint(s: &str) -> &'static str {
     }
 }
 
+/// Whether two short strings are equal, compared in line: lengths first, then bytes. Enum values
+/// and codes are a few bytes and most candidates differ in length; a `memcmp` call for each
+/// candidate of the same length cost more than the comparison.
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// Checks an integer `-?[0-9]+` within i64.
 pub fn check_integer(s: &str, signed: bool) -> Result<(), Problem> {
     let body = s.strip_prefix('-').unwrap_or(s);
@@ -97,11 +110,20 @@ pub fn check_integer(s: &str, signed: bool) -> Result<(), Problem> {
     Ok(())
 }
 
+#[inline]
 fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+    if b.is_empty() {
         return None;
     }
-    Some(b.iter().fold(0, |a, c| a * 10 + u32::from(c - b'0')))
+    let mut n = 0u32;
+    for c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u32::from(d);
+    }
+    Some(n)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -125,6 +147,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// Parses `YYYY-MM-DD` into days since the epoch.
+#[inline]
 pub fn parse_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -242,7 +265,11 @@ const LIST_HINT: &str = "not a JSON array of strings, e.g. [\"cus_1\",\"cus_2\"]
 /// brackets (`"a", "b"` with straight or curly quotes, or bare `a, b`). Returns the number of
 /// items and whether the documented form was used. Plain items are visited without allocating.
 pub fn visit_list(s: &str, visit: &mut dyn FnMut(&str)) -> Result<(usize, bool), Problem> {
-    let t = s.trim();
+    // Nearly every value has no space around it: the Unicode-aware trim only when it might.
+    let t = match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim(),
+    };
     if t.starts_with('[') {
         return match scan_json_list(t, visit) {
             Some(Ok(n)) => Ok((n, false)),

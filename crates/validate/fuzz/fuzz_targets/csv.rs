@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the CSV record reader and the validator with small limits, so long
 //! rows, spilled duplicate ids and the kept-errors pruning are all exercised. Any panic is a
-//! bug; so is a report that changes with how the input is cut into reads or whether the ids
-//! spilled to disk.
+//! bug; so is a report that changes with how the input is cut into reads, whether the ids
+//! spilled to disk, or whether two threads checked it in chunks (of the read size).
 //!
 //! The first four bytes choose the options: the row limit (16 + 16 × byte), the ids kept in
 //! memory (1 + low nibble) and the errors kept (1 + high nibble / 2), the size of each read
@@ -125,6 +125,17 @@ fuzz_target!(|data: &[u8]| {
         json(&plain),
         "spilling or the read size changed the report"
     );
+
+    // Two threads over chunks of the read size (cut after a line end): the same report, and
+    // the same errors handed to the sink in the same order.
+    let parallel = Options {
+        threads: 2,
+        chunk_bytes: chunk,
+        ..small.clone()
+    };
+    let (par, par_sunk) = run(schema, body, &parallel);
+    assert_eq!(json(&par), json(&spilled), "the parallel path changed the report");
+    assert_eq!(par_sunk, sunk, "the parallel path changed the errors sunk");
 
     // Every error went to the sink; the kept ones are its first by row (in-order ones first).
     assert_eq!(sunk.len() as u64, spilled.error_count);

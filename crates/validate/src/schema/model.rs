@@ -104,7 +104,11 @@ pub struct Column {
 
 impl Column {
     /// The value with a D4 misspelling (`dormat`) replaced by its corrected form.
+    #[inline]
     pub fn canonical<'a>(&'a self, v: &'a str) -> &'a str {
+        if self.value_aliases.is_empty() {
+            return v;
+        }
         self.value_aliases
             .iter()
             .find(|(a, _)| a == v)
