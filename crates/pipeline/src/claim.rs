@@ -40,6 +40,26 @@ pub fn is_temp_name(name: &str) -> bool {
 }
 
 impl<'a> Claim<'a> {
+    fn new(
+        schemas: &Schemas,
+        partner: &'a PartnerRow,
+        inbox: &'a Inbox,
+        rel: &str,
+        work: String,
+        received: DateTime<Utc>,
+    ) -> Claim<'a> {
+        let name = split(rel).1.to_string();
+        Claim {
+            partner,
+            inbox,
+            rel: rel.to_string(),
+            work,
+            parsed: schemas.parse_file_name(&name),
+            name,
+            received,
+        }
+    }
+
     /// The partner's root.
     pub fn root(&self) -> PathBuf {
         PathBuf::from(&self.partner.root)
@@ -103,15 +123,8 @@ pub(crate) fn leftover<'a>(
     if !path.exists() {
         return None;
     }
-    Some(Claim {
-        partner,
-        inbox,
-        rel: rel.to_string(),
-        work,
-        name: name.to_string(),
-        parsed: schemas.parse_file_name(name),
-        received: ctime(&path).unwrap_or_else(|_| Utc::now()),
-    })
+    let received = ctime(&path).unwrap_or_else(|_| Utc::now());
+    Some(Claim::new(schemas, partner, inbox, rel, work, received))
 }
 
 /// Claims the upload at `rel`; `None` when it is gone.
@@ -137,15 +150,9 @@ pub(crate) fn claim<'a>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(&path)(e)),
     }
-    Ok(Some(Claim {
-        partner,
-        inbox,
-        rel: rel.to_string(),
-        work,
-        name: name.to_string(),
-        parsed: schemas.parse_file_name(name),
-        received,
-    }))
+    Ok(Some(Claim::new(
+        schemas, partner, inbox, rel, work, received,
+    )))
 }
 
 /// When the inode last changed: the upload's final rename (clients cannot set it).

@@ -41,6 +41,30 @@ pub(crate) struct Verdict {
     pub apply: Apply,
 }
 
+impl Verdict {
+    /// The verdict of a file read through: accepted (writing `apply`) when its report is.
+    fn read(
+        report: Report,
+        errors: ErrorSpill,
+        (sha256, bytes): (String, u64),
+        apply: Apply,
+    ) -> Self {
+        let accepted = report.outcome == Outcome::Accepted;
+        Verdict {
+            state: if accepted {
+                State::Accepted
+            } else {
+                State::Rejected
+            },
+            report,
+            errors,
+            sha256,
+            bytes,
+            apply: if accepted { apply } else { Apply::Nothing },
+        }
+    }
+}
+
 /// What deciding needs: it reads the store, never writes it.
 pub(crate) struct Decider<'a> {
     pub store: &'a Store,
@@ -185,26 +209,10 @@ impl Decider<'_> {
             let found = checks.finish()?;
             crossfile::merge(&mut report, found, &mut errors).map_err(io_err(&path))?;
         }
-        let accepted = report.outcome == Outcome::Accepted;
-        if accepted && !batch.is_empty() {
+        if report.outcome == Outcome::Accepted && !batch.is_empty() {
             rows(batch).map_err(io_err(&path))?;
         }
-        Ok(Verdict {
-            state: if accepted {
-                State::Accepted
-            } else {
-                State::Rejected
-            },
-            report,
-            errors,
-            sha256,
-            bytes,
-            apply: if accepted {
-                Apply::Rows
-            } else {
-                Apply::Nothing
-            },
-        })
+        Ok(Verdict::read(report, errors, (sha256, bytes), Apply::Rows))
     }
 
     /// A Nacha file: hashed, compared, then validated (D10).
@@ -225,19 +233,7 @@ impl Decider<'_> {
         })
         .map_err(io_err(&path))?;
         spilled.map_err(io_err(&path))?;
-        let accepted = report.outcome == Outcome::Accepted;
-        Ok(Verdict {
-            state: if accepted {
-                State::Accepted
-            } else {
-                State::Rejected
-            },
-            report,
-            errors,
-            sha256,
-            bytes,
-            apply: if accepted { Apply::Ach } else { Apply::Nothing },
-        })
+        Ok(Verdict::read(report, errors, (sha256, bytes), Apply::Ach))
     }
 
     /// A decision taken before reading the rows: the bytes are only hashed.

@@ -566,6 +566,12 @@ pub(crate) fn add_activity(a: &mut Activity, t: &TransactionIn) -> Result<()> {
     Ok(())
 }
 
+/// Adds one balance day's activity to its row (a new row when the day has none for it yet).
+const UPSERT_ACTIVITY: &str = "INSERT INTO balances(partner, file_date, balance_key, activity) \
+     VALUES (?1, ?2, ?3, ?4) ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
+     activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
+     ELSE bd_add_activity(balances.activity, excluded.activity) END";
+
 /// Balance days written by one statement (fewer statements: most of a row's cost is the
 /// statement's, not the row's).
 const UPSERT_ROWS: usize = 64;
@@ -598,13 +604,8 @@ fn upsert_activities(
         return Ok(());
     }
     for (date, balance, blob) in rows {
-        c.prepare_cached(
-            "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
-             activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
-             ELSE bd_add_activity(balances.activity, excluded.activity) END",
-        )?
-        .execute(params![partner, date, balance, &blob[..]])?;
+        c.prepare_cached(UPSERT_ACTIVITY)?
+            .execute(params![partner, date, balance, &blob[..]])?;
     }
     Ok(())
 }
@@ -619,13 +620,12 @@ pub(crate) fn upsert_activity(
 ) -> Result<()> {
     buf.clear();
     a.encode(&TRANSACTION_AMOUNT_COLUMNS, buf);
-    c.prepare_cached(
-        "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
-         activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
-         ELSE bd_add_activity(balances.activity, excluded.activity) END",
-    )?
-    .execute(params![partner, file_date, balance_id, &buf[..]])?;
+    c.prepare_cached(UPSERT_ACTIVITY)?.execute(params![
+        partner,
+        file_date,
+        balance_id,
+        &buf[..]
+    ])?;
     Ok(())
 }
 
