@@ -68,6 +68,9 @@ pub enum Error {
 /// Result alias.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The page size of a new database.
+const PAGE_SIZE: i64 = 32768;
+
 /// How much of the database file connections map (`PRAGMA mmap_size`): address space only.
 pub(crate) const MMAP_SIZE: i64 = 1 << 32;
 
@@ -192,6 +195,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
         let mut conn = Connection::open(path)?;
+        // A new database's page size (an existing one keeps its own): applying a file appends,
+        // and 32 KiB pages are an eighth of the WAL frames and writes of 4 KiB ones (measured:
+        // ingest 15 % faster; 16 and 64 KiB were close, 8 KiB halfway).
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         // WAL keeps readers off the writer; FULL sync makes a committed decision survive power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
