@@ -66,6 +66,11 @@ impl<'s> Sink<'s> {
         })
     }
 
+    /// Whether rows go into the write transaction as they come.
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(self, Sink::Live(_))
+    }
+
     /// Takes a batch of rows.
     pub(crate) fn take(&mut self, b: Batch) -> Result<()> {
         match self {

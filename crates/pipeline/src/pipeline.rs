@@ -293,6 +293,8 @@ impl Pipeline {
             .and_then(|f| self.schemas.get(&f.file_type));
         let alone = self.config.live_writes && self.in_flight.load(Ordering::SeqCst) == 1;
         let mut sink = Sink::new(&self.store, &file, schema, c.file_date(), alone)?;
+        let live = sink.is_live();
+        let started = std::time::Instant::now();
         let mut verdict = std::thread::scope(|s| -> Result<_> {
             let (tx, rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
             let reading = s.spawn(move || {
@@ -319,6 +321,7 @@ impl Pipeline {
             // Rows taken live for a rejected file: rolled back before the decision is written.
             sink = Sink::None;
         }
+        let read = started.elapsed();
         let done = commit::commit(
             &self.store,
             &file,
@@ -327,7 +330,12 @@ impl Pipeline {
             &results,
             c.file_date(),
         )?;
-        publish::publish(c, done.id, done.decision, done.status_rel)
+        let timing = publish::Timing {
+            read,
+            write: started.elapsed() - read,
+            live,
+        };
+        publish::publish(c, done.id, done.decision, done.status_rel, timing)
     }
 
     /// Called when processing `rel` failed with `error`. Below `[pipeline] max_attempts` the file

@@ -23,14 +23,30 @@ pub struct Processed {
     pub error_count: u64,
 }
 
+/// How long a file took, for the log: reading it (decide) and writing it (commit), and whether its
+/// rows were written as they were read.
+pub(crate) struct Timing {
+    pub read: std::time::Duration,
+    pub write: std::time::Duration,
+    pub live: bool,
+}
+
 /// Moves the claimed file of ledger row `id` where `d` says.
-pub(crate) fn publish(c: &Claim, id: i64, d: Decision, status_path: String) -> Result<Processed> {
+pub(crate) fn publish(
+    c: &Claim,
+    id: i64,
+    d: Decision,
+    status_path: String,
+    t: Timing,
+) -> Result<Processed> {
     let root = c.root();
     let from = c.path();
     move_durable(&from, &root.join(&d.final_path)).map_err(io_err(&from))?;
     tracing::info!(
         partner = %c.partner.name, file = c.rel, id, outcome = outcome_name(d.state), rows = d.rows,
-        errors = d.error_count, warnings = d.warning_count, late = d.late, "decided"
+        errors = d.error_count, warnings = d.warning_count, late = d.late,
+        read_ms = t.read.as_millis() as u64, write_ms = t.write.as_millis() as u64,
+        rows_written = if t.live { "as read" } else { "after" }, "decided"
     );
     Ok(Processed {
         id,
