@@ -118,7 +118,6 @@ impl<'s> Plan<'s> {
 pub struct RowWriter<'s> {
     plan: Plan<'s>,
     file_date: Option<&'s str>,
-    conflicts: Vec<Conflict>,
     blob: Vec<u8>,
 }
 
@@ -154,7 +153,6 @@ impl<'s> RowWriter<'s> {
         Ok(RowWriter {
             plan,
             file_date,
-            conflicts: Vec::new(),
             blob: Vec::new(),
         })
     }
@@ -170,23 +168,20 @@ impl<'s> RowWriter<'s> {
             (TRANSACTION, file_date) => {
                 let mut amounts = Vec::new();
                 plan.amounts(cells, &mut amounts);
-                let applied = ap.transaction(&TransactionIn {
-                    id: &key,
-                    balance_id: cell("balance_id"),
-                    card_id: cell("card_id"),
-                    file_date,
-                    effective_at: cell("effective_at"),
-                    tx_type: cell("type"),
-                    amounts: &amounts,
-                    row: blob,
-                })?;
-                if !applied {
-                    self.conflicts.push(Conflict {
-                        row,
-                        id: key.into_owned(),
-                    });
-                }
-                Ok(())
+                // Inserted several to a statement; an id applied before comes back at the end.
+                ap.transaction_batched(
+                    row,
+                    &TransactionIn {
+                        id: &key,
+                        balance_id: cell("balance_id"),
+                        card_id: cell("card_id"),
+                        file_date,
+                        effective_at: cell("effective_at"),
+                        tx_type: cell("type"),
+                        amounts: &amounts,
+                        row: blob,
+                    },
+                )
             }
             (BALANCE, Some(date)) => {
                 let mut amounts = Vec::new();
@@ -233,9 +228,13 @@ impl<'s> RowWriter<'s> {
         schema.key.first().map(|c| schema.columns[*c].name.clone())
     }
 
-    /// The rows that could not be applied.
-    pub fn finish(self) -> Vec<Conflict> {
-        self.conflicts
+    /// Every row written; the rows that could not be applied.
+    pub fn finish(self, ap: &mut Applier) -> store::Result<Vec<Conflict>> {
+        Ok(ap
+            .take_conflicts()?
+            .into_iter()
+            .map(|(row, id)| Conflict { row, id })
+            .collect())
     }
 }
 
@@ -261,7 +260,7 @@ pub fn apply_rows<R: Read>(
         return Err(e);
     }
     read?;
-    Ok(w.finish())
+    w.finish(ap)
 }
 
 /// The ids other files name a record by (`ref_ids`, D8).

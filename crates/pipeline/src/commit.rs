@@ -157,7 +157,7 @@ fn with_rows(
         read.map_err(|e| store::Error::Apply(format!("staged rows: {e}")))?;
     }
     let column = rows.key_column();
-    let conflicts = rows.finish();
+    let conflicts = rows.finish(&mut w)?;
     if conflicts.is_empty() {
         return decide(w, v, results).map(Some);
     }

@@ -98,6 +98,8 @@ pub struct WriteTx<'s> {
     pub(crate) file_id: i64,
     pub(crate) layouts: HashMap<(String, String), i64>,
     pub(crate) activity: crate::activity::Sums,
+    /// Transactions waiting to be inserted several to a statement, and the conflicts found.
+    pub(crate) pending: Pending,
     /// Balance file dates applied: their openings (and the next file's) are settled at the end.
     pub(crate) balance_dates: Vec<BalanceDay>,
     /// Non-posted file dates whose earlier snapshot was cleared.
@@ -144,6 +146,7 @@ impl<'s> WriteTx<'s> {
             file_id: 0,
             layouts: HashMap::new(),
             activity: crate::activity::Sums::default(),
+            pending: Pending::default(),
             balance_dates: Vec::new(),
             snapshots: Vec::new(),
             activity_dates: Vec::new(),
@@ -255,6 +258,100 @@ impl<'s> WriteTx<'s> {
         if !insert_transaction(&self.conn, &self.partner, self.file_id, t)? {
             return Ok(false);
         }
+        self.add_day_activity(t)?;
+        Ok(true)
+    }
+
+    /// [`WriteTx::transaction`] of row `row`, inserted with the next ones, several to a
+    /// statement; an id applied from an earlier file is reported by
+    /// [`WriteTx::take_conflicts`] instead of a `false`.
+    pub fn transaction_batched(&mut self, row: u64, t: &TransactionIn) -> Result<()> {
+        self.pending.push(row, t);
+        if self.pending.rows.len() == TX_ROWS {
+            self.flush_transactions()?;
+        }
+        self.add_day_activity(t)
+    }
+
+    /// The rows of [`WriteTx::transaction_batched`] whose id was applied from an earlier file,
+    /// with that id, once every pending row is inserted.
+    pub fn take_conflicts(&mut self) -> Result<Vec<(u64, String)>> {
+        self.flush_transactions()?;
+        Ok(std::mem::take(&mut self.pending.conflicts))
+    }
+
+    /// Inserts the pending transactions.
+    fn flush_transactions(&mut self) -> Result<()> {
+        if self.pending.rows.is_empty() {
+            return Ok(());
+        }
+        let p = &mut self.pending;
+        let n = p.rows.len();
+        let inserted = if n == TX_ROWS {
+            let sql = format!(
+                "{INSERT_TRANSACTION} {} ON CONFLICT(partner, transaction_id) DO NOTHING",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; TX_ROWS].join(", ")
+            );
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut i = 1;
+            for r in &p.rows {
+                st.raw_bind_parameter(i, &self.partner)?;
+                for (k, cell) in r.text.iter().enumerate() {
+                    st.raw_bind_parameter(i + 1 + k, cell.map(|c| p.text(c)))?;
+                }
+                for (k, m) in r.money.iter().enumerate() {
+                    st.raw_bind_parameter(i + 7 + k, m)?;
+                }
+                st.raw_bind_parameter(i + 14, self.file_id)?;
+                st.raw_bind_parameter(i + 15, p.blob(r.blob))?;
+                i += 16;
+            }
+            st.raw_execute()?
+        } else {
+            let mut done = 0;
+            for r in &p.rows {
+                done += self
+                    .conn
+                    .prepare_cached(&format!(
+                        "{INSERT_TRANSACTION} (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+                         ON CONFLICT(partner, transaction_id) DO NOTHING"
+                    ))?
+                    .execute(params![
+                        self.partner,
+                        r.text[0].map(|c| p.text(c)),
+                        r.text[1].map(|c| p.text(c)),
+                        r.text[2].map(|c| p.text(c)),
+                        r.text[3].map(|c| p.text(c)),
+                        r.text[4].map(|c| p.text(c)),
+                        r.text[5].map(|c| p.text(c)),
+                        r.money[0], r.money[1], r.money[2], r.money[3], r.money[4], r.money[5], r.money[6],
+                        self.file_id,
+                        p.blob(r.blob)
+                    ])?;
+            }
+            done
+        };
+        if inserted < n {
+            // Ids of the batch already applied by an earlier file (rare: the file is rejected).
+            let mut st = self.conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM transactions WHERE partner = ?1 AND transaction_id = ?2 \
+                 AND file_id != ?3)",
+            )?;
+            for r in &p.rows {
+                let id = r.text[0].map(|c| p.text(c)).unwrap_or("");
+                let earlier: bool =
+                    st.query_row(params![self.partner, id, self.file_id], |x| x.get(0))?;
+                if earlier {
+                    p.conflicts.push((r.row, id.to_string()));
+                }
+            }
+        }
+        p.clear();
+        Ok(())
+    }
+
+    /// Adds a transaction to its balance's day.
+    fn add_day_activity(&mut self, t: &TransactionIn) -> Result<()> {
         if let (Some(date), Some(balance)) = (t.file_date, t.balance_id) {
             if !self.activity_dates.iter().any(|d| d == date) {
                 self.activity_dates.push(date.to_string());
@@ -269,7 +366,7 @@ impl<'s> WriteTx<'s> {
                 self.spill_activity()?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Stores a row of a non-posted snapshot; the snapshot of its date replaces any earlier one.
@@ -525,6 +622,81 @@ pub(crate) fn insert_balance(
     Ok(())
 }
 
+/// The start of a transaction insert, up to its `VALUES`.
+const INSERT_TRANSACTION: &str =
+    "INSERT INTO transactions(partner, transaction_id, balance_id, card_id, \
+     file_date, effective_at, type, amount, amount_in_usd, principal_amount, fee_amount, \
+     interest_amount, rewards_amount, settlement_amount, file_id, row) VALUES";
+
+/// Transactions inserted by one statement.
+const TX_ROWS: usize = 32;
+
+/// Transactions waiting for their statement: their text cells and blobs back to back.
+#[derive(Default)]
+pub(crate) struct Pending {
+    text: String,
+    blobs: Vec<u8>,
+    rows: Vec<PendingRow>,
+    conflicts: Vec<(u64, String)>,
+}
+
+/// One pending transaction: where its cells are in [`Pending`].
+struct PendingRow {
+    row: u64,
+    /// id, balance, card, file date, effective_at, type.
+    text: [Option<(u32, u32)>; 6],
+    money: [Option<rusqlite::types::Value>; 7],
+    blob: (u32, u32),
+}
+
+impl Pending {
+    fn push(&mut self, row: u64, t: &TransactionIn) {
+        let mut put = |v: Option<&str>| {
+            v.map(|v| {
+                let at = self.text.len() as u32;
+                self.text.push_str(v);
+                (at, v.len() as u32)
+            })
+        };
+        let text = [
+            put(Some(t.id)),
+            put(t.balance_id),
+            put(t.card_id),
+            put(t.file_date),
+            put(t.effective_at),
+            put(t.tx_type),
+        ];
+        let money = TRANSACTION_AMOUNT_COLUMNS.map(|name| {
+            t.amounts
+                .iter()
+                .find(|(c, _)| *c == name)
+                .map(|(_, v)| codec::money_value(v))
+        });
+        let at = self.blobs.len() as u32;
+        self.blobs.extend_from_slice(t.row);
+        self.rows.push(PendingRow {
+            row,
+            text,
+            money,
+            blob: (at, t.row.len() as u32),
+        });
+    }
+
+    fn text(&self, (at, len): (u32, u32)) -> &str {
+        &self.text[at as usize..(at + len) as usize]
+    }
+
+    fn blob(&self, (at, len): (u32, u32)) -> &[u8] {
+        &self.blobs[at as usize..(at + len) as usize]
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.blobs.clear();
+        self.rows.clear();
+    }
+}
+
 pub(crate) fn insert_transaction(
     c: &Connection,
     partner: &str,
@@ -542,13 +714,10 @@ pub(crate) fn insert_transaction(
         .map(|c| typed(c))
         .collect();
     let n = c
-        .prepare_cached(
-            "INSERT INTO transactions(partner, transaction_id, balance_id, card_id, file_date, effective_at, type, \
-             amount, amount_in_usd, principal_amount, fee_amount, interest_amount, rewards_amount, \
-             settlement_amount, file_id, row) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-             ON CONFLICT(partner, transaction_id) DO NOTHING",
-        )?
+        .prepare_cached(&format!(
+            "{INSERT_TRANSACTION} (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             ON CONFLICT(partner, transaction_id) DO NOTHING"
+        ))?
         .execute(params![
             partner, t.id, t.balance_id, t.card_id, t.file_date, t.effective_at, t.tx_type,
             m[0], m[1], m[2], m[3], m[4], m[5], m[6], file_id, t.row

@@ -87,6 +87,13 @@ impl<'s> WriteTx<'s> {
         d: &Decision,
         before_commit: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
+        // Rows still waiting for their statement go in now; an id applied by an earlier file
+        // that nobody asked about must not be committed.
+        if !self.take_conflicts()?.is_empty() {
+            return Err(crate::Error::Apply(
+                "transaction ids already applied by an earlier file".into(),
+            ));
+        }
         self.finish()?;
         if !crate::ledger::decide_in(&self.conn, self.file_id, d)? {
             return Ok(false);
