@@ -530,15 +530,9 @@ fn day_text_that_is_not_utf8_is_damage_even_when_its_cells_make_a_character_toge
     assert!(read(&s).is_err());
 }
 
-#[test]
-fn batched_transactions_report_exactly_the_ids_applied_before_and_commit_nothing_else() {
-    let (_d, s) = store();
-    // An earlier file applied t5 and t40.
-    accept(&s, "p", "2026-03-02_transaction_v1.csv", &mut |ap| {
-        assert!(transaction(ap, "t5", "2026-03-02", "debit", "-1.00"));
-        assert!(transaction(ap, "t40", "2026-03-02", "debit", "-1.00"));
-    });
-    let f = NewFile {
+/// The claim of the transaction file dated 2026-03-03.
+fn transaction_file() -> NewFile {
+    NewFile {
         partner: "p".into(),
         path: "transaction/2026-03-03_transaction_v1.csv".into(),
         name: "2026-03-03_transaction_v1.csv".into(),
@@ -548,28 +542,52 @@ fn batched_transactions_report_exactly_the_ids_applied_before_and_commit_nothing
         sha256: String::new(),
         bytes: 0,
         received_at: "2026-03-03T01:00:00Z".into(),
-    };
-    let mut w = s.write(&f).unwrap();
+    }
+}
+
+/// Its acceptance.
+fn accepted(rows: u64) -> Decision {
+    Decision {
+        state: State::Accepted,
+        rows,
+        late: false,
+        error_count: 0,
+        warning_count: 0,
+        decided_at: "2026-03-03T01:00:01Z".into(),
+        final_path: "transaction/processed/x".into(),
+    }
+}
+
+/// A credit of 2.50 on b1 in that file.
+fn credit<'a>(id: &'a str, row: &'a [u8]) -> TransactionIn<'a> {
+    TransactionIn {
+        id,
+        balance_id: Some("b1"),
+        card_id: None,
+        file_date: Some("2026-03-03"),
+        effective_at: None,
+        tx_type: Some("credit"),
+        amounts: &[("amount", "2.50")],
+        row,
+    }
+}
+
+#[test]
+fn batched_transactions_report_exactly_the_ids_applied_before_and_commit_nothing_else() {
+    let (_d, s) = store();
+    // An earlier file applied t5 and t40.
+    accept(&s, "p", "2026-03-02_transaction_v1.csv", &mut |ap| {
+        assert!(transaction(ap, "t5", "2026-03-02", "debit", "-1.00"));
+        assert!(transaction(ap, "t40", "2026-03-02", "debit", "-1.00"));
+    });
+    let mut w = s.write(&transaction_file()).unwrap();
     let layout = w.layout("transaction", &["currency"]).unwrap();
     let mut row = Vec::new();
     codec::encode_row(layout, &[Some("USD")], &mut row);
     // 45 rows: one full statement of 32 (t5 in it) and 13 inserted one by one (t40 in them).
     for i in 0..45 {
         let id = format!("t{i}");
-        w.transaction_batched(
-            i + 2,
-            &TransactionIn {
-                id: &id,
-                balance_id: Some("b1"),
-                card_id: None,
-                file_date: Some("2026-03-03"),
-                effective_at: None,
-                tx_type: Some("credit"),
-                amounts: &[("amount", "2.50")],
-                row: &row,
-            },
-        )
-        .unwrap();
+        w.transaction_batched(i + 2, &credit(&id, &row)).unwrap();
     }
     let conflicts = w.take_conflicts().unwrap();
     assert_eq!(conflicts, [(7, "t5".to_string()), (42, "t40".to_string())]);
@@ -577,34 +595,12 @@ fn batched_transactions_report_exactly_the_ids_applied_before_and_commit_nothing
     // Rolled back: only the earlier file's two transactions are stored.
     assert_eq!(s.counts("p").unwrap().2, 2);
     // Without conflicts, the pending rows go in with the commit.
-    let mut w = s.write(&f).unwrap();
+    let mut w = s.write(&transaction_file()).unwrap();
     for i in 100..140 {
         let id = format!("t{i}");
-        w.transaction_batched(
-            i,
-            &TransactionIn {
-                id: &id,
-                balance_id: Some("b1"),
-                card_id: None,
-                file_date: Some("2026-03-03"),
-                effective_at: None,
-                tx_type: Some("credit"),
-                amounts: &[("amount", "2.50")],
-                row: &row,
-            },
-        )
-        .unwrap();
+        w.transaction_batched(i, &credit(&id, &row)).unwrap();
     }
-    let d = Decision {
-        state: State::Accepted,
-        rows: 40,
-        late: false,
-        error_count: 0,
-        warning_count: 0,
-        decided_at: "2026-03-03T01:00:01Z".into(),
-        final_path: "transaction/processed/x".into(),
-    };
-    assert!(w.commit(&d, &mut || Ok(())).unwrap());
+    assert!(w.commit(&accepted(40), &mut || Ok(())).unwrap());
     assert_eq!(s.counts("p").unwrap().2, 42);
     let r = s.snapshot().unwrap();
     let t = r.transaction("p", "t139").unwrap().unwrap();
@@ -617,41 +613,8 @@ fn a_conflict_nobody_took_fails_the_commit() {
     accept(&s, "p", "2026-03-02_transaction_v1.csv", &mut |ap| {
         assert!(transaction(ap, "t1", "2026-03-02", "debit", "-1.00"));
     });
-    let f = NewFile {
-        partner: "p".into(),
-        path: "transaction/2026-03-03_transaction_v1.csv".into(),
-        name: "2026-03-03_transaction_v1.csv".into(),
-        file_type: Some("transaction".into()),
-        prefix: Some("2026-03-03".into()),
-        version: Some(1),
-        sha256: String::new(),
-        bytes: 0,
-        received_at: "2026-03-03T01:00:00Z".into(),
-    };
-    let mut w = s.write(&f).unwrap();
-    w.transaction_batched(
-        2,
-        &TransactionIn {
-            id: "t1",
-            balance_id: Some("b1"),
-            card_id: None,
-            file_date: Some("2026-03-03"),
-            effective_at: None,
-            tx_type: Some("credit"),
-            amounts: &[("amount", "2.50")],
-            row: &[],
-        },
-    )
-    .unwrap();
-    let d = Decision {
-        state: State::Accepted,
-        rows: 1,
-        late: false,
-        error_count: 0,
-        warning_count: 0,
-        decided_at: "2026-03-03T01:00:01Z".into(),
-        final_path: "transaction/processed/x".into(),
-    };
-    assert!(w.commit(&d, &mut || Ok(())).is_err());
+    let mut w = s.write(&transaction_file()).unwrap();
+    w.transaction_batched(2, &credit("t1", &[])).unwrap();
+    assert!(w.commit(&accepted(1), &mut || Ok(())).is_err());
     assert_eq!(s.counts("p").unwrap().2, 1);
 }
