@@ -3,7 +3,9 @@
 //! index: about 100 bytes a balance) and handed out in (date, balance) order, so each balance
 //! day's row is written once and in key order.
 
-use crate::codec::{self, Activity, SumOverflow};
+#[cfg(test)]
+use crate::codec::Activity;
+use crate::codec::{self, SumOverflow};
 use crate::day::TRANSACTION_AMOUNT_COLUMNS;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -15,6 +17,9 @@ struct Acc {
     /// (type index, column index, sum).
     sums: Vec<(u16, u8, Decimal)>,
 }
+
+/// Called with each balance day (date, balance) and its activity blob.
+pub(crate) type DayBlob<'f> = &'f mut dyn FnMut(&str, &str, &[u8]) -> crate::Result<()>;
 
 /// Sums by (date, balance), in memory.
 #[derive(Default)]
@@ -97,36 +102,36 @@ impl Sums {
         Ok(())
     }
 
-    /// Every balance day held, in (date, balance) order, emptying the sums (the types stay).
+    /// Every balance day held, in (date, balance) order, with its activity blob
+    /// ([`Activity::encode`]), emptying the sums (the types stay).
     pub(crate) fn drain(
         &mut self,
-        f: &mut dyn FnMut(&str, &str, &Activity) -> crate::Result<()>,
+        f: DayBlob,
     ) -> crate::Result<()> {
         let mut days = std::mem::take(&mut self.days);
         self.len = 0;
         days.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut blob = Vec::new();
         for (date, day) in days {
             let mut entries: Vec<(Box<str>, Acc)> = day.into_iter().collect();
             entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (balance, acc) in entries {
-                let mut sums: Vec<(Option<String>, String, Decimal)> = acc
-                    .sums
-                    .iter()
-                    .map(|(t, c, v)| {
-                        let ty = self.types[usize::from(*t)].clone();
-                        (
-                            ty,
-                            TRANSACTION_AMOUNT_COLUMNS[usize::from(*c)].to_string(),
-                            *v,
-                        )
-                    })
-                    .collect();
-                sums.sort_by(|a, b| (a.0.as_deref(), &a.1).cmp(&(b.0.as_deref(), &b.1)));
-                let a = Activity {
-                    count: acc.count,
-                    sums,
+            for (balance, mut acc) in entries {
+                let types = &self.types;
+                let name = |(t, c): (u16, u8)| {
+                    (
+                        types[usize::from(t)].as_deref(),
+                        TRANSACTION_AMOUNT_COLUMNS[usize::from(c)],
+                    )
                 };
-                f(&date, &balance, &a)?;
+                acc.sums
+                    .sort_by(|a, b| name((a.0, a.1)).cmp(&name((b.0, b.1))));
+                blob.clear();
+                let sums = acc.sums.iter().map(|(t, c, v)| {
+                    let (t, c) = name((*t, *c));
+                    (t, c, *v)
+                });
+                codec::encode_sums(acc.count, sums, &TRANSACTION_AMOUNT_COLUMNS, &mut blob);
+                f(&date, &balance, &blob)?;
             }
         }
         Ok(())
@@ -175,8 +180,9 @@ mod tests {
         assert_eq!(s.len(), 3);
         want.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let mut got = Vec::new();
-        s.drain(&mut |d, b, a| {
-            got.push((d.to_string(), b.to_string(), a.clone()));
+        s.drain(&mut |d, b, blob| {
+            let a = Activity::decode(&TRANSACTION_AMOUNT_COLUMNS, blob).unwrap();
+            got.push((d.to_string(), b.to_string(), a));
             Ok(())
         })
         .unwrap();

@@ -421,11 +421,8 @@ impl<'s> WriteTx<'s> {
         let mut st = self.conn.prepare_cached(
             "INSERT INTO bd_partial(file_date, balance_id, activity) VALUES (?1, ?2, ?3)",
         )?;
-        let buf = &mut self.buf;
-        self.activity.drain(&mut |date, balance, a| {
-            buf.clear();
-            a.encode(&TRANSACTION_AMOUNT_COLUMNS, buf);
-            st.execute(params![date, balance, &buf[..]])?;
+        self.activity.drain(&mut |date, balance, blob| {
+            st.execute(params![date, balance, blob])?;
             Ok(())
         })
     }
@@ -434,11 +431,9 @@ impl<'s> WriteTx<'s> {
     fn flush_activity(&mut self) -> Result<()> {
         if !self.spilled {
             let (c, partner) = (&self.conn, &self.partner);
-            let mut rows: Vec<(String, String, Vec<u8>)> = Vec::with_capacity(UPSERT_ROWS);
-            self.activity.drain(&mut |date, balance, a| {
-                let mut blob = Vec::new();
-                a.encode(&TRANSACTION_AMOUNT_COLUMNS, &mut blob);
-                rows.push((date.to_string(), balance.to_string(), blob));
+            let mut rows = DayRows::default();
+            self.activity.drain(&mut |date, balance, blob| {
+                rows.push(date, balance, blob);
                 if rows.len() == UPSERT_ROWS {
                     upsert_activities(c, partner, &rows)?;
                     rows.clear();
@@ -747,11 +742,7 @@ const UPSERT_ROWS: usize = 64;
 
 /// [`upsert_activity`] of several already encoded activities: `UPSERT_ROWS` at a time, the rest
 /// one by one.
-fn upsert_activities(
-    c: &Connection,
-    partner: &str,
-    rows: &[(String, String, Vec<u8>)],
-) -> Result<()> {
+fn upsert_activities(c: &Connection, partner: &str, rows: &DayRows) -> Result<()> {
     if rows.len() == UPSERT_ROWS {
         let values = vec!["(?, ?, ?, ?)"; UPSERT_ROWS].join(", ");
         let sql = format!(
@@ -762,21 +753,61 @@ fn upsert_activities(
         );
         let mut st = c.prepare_cached(&sql)?;
         let mut i = 1;
-        for (date, balance, blob) in rows {
+        for (date, balance, blob) in rows.iter() {
             st.raw_bind_parameter(i, partner)?;
             st.raw_bind_parameter(i + 1, date)?;
             st.raw_bind_parameter(i + 2, balance)?;
-            st.raw_bind_parameter(i + 3, &blob[..])?;
+            st.raw_bind_parameter(i + 3, blob)?;
             i += 4;
         }
         st.raw_execute()?;
         return Ok(());
     }
-    for (date, balance, blob) in rows {
+    for (date, balance, blob) in rows.iter() {
         c.prepare_cached(UPSERT_ACTIVITY)?
-            .execute(params![partner, date, balance, &blob[..]])?;
+            .execute(params![partner, date, balance, blob])?;
     }
     Ok(())
+}
+
+/// Balance days waiting for their statement: dates, balances and blobs back to back.
+#[derive(Default)]
+struct DayRows {
+    text: String,
+    blobs: Vec<u8>,
+    rows: Vec<[(usize, usize); 3]>,
+}
+
+impl DayRows {
+    fn push(&mut self, date: &str, balance: &str, blob: &[u8]) {
+        let d = (self.text.len(), date.len());
+        self.text.push_str(date);
+        let b = (self.text.len(), balance.len());
+        self.text.push_str(balance);
+        let a = (self.blobs.len(), blob.len());
+        self.blobs.extend_from_slice(blob);
+        self.rows.push([d, b, a]);
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.blobs.clear();
+        self.rows.clear();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &str, &[u8])> + '_ {
+        self.rows.iter().map(|[d, b, a]| {
+            (
+                &self.text[d.0..d.0 + d.1],
+                &self.text[b.0..b.0 + b.1],
+                &self.blobs[a.0..a.0 + a.1],
+            )
+        })
+    }
 }
 
 pub(crate) fn upsert_activity(

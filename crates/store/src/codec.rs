@@ -316,19 +316,11 @@ impl Activity {
 
     /// Encodes against `known` column names.
     pub fn encode(&self, known: &[&str], out: &mut Vec<u8>) {
-        put_varint(out, u128::from(self.count));
-        put_varint(out, self.sums.len() as u128);
-        for (t, c, v) in &self.sums {
-            match t {
-                None => out.push(0),
-                Some(t) => {
-                    put_varint(out, t.len() as u128 + 1);
-                    out.extend_from_slice(t.as_bytes());
-                }
-            }
-            put_column(out, known, c);
-            put_decimal(out, *v);
-        }
+        let sums = self
+            .sums
+            .iter()
+            .map(|(t, c, v)| (t.as_deref(), c.as_str(), *v));
+        encode_sums(self.count, sums, known, out);
     }
 
     /// Decodes what [`Activity::encode`] wrote with the same `known`.
@@ -338,6 +330,29 @@ impl Activity {
             sums.push((t.map(str::to_string), c.to_string(), v))
         })?;
         Some(Activity { count, sums })
+    }
+}
+
+/// The [`Activity`] blob of `count` transactions and their `sums`, given in (type, column) order:
+/// what [`Activity::encode`] writes, without building an `Activity` first.
+pub(crate) fn encode_sums<'a>(
+    count: u64,
+    sums: impl ExactSizeIterator<Item = (Option<&'a str>, &'a str, Decimal)>,
+    known: &[&str],
+    out: &mut Vec<u8>,
+) {
+    put_varint(out, u128::from(count));
+    put_varint(out, sums.len() as u128);
+    for (t, c, v) in sums {
+        match t {
+            None => out.push(0),
+            Some(t) => {
+                put_varint(out, t.len() as u128 + 1);
+                out.extend_from_slice(t.as_bytes());
+            }
+        }
+        put_column(out, known, c);
+        put_decimal(out, v);
     }
 }
 
