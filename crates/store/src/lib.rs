@@ -1,8 +1,11 @@
-//! Durable state in an embedded SQLite file: partners with their SSH keys, and the ledger of
-//! every file received with its hash, outcome and timestamps. Migrations run on open.
+//! Durable state in an embedded SQLite file: partners with their SSH keys, the ledger of every
+//! file received, the accepted records in typed tables, the registry, and what the nightly run
+//! reads (`docs/ARCHITECTURE.md` has the tables). Migrations run on open.
 //!
-//! Every decision is one transaction, so after a crash a file is either undecided (its row is
-//! still `validating`, or absent) or decided exactly once.
+//! Reads take pooled read-only connections ([`Store::snapshot`] for a consistent view); writes go
+//! through [`WriteTx`], the single write connection in the transaction of one file: its ledger
+//! row, its rows and its decision commit together, so after a crash a file is either undecided
+//! (its row absent, or still `validating`) or decided exactly once.
 
 mod activity;
 mod apply;
