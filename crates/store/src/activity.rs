@@ -103,11 +103,8 @@ impl Sums {
     }
 
     /// Every balance day held, in (date, balance) order, with its activity blob
-    /// ([`Activity::encode`]), emptying the sums (the types stay).
-    pub(crate) fn drain(
-        &mut self,
-        f: DayBlob,
-    ) -> crate::Result<()> {
+    /// ([`Activity::encode`](codec::Activity::encode)), emptying the sums (the types stay).
+    pub(crate) fn drain(&mut self, f: DayBlob) -> crate::Result<()> {
         let mut days = std::mem::take(&mut self.days);
         self.len = 0;
         days.sort_by(|a, b| a.0.cmp(&b.0));

@@ -244,7 +244,7 @@ impl Store {
     }
 }
 
-/// The lookups of the cross-file checks, on a [`Reader`] snapshot: they run on their own
+/// The lookups of the cross-file checks, on a [`Reader`](crate::Reader) snapshot: they run on their own
 /// connection, never waiting for another worker applying a big file on the shared one.
 impl crate::Reader {
     /// The key of the accepted `file_type` record that `id` names (by one of its `ref_ids`), if
@@ -282,7 +282,7 @@ impl crate::Reader {
 
     /// Whether `id` names an accepted `file_type` record (by its key or another of its ids) or,
     /// with `registry_kind`, a registry entry of that kind: one statement where
-    /// [`Reader::find_ref`] and [`Reader::registry_get`] take up to three (the reference checks
+    /// [`Reader::find_ref`](crate::Reader::find_ref) and [`Reader::registry_get`](crate::Reader::registry_get) take up to three (the reference checks
     /// ask this for every distinct value of a file).
     pub fn known(
         &self,
