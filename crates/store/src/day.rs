@@ -489,7 +489,7 @@ impl crate::Reader {
         } else {
             "SELECT bd_day_row(balance_key, account_id, currency, NULL, NULL, NULL, NULL, type, status, \
              closing, NULL) FROM balances WHERE partner = ?1 AND file_date = \
-             (SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 AND closing IS NOT NULL) \
+             (SELECT max(file_date) FROM balance_days WHERE partner = ?1 AND file_date < ?2) \
              AND closing IS NOT NULL ORDER BY balance_key"
         };
         let rows_to = RowsTo::register(&self.0)?;

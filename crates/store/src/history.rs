@@ -52,8 +52,7 @@ impl Reader {
         Ok(self
             .0
             .prepare_cached(
-                "SELECT max(file_date) FROM balances WHERE partner = ?1 AND file_date < ?2 \
-                 AND closing IS NOT NULL",
+                "SELECT max(file_date) FROM balance_days WHERE partner = ?1 AND file_date < ?2",
             )?
             .query_row(params![partner, file_date], |r| r.get(0))?)
     }
