@@ -110,6 +110,12 @@ fn split(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
+/// Where the file at `rel` is while claimed, relative to the partner root (`card/.claim-<name>`).
+pub(crate) fn claimed_rel(rel: &str) -> String {
+    let (folder, name) = split(rel);
+    format!("{folder}/{}", claim_name(name))
+}
+
 /// The claim a crash left for the name at `rel` (an older upload of it: it goes first).
 pub(crate) fn leftover<'a>(
     schemas: &Schemas,
@@ -117,8 +123,7 @@ pub(crate) fn leftover<'a>(
     inbox: &'a Inbox,
     rel: &str,
 ) -> Option<Claim<'a>> {
-    let (folder, name) = split(rel);
-    let work = format!("{folder}/{}", claim_name(name));
+    let work = claimed_rel(rel);
     let path = Path::new(&partner.root).join(&work);
     if !path.exists() {
         return None;
@@ -135,8 +140,7 @@ pub(crate) fn claim<'a>(
     rel: &str,
 ) -> Result<Option<Claim<'a>>> {
     let root = Path::new(&partner.root);
-    let (folder, name) = split(rel);
-    let work = format!("{folder}/{}", claim_name(name));
+    let work = claimed_rel(rel);
     let path = root.join(rel);
     // ctime, not mtime: a client can set mtime (`put -p`), nobody can set ctime, and the
     // upload's final rename set it. Read it before the claim rename changes it.

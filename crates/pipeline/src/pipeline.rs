@@ -131,9 +131,7 @@ impl Pipeline {
             // Gone (deleted by the partner, or decided meanwhile): nothing waits. A copy a
             // crash left claimed waits like the file itself.
             let root = Path::new(&partner.root);
-            let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-            let claimed = root.join(folder).join(claim_name(name));
-            if !root.join(rel).exists() && !claimed.exists() {
+            if !root.join(rel).exists() && !root.join(claim::claimed_rel(rel)).exists() {
                 return Ok(None);
             }
             lock(&self.held)

@@ -10,7 +10,7 @@
 use crate::alert::{Alert, Alerts};
 use crate::config::Inbox;
 use crate::fsio::{move_durable, write_atomic};
-use crate::names::{claim_name, final_name};
+use crate::names::final_name;
 use crate::publish::Processed;
 use crate::results::{now, outcome_name};
 use crate::status::Status;
@@ -42,8 +42,8 @@ impl SetAside<'_> {
         error: &str,
     ) -> crate::Result<Option<Processed>> {
         let root = PathBuf::from(&partner.root);
-        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-        let claimed = root.join(folder).join(claim_name(name));
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let claimed = root.join(crate::claim::claimed_rel(rel));
         let from = if claimed.exists() {
             claimed
         } else if root.join(rel).exists() {
