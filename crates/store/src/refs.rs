@@ -244,32 +244,58 @@ impl Store {
     }
 }
 
-/// The lookups of the cross-file checks, on a [`Reader`](crate::Reader) snapshot: they run on their own
-/// connection, never waiting for another worker applying a big file on the shared one.
+/// SQL fragments of the lookups by key, one a table: `?1` partner, `?2` file type, `?3` id.
+macro_rules! by_key {
+    (transaction) => {
+        "EXISTS (SELECT 1 FROM transactions WHERE partner = ?1 AND transaction_id = ?3)"
+    };
+    (balance) => {
+        "EXISTS (SELECT 1 FROM balances INDEXED BY balances_by_key WHERE partner = ?1 \
+         AND balance_key = ?3 AND closing IS NOT NULL)"
+    };
+    (record) => {
+        "EXISTS (SELECT 1 FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3)"
+    };
+}
+
+/// Another id of the record, or (`?4` set) a registry entry of that kind.
+macro_rules! by_other_id {
+    () => {
+        " OR EXISTS (SELECT 1 FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3) \
+         OR (?4 IS NOT NULL AND EXISTS (SELECT 1 FROM registry WHERE partner = ?1 AND kind = ?4 AND id = ?3))"
+    };
+}
+
+/// (whether `id` is a key of `file_type`, whether it is known at all): the statements of
+/// [`crate::Reader::find_ref`] and [`crate::Reader::known`].
+fn lookups(file_type: &str) -> (&'static str, &'static str) {
+    match file_type {
+        "transaction" => (
+            concat!("SELECT ", by_key!(transaction)),
+            concat!("SELECT ", by_key!(transaction), by_other_id!()),
+        ),
+        crate::day::BALANCE => (
+            concat!("SELECT ", by_key!(balance)),
+            concat!("SELECT ", by_key!(balance), by_other_id!()),
+        ),
+        _ => (
+            concat!("SELECT ", by_key!(record)),
+            concat!("SELECT ", by_key!(record), by_other_id!()),
+        ),
+    }
+}
+
+/// The lookups of the cross-file checks, on a [`Reader`](crate::Reader) snapshot: they run on
+/// their own connection, never waiting for another worker applying a big file on the shared one.
 impl crate::Reader {
     /// The key of the accepted `file_type` record that `id` names (by one of its `ref_ids`), if
     /// any. Transactions are looked up by `client_transaction_id` in the transaction history.
     pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
         let c = &self.0;
-        let exists = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<bool> {
-            Ok(c.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
-        };
         // A record is found by its key; only its other ids have a reference row.
-        let by_key = match file_type {
-            "transaction" => exists(
-                "SELECT EXISTS (SELECT 1 FROM transactions WHERE partner = ?1 AND transaction_id = ?2)",
-                &[&partner, &id],
-            )?,
-            crate::day::BALANCE => exists(
-                "SELECT EXISTS (SELECT 1 FROM balances INDEXED BY balances_by_key WHERE partner = ?1 \
-                 AND balance_key = ?2 AND closing IS NOT NULL)",
-                &[&partner, &id],
-            )?,
-            _ => exists(
-                "SELECT EXISTS (SELECT 1 FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3)",
-                &[&partner, &file_type, &id],
-            )?,
-        };
+        let by_key: bool = c
+            .prepare_cached(lookups(file_type).0)?
+            .query_row(params![partner, file_type, id], |r| r.get(0))?;
         if by_key {
             return Ok(Some(id.to_string()));
         }
@@ -282,8 +308,8 @@ impl crate::Reader {
 
     /// Whether `id` names an accepted `file_type` record (by its key or another of its ids) or,
     /// with `registry_kind`, a registry entry of that kind: one statement where
-    /// [`Reader::find_ref`](crate::Reader::find_ref) and [`Reader::registry_get`](crate::Reader::registry_get) take up to three (the reference checks
-    /// ask this for every distinct value of a file).
+    /// [`crate::Reader::find_ref`] and [`crate::Reader::registry_get`] take up to three (the
+    /// reference checks ask this for every distinct value of a file).
     pub fn known(
         &self,
         partner: &str,
@@ -291,26 +317,9 @@ impl crate::Reader {
         registry_kind: Option<&str>,
         id: &str,
     ) -> Result<bool> {
-        let by_key = match file_type {
-            "transaction" => {
-                "EXISTS (SELECT 1 FROM transactions WHERE partner = ?1 AND transaction_id = ?3)"
-            }
-            crate::day::BALANCE => {
-                "EXISTS (SELECT 1 FROM balances INDEXED BY balances_by_key WHERE partner = ?1 \
-                 AND balance_key = ?3 AND closing IS NOT NULL)"
-            }
-            _ => {
-                "EXISTS (SELECT 1 FROM records WHERE partner = ?1 AND file_type = ?2 AND record_key = ?3)"
-            }
-        };
-        let sql = format!(
-            "SELECT {by_key} \
-             OR EXISTS (SELECT 1 FROM record_refs WHERE partner = ?1 AND file_type = ?2 AND ref_id = ?3) \
-             OR (?4 IS NOT NULL AND EXISTS (SELECT 1 FROM registry WHERE partner = ?1 AND kind = ?4 AND id = ?3))"
-        );
         Ok(self
             .0
-            .prepare_cached(&sql)?
+            .prepare_cached(lookups(file_type).1)?
             .query_row(params![partner, file_type, id, registry_kind], |r| r.get(0))?)
     }
 
