@@ -12,7 +12,7 @@ use crate::day::{self, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
 use crate::{Decision, Error, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
-use std::sync::MutexGuard;
+use std::sync::{LazyLock, MutexGuard};
 
 /// Distinct (file date, balance) activities kept in memory while a file is applied (about 100
 /// bytes each: 50 MB); past it they go, as partial sums, to a temporary table sorted at the end of
@@ -288,46 +288,34 @@ impl<'s> WriteTx<'s> {
         let p = &mut self.pending;
         let n = p.rows.len();
         let inserted = if n == TX_ROWS {
-            let sql = format!(
-                "{INSERT_TRANSACTION} {} ON CONFLICT(partner, transaction_id) DO NOTHING",
-                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; TX_ROWS].join(", ")
-            );
-            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut st = self.conn.prepare_cached(&INSERT_TRANSACTIONS)?;
             let mut i = 1;
             for r in &p.rows {
                 st.raw_bind_parameter(i, &self.partner)?;
                 for (k, cell) in r.text.iter().enumerate() {
-                    st.raw_bind_parameter(i + 1 + k, cell.map(|c| p.text(c)))?;
+                    st.raw_bind_parameter(i + 1 + k, cell.map(|c| p.arena.text(c)))?;
                 }
                 for (k, m) in r.money.iter().enumerate() {
                     st.raw_bind_parameter(i + 7 + k, m)?;
                 }
                 st.raw_bind_parameter(i + 14, self.file_id)?;
-                st.raw_bind_parameter(i + 15, p.blob(r.blob))?;
+                st.raw_bind_parameter(i + 15, p.arena.bytes(r.blob))?;
                 i += 16;
             }
             st.raw_execute()?
         } else {
             let mut done = 0;
             for r in &p.rows {
-                done += self
-                    .conn
-                    .prepare_cached(&format!(
-                        "{INSERT_TRANSACTION} (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-                         ON CONFLICT(partner, transaction_id) DO NOTHING"
-                    ))?
-                    .execute(params![
-                        self.partner,
-                        r.text[0].map(|c| p.text(c)),
-                        r.text[1].map(|c| p.text(c)),
-                        r.text[2].map(|c| p.text(c)),
-                        r.text[3].map(|c| p.text(c)),
-                        r.text[4].map(|c| p.text(c)),
-                        r.text[5].map(|c| p.text(c)),
-                        r.money[0], r.money[1], r.money[2], r.money[3], r.money[4], r.money[5], r.money[6],
-                        self.file_id,
-                        p.blob(r.blob)
-                    ])?;
+                let text = r.text.map(|c| c.map(|c| p.arena.text(c)));
+                let blob = p.arena.bytes(r.blob);
+                done += insert_one(
+                    &self.conn,
+                    &self.partner,
+                    self.file_id,
+                    text,
+                    &r.money,
+                    blob,
+                )?;
             }
             done
         };
@@ -338,7 +326,7 @@ impl<'s> WriteTx<'s> {
                  AND file_id != ?3)",
             )?;
             for r in &p.rows {
-                let id = r.text[0].map(|c| p.text(c)).unwrap_or("");
+                let id = r.text[0].map(|c| p.arena.text(c)).unwrap_or("");
                 let earlier: bool =
                     st.query_row(params![self.partner, id, self.file_id], |x| x.get(0))?;
                 if earlier {
@@ -617,79 +605,142 @@ pub(crate) fn insert_balance(
     Ok(())
 }
 
-/// The start of a transaction insert, up to its `VALUES`.
-const INSERT_TRANSACTION: &str =
-    "INSERT INTO transactions(partner, transaction_id, balance_id, card_id, \
-     file_date, effective_at, type, amount, amount_in_usd, principal_amount, fee_amount, \
-     interest_amount, rewards_amount, settlement_amount, file_id, row) VALUES";
+/// Inserts one transaction; `?1` partner, `?2`..`?7` id, balance, card, file date, effective_at,
+/// type, `?8`..`?14` the money columns, `?15` file id, `?16` the row blob.
+const INSERT_TRANSACTION: &str = "INSERT INTO transactions(partner, transaction_id, balance_id, \
+     card_id, file_date, effective_at, type, amount, amount_in_usd, principal_amount, fee_amount, \
+     interest_amount, rewards_amount, settlement_amount, file_id, row) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+     ON CONFLICT(partner, transaction_id) DO NOTHING";
 
 /// Transactions inserted by one statement.
 const TX_ROWS: usize = 32;
 
-/// Transactions waiting for their statement: their text cells and blobs back to back.
+/// [`INSERT_TRANSACTION`] of [`TX_ROWS`] rows, parameters numbered in order.
+static INSERT_TRANSACTIONS: LazyLock<String> =
+    LazyLock::new(|| rows_of(INSERT_TRANSACTION, 16, TX_ROWS));
+
+/// `sql`, a one-row `VALUES (?1, …, ?width) …` statement, for `rows` rows: the same columns and
+/// conflict clause, its parameters numbered in order.
+fn rows_of(sql: &str, width: usize, rows: usize) -> String {
+    let one = format!(
+        "({})",
+        (1..=width)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    // A statement whose VALUES do not read `(?1, …, ?width)` is a bug here, not a runtime case.
+    assert!(sql.contains(&one), "no one-row VALUES {one} in {sql}");
+    sql.replacen(&one, &vec![tuple; rows].join(", "), 1)
+}
+
+/// Values back to back, a row's cells as spans of them: one allocation for a statement's rows.
 #[derive(Default)]
-pub(crate) struct Pending {
+struct Arena {
     text: String,
-    blobs: Vec<u8>,
-    rows: Vec<PendingRow>,
-    conflicts: Vec<(u64, String)>,
+    bytes: Vec<u8>,
 }
 
-/// One pending transaction: where its cells are in [`Pending`].
-struct PendingRow {
-    row: u64,
-    /// id, balance, card, file date, effective_at, type.
-    text: [Option<(u32, u32)>; 6],
-    money: [Option<rusqlite::types::Value>; 7],
-    blob: (u32, u32),
-}
+/// Where a value is in an [`Arena`].
+#[derive(Clone, Copy)]
+struct Span(u32, u32);
 
-impl Pending {
-    fn push(&mut self, row: u64, t: &TransactionIn) {
-        let mut put = |v: Option<&str>| {
-            v.map(|v| {
-                let at = self.text.len() as u32;
-                self.text.push_str(v);
-                (at, v.len() as u32)
-            })
-        };
-        let text = [
-            put(Some(t.id)),
-            put(t.balance_id),
-            put(t.card_id),
-            put(t.file_date),
-            put(t.effective_at),
-            put(t.tx_type),
-        ];
-        let money = TRANSACTION_AMOUNT_COLUMNS.map(|name| {
-            t.amounts
-                .iter()
-                .find(|(c, _)| *c == name)
-                .map(|(_, v)| codec::money_value(v))
-        });
-        let at = self.blobs.len() as u32;
-        self.blobs.extend_from_slice(t.row);
-        self.rows.push(PendingRow {
-            row,
-            text,
-            money,
-            blob: (at, t.row.len() as u32),
-        });
+impl Arena {
+    fn put_text(&mut self, v: &str) -> Span {
+        let at = self.text.len() as u32;
+        self.text.push_str(v);
+        Span(at, v.len() as u32)
     }
 
-    fn text(&self, (at, len): (u32, u32)) -> &str {
+    fn put_bytes(&mut self, v: &[u8]) -> Span {
+        let at = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(v);
+        Span(at, v.len() as u32)
+    }
+
+    fn text(&self, Span(at, len): Span) -> &str {
         &self.text[at as usize..(at + len) as usize]
     }
 
-    fn blob(&self, (at, len): (u32, u32)) -> &[u8] {
-        &self.blobs[at as usize..(at + len) as usize]
+    fn bytes(&self, Span(at, len): Span) -> &[u8] {
+        &self.bytes[at as usize..(at + len) as usize]
     }
 
     fn clear(&mut self) {
         self.text.clear();
-        self.blobs.clear();
+        self.bytes.clear();
+    }
+}
+
+/// Transactions waiting for their statement, and the conflicts found so far.
+#[derive(Default)]
+pub(crate) struct Pending {
+    arena: Arena,
+    rows: Vec<PendingRow>,
+    conflicts: Vec<(u64, String)>,
+}
+
+/// One pending transaction: where its cells are in the [`Arena`].
+struct PendingRow {
+    row: u64,
+    /// id, balance, card, file date, effective_at, type.
+    text: [Option<Span>; 6],
+    money: [Option<rusqlite::types::Value>; 7],
+    blob: Span,
+}
+
+/// A transaction's money cells in the typed form, in [`TRANSACTION_AMOUNT_COLUMNS`] order.
+fn typed_money(t: &TransactionIn) -> [Option<rusqlite::types::Value>; 7] {
+    TRANSACTION_AMOUNT_COLUMNS.map(|name| {
+        t.amounts
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|(_, v)| codec::money_value(v))
+    })
+}
+
+impl Pending {
+    fn push(&mut self, row: u64, t: &TransactionIn) {
+        let a = &mut self.arena;
+        let text = [
+            Some(t.id),
+            t.balance_id,
+            t.card_id,
+            t.file_date,
+            t.effective_at,
+            t.tx_type,
+        ]
+        .map(|v| v.map(|v| a.put_text(v)));
+        let blob = a.put_bytes(t.row);
+        self.rows.push(PendingRow {
+            row,
+            text,
+            money: typed_money(t),
+            blob,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.arena.clear();
         self.rows.clear();
     }
+}
+
+/// Inserts one transaction ([`INSERT_TRANSACTION`]); 1 if it went in, 0 if its id was there.
+fn insert_one(
+    c: &Connection,
+    partner: &str,
+    file_id: i64,
+    [id, balance, card, date, effective, ty]: [Option<&str>; 6],
+    m: &[Option<rusqlite::types::Value>; 7],
+    row: &[u8],
+) -> Result<usize> {
+    Ok(c.prepare_cached(INSERT_TRANSACTION)?.execute(params![
+        partner, id, balance, card, date, effective, ty, m[0], m[1], m[2], m[3], m[4], m[5], m[6],
+        file_id, row
+    ])?)
 }
 
 pub(crate) fn insert_transaction(
@@ -698,26 +749,15 @@ pub(crate) fn insert_transaction(
     file_id: i64,
     t: &TransactionIn,
 ) -> Result<bool> {
-    let typed = |name: &str| {
-        t.amounts
-            .iter()
-            .find(|(c, _)| *c == name)
-            .map(|(_, v)| codec::money_value(v))
-    };
-    let m: Vec<Option<rusqlite::types::Value>> = TRANSACTION_AMOUNT_COLUMNS
-        .iter()
-        .map(|c| typed(c))
-        .collect();
-    let n = c
-        .prepare_cached(&format!(
-            "{INSERT_TRANSACTION} (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-             ON CONFLICT(partner, transaction_id) DO NOTHING"
-        ))?
-        .execute(params![
-            partner, t.id, t.balance_id, t.card_id, t.file_date, t.effective_at, t.tx_type,
-            m[0], m[1], m[2], m[3], m[4], m[5], m[6], file_id, t.row
-        ])?;
-    Ok(n == 1)
+    let text = [
+        Some(t.id),
+        t.balance_id,
+        t.card_id,
+        t.file_date,
+        t.effective_at,
+        t.tx_type,
+    ];
+    Ok(insert_one(c, partner, file_id, text, &typed_money(t), t.row)? == 1)
 }
 
 pub(crate) fn add_activity(a: &mut Activity, t: &TransactionIn) -> Result<()> {
@@ -744,14 +784,7 @@ const UPSERT_ROWS: usize = 64;
 /// one by one.
 fn upsert_activities(c: &Connection, partner: &str, rows: &DayRows) -> Result<()> {
     if rows.len() == UPSERT_ROWS {
-        let values = vec!["(?, ?, ?, ?)"; UPSERT_ROWS].join(", ");
-        let sql = format!(
-            "INSERT INTO balances(partner, file_date, balance_key, activity) VALUES {values} \
-             ON CONFLICT(partner, file_date, balance_key) DO UPDATE SET \
-             activity = CASE WHEN balances.activity IS NULL THEN excluded.activity \
-             ELSE bd_add_activity(balances.activity, excluded.activity) END"
-        );
-        let mut st = c.prepare_cached(&sql)?;
+        let mut st = c.prepare_cached(&UPSERT_ACTIVITIES)?;
         let mut i = 1;
         for (date, balance, blob) in rows.iter() {
             st.raw_bind_parameter(i, partner)?;
@@ -770,23 +803,23 @@ fn upsert_activities(c: &Connection, partner: &str, rows: &DayRows) -> Result<()
     Ok(())
 }
 
-/// Balance days waiting for their statement: dates, balances and blobs back to back.
+/// [`UPSERT_ACTIVITY`] of [`UPSERT_ROWS`] rows.
+static UPSERT_ACTIVITIES: LazyLock<String> =
+    LazyLock::new(|| rows_of(UPSERT_ACTIVITY, 4, UPSERT_ROWS));
+
+/// Balance days waiting for their statement.
 #[derive(Default)]
 struct DayRows {
-    text: String,
-    blobs: Vec<u8>,
-    rows: Vec<[(usize, usize); 3]>,
+    arena: Arena,
+    /// date, balance, activity blob.
+    rows: Vec<[Span; 3]>,
 }
 
 impl DayRows {
     fn push(&mut self, date: &str, balance: &str, blob: &[u8]) {
-        let d = (self.text.len(), date.len());
-        self.text.push_str(date);
-        let b = (self.text.len(), balance.len());
-        self.text.push_str(balance);
-        let a = (self.blobs.len(), blob.len());
-        self.blobs.extend_from_slice(blob);
-        self.rows.push([d, b, a]);
+        let a = &mut self.arena;
+        let row = [a.put_text(date), a.put_text(balance), a.put_bytes(blob)];
+        self.rows.push(row);
     }
 
     fn len(&self) -> usize {
@@ -794,19 +827,15 @@ impl DayRows {
     }
 
     fn clear(&mut self) {
-        self.text.clear();
-        self.blobs.clear();
+        self.arena.clear();
         self.rows.clear();
     }
 
     fn iter(&self) -> impl Iterator<Item = (&str, &str, &[u8])> + '_ {
-        self.rows.iter().map(|[d, b, a]| {
-            (
-                &self.text[d.0..d.0 + d.1],
-                &self.text[b.0..b.0 + b.1],
-                &self.blobs[a.0..a.0 + a.1],
-            )
-        })
+        let a = &self.arena;
+        self.rows
+            .iter()
+            .map(|[d, b, blob]| (a.text(*d), a.text(*b), a.bytes(*blob)))
     }
 }
 
