@@ -45,7 +45,7 @@ impl Pool {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(c) => c,
-            None => open(&self.path)?,
+            None => open_reader(&self.path, true)?,
         };
         Ok(Pooled {
             conn: Some(conn),
@@ -68,10 +68,6 @@ pub(crate) fn open_reader(path: &Path, mapped: bool) -> Result<Connection> {
     }
     crate::register_functions(&c)?;
     Ok(c)
-}
-
-fn open(path: &Path) -> Result<Connection> {
-    open_reader(path, true)
 }
 
 impl Deref for Pooled {
