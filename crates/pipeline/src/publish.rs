@@ -21,6 +21,9 @@ pub struct Processed {
     pub status_path: String,
     /// Errors found.
     pub error_count: u64,
+    /// Its rows went into the store as they were read (no other file was being decided), rather
+    /// than after its verdict (`[pipeline] live_writes`).
+    pub written_as_read: bool,
 }
 
 /// How long a file took, for the log: reading it (decide) and writing it (commit), and whether its
@@ -54,6 +57,7 @@ pub(crate) fn publish(
         final_path: d.final_path,
         status_path,
         error_count: d.error_count,
+        written_as_read: t.live && d.state == store::State::Accepted,
     })
 }
 
@@ -88,5 +92,6 @@ pub(crate) fn finish_interrupted(store: &Store, c: &Claim) -> Result<Option<Proc
         final_path: d.final_path,
         status_path,
         error_count: d.error_count,
+        written_as_read: false,
     }))
 }

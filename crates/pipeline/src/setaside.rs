@@ -121,6 +121,7 @@ impl SetAside<'_> {
             final_path: final_rel,
             status_path: status_rel,
             error_count: 1,
+            written_as_read: false,
         }))
     }
 }

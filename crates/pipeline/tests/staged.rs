@@ -44,9 +44,9 @@ fn dump(db: &Path) -> Vec<String> {
     out
 }
 
-/// A two-day program through a pipeline with `live` writes: the store's content and each
-/// status file (times left out).
-fn ingest(live: bool) -> (Vec<String>, Vec<serde_json::Value>) {
+/// A two-day program through a pipeline with `live` writes: the store's content, each status file
+/// (times left out), and how many files had their rows written as they were read.
+fn ingest(live: bool) -> (Vec<String>, Vec<serde_json::Value>, usize) {
     let e = env_with(|c| c.live_writes = live);
     let schemas = Schemas::builtin().unwrap();
     let gen = e.dir.path().join("program");
@@ -60,25 +60,34 @@ fn ingest(live: bool) -> (Vec<String>, Vec<serde_json::Value>) {
     };
     let manifest = write_program(&schemas, &opts, &gen).unwrap();
     let mut statuses = Vec::new();
+    let mut as_read = 0;
     for f in &manifest.files {
         let name = Path::new(f).file_name().unwrap().to_str().unwrap();
         let folder = e.pipeline.folder_for_name(name).unwrap();
         let rel = format!("{folder}/{name}");
         e.drop_file(&rel, &std::fs::read(gen.join(f)).unwrap());
         let p = e.process(&rel);
+        as_read += usize::from(p.written_as_read);
         let mut s = e.status(&p);
         for t in ["received_at", "decided_at", "due_at", "late"] {
             s.as_object_mut().unwrap().remove(t);
         }
         statuses.push(s);
     }
-    (dump(&e.dir.path().join("bankdrop.sqlite")), statuses)
+    (
+        dump(&e.dir.path().join("bankdrop.sqlite")),
+        statuses,
+        as_read,
+    )
 }
 
 #[test]
 fn live_and_staged_writes_store_the_same() {
-    let (live_rows, live_status) = ingest(true);
-    let (staged_rows, staged_status) = ingest(false);
+    let (live_rows, live_status, live_files) = ingest(true);
+    let (staged_rows, staged_status, staged_files) = ingest(false);
+    // Both ways were taken: every file alone wrote as it read, and none did when told not to.
+    assert_eq!(live_files, live_status.len());
+    assert_eq!(staged_files, 0);
     assert!(live_rows.iter().any(|l| l.starts_with("transactions:")));
     assert!(
         live_status.iter().all(|s| s["outcome"] == "accepted"),
