@@ -267,16 +267,7 @@ impl Drop for Ssh {
 /// `ssh` as a partner: `args` after the destination (`-N` for a login without a session, `-s`
 /// and `sftp` for an SFTP session), standard input held open and silent.
 fn openssh(port: u16, key: &std::path::Path, args: &[&str]) -> Ssh {
-    let child = std::process::Command::new("ssh")
-        .args(["-F", "/dev/null", "-p", &port.to_string()])
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
-        .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i"])
-        .arg(key)
+    let child = common::ssh(port, key)
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())

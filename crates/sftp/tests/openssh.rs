@@ -251,17 +251,8 @@ fn passwords_and_unknown_keys_are_refused() {
     assert!(!out.status.success(), "{}", text(&out));
 
     // Only publickey is offered.
-    let out = std::process::Command::new("ssh")
-        .args(["-F", "/dev/null", "-v", "-p", &h.port.to_string()])
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
-        .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i"])
-        .arg(&keys.stranger.path)
-        .args(["acme@127.0.0.1", "true"])
+    let out = common::ssh(h.port, &keys.stranger.path)
+        .args(["-v", "acme@127.0.0.1", "true"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -276,24 +267,8 @@ fn passwords_and_unknown_keys_are_refused() {
 #[test]
 fn shell_and_exec_are_refused() {
     let (h, keys) = Harness::start();
-    let out = std::process::Command::new("ssh")
-        .args(["-F", "/dev/null", "-p", &h.port.to_string()])
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
-        .args([
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "LogLevel=ERROR",
-            "-i",
-        ])
-        .arg(&keys.acme_ed25519.path)
+    let out = common::ssh(h.port, &keys.acme_ed25519.path)
+        .args(["-o", "LogLevel=ERROR"])
         .args(["acme@127.0.0.1", "cat /etc/passwd"])
         .stdin(std::process::Stdio::null())
         .output()

@@ -263,6 +263,22 @@ pub fn arrived(partner: &str, path: &str) -> IntakeEvent {
     }
 }
 
+/// OpenSSH's `ssh` to the server on `port` with `key` only, not asking anything, no known hosts:
+/// add the destination and what to run.
+pub fn ssh(port: u16, key: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new("ssh");
+    c.args(["-F", "/dev/null", "-p", &port.to_string()])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+        ])
+        .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i"])
+        .arg(key);
+    c
+}
+
 pub fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
