@@ -13,7 +13,7 @@ use crate::apply::{Conflict, RowWriter};
 use crate::decide::{Apply, Verdict};
 use crate::results::Results;
 use crate::spill::ErrorSpill;
-use crate::stage::{Batch, Stage};
+use crate::stage::{Batch, EachRow, Stage};
 use crate::status::STATUS_LIMIT;
 use crate::{io_err, Result};
 use std::fs::File;
@@ -77,17 +77,7 @@ impl<'s> Sink<'s> {
             Sink::Live(live) => {
                 let (w, rows) = &mut **live;
                 let columns = rows.columns();
-                let mut failed = None;
-                let read = b.for_each(columns, &mut |row, cells| {
-                    rows.row(w, row, cells).map_err(|e| {
-                        failed = Some(e);
-                        std::io::Error::other("stopped: the store failed")
-                    })
-                });
-                if let Some(e) = failed {
-                    return Err(e.into());
-                }
-                read.map_err(|e| store::Error::Apply(e.to_string()).into())
+                write_rows(w, rows, |each| b.for_each(columns, each))
             }
             Sink::Staged { stage, .. } => stage
                 .push(b)
@@ -95,6 +85,26 @@ impl<'s> Sink<'s> {
             Sink::None => Ok(()),
         }
     }
+}
+
+/// Writes every row `read` hands out (a batch's, a stage's) into `w`: a store failure stops the
+/// reading and is what it returns.
+fn write_rows(
+    w: &mut WriteTx,
+    rows: &mut RowWriter,
+    read: impl FnOnce(EachRow) -> std::io::Result<()>,
+) -> Result<()> {
+    let mut failed = None;
+    let read = read(&mut |row, cells| {
+        rows.row(w, row, cells).map_err(|e| {
+            failed = Some(e);
+            std::io::Error::other("stopped: the store failed")
+        })
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    read.map_err(|e| store::Error::Apply(format!("the rows handed on: {e}")).into())
 }
 
 /// Commits the decision `v` of the file `f`, with its rows from `sink` when it is accepted.
@@ -144,17 +154,7 @@ fn with_rows(
 ) -> Result<Option<Committed>> {
     if let Some(stage) = stage {
         let columns = rows.columns();
-        let mut failed = None;
-        let read = stage.replay(columns, &mut |row, cells| {
-            rows.row(&mut w, row, cells).map_err(|e| {
-                failed = Some(e);
-                std::io::Error::other("stopped: the store failed")
-            })
-        });
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        read.map_err(|e| store::Error::Apply(format!("staged rows: {e}")))?;
+        write_rows(&mut w, &mut rows, |each| stage.replay(columns, each))?;
     }
     let column = rows.key_column();
     let conflicts = rows.finish(&mut w)?;

@@ -7,7 +7,7 @@ use crate::alert::{Alerts, LogOnly};
 use crate::claim::{self, is_temp_name, Claim};
 use crate::commit::{self, Sink};
 use crate::config::{Config, Inbox};
-use crate::decide::{Apply, Decider};
+use crate::decide::Decider;
 use crate::held::{HeldNote, Hold, Order};
 use crate::names::{claim_name, is_hashed_claim, CLAIM_PREFIX};
 use crate::publish::{self, Processed};
@@ -315,10 +315,6 @@ impl Pipeline {
             taken?;
             verdict
         })?;
-        if verdict.apply == Apply::Nothing {
-            // Rows taken live for a rejected file: rolled back before the decision is written.
-            sink = Sink::None;
-        }
         let read = started.elapsed();
         let done = commit::commit(
             &self.store,
