@@ -99,3 +99,66 @@ fn live_and_staged_writes_store_the_same() {
         assert_eq!(a, b);
     }
 }
+
+#[test]
+fn rows_written_as_read_roll_back_when_a_later_row_rejects_the_file() {
+    // 20,000 valid rows (several batches handed to the writer before the bad one is read),
+    // then a row with a bad currency: the file is rejected and nothing of it is stored.
+    let e = env_with(|c| c.live_writes = true);
+    let schemas = Schemas::builtin().unwrap();
+    let schema = schemas.get("transaction").unwrap();
+    let opts = synth::GenOptions {
+        rows: 20_000,
+        seed: 4,
+        date: "2026-01-27".into(),
+    };
+    let mut bytes = Vec::new();
+    synth::write_file(schema, &schemas.refdata, &opts, &mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.len() > 4 * (256 << 10),
+        "the valid rows fill several batches"
+    );
+    let cur = schema.column_index("currency").unwrap();
+    let mut lines: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split('|').map(String::from).collect())
+        .collect();
+    // The balances and cards the rows name exist (created outside files, D8).
+    let mut named = std::collections::BTreeSet::new();
+    for (col, kind) in [("balance_id", "balance"), ("card_id", "card")] {
+        let i = schema.column_index(col).unwrap();
+        for l in &lines[1..] {
+            if !l[i].is_empty() {
+                named.insert((kind, l[i].clone()));
+            }
+        }
+    }
+    let entries: Vec<store::RegistryEntry> = named
+        .into_iter()
+        .map(|(kind, id)| store::RegistryEntry {
+            kind: kind.into(),
+            id,
+            account_id: None,
+            created_on: "2026-01-01".into(),
+        })
+        .collect();
+    e.pipeline.store().registry_add("acme", &entries).unwrap();
+    lines.last_mut().unwrap()[cur] = "usd".into();
+    let body: String = lines.iter().map(|l| l.join("|") + "\n").collect();
+    let rel = "transaction/2026-01-27_transaction_v1.csv";
+    e.drop_file(rel, body.as_bytes());
+    let p = e.process(rel);
+    assert_eq!((p.state, p.error_count), (store::State::Rejected, 1));
+    assert!(!p.written_as_read);
+    assert_eq!(e.pipeline.store().counts("acme").unwrap(), (0, 0, 0));
+    // The same rows without the bad one are accepted, written as they were read.
+    lines.pop();
+    let body: String = lines.iter().map(|l| l.join("|") + "\n").collect();
+    let rel = "transaction/2026-01-27_transaction_v2.csv";
+    e.drop_file(rel, body.as_bytes());
+    let p = e.process(rel);
+    assert_eq!(p.state, store::State::Accepted);
+    assert!(p.written_as_read);
+    assert_eq!(e.pipeline.store().counts("acme").unwrap().2, 19_999);
+}
