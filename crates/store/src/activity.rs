@@ -1,6 +1,6 @@
 //! A transaction file's activity while it is applied: per (file date, balance), the count and
 //! the sums by (transaction type, money column), kept compactly (types interned, columns by
-//! index: about 100 bytes a balance) and handed out in (date, balance) order, so each balance
+//! index: by its layout about 200 bytes a balance day, key and map included) and handed out in (date, balance) order, so each balance
 //! day's row is written once and in key order.
 
 #[cfg(test)]

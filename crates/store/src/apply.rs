@@ -14,11 +14,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::{LazyLock, MutexGuard};
 
-/// Distinct (file date, balance) activities kept in memory while a file is applied (about 100
-/// bytes each: 50 MB); past it they go, as partial sums, to a temporary table sorted at the end of
+/// Distinct (file date, balance) activities kept in memory while a file is applied (by their
+/// layout about 200 bytes each: 50 MB); past it they go, as partial sums, to a temporary table sorted at the end of
 /// the file (bounded memory for any file, and still one write per balance and day however its
 /// rows are ordered).
-const ACTIVITY_LIMIT: usize = 500_000;
+const ACTIVITY_LIMIT: usize = 250_000;
 
 /// One balance row of a balance file.
 #[derive(Debug, Clone, Copy)]
@@ -157,7 +157,7 @@ impl<'s> WriteTx<'s> {
     }
 
     /// Sets how many (day, balance) activities are kept in memory before partial sums go to a
-    /// temporary table (default 100,000).
+    /// temporary table (default 250,000, [`ACTIVITY_LIMIT`]).
     pub fn set_activity_limit(&mut self, n: usize) {
         self.activity_limit = n.max(1);
     }
