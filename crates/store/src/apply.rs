@@ -157,7 +157,7 @@ impl<'s> WriteTx<'s> {
     }
 
     /// Sets how many (day, balance) activities are kept in memory before partial sums go to a
-    /// temporary table (default 250,000, [`ACTIVITY_LIMIT`]).
+    /// temporary table (default 250,000).
     pub fn set_activity_limit(&mut self, n: usize) {
         self.activity_limit = n.max(1);
     }
