@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::io::Read;
-use store::codec::{encode_cells, scale_cell, SCALE_SUFFIX};
+use store::codec::{encode_cells, scale_cell, KEY_SUFFIX, SCALE_SUFFIX, WHEN_SUFFIX};
 use store::{
     Applier, BalanceIn, NonPostedIn, TransactionIn, BALANCE, BALANCE_KEY_COLUMN, BALANCE_TYPED,
     NON_POSTED, NON_POSTED_TYPED, TRANSACTION, TRANSACTION_TYPED,
@@ -41,14 +41,30 @@ enum Money {
     Out,
 }
 
+/// How a cell is kept in the row blob.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    /// As written.
+    Text,
+    /// Only its scale: a money cell whose amount is in a typed column (`<column>@scale`).
+    Scale,
+    /// Nothing: the record's key, a required column's value the store keeps as the row's key
+    /// anyway (`<column>@key`).
+    Key,
+    /// A date or timestamp, short ([`store::when::put_cell`], `<column>@when`).
+    When,
+}
+
 /// Where each cell of a row goes: the blob's columns (those not kept typed beside it), the
 /// money columns, and the columns the typed tables need.
 struct Plan<'s> {
     schema: &'s Schema,
-    /// Schema column indexes in the row blob, in order, and whether only the scale is kept.
-    blob: Vec<(usize, bool)>,
+    /// Schema column indexes in the row blob, in order, and how each is kept.
+    blob: Vec<(usize, Cell)>,
     money: Vec<usize>,
     layout: i64,
+    /// The short forms of a row's `When` cells, in blob order (kept between rows).
+    when: Vec<String>,
 }
 
 impl<'s> Plan<'s> {
@@ -60,21 +76,36 @@ impl<'s> Plan<'s> {
         ap: &mut Applier,
     ) -> store::Result<Plan<'s>> {
         let is_money = |i: usize| schema.columns[i].ty == ColumnType::Decimal;
-        let blob: Vec<(usize, bool)> = (0..schema.columns.len())
+        let is_when = |i: usize| {
+            use ColumnType::{Date, DateOrDatetime, Datetime};
+            matches!(schema.columns[i].ty, Date | Datetime | DateOrDatetime)
+        };
+        // A record keyed by one required column: that column's value is the record's key.
+        let key = match (typed.is_empty(), &schema.key[..]) {
+            (true, [k]) if schema.columns[*k].required => Some(*k),
+            _ => None,
+        };
+        let blob: Vec<(usize, Cell)> = (0..schema.columns.len())
             .filter(|i| {
                 !(typed.contains(&schema.columns[*i].name.as_str())
                     || money == Money::Out && is_money(*i))
             })
-            .map(|i| (i, money == Money::Scale && is_money(i)))
+            .map(|i| match () {
+                _ if Some(i) == key => (i, Cell::Key),
+                _ if money == Money::Scale && is_money(i) => (i, Cell::Scale),
+                _ if is_when(i) => (i, Cell::When),
+                _ => (i, Cell::Text),
+            })
             .collect();
         let names: Vec<String> = blob
             .iter()
-            .map(|(i, scale)| {
+            .map(|(i, form)| {
                 let name = &schema.columns[*i].name;
-                if *scale {
-                    format!("{name}{SCALE_SUFFIX}")
-                } else {
-                    name.clone()
+                match form {
+                    Cell::Text => name.clone(),
+                    Cell::Scale => format!("{name}{SCALE_SUFFIX}"),
+                    Cell::Key => format!("{name}{KEY_SUFFIX}"),
+                    Cell::When => format!("{name}{WHEN_SUFFIX}"),
                 }
             })
             .collect();
@@ -83,11 +114,13 @@ impl<'s> Plan<'s> {
         let money = (0..schema.columns.len())
             .filter(|i| schema.columns[*i].ty == ColumnType::Decimal)
             .collect();
+        let when = vec![String::new(); blob.iter().filter(|(_, c)| *c == Cell::When).count()];
         Ok(Plan {
             schema,
             blob,
             money,
             layout,
+            when,
         })
     }
 
@@ -95,10 +128,23 @@ impl<'s> Plan<'s> {
         self.schema.column_index(name)
     }
 
-    fn row(&self, cells: &[Option<&str>], out: &mut Vec<u8>) {
-        let cell = |(i, scale): &(usize, bool)| match scale {
-            true => cells[*i].map(scale_cell),
-            false => cells[*i],
+    fn row(&mut self, cells: &[Option<&str>], out: &mut Vec<u8>) {
+        let whens = self.blob.iter().filter(|(_, c)| *c == Cell::When);
+        for ((i, _), short) in whens.zip(&mut self.when) {
+            short.clear();
+            if let Some(text) = cells[*i] {
+                store::when::put_cell(text, short);
+            }
+        }
+        let mut shorts = self.when.iter();
+        let cell = |(i, form): &(usize, Cell)| match form {
+            Cell::Text => cells[*i],
+            Cell::Scale => cells[*i].map(scale_cell),
+            Cell::Key => None,
+            Cell::When => {
+                let short = shorts.next().map(String::as_str);
+                cells[*i].and(short)
+            }
         };
         encode_cells(self.layout, self.blob.iter().map(cell), out);
     }
@@ -159,8 +205,8 @@ impl<'s> RowWriter<'s> {
 
     /// Writes one row (`row`: its number, the header being 1).
     pub fn row(&mut self, ap: &mut Applier, row: u64, cells: &[Option<&str>]) -> store::Result<()> {
+        self.plan.row(cells, &mut self.blob);
         let (plan, schema) = (&self.plan, self.plan.schema);
-        plan.row(cells, &mut self.blob);
         let key = record_key(schema, cells);
         let cell = |name: &str| plan.col(name).and_then(|i| cells[i]);
         let blob = &self.blob;

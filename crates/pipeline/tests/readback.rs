@@ -60,9 +60,12 @@ fn transactions_read_back_cell_for_cell_amounts_as_written() {
 #[test]
 fn a_balance_and_a_record_read_back_cell_for_cell() {
     let e = env();
+    // Cards and customers keep their key once (`@key`), and every file here has dates and
+    // timestamps kept short (`@when`).
     for (folder, name) in [
         ("balance", "2026-01-27_balance_v1.csv"),
         ("card", "2026-01-27_card_v1.csv"),
+        ("customer", "2026-01-27_customer_v1.csv"),
     ] {
         let rel = format!("{folder}/{name}");
         e.drop_file(&rel, &fixture(&format!("valid/{name}")));

@@ -9,7 +9,7 @@
 
 use crate::codec::{self, Activity, Amounts};
 use crate::day::{self, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
-use crate::{Decision, Error, Result, Store};
+use crate::{when, Decision, Error, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::{LazyLock, MutexGuard};
@@ -293,7 +293,14 @@ impl<'s> WriteTx<'s> {
             for r in &p.rows {
                 st.raw_bind_parameter(i, &self.partner)?;
                 for (k, cell) in r.text.iter().enumerate() {
-                    st.raw_bind_parameter(i + 1 + k, cell.map(|c| p.arena.text(c)))?;
+                    let text = cell.map(|c| p.arena.text(c));
+                    match k {
+                        TX_FILE_DATE => st.raw_bind_parameter(i + 1 + k, text.map(when::date))?,
+                        TX_EFFECTIVE_AT => {
+                            st.raw_bind_parameter(i + 1 + k, text.map(when::instant))?
+                        }
+                        _ => st.raw_bind_parameter(i + 1 + k, text)?,
+                    }
                 }
                 for (k, m) in r.money.iter().enumerate() {
                     st.raw_bind_parameter(i + 7 + k, m)?;
@@ -613,6 +620,12 @@ const INSERT_TRANSACTION: &str = "INSERT INTO transactions(partner, transaction_
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
      ON CONFLICT(partner, transaction_id) DO NOTHING";
 
+/// The index of the file date among a transaction's text cells (id, balance, card, file date,
+/// effective_at, type): bound in its stored form, a day number ([`when`]).
+const TX_FILE_DATE: usize = 3;
+/// The index of `effective_at` among them: bound as seconds since the epoch ([`when`]).
+const TX_EFFECTIVE_AT: usize = 4;
+
 /// Transactions inserted by one statement.
 const TX_ROWS: usize = 32;
 
@@ -738,8 +751,22 @@ fn insert_one(
     row: &[u8],
 ) -> Result<usize> {
     Ok(c.prepare_cached(INSERT_TRANSACTION)?.execute(params![
-        partner, id, balance, card, date, effective, ty, m[0], m[1], m[2], m[3], m[4], m[5], m[6],
-        file_id, row
+        partner,
+        id,
+        balance,
+        card,
+        date.map(when::date),
+        effective.map(when::instant),
+        ty,
+        m[0],
+        m[1],
+        m[2],
+        m[3],
+        m[4],
+        m[5],
+        m[6],
+        file_id,
+        row
     ])?)
 }
 

@@ -212,22 +212,55 @@ pub fn for_each_sum<'b>(
     blob: &'b [u8],
     f: &mut dyn FnMut(Option<&'b str>, &'b str, Decimal),
 ) -> Option<u64> {
-    let mut at = 0;
-    let count = u64::try_from(get_varint(blob, &mut at)?).ok()?;
-    let n = get_varint(blob, &mut at)?;
+    let (mut at, runs, count, n) = sums_header(blob)?;
+    let mut prev = None;
     for _ in 0..n {
-        let len = usize::try_from(get_varint(blob, &mut at)?).ok()?;
-        let ty = if len == 0 {
-            None
-        } else {
-            let s = blob.get(at..at.checked_add(len - 1)?)?;
-            at += len - 1;
-            Some(std::str::from_utf8(s).ok()?)
+        let ty = read_type(blob, &mut at, runs, prev)?;
+        prev = ty;
+        let ty = match ty {
+            Some(t) => Some(std::str::from_utf8(t).ok()?),
+            None => None,
         };
         let c = get_column(blob, &mut at, known)?;
         f(ty, c, get_decimal(blob, &mut at)?);
     }
     Some(count)
+}
+
+/// Starts an activity blob whose sums name a type once for a run of them ([`encode_sums`]). A
+/// blob of the first form starting so is exactly these two bytes: no transactions, no sums.
+const SUMS_RUNS: [u8; 2] = [0, 0];
+
+/// The form of an activity blob (types in runs or not), where its sums start, its count and
+/// its number of sums.
+#[inline(always)]
+fn sums_header(blob: &[u8]) -> Option<(usize, bool, u64, u128)> {
+    let runs = blob.len() > SUMS_RUNS.len() && blob.starts_with(&SUMS_RUNS);
+    let mut at = if runs { SUMS_RUNS.len() } else { 0 };
+    let count = u64::try_from(read_varint(blob, &mut at)?).ok()?;
+    let n = read_varint(blob, &mut at)?;
+    Some((at, runs, count, n))
+}
+
+/// A sum's transaction type: a varint `len + 1` then its bytes, 0 for null; where types come in
+/// runs, `len + 2`, and 1 for the type of the sum before.
+#[inline(always)]
+fn read_type<'b>(
+    blob: &'b [u8],
+    at: &mut usize,
+    runs: bool,
+    prev: Option<&'b [u8]>,
+) -> Option<Option<&'b [u8]>> {
+    let code = usize::try_from(read_varint(blob, at)?).ok()?;
+    let len = match (code, runs) {
+        (0, _) => return Some(None),
+        (1, true) => return prev.map(Some),
+        (c, true) => c - 2,
+        (c, false) => c - 1,
+    };
+    let s = blob.get(*at..at.checked_add(len)?)?;
+    *at += len;
+    Some(Some(s))
 }
 
 /// One day's transactions of one balance, summed by (transaction `type`, money column), with
@@ -341,16 +374,20 @@ pub(crate) fn encode_sums<'a>(
     known: &[&str],
     out: &mut Vec<u8>,
 ) {
+    out.extend_from_slice(&SUMS_RUNS);
     put_varint(out, u128::from(count));
     put_varint(out, sums.len() as u128);
+    let mut prev = None;
     for (t, c, v) in sums {
         match t {
             None => out.push(0),
+            Some(t) if prev == Some(t) => out.push(1),
             Some(t) => {
-                put_varint(out, t.len() as u128 + 1);
+                put_varint(out, t.len() as u128 + 2);
                 out.extend_from_slice(t.as_bytes());
             }
         }
+        prev = t;
         put_column(out, known, c);
         put_decimal(out, v);
     }
@@ -379,6 +416,14 @@ pub fn money_value(text: &str) -> rusqlite::types::Value {
 /// The suffix of a row blob's column that holds only the scale of a money column kept typed
 /// (`amount@scale`): the amount is written once, typed, and read back as written.
 pub const SCALE_SUFFIX: &str = "@scale";
+
+/// The suffix of a row blob's column whose cell is not kept: it is the record's key (a required
+/// column keying the record, `client_account_id@key`), stored once, as the key.
+pub const KEY_SUFFIX: &str = "@key";
+
+/// The suffix of a row blob's column of dates or timestamps kept short
+/// ([`crate::when::put_cell`]), `created_at@when`.
+pub const WHEN_SUFFIX: &str = "@when";
 
 /// The scale of an amount as written (`12.50`: 2), as a row blob cell.
 pub fn scale_cell(text: &str) -> &'static str {
@@ -563,17 +608,15 @@ pub struct RawSums<'b> {
     at: usize,
     left: u128,
     known: usize,
+    runs: bool,
+    prev: Option<&'b [u8]>,
 }
 
 /// The transaction count of an [`Activity`] blob encoded against `known` column names (their
 /// number), and its [`RawSums`].
 #[inline]
 pub fn raw_sums(known: usize, blob: &[u8]) -> Result<(u64, RawSums<'_>), Damaged> {
-    let mut at = 0;
-    let count = read_varint(blob, &mut at)
-        .and_then(|c| u64::try_from(c).ok())
-        .ok_or(Damaged)?;
-    let left = read_varint(blob, &mut at).ok_or(Damaged)?;
+    let (at, runs, count, left) = sums_header(blob).ok_or(Damaged)?;
     Ok((
         count,
         RawSums {
@@ -581,6 +624,8 @@ pub fn raw_sums(known: usize, blob: &[u8]) -> Result<(u64, RawSums<'_>), Damaged
             at,
             left,
             known,
+            runs,
+            prev: None,
         },
     ))
 }
@@ -596,14 +641,8 @@ impl<'b> Iterator for RawSums<'b> {
         self.left -= 1;
         let entry = (|| {
             let blob = self.blob;
-            let len = usize::try_from(read_varint(blob, &mut self.at)?).ok()?;
-            let ty = if len == 0 {
-                None
-            } else {
-                let s = blob.get(self.at..self.at.checked_add(len - 1)?)?;
-                self.at += len - 1;
-                Some(s)
-            };
+            let ty = read_type(blob, &mut self.at, self.runs, self.prev)?;
+            self.prev = ty;
             let column = read_column(blob, &mut self.at, self.known)?;
             let (mantissa, scale) = read_raw_decimal(blob, &mut self.at)?;
             Some(RawSum {
@@ -708,6 +747,75 @@ mod tests {
         e.add(None, "amount", d("79228162514264337593543950"))
             .unwrap();
         assert!(e.add(None, "amount", d("0.0001")).is_err());
+    }
+
+    #[test]
+    fn activity_names_a_type_once_a_run_and_reads_the_first_form_too() {
+        let known = ["amount", "amount_in_usd"];
+        let mut a = Activity::default();
+        for (ty, v) in [
+            (Some("credit"), "5.00"),
+            (Some("debit"), "-1.25"),
+            (None, "3"),
+        ] {
+            a.add(ty, "amount", d(v)).unwrap();
+            a.add(ty, "amount_in_usd", d(v)).unwrap();
+        }
+        a.count = 3;
+        let mut out = Vec::new();
+        a.encode(&known, &mut out);
+        assert_eq!(&out[..2], &SUMS_RUNS);
+        // "credit" and "debit" once each, and no other type text.
+        let text = String::from_utf8_lossy(&out);
+        assert_eq!(text.matches("credit").count(), 1, "{out:?}");
+        assert_eq!(text.matches("debit").count(), 1, "{out:?}");
+        assert_eq!(Activity::decode(&known, &out).unwrap(), a);
+        let (count, raw) = raw_sums(known.len(), &out).unwrap();
+        assert_eq!(count, 3);
+        let types: Vec<_> = raw.map(|s| s.unwrap().ty).collect();
+        assert_eq!(
+            types,
+            [
+                None,
+                None,
+                Some(&b"credit"[..]),
+                Some(b"credit"),
+                Some(b"debit"),
+                Some(b"debit")
+            ]
+        );
+
+        // The first form (a database written before schema 7): each sum spells its type.
+        let mut first = vec![3, 6];
+        for (ty, col, m, scale) in [
+            (None, 0u8, 3i128, 0u8),
+            (None, 1, 3, 0),
+            (Some("credit"), 0, 500, 2),
+            (Some("credit"), 1, 500, 2),
+            (Some("debit"), 0, -125, 2),
+            (Some("debit"), 1, -125, 2),
+        ] {
+            match ty {
+                Some(t) => {
+                    first.push(t.len() as u8 + 1);
+                    first.extend_from_slice(t.as_bytes());
+                }
+                None => first.push(0),
+            }
+            first.push(col);
+            put_varint(&mut first, zigzag(m));
+            first.push(scale);
+        }
+        assert_eq!(Activity::decode(&known, &first).unwrap(), a);
+        let (count, raw) = raw_sums(known.len(), &first).unwrap();
+        assert_eq!((count, raw.count()), (3, 6));
+        // No transactions in the first form: exactly the two bytes that start the second.
+        assert_eq!(
+            Activity::decode(&known, &[0, 0]).unwrap(),
+            Activity::default()
+        );
+        // A run can only repeat a type that came before.
+        assert_eq!(Activity::decode(&known, &[0, 0, 1, 1, 1, 0, 2, 2]), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod partners;
 mod pool;
 mod records;
 mod refs;
+pub mod when;
 mod write;
 
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
@@ -174,6 +175,7 @@ CREATE TABLE record_refs (
 CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.settlement_date'));
 "#,
     migrate::V6_SCHEMA,
+    migrate::V7_SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.
@@ -269,9 +271,15 @@ impl Store {
 }
 
 /// `bd_add_activity(a, b)`: the sum of two activity blobs ([`codec::Activity`]), for the upsert
-/// that adds a file's activity to a day (NULL counts as nothing).
+/// that adds a file's activity to a day (NULL counts as nothing). `bd_date(x)` and
+/// `bd_instant(x)`: a date or timestamp text in its stored form ([`when`]), for migrations.
 pub(crate) fn register_functions(c: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    c.create_scalar_function("bd_date", 1, flags, |ctx| stored_when(ctx, when::date))?;
+    c.create_scalar_function("bd_instant", 1, flags, |ctx| {
+        stored_when(ctx, when::instant)
+    })?;
     c.create_scalar_function(
         "bd_add_activity",
         2,
@@ -296,4 +304,19 @@ pub(crate) fn register_functions(c: &Connection) -> rusqlite::Result<()> {
             }
         },
     )
+}
+
+/// A function's argument in the stored form `form` gives a text; other values as they are.
+fn stored_when(
+    ctx: &rusqlite::functions::Context,
+    form: fn(&str) -> when::When<'_>,
+) -> rusqlite::Result<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    Ok(match ctx.get::<Value>(0)? {
+        Value::Text(t) => match form(&t) {
+            when::When::Int(v) => Value::Integer(v),
+            when::When::Text(_) => Value::Text(t),
+        },
+        v => v,
+    })
 }

@@ -114,6 +114,32 @@ UPDATE ach_entries SET settlement_date = json_extract(data, '$.settlement_date')
 CREATE INDEX ach_entries_settled ON ach_entries(partner, settlement_date);
 "#;
 
+/// Schema 7: a transaction's file date and `effective_at` are kept as day and second numbers
+/// ([`crate::when`]: 2 and 4 bytes, not 10 and 20); their columns lose the TEXT affinity that
+/// would turn a number back into text. The table is rebuilt and its rows converted.
+pub(crate) const V7_SCHEMA: &str = r#"
+CREATE TABLE transactions_v7 (
+    partner TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    balance_id TEXT,
+    card_id TEXT,
+    file_date,
+    effective_at,
+    type TEXT,
+    amount, amount_in_usd, principal_amount, fee_amount, interest_amount, rewards_amount,
+    settlement_amount,
+    file_id INTEGER NOT NULL,
+    row BLOB NOT NULL,
+    PRIMARY KEY (partner, transaction_id)
+) WITHOUT ROWID;
+INSERT INTO transactions_v7 SELECT partner, transaction_id, balance_id, card_id, bd_date(file_date),
+    bd_instant(effective_at), type, amount, amount_in_usd, principal_amount, fee_amount,
+    interest_amount, rewards_amount, settlement_amount, file_id, row
+    FROM transactions ORDER BY partner, transaction_id;
+DROP TABLE transactions;
+ALTER TABLE transactions_v7 RENAME TO transactions;
+"#;
+
 /// The lifecycle column of the record types whose states are kept (schemas' `state_column`,
 /// fixed here for the one-off conversion of records stored before states were).
 const STATE_COLUMNS: [(&str, &str); 4] = [

@@ -82,6 +82,18 @@ pub(crate) fn decode(
         };
         *name = col.to_string();
     }
+    // The record key's own column has its cell in the key only; dates and timestamps are short.
+    for (i, name) in columns.iter_mut().enumerate() {
+        if let Some(col) = name.strip_suffix(codec::KEY_SUFFIX) {
+            cells[i] = Some(key.to_string());
+            *name = col.to_string();
+        } else if let Some(col) = name.strip_suffix(codec::WHEN_SUFFIX) {
+            if let Some(short) = &cells[i] {
+                cells[i] = Some(crate::when::cell_text(short).ok_or_else(damaged)?);
+            }
+            *name = col.to_string();
+        }
+    }
     for (name, v) in extra {
         columns.push(name.to_string());
         cells.push(v.clone());
@@ -223,7 +235,7 @@ impl crate::Reader {
                         ("client_transaction_id", Some(id.to_string())),
                         ("balance_id", r.get::<_, Option<String>>(2)?),
                         ("card_id", r.get::<_, Option<String>>(3)?),
-                        ("effective_at", r.get::<_, Option<String>>(4)?),
+                        ("effective_at", crate::when::instant_text(r.get_ref(4)?)),
                         ("type", r.get::<_, Option<String>>(5)?),
                     ],
                     money,

@@ -384,6 +384,54 @@ fn a_schema_5_database_is_converted_in_place() {
     assert_eq!(version as usize, crate::MIGRATIONS.len());
 }
 
+#[test]
+fn a_schema_6_database_is_converted_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bankdrop.sqlite");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/store/v6/data/bankdrop.sqlite"),
+        &db,
+    )
+    .unwrap();
+    // What schema 6 kept: every transaction's effective_at and file date as text.
+    let before: Vec<(String, String, String)> = {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mut st = c
+            .prepare(
+                "SELECT transaction_id, effective_at, file_date FROM transactions \
+                 WHERE typeof(effective_at) = 'text' AND typeof(file_date) = 'text'",
+            )
+            .unwrap();
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
+        rows.unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(before.len(), 126);
+    let s = Store::open(&db).unwrap();
+    assert_eq!(s.counts("acme").unwrap(), (24, 36, 126));
+    let r = s.snapshot().unwrap();
+    for (id, effective_at, file_date) in &before {
+        let t = r.transaction("acme", id).unwrap().unwrap();
+        assert_eq!(t.get("effective_at"), Some(effective_at.as_str()), "{id}");
+        let (secs, days): (i64, i64) = s
+            .conn()
+            .query_row(
+                "SELECT effective_at, file_date FROM transactions WHERE transaction_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let back = |v| crate::when::date_text(rusqlite::types::ValueRef::Integer(v));
+        assert_eq!(back(days).as_deref(), Some(file_date.as_str()), "{id}");
+        let text = crate::when::instant_text(rusqlite::types::ValueRef::Integer(secs));
+        assert_eq!(text.as_deref(), Some(effective_at.as_str()), "{id}");
+    }
+    // Its activity blobs, in the first form, are read as they are.
+    let d = day(&s, "acme", "2026-03-04");
+    assert_eq!(d.len(), 12);
+    assert!(d.iter().map(|r| r.3).sum::<u64>() > 0);
+}
+
 fn first_key(s: &Store, file_type: &str) -> String {
     s.conn()
         .query_row(
