@@ -4,6 +4,7 @@
 //! listed under its own name, read-only.
 
 use crate::config::Inbox;
+use crate::fsio::in_locked_dir;
 use crate::names::claim_name;
 use crate::{io_err, Result};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -149,7 +150,9 @@ pub(crate) fn claim<'a>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(&path)(e)),
     };
-    match std::fs::rename(&path, root.join(&work)) {
+    let folder = path.parent().unwrap_or(root);
+    let renamed = in_locked_dir(folder, || std::fs::rename(&path, root.join(&work)));
+    match renamed {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(&path)(e)),

@@ -18,9 +18,42 @@ impl SftpHandler {
             return Err(denied());
         }
         let slot = self.handle_slot()?;
-        let entries = self.jail.open_dir(&vp)?.entries()?;
+        let entries = self.listing(&vp)?.into_iter();
         let handle = self.add_handle(OpenHandle::Dir { entries, path: vp }, slot);
         Ok(Packet::Handle(Handle { id, handle }))
+    }
+
+    /// What a listing of `vp` shows, read at once under the folder's shared lock ([`snapshot`]):
+    /// no upload in progress; a file being processed under its own name, read-only, unless a
+    /// new upload of that name is there too (then that one only).
+    fn listing(&self, vp: &VPath) -> Res<Vec<Listed>> {
+        let entries = snapshot(&self.jail.open_dir(vp)?)?;
+        let prefix = self.jail.layout().processing_prefix.as_deref();
+        let names: std::collections::HashSet<&str> =
+            entries.iter().map(|(n, _)| n.as_str()).collect();
+        let mut out = Vec::with_capacity(entries.len());
+        for (name, meta) in &entries {
+            if is_upload_temp(name) {
+                continue;
+            }
+            let shown = prefix
+                .and_then(|p| name.strip_prefix(p))
+                .filter(|n| !n.is_empty());
+            match shown {
+                Some(shown) if names.contains(shown) => {}
+                Some(shown) => out.push(Listed {
+                    name: shown.to_string(),
+                    meta: meta.clone(),
+                    processing: true,
+                }),
+                None => out.push(Listed {
+                    name: name.clone(),
+                    meta: meta.clone(),
+                    processing: false,
+                }),
+            }
+        }
+        Ok(out)
     }
 
     pub(super) fn readdir(&mut self, id: u32, handle: &str) -> Res<Packet> {
@@ -33,30 +66,13 @@ impl SftpHandler {
         };
         let rule = jail.dir_rule(&dir);
         let mut files = Vec::new();
-        for entry in entries.by_ref() {
-            let entry = entry?;
-            let mut name = entry.file_name().to_string_lossy().into_owned();
-            if is_upload_temp(&name) {
-                continue;
-            }
-            // A file being processed shows under its own name, read-only; when a new upload of
-            // that name is there too, the listing shows that one only.
-            let processing = jail
-                .layout()
-                .processing_prefix
-                .as_deref()
-                .and_then(|p| name.strip_prefix(p))
-                .filter(|n| !n.is_empty())
-                .map(str::to_string);
-            if let Some(shown) = &processing {
-                if jail.open_dir(&dir).is_ok_and(|d| d.exists(shown)) {
-                    continue;
-                }
-                name.clone_from(shown);
-            }
-            // An entry removed since the listing started is simply skipped.
-            let Ok(meta) = entry.metadata() else { continue };
-            let access = if processing.is_some() {
+        for Listed {
+            name,
+            meta,
+            processing,
+        } in entries.by_ref()
+        {
+            let access = if processing {
                 crate::layout::Access::ReadOnly
             } else if meta.is_dir() {
                 let mut child = dir.components().to_vec();
@@ -187,4 +203,41 @@ fn rename_noreplace(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// One entry of a listing, as it will be shown.
+pub(super) struct Listed {
+    name: String,
+    meta: cap_std::fs::Metadata,
+    /// A file being processed (its claim name), shown read-only under its own name.
+    processing: bool,
+}
+
+/// Every entry of `dir` with its metadata, read while holding the folder's `flock`, shared.
+/// The pipeline claims a file by renaming it in its folder (`X` → `.claim-X`) under the same
+/// lock, exclusive: a listing read across such a rename could otherwise show neither name (the
+/// directory's order is by hash), and a partner who lists to see what arrived would send the
+/// file again. An entry removed before its metadata is read is left out.
+fn snapshot(dir: &cap_std::fs::Dir) -> io::Result<Vec<(String, cap_std::fs::Metadata)>> {
+    use rustix::fs::{flock, openat, FlockOperation, Mode, OFlags};
+    // The jail's handles are not open for reading (O_PATH): lock an open of the folder itself.
+    let lock = openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    flock(&lock, FlockOperation::LockShared)?;
+    let read = (|| {
+        let mut out = Vec::new();
+        for entry in dir.entries()? {
+            let entry = entry?;
+            let Ok(meta) = entry.metadata() else { continue };
+            out.push((entry.file_name().to_string_lossy().into_owned(), meta));
+        }
+        Ok(out)
+    })();
+    // Closing `lock` releases it.
+    drop(lock);
+    read
 }

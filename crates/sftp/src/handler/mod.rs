@@ -40,7 +40,7 @@ enum OpenHandle {
     Read(std::fs::File, VPath),
     Upload(Box<Upload>),
     Dir {
-        entries: cap_std::fs::ReadDir,
+        entries: std::vec::IntoIter<dirs::Listed>,
         path: VPath,
     },
 }

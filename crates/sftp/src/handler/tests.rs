@@ -406,3 +406,52 @@ fn random_requests_always_get_an_answer() {
         }
     }
 }
+
+#[test]
+fn a_listing_waits_for_a_claim_and_shows_the_file_under_one_name() {
+    use rustix::fs::{flock, FlockOperation};
+    use std::time::Duration;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut layout = Layout::default_d6();
+    layout.processing_prefix = Some(".claim-".into());
+    layout.create_tree(tmp.path()).unwrap();
+    let jail = Jail::open(tmp.path(), Arc::new(layout)).unwrap();
+    let tracker = Tracker::new(Limits::default(), 10_000);
+    let (tx, _rx) = mpsc::channel(8);
+    let mut h = SftpHandler::new("acme".into(), jail, tx, POLICY, tracker.handles("acme"));
+    let inbox = tmp.path().join("transaction");
+    let name = "2026-01-27_transaction_v1.csv";
+    std::fs::write(inbox.join(name), b"x").unwrap();
+
+    // The pipeline claims the file: the folder locked, exclusive, around the rename.
+    let claim = std::fs::File::open(&inbox).unwrap();
+    flock(&claim, FlockOperation::LockExclusive).unwrap();
+    let (done, listed) = std::sync::mpsc::channel();
+    let lister = std::thread::spawn(move || {
+        let mut b = BytesMut::new();
+        string(&mut b, b"/transaction");
+        let resp = h.handle(request(11, 1, &b));
+        done.send(()).unwrap();
+        (h, resp)
+    });
+    if listed.recv_timeout(Duration::from_millis(300)).is_ok() {
+        let (_, resp) = lister.join().unwrap();
+        panic!("the listing was read while a claim held the folder: {resp:?}");
+    }
+    std::fs::rename(inbox.join(name), inbox.join(format!(".claim-{name}"))).unwrap();
+    drop(claim);
+    listed.recv_timeout(Duration::from_secs(10)).unwrap();
+    let (mut h, resp) = lister.join().unwrap();
+    assert_eq!(resp[4], 102, "a handle: {resp:?}");
+    let mut b = BytesMut::new();
+    string(&mut b, &resp[13..]);
+    let names = h.handle(request(12, 2, &b));
+    assert_eq!(names[4], 104, "names: {names:?}");
+    let text = String::from_utf8_lossy(&names);
+    assert_eq!(
+        text.matches(name).count(),
+        2,
+        "name and long name once: {text}"
+    );
+    assert!(!text.contains(".claim-"), "{text}");
+}
