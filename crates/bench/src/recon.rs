@@ -27,6 +27,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use store::{Decision, NewFile, State, Store};
+use store::{Ledger, Partners};
 
 const PARTNER: &str = "bench";
 

@@ -8,6 +8,7 @@ use pipeline::{Pipeline, Step};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use store::Partners;
 use store::State;
 
 /// Arguments of `bankdrop ingest`.

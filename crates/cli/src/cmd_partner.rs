@@ -4,6 +4,7 @@ use crate::config::Config;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
+use store::Partners;
 use store::Store;
 
 /// Partner management.

@@ -12,6 +12,7 @@ use recon::nightly::{DaySummary, FboOutcome, NightlyConfig, PartnerTree};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
+use store::Partners;
 use store::{PartnerRow, Store};
 
 /// Output format.

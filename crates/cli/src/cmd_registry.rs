@@ -6,6 +6,7 @@ use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
+use store::Partners;
 use store::{RegistryEntry, Store, REGISTRY_KINDS};
 
 /// Registry management.

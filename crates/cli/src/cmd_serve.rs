@@ -8,6 +8,7 @@ use bankdrop_sftp::{IntakeEvent, Layout, Partner, PartnerStore, ServerConfig, Sf
 use pipeline::{Job, Pipeline};
 use std::sync::Arc;
 use std::time::Duration;
+use store::Partners;
 use store::Store;
 use tokio::sync::mpsc;
 

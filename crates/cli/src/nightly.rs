@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
+use store::{Ledger, Partners};
 use validate::schema::types::{BALANCE, NON_POSTED_TRANSACTION, TRANSACTION};
 
 /// Runs D for every partner (only those without D's summary when `missing_only`), one log line

@@ -13,6 +13,7 @@ use crate::status::STATUS_LIMIT;
 use crate::{io_err, Result};
 use std::fs::File;
 use std::io;
+use store::Ledger;
 use store::{State, Store};
 use validate::filename::FileName;
 use validate::report::code;

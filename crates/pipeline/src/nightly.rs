@@ -400,6 +400,7 @@ fn settlement(key: &str, data: &str, account: &AchAccount) -> Result<AchSettleme
 mod tests {
     use super::*;
     use store::{BalanceIn, Decision, NewFile, State};
+    use store::{Ledger, Partners};
 
     /// A store holding partner `p`'s balance files of 03-03 and 03-04 (`n` balances each, in
     /// several read batches); `bad` reports one of 03-04's with a type no schema allows.

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use store::Ledger;
 use store::{PartnerRow, Store};
 use validate::schema::Schemas;
 

@@ -6,6 +6,7 @@ use crate::claim::{hash_file, Claim};
 use crate::fsio::move_durable;
 use crate::results::outcome_name;
 use crate::{io_err, Result};
+use store::Ledger;
 use store::{Decision, Store};
 
 /// What happened to a file.

@@ -5,6 +5,7 @@ use crate::{Pipeline, Step};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use store::Partners;
 use tokio::sync::{mpsc, Semaphore};
 
 /// A file to process: partner and path relative to its root.

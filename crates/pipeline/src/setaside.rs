@@ -15,6 +15,7 @@ use crate::publish::Processed;
 use crate::results::{now, outcome_name};
 use crate::status::Status;
 use std::path::{Path, PathBuf};
+use store::Ledger;
 use store::{Decision, NewFile, PartnerRow, State, Store};
 use validate::report::code;
 use validate::Finding;

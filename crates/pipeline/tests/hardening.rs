@@ -5,6 +5,7 @@ mod common;
 
 use common::{env, env_with, fixture};
 use std::time::Duration;
+use store::Ledger;
 use store::State;
 
 const CARD: &str = "valid/2026-01-27_card_v1.csv";

@@ -1,6 +1,7 @@
 //! The per-file pipeline on a real SQLite file and a real partner tree (issue 4 item 4).
 
 use std::path::Path;
+use store::Ledger;
 use store::State;
 use validate::schema::Schemas;
 

@@ -1,5 +1,6 @@
 //! The ledger: one row per file received, from `validating` to its decision (D7).
 
+use crate::api::Ledger;
 use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -21,7 +22,7 @@ pub enum State {
 }
 
 impl State {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             State::Validating => "validating",
             State::Accepted => "accepted",
@@ -31,7 +32,7 @@ impl State {
         }
     }
 
-    fn parse(s: &str) -> State {
+    pub(crate) fn parse(s: &str) -> State {
         match s {
             "accepted" => State::Accepted,
             "rejected" => State::Rejected,
@@ -104,9 +105,37 @@ impl FileRow {
     }
 }
 
-const COLUMNS: &str =
+/// The ledger's columns, in the order both backends read them.
+pub(crate) const COLUMNS: &str =
     "id, partner, path, name, file_type, prefix, version, sha256, bytes, rows, state, late, \
-                       error_count, warning_count, received_at, decided_at, final_path";
+     error_count, warning_count, received_at, decided_at, final_path";
+
+/// The ledger's questions, as `WHERE` clauses both backends run: parameters are written `$N`
+/// and first appear in order, which SQLite binds by position as PostgreSQL does.
+pub(crate) mod clause {
+    /// [`crate::api::Ledger::same_name`]: partner, type, prefix, version.
+    pub const SAME_NAME: &str = "WHERE partner = $1 AND file_type = $2 AND prefix = $3 \
+         AND version = $4 AND state NOT IN ('validating', 'failed') ORDER BY id LIMIT 1";
+    /// [`crate::api::Ledger::accepted_same_bytes`]: partner, sha256.
+    pub const SAME_BYTES: &str = "WHERE partner = $1 AND sha256 = $2 AND state = 'accepted' \
+         AND rows > 0 ORDER BY id LIMIT 1";
+    /// [`crate::api::Ledger::accepted_for`]: partner, type, prefix.
+    pub const ACCEPTED_FOR: &str = "WHERE partner = $1 AND file_type = $2 AND prefix = $3 \
+         AND state = 'accepted' ORDER BY id LIMIT 1";
+    /// [`crate::api::Ledger::latest_for_path`]: partner, path.
+    pub const LATEST_FOR_PATH: &str = "WHERE partner = $1 AND path = $2 ORDER BY id DESC LIMIT 1";
+    /// [`crate::api::Ledger::undecided`]: partner.
+    pub const UNDECIDED: &str = "WHERE partner = $1 AND state = 'validating' ORDER BY id";
+    /// [`crate::api::Ledger::file`]: id.
+    pub const BY_ID: &str = "WHERE id = $1";
+    /// [`crate::api::Ledger::files`]: partner or NULL, limit.
+    pub const NEWEST: &str =
+        "WHERE (CAST($1 AS TEXT) IS NULL OR partner = $1) ORDER BY id DESC LIMIT $2";
+    /// The decision of a `validating` row: state, rows, late, errors, warnings, time, path, id.
+    pub const DECIDE: &str = "UPDATE files SET state = $1, rows = $2, late = $3, \
+         error_count = $4, warning_count = $5, decided_at = $6, final_path = $7 \
+         WHERE id = $8 AND state = 'validating'";
+}
 
 fn row(r: &Row) -> rusqlite::Result<FileRow> {
     let state = State::parse(&r.get::<_, String>(10)?);
@@ -174,17 +203,16 @@ pub(crate) fn begin_in(c: &rusqlite::Connection, f: &NewFile) -> Result<i64> {
 /// The decision update, for use inside a larger transaction.
 pub(crate) fn decide_in(c: &rusqlite::Connection, id: i64, d: &Decision) -> Result<bool> {
     let n = c.execute(
-        "UPDATE files SET state = ?2, rows = ?3, late = ?4, error_count = ?5, warning_count = ?6, \
-         decided_at = ?7, final_path = ?8 WHERE id = ?1 AND state = 'validating'",
+        clause::DECIDE,
         params![
-            id,
             d.state.as_str(),
             d.rows as i64,
             d.late,
             d.error_count as i64,
             d.warning_count as i64,
             d.decided_at,
-            d.final_path
+            d.final_path,
+            id
         ],
     )?;
     Ok(n == 1)
@@ -198,10 +226,10 @@ impl Store {
                 .optional()?,
         )
     }
+}
 
-    /// Claims a file: a new `validating` row, or the undecided row a crash left for the same
-    /// inbox path (so a retried file keeps one ledger entry).
-    pub fn begin(&self, f: &NewFile) -> Result<i64> {
+impl Ledger for Store {
+    fn begin(&self, f: &NewFile) -> Result<i64> {
         let mut c = self.conn();
         // IMMEDIATE: take the write lock first, so another process writing meanwhile (a
         // `bankdrop registry` command) makes us wait instead of failing the read-then-write.
@@ -212,16 +240,13 @@ impl Store {
         Ok(id)
     }
 
-    /// Records the decision, once: returns `false` if the row was already decided.
-    pub fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
+    fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
         let done = decide_in(&self.conn(), id, d)?;
         self.committed();
         Ok(done)
     }
 
-    /// A decided file with the same (type, date or batch, version), D5. A file bankdrop failed
-    /// to decide does not count: it may be sent again under its name.
-    pub fn same_name(
+    fn same_name(
         &self,
         partner: &str,
         file_type: &str,
@@ -229,36 +254,25 @@ impl Store {
         version: u64,
     ) -> Result<Option<FileRow>> {
         self.one(
-            "WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 AND version = ?4 \
-             AND state NOT IN ('validating', 'failed') ORDER BY id LIMIT 1",
+            clause::SAME_NAME,
             params![partner, file_type, prefix, version as i64],
         )
     }
 
-    /// An accepted file with these bytes and at least one data row, D5.
-    pub fn accepted_same_bytes(&self, partner: &str, sha256: &str) -> Result<Option<FileRow>> {
-        self.one(
-            "WHERE partner = ?1 AND sha256 = ?2 AND state = 'accepted' AND rows > 0 ORDER BY id LIMIT 1",
-            params![partner, sha256],
-        )
+    fn accepted_same_bytes(&self, partner: &str, sha256: &str) -> Result<Option<FileRow>> {
+        self.one(clause::SAME_BYTES, params![partner, sha256])
     }
 
-    /// The accepted file of a type for a date, if any (D5: processed once a day).
-    pub fn accepted_for(
+    fn accepted_for(
         &self,
         partner: &str,
         file_type: &str,
         prefix: &str,
     ) -> Result<Option<FileRow>> {
-        self.one(
-            "WHERE partner = ?1 AND file_type = ?2 AND prefix = ?3 AND state = 'accepted' ORDER BY id LIMIT 1",
-            params![partner, file_type, prefix],
-        )
+        self.one(clause::ACCEPTED_FOR, params![partner, file_type, prefix])
     }
 
-    /// When the last file of one of `file_types` for `prefix` was accepted (RFC 3339), if any:
-    /// a day's reports older than that miss a late file (D9).
-    pub fn last_accepted_at(
+    fn last_accepted_at(
         &self,
         partner: &str,
         file_types: &[&str],
@@ -278,19 +292,15 @@ impl Store {
         Ok(latest)
     }
 
-    /// The newest row for an inbox path (to finish a move a crash interrupted).
-    pub fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>> {
-        self.one(
-            "WHERE partner = ?1 AND path = ?2 ORDER BY id DESC LIMIT 1",
-            params![partner, path],
-        )
+    fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>> {
+        self.one(clause::LATEST_FOR_PATH, params![partner, path])
     }
 
-    /// The partner's rows still `validating` (claimed, not decided), oldest first.
-    pub fn undecided(&self, partner: &str) -> Result<Vec<FileRow>> {
+    fn undecided(&self, partner: &str) -> Result<Vec<FileRow>> {
         let c = self.reader()?;
         let mut st = c.prepare(&format!(
-            "SELECT {COLUMNS} FROM files WHERE partner = ?1 AND state = 'validating' ORDER BY id"
+            "SELECT {COLUMNS} FROM files {}",
+            clause::UNDECIDED
         ))?;
         let rows = st
             .query_map(params![partner], row)?
@@ -298,122 +308,16 @@ impl Store {
         Ok(rows)
     }
 
-    /// One row by id.
-    pub fn file(&self, id: i64) -> Result<Option<FileRow>> {
-        self.one("WHERE id = ?1", params![id])
+    fn file(&self, id: i64) -> Result<Option<FileRow>> {
+        self.one(clause::BY_ID, params![id])
     }
 
-    /// The newest `limit` rows, optionally of one partner.
-    pub fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
+    fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
         let c = self.reader()?;
-        let mut st = c.prepare(&format!(
-            "SELECT {COLUMNS} FROM files WHERE (?1 IS NULL OR partner = ?1) ORDER BY id DESC LIMIT ?2"
-        ))?;
+        let mut st = c.prepare(&format!("SELECT {COLUMNS} FROM files {}", clause::NEWEST))?;
         let rows = st
             .query_map(params![partner, limit], row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn new_file(path: &str, sha: &str) -> NewFile {
-        NewFile {
-            partner: "p".into(),
-            path: path.into(),
-            name: path.rsplit('/').next().unwrap().into(),
-            file_type: Some("card".into()),
-            prefix: Some("2026-01-27".into()),
-            version: Some(1),
-            sha256: sha.into(),
-            bytes: 10,
-            received_at: "2026-01-27T01:00:00Z".into(),
-        }
-    }
-
-    fn decision(state: State) -> Decision {
-        Decision {
-            state,
-            rows: 3,
-            late: false,
-            error_count: 0,
-            warning_count: 0,
-            decided_at: "2026-01-27T01:00:01Z".into(),
-            final_path: "card/processed/x".into(),
-        }
-    }
-
-    #[test]
-    fn a_file_is_decided_once_and_a_crashed_claim_is_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
-        let a = s
-            .begin(&new_file("card/2026-01-27_card_v1.csv", "aa"))
-            .unwrap();
-        // A crash before the decision: the retry claims the same row.
-        let b = s
-            .begin(&new_file("card/2026-01-27_card_v1.csv", "aa"))
-            .unwrap();
-        assert_eq!(a, b);
-        assert!(s.decide(a, &decision(State::Accepted)).unwrap());
-        assert!(
-            !s.decide(a, &decision(State::Rejected)).unwrap(),
-            "decided twice"
-        );
-        assert_eq!(s.file(a).unwrap().unwrap().state(), State::Accepted);
-        assert!(s.same_name("p", "card", "2026-01-27", 1).unwrap().is_some());
-        assert!(s.accepted_same_bytes("p", "aa").unwrap().is_some());
-        assert!(s.accepted_for("p", "card", "2026-01-27").unwrap().is_some());
-        assert!(s.undecided("p").unwrap().is_empty());
-        let c = s
-            .begin(&new_file("card/2026-01-27_card_v1.csv", "bb"))
-            .unwrap();
-        assert_ne!(a, c, "a new upload after a decision is a new row");
-        assert_eq!(
-            s.latest_for_path("p", "card/2026-01-27_card_v1.csv")
-                .unwrap()
-                .unwrap()
-                .id,
-            c
-        );
-    }
-
-    #[test]
-    fn a_failed_file_is_decided_but_its_name_may_come_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("db.sqlite")).unwrap();
-        let a = s
-            .begin(&new_file("card/2026-01-28_card_v1.csv", "cc"))
-            .unwrap();
-        assert_eq!(s.undecided("p").unwrap()[0].id, a);
-        assert!(s.decide(a, &decision(State::Failed)).unwrap());
-        assert_eq!(s.file(a).unwrap().unwrap().state(), State::Failed);
-        assert!(s.undecided("p").unwrap().is_empty());
-        assert!(s.same_name("p", "card", "2026-01-27", 1).unwrap().is_none());
-        assert!(s.decided_for("p", "card", "2026-01-27").unwrap());
-    }
-
-    #[test]
-    fn state_survives_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let id = {
-            let s = Store::open(&path).unwrap();
-            s.add_partner("p", "/tmp/p", "now").unwrap();
-            s.add_key("p", "ssh-ed25519 AAAA k1").unwrap();
-            s.add_key("p", "ssh-ed25519 BBBB k2").unwrap();
-            let id = s.begin(&new_file("card/x", "aa")).unwrap();
-            s.decide(id, &decision(State::Rejected)).unwrap();
-            id
-        };
-        let s = Store::open(&path).unwrap();
-        assert_eq!(s.file(id).unwrap().unwrap().state(), State::Rejected);
-        assert_eq!(s.partner("p").unwrap().unwrap().keys.len(), 2);
-        assert!(s.add_partner("p", "/x", "now").is_err());
-        s.remove_partner("p").unwrap();
-        assert!(s.partners().unwrap().is_empty());
     }
 }

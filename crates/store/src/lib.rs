@@ -7,7 +7,26 @@
 //! row, its rows and its decision commit together, so after a crash a file is either undecided
 //! (its row absent, or still `validating`) or decided exactly once.
 
+/// The partner tables, the same on both backends (SQLite's first migration, PostgreSQL's).
+macro_rules! partners_ddl {
+    () => {
+        r#"
+CREATE TABLE partners (
+    name TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE partner_keys (
+    partner TEXT NOT NULL REFERENCES partners(name) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    PRIMARY KEY (partner, key)
+);
+"#
+    };
+}
+
 mod activity;
+pub mod api;
 mod apply;
 mod checkpoint;
 pub mod codec;
@@ -16,12 +35,14 @@ mod history;
 mod ledger;
 mod migrate;
 mod partners;
+pub mod pg;
 mod pool;
 mod records;
 mod refs;
 pub mod when;
 mod write;
 
+pub use api::{Ledger, Partners};
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 
 /// The name the apply code knows the write transaction by.
@@ -47,6 +68,9 @@ pub enum Error {
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// The PostgreSQL server failed, or could not be reached.
+    #[error("postgresql: {0}")]
+    Pg(#[from] postgres::Error),
     /// A partner name that is already taken or does not exist.
     #[error("{0}")]
     Partner(String),
@@ -80,18 +104,9 @@ pub(crate) const MMAP_SIZE: i64 = 1 << 32;
 
 /// Schema versions, applied in order; the index + 1 is the version stored in `user_version`.
 const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE partners (
-    name TEXT PRIMARY KEY,
-    root TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE partner_keys (
-    partner TEXT NOT NULL REFERENCES partners(name) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    PRIMARY KEY (partner, key)
-);
-CREATE TABLE files (
+    concat!(
+        partners_ddl!(),
+        r#"CREATE TABLE files (
     id INTEGER PRIMARY KEY,
     partner TEXT NOT NULL,
     path TEXT NOT NULL,
@@ -113,7 +128,8 @@ CREATE TABLE files (
 CREATE INDEX files_key ON files(partner, file_type, prefix, version);
 CREATE INDEX files_sha ON files(partner, sha256);
 CREATE INDEX files_path ON files(partner, path);
-"#,
+"#
+    ),
     r#"
 CREATE TABLE records (
     partner TEXT NOT NULL,

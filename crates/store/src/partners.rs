@@ -1,5 +1,6 @@
 //! Partners and their SSH public keys.
 
+use crate::api::Partners;
 use crate::{Error, Result, Store};
 use rusqlite::{params, OptionalExtension};
 
@@ -14,9 +15,8 @@ pub struct PartnerRow {
     pub keys: Vec<String>,
 }
 
-impl Store {
-    /// Adds a partner; fails if the name is taken.
-    pub fn add_partner(&self, name: &str, root: &str, now: &str) -> Result<()> {
+impl Partners for Store {
+    fn add_partner(&self, name: &str, root: &str, now: &str) -> Result<()> {
         let c = self.conn();
         let n = c.execute(
             "INSERT OR IGNORE INTO partners(name, root, created_at) VALUES (?1, ?2, ?3)",
@@ -28,8 +28,7 @@ impl Store {
         Ok(())
     }
 
-    /// Registers another public key for a partner (several keys per partner are allowed).
-    pub fn add_key(&self, name: &str, key: &str) -> Result<()> {
+    fn add_key(&self, name: &str, key: &str) -> Result<()> {
         self.partner(name)?
             .ok_or_else(|| Error::Partner(format!("no partner `{name}`")))?;
         self.conn().execute(
@@ -39,8 +38,7 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a partner and its keys (its files and ledger history stay).
-    pub fn remove_partner(&self, name: &str) -> Result<()> {
+    fn remove_partner(&self, name: &str) -> Result<()> {
         let n = self
             .conn()
             .execute("DELETE FROM partners WHERE name = ?1", params![name])?;
@@ -50,8 +48,7 @@ impl Store {
         Ok(())
     }
 
-    /// One partner.
-    pub fn partner(&self, name: &str) -> Result<Option<PartnerRow>> {
+    fn partner(&self, name: &str) -> Result<Option<PartnerRow>> {
         let c = self.reader()?;
         let root: Option<String> = c
             .query_row(
@@ -72,8 +69,7 @@ impl Store {
         }))
     }
 
-    /// Every partner, by name.
-    pub fn partners(&self) -> Result<Vec<PartnerRow>> {
+    fn partners(&self) -> Result<Vec<PartnerRow>> {
         let names: Vec<String> = {
             let c = self.reader()?;
             let mut st = c.prepare("SELECT name FROM partners ORDER BY name")?;

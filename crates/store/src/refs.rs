@@ -1,6 +1,7 @@
 //! What the cross-file checks ask (D8, D9): does an id name an accepted record, is it in the
 //! partner's registry of records created outside files, which balances were open before a date.
 
+use crate::api::Partners;
 use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 

@@ -12,6 +12,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use store::Ledger;
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_bankdrop");

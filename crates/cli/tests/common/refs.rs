@@ -2,6 +2,7 @@
 //! not rejected by the cross-file checks (tests/crossfile.rs tests those).
 
 use std::path::{Path, PathBuf};
+use store::Partners;
 use store::RegistryEntry;
 use validate::rows::for_each_row;
 use validate::schema::{ColumnType, Schemas};

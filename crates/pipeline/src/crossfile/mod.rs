@@ -8,6 +8,7 @@
 use crate::spill::ErrorSpill;
 use crate::status::STATUS_LIMIT;
 use std::collections::{HashMap, HashSet};
+use store::Ledger;
 use store::{Reader, Store};
 use validate::report::{code, Severity};
 use validate::schema::types;

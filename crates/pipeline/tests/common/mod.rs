@@ -4,6 +4,7 @@
 use pipeline::{Config, Pipeline};
 use std::path::Path;
 use std::sync::Arc;
+use store::Partners;
 use store::{PartnerRow, Store};
 use validate::schema::Schemas;
 

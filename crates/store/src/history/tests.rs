@@ -1,3 +1,4 @@
+use crate::api::Ledger;
 use crate::codec::{self, Activity};
 use crate::{BalanceIn, Decision, NewFile, State, Store, TransactionIn, BALANCE_AMOUNT_COLUMNS};
 

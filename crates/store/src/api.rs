@@ -1,0 +1,59 @@
+//! The store's interface, one trait per concern, implemented by both backends: SQLite
+//! ([`crate::Store`], the default) and PostgreSQL ([`crate::pg::PgStore`], for several nodes;
+//! `docs/MULTI-NODE.md`). The store's tests run over these traits on both
+//! (`tests/backends.rs`). More concerns move here as they are ported.
+
+use crate::{Decision, FileRow, NewFile, PartnerRow, Result};
+
+/// Partners and their SSH public keys.
+pub trait Partners {
+    /// Adds a partner; fails if the name is taken.
+    fn add_partner(&self, name: &str, root: &str, now: &str) -> Result<()>;
+    /// Registers another public key for a partner (several keys per partner are allowed).
+    fn add_key(&self, name: &str, key: &str) -> Result<()>;
+    /// Removes a partner and its keys (its files and ledger history stay).
+    fn remove_partner(&self, name: &str) -> Result<()>;
+    /// One partner.
+    fn partner(&self, name: &str) -> Result<Option<PartnerRow>>;
+    /// Every partner, by name.
+    fn partners(&self) -> Result<Vec<PartnerRow>>;
+}
+
+/// The ledger: one row per file received, from `validating` to its decision (D7).
+pub trait Ledger {
+    /// Claims a file: a new `validating` row, or the undecided row a crash left for the same
+    /// inbox path (so a retried file keeps one ledger entry).
+    fn begin(&self, f: &NewFile) -> Result<i64>;
+    /// Records the decision, once: returns `false` if the row was already decided.
+    fn decide(&self, id: i64, d: &Decision) -> Result<bool>;
+    /// A decided file with the same (type, date or batch, version), D5. A file bankdrop failed
+    /// to decide does not count: it may be sent again under its name.
+    fn same_name(
+        &self,
+        partner: &str,
+        file_type: &str,
+        prefix: &str,
+        version: u64,
+    ) -> Result<Option<FileRow>>;
+    /// An accepted file with these bytes and at least one data row, D5.
+    fn accepted_same_bytes(&self, partner: &str, sha256: &str) -> Result<Option<FileRow>>;
+    /// The accepted file of a type for a date, if any (D5: processed once a day).
+    fn accepted_for(&self, partner: &str, file_type: &str, prefix: &str)
+        -> Result<Option<FileRow>>;
+    /// When the last file of one of `file_types` for `prefix` was accepted (RFC 3339), if any:
+    /// a day's reports older than that miss a late file (D9).
+    fn last_accepted_at(
+        &self,
+        partner: &str,
+        file_types: &[&str],
+        prefix: &str,
+    ) -> Result<Option<String>>;
+    /// The newest row for an inbox path (to finish a move a crash interrupted).
+    fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>>;
+    /// The partner's rows still `validating` (claimed, not decided), oldest first.
+    fn undecided(&self, partner: &str) -> Result<Vec<FileRow>>;
+    /// One row by id.
+    fn file(&self, id: i64) -> Result<Option<FileRow>>;
+    /// The newest `limit` rows, optionally of one partner.
+    fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>>;
+}

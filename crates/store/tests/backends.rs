@@ -1,0 +1,235 @@
+//! One suite, both backends (issue 11, `docs/MULTI-NODE.md`): what the store's interface
+//! promises ([`store::api`]) holds on SQLite and on a real PostgreSQL server started for the
+//! test (`crates/pgtest`; under CI a missing server is a failure, never a skip).
+
+use store::pg::PgStore;
+use store::{Decision, Ledger, NewFile, Partners, State, Store};
+
+/// The suite, run on each backend.
+fn suite(s: &(impl Partners + Ledger)) {
+    partners_and_keys(s);
+    a_file_is_decided_once_and_a_crashed_claim_is_reused(s);
+    a_failed_file_is_decided_but_its_name_may_come_again(s);
+    the_ledger_answers_its_questions(s);
+}
+
+fn partners_and_keys(s: &impl Partners) {
+    s.add_partner("zeta", "/srv/zeta", "2026-01-27T00:00:00Z")
+        .unwrap();
+    s.add_partner("acme", "/srv/acme", "2026-01-27T00:00:00Z")
+        .unwrap();
+    assert!(
+        s.add_partner("acme", "/elsewhere", "now").is_err(),
+        "a name is taken once"
+    );
+    // Keys in byte order, whatever the server's collation; trimmed; a repeat is kept once.
+    for key in [
+        "ssh-ed25519 bbbb k2",
+        "  ssh-ed25519 BBBB k1\n",
+        "ssh-ed25519 bbbb k2",
+    ] {
+        s.add_key("acme", key).unwrap();
+    }
+    assert!(s.add_key("nobody", "ssh-ed25519 AAAA x").is_err());
+    let acme = s.partner("acme").unwrap().unwrap();
+    assert_eq!(acme.root, "/srv/acme");
+    assert_eq!(acme.keys, ["ssh-ed25519 BBBB k1", "ssh-ed25519 bbbb k2"]);
+    assert!(s.partner("nobody").unwrap().is_none());
+    let all = s.partners().unwrap();
+    let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["acme", "zeta"]);
+    assert!(all[1].keys.is_empty());
+    s.remove_partner("zeta").unwrap();
+    assert!(s.remove_partner("zeta").is_err());
+    assert_eq!(s.partners().unwrap().len(), 1);
+}
+
+fn new_file(path: &str, sha: &str) -> NewFile {
+    NewFile {
+        partner: "p".into(),
+        path: path.into(),
+        name: path.rsplit('/').next().unwrap().into(),
+        file_type: Some("card".into()),
+        prefix: Some(path.split('/').nth(1).unwrap()[..10].into()),
+        version: Some(1),
+        sha256: sha.into(),
+        bytes: 10,
+        received_at: "2026-01-27T01:00:00Z".into(),
+    }
+}
+
+fn decision(state: State, decided_at: &str) -> Decision {
+    Decision {
+        state,
+        rows: 3,
+        late: true,
+        error_count: 1,
+        warning_count: 2,
+        decided_at: decided_at.into(),
+        final_path: "card/processed/x".into(),
+    }
+}
+
+fn a_file_is_decided_once_and_a_crashed_claim_is_reused(s: &impl Ledger) {
+    let path = "card/2026-01-27_card_v1.csv";
+    let a = s.begin(&new_file(path, "aa")).unwrap();
+    // A crash before the decision: the retry claims the same row, with what it read now.
+    let b = s.begin(&new_file(path, "ab")).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(s.file(a).unwrap().unwrap().file.sha256, "ab");
+    assert_eq!(s.undecided("p").unwrap().len(), 1);
+    let d = decision(State::Accepted, "2026-01-27T01:00:01Z");
+    assert!(s.decide(a, &d).unwrap());
+    assert!(
+        !s.decide(a, &decision(State::Rejected, "later")).unwrap(),
+        "decided twice"
+    );
+    let row = s.file(a).unwrap().unwrap();
+    assert_eq!(row.state(), State::Accepted);
+    assert_eq!(row.decision.as_ref(), Some(&d));
+    assert_eq!(row.file.version, Some(1));
+    assert!(s.undecided("p").unwrap().is_empty());
+    let c = s.begin(&new_file(path, "bb")).unwrap();
+    assert_ne!(a, c, "a new upload after a decision is a new row");
+    assert_eq!(s.latest_for_path("p", path).unwrap().unwrap().id, c);
+    assert_eq!(s.undecided("p").unwrap()[0].id, c);
+    assert!(s
+        .decide(c, &decision(State::Duplicate, "2026-01-27T02:00:00Z"))
+        .unwrap());
+}
+
+fn a_failed_file_is_decided_but_its_name_may_come_again(s: &impl Ledger) {
+    let a = s
+        .begin(&new_file("card/2026-01-28_card_v1.csv", "cc"))
+        .unwrap();
+    assert!(s
+        .decide(a, &decision(State::Failed, "2026-01-28T01:00:00Z"))
+        .unwrap());
+    assert_eq!(s.file(a).unwrap().unwrap().state(), State::Failed);
+    assert!(s.same_name("p", "card", "2026-01-28", 1).unwrap().is_none());
+    assert!(s.accepted_for("p", "card", "2026-01-28").unwrap().is_none());
+}
+
+fn the_ledger_answers_its_questions(s: &impl Ledger) {
+    // From the two tests before: 2026-01-27 accepted (sha ab, 3 rows), then a duplicate.
+    let same = s.same_name("p", "card", "2026-01-27", 1).unwrap().unwrap();
+    assert_eq!(same.file.sha256, "ab", "the first decided row");
+    assert!(s.same_name("p", "card", "2026-01-27", 2).unwrap().is_none());
+    assert_eq!(
+        s.accepted_same_bytes("p", "ab").unwrap().unwrap().id,
+        same.id
+    );
+    assert!(
+        s.accepted_same_bytes("p", "bb").unwrap().is_none(),
+        "a duplicate"
+    );
+    assert!(
+        s.accepted_same_bytes("q", "ab").unwrap().is_none(),
+        "another partner"
+    );
+    assert_eq!(
+        s.accepted_for("p", "card", "2026-01-27")
+            .unwrap()
+            .unwrap()
+            .id,
+        same.id
+    );
+    assert_eq!(
+        s.last_accepted_at("p", &["card", "account"], "2026-01-27")
+            .unwrap()
+            .as_deref(),
+        Some("2026-01-27T01:00:01Z")
+    );
+    assert_eq!(
+        s.last_accepted_at("p", &["account"], "2026-01-27").unwrap(),
+        None
+    );
+    let newest = s.files(Some("p"), 2).unwrap();
+    assert_eq!(newest.len(), 2);
+    assert!(newest[0].id > newest[1].id, "newest first");
+    assert_eq!(s.files(None, 100).unwrap().len(), 3);
+    assert!(s.files(Some("q"), 100).unwrap().is_empty());
+    assert!(s.file(-1).unwrap().is_none());
+}
+
+#[test]
+fn sqlite_keeps_the_interface() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("bankdrop.sqlite")).unwrap();
+    suite(&s);
+}
+
+#[test]
+fn sqlite_state_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bankdrop.sqlite");
+    let id = {
+        let s = Store::open(&path).unwrap();
+        s.add_partner("p", "/tmp/p", "now").unwrap();
+        s.add_key("p", "ssh-ed25519 AAAA k1").unwrap();
+        s.add_key("p", "ssh-ed25519 BBBB k2").unwrap();
+        let id = s
+            .begin(&new_file("card/2026-01-27_card_v1.csv", "aa"))
+            .unwrap();
+        s.decide(id, &decision(State::Rejected, "now")).unwrap();
+        id
+    };
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.file(id).unwrap().unwrap().state(), State::Rejected);
+    assert!(s.decided_for("p", "card", "2026-01-27").unwrap());
+    assert_eq!(s.partner("p").unwrap().unwrap().keys.len(), 2);
+}
+
+#[test]
+fn postgresql_keeps_the_interface() {
+    let Some(server) = pgtest::require("store backends: postgresql") else {
+        return;
+    };
+    let url = server.create_database("bankdrop").unwrap();
+    let s = PgStore::connect(&url).unwrap();
+    suite(&s);
+    // Connecting again (another node starting) finds the schema in place.
+    let again = PgStore::connect(&url).unwrap();
+    assert_eq!(again.partners().unwrap().len(), 1);
+}
+
+#[test]
+fn postgresql_nodes_claiming_one_path_at_once_share_one_row() {
+    let Some(server) = pgtest::require("store backends: concurrent claims") else {
+        return;
+    };
+    let url = server.create_database("bankdrop").unwrap();
+    // Nodes starting together migrate once.
+    let nodes: Vec<PgStore> = std::thread::scope(|t| {
+        let starting: Vec<_> = (0..4).map(|_| t.spawn(|| PgStore::connect(&url))).collect();
+        starting
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    for round in 0..20 {
+        let path = format!("card/2026-02-{:02}_card_v1.csv", round % 28 + 1);
+        let ids: Vec<i64> = std::thread::scope(|t| {
+            let claims: Vec<_> = nodes
+                .iter()
+                .map(|n| t.spawn(|| n.begin(&new_file(&path, "ee")).unwrap()))
+                .collect();
+            claims.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|id| *id == ids[0]), "round {round}: {ids:?}");
+        let id = ids[0];
+        let decided: Vec<bool> = std::thread::scope(|t| {
+            let d = decision(State::Rejected, "2026-02-01T00:00:00Z");
+            let tries: Vec<_> = nodes
+                .iter()
+                .map(|n| {
+                    let d = d.clone();
+                    t.spawn(move || n.decide(id, &d).unwrap())
+                })
+                .collect();
+            tries.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(decided.iter().filter(|d| **d).count(), 1, "round {round}");
+    }
+    assert_eq!(nodes[0].files(None, 100).unwrap().len(), 20);
+}
