@@ -3,6 +3,7 @@
 //! store's tests run over both (`tests/backends.rs`). Not yet selectable by configuration:
 //! that comes when every concern is ported.
 
+pub mod cluster;
 mod ledger;
 mod partners;
 
@@ -12,9 +13,10 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
 
 /// Schema versions, applied in order; the index + 1 is the version kept in `bankdrop_schema`.
-const MIGRATIONS: &[&str] = &[concat!(
-    partners_ddl!(),
-    r#"CREATE TABLE files (
+const MIGRATIONS: &[&str] = &[
+    concat!(
+        partners_ddl!(),
+        r#"CREATE TABLE files (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     partner TEXT NOT NULL,
     path TEXT NOT NULL,
@@ -39,7 +41,9 @@ CREATE INDEX files_path ON files(partner, path);
 -- One undecided row per inbox path: two nodes claiming the same path share it.
 CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validating';
 "#
-)];
+    ),
+    cluster::SCHEMA,
+];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x6261_6e6b_6472_6f70; // "bankdrop"
