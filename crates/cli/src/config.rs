@@ -69,6 +69,8 @@ pub struct Sftp {
     pub auth_failures_per_minute: u32,
     /// Request bytes queued per partner.
     pub queued_bytes_per_partner: ByteSize,
+    /// Folder entries held by a partner's open folder listings.
+    pub listed_entries_per_partner: usize,
 }
 
 impl Sftp {
@@ -81,6 +83,10 @@ impl Sftp {
         let positive = [
             ("handles_per_session", self.handles_per_session),
             ("handles_per_partner", self.handles_per_partner),
+            (
+                "listed_entries_per_partner",
+                self.listed_entries_per_partner,
+            ),
             ("sessions_per_connection", self.sessions_per_connection),
             ("connections_per_partner", self.connections_per_partner),
             ("connections_per_address", self.connections_per_address),
@@ -117,6 +123,7 @@ impl Sftp {
             idle_timeout: self.idle_timeout.0,
             auth_failures_per_minute: self.auth_failures_per_minute,
             queued_bytes_per_partner: queued,
+            listed_entries_per_partner: self.listed_entries_per_partner,
         })
     }
 }
@@ -270,6 +277,7 @@ impl Default for Sftp {
             idle_timeout: Secs(l.idle_timeout),
             auth_failures_per_minute: l.auth_failures_per_minute,
             queued_bytes_per_partner: ByteSize(l.queued_bytes_per_partner as u64),
+            listed_entries_per_partner: l.listed_entries_per_partner,
         }
     }
 }

@@ -47,6 +47,10 @@ pub struct Limits {
     /// Request bytes queued ahead of a partner's session threads, over all its sessions; past it
     /// the partner's channels stop being read, so the client waits (SSH flow control).
     pub queued_bytes_per_partner: usize,
+    /// Folder entries held by a partner's open folder listings, all its sessions together. A
+    /// listing is read whole when the folder is opened (so it never misses a file being claimed,
+    /// about 200 bytes an entry); this bounds the memory a partner's open folders can take.
+    pub listed_entries_per_partner: usize,
 }
 
 impl Default for Limits {
@@ -65,6 +69,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(600),
             auth_failures_per_minute: 60,
             queued_bytes_per_partner: 64 << 20,
+            listed_entries_per_partner: 200_000,
         }
     }
 }
@@ -81,6 +86,7 @@ pub(crate) enum Refusal {
     SessionHandles,
     PartnerHandles,
     ServerHandles,
+    ListedEntries,
     LoginTimeout,
     IdleTimeout,
 }
@@ -96,6 +102,9 @@ impl Refusal {
             Refusal::SessionHandles => "too many open handles in this session",
             Refusal::PartnerHandles => "too many open handles for this partner",
             Refusal::ServerHandles => "server busy: too many open handles",
+            Refusal::ListedEntries => {
+                "too many folder entries in this partner's open listings; close some folders"
+            }
             Refusal::LoginTimeout => "no login within the login timeout",
             Refusal::IdleTimeout => "idle for longer than the idle timeout",
         }
@@ -122,6 +131,8 @@ pub(crate) struct Tracker {
     counts: Mutex<Counts>,
     /// Handle budgets per partner, created on first use and kept (a few bytes per partner).
     partner_handles: Mutex<HashMap<String, Arc<Budget>>>,
+    /// Entries held by open folder listings, per partner.
+    partner_listings: Mutex<HashMap<String, Arc<Budget>>>,
     /// Queued request bytes per partner.
     partner_queues: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
     server_handles: Arc<Budget>,
@@ -135,6 +146,7 @@ impl Tracker {
             limits,
             counts: Mutex::default(),
             partner_handles: Mutex::default(),
+            partner_listings: Mutex::default(),
             partner_queues: Mutex::default(),
             server_handles: Arc::new(Budget::new(max_handles)),
             log: RefusalLog::default(),
@@ -202,9 +214,14 @@ impl Tracker {
             .entry(partner.to_string())
             .or_insert_with(|| Arc::new(Budget::new(self.limits.handles_per_partner)))
             .clone();
+        let listed = lock(&self.partner_listings)
+            .entry(partner.to_string())
+            .or_insert_with(|| Arc::new(Budget::new(self.limits.listed_entries_per_partner)))
+            .clone();
         HandleBudgets {
             partner: partner_budget,
             server: self.server_handles.clone(),
+            listed,
         }
     }
 
@@ -291,15 +308,23 @@ impl Budget {
     }
 
     fn try_take(&self) -> bool {
+        self.try_take_n(1)
+    }
+
+    fn try_take_n(&self, k: usize) -> bool {
         self.used
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max).then_some(n + 1)
+                n.checked_add(k).filter(|m| *m <= self.max)
             })
             .is_ok()
     }
 
     fn give_back(&self) {
-        self.used.fetch_sub(1, Ordering::AcqRel);
+        self.give_back_n(1);
+    }
+
+    fn give_back_n(&self, k: usize) {
+        self.used.fetch_sub(k, Ordering::AcqRel);
     }
 }
 
@@ -308,6 +333,8 @@ impl Budget {
 pub(crate) struct HandleBudgets {
     partner: Arc<Budget>,
     server: Arc<Budget>,
+    /// The partner's folder entries held by open listings.
+    listed: Arc<Budget>,
 }
 
 impl HandleBudgets {
@@ -321,6 +348,25 @@ impl HandleBudgets {
             return Err(Refusal::ServerHandles);
         }
         Ok(HandleSlot(self.clone()))
+    }
+}
+
+impl HandleBudgets {
+    /// Room for a listing of `entries` folder entries in the partner's budget.
+    pub(crate) fn take_listing(&self, entries: usize) -> Result<ListingSlot, Refusal> {
+        if !self.listed.try_take_n(entries) {
+            return Err(Refusal::ListedEntries);
+        }
+        Ok(ListingSlot(self.listed.clone(), entries))
+    }
+}
+
+/// A listing's entries in its partner's budget; given back when dropped with the folder handle.
+pub(crate) struct ListingSlot(Arc<Budget>, usize);
+
+impl Drop for ListingSlot {
+    fn drop(&mut self) {
+        self.0.give_back_n(self.1);
     }
 }
 
@@ -456,6 +502,29 @@ mod tests {
         drop(a);
         let mut d = t.admit(ip(2)).unwrap();
         assert!(d.login("acme").is_ok());
+    }
+
+    #[test]
+    fn open_listings_share_the_partners_entry_budget() {
+        let limits = Limits {
+            listed_entries_per_partner: 10,
+            ..Limits::default()
+        };
+        let t = Tracker::new(limits, 100);
+        let a = t.handles("acme").take_listing(6).unwrap();
+        // Another session of the same partner draws on the same budget; another partner not.
+        assert_eq!(
+            t.handles("acme").take_listing(5).err(),
+            Some(Refusal::ListedEntries)
+        );
+        let _b = t.handles("acme").take_listing(4).unwrap();
+        let _c = t.handles("beta").take_listing(10).unwrap();
+        drop(a);
+        assert!(t.handles("acme").take_listing(6).is_ok());
+        assert_eq!(
+            t.handles("acme").take_listing(usize::MAX).err(),
+            Some(Refusal::ListedEntries)
+        );
     }
 
     #[test]

@@ -18,8 +18,19 @@ impl SftpHandler {
             return Err(denied());
         }
         let slot = self.handle_slot()?;
-        let entries = self.listing(&vp)?.into_iter();
-        let handle = self.add_handle(OpenHandle::Dir { entries, path: vp }, slot);
+        let entries = self.listing(&vp)?;
+        let listed = self
+            .budgets
+            .take_listing(entries.len())
+            .map_err(|r| fail(StatusCode::Failure, r.text()))?;
+        let handle = self.add_handle(
+            OpenHandle::Dir {
+                entries: entries.into_iter(),
+                path: vp,
+                _listed: listed,
+            },
+            slot,
+        );
         Ok(Packet::Handle(Handle { id, handle }))
     }
 
@@ -60,7 +71,7 @@ impl SftpHandler {
         let partner = self.partner.clone();
         let jail = &self.jail;
         let (entries, dir) = match self.handles.get_mut(handle).map(|(h, _)| h) {
-            Some(OpenHandle::Dir { entries, path }) => (entries, path.clone()),
+            Some(OpenHandle::Dir { entries, path, .. }) => (entries, path.clone()),
             Some(_) => return Err(fail(StatusCode::Failure, "not a folder")),
             None => return Err(fail(StatusCode::Failure, "invalid handle")),
         };

@@ -42,6 +42,8 @@ enum OpenHandle {
     Dir {
         entries: std::vec::IntoIter<dirs::Listed>,
         path: VPath,
+        /// The listing's entries in the partner's budget, for as long as the folder is open.
+        _listed: crate::limits::ListingSlot,
     },
 }
 

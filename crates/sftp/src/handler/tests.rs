@@ -455,3 +455,39 @@ fn a_listing_waits_for_a_claim_and_shows_the_file_under_one_name() {
     );
     assert!(!text.contains(".claim-"), "{text}");
 }
+
+#[test]
+fn a_folder_past_the_partners_listing_budget_is_refused_until_one_is_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tracker = Tracker::new(
+        Limits {
+            listed_entries_per_partner: 5,
+            ..Limits::default()
+        },
+        10_000,
+    );
+    let (tx, _rx) = mpsc::channel(8);
+    let mut h = handler_with(tmp.path(), tx, POLICY, &tracker);
+    for i in 0..3 {
+        std::fs::write(tmp.path().join(format!("transaction/f{i}.csv")), b"x").unwrap();
+    }
+    let opendir = |id| {
+        let mut b = BytesMut::new();
+        string(&mut b, b"/transaction");
+        request(11, id, &b)
+    };
+    // Three files and the folders processed/ and failed/: five entries, the whole budget.
+    let first = h.handle(opendir(1));
+    assert_eq!(first[4], 102, "a handle: {first:?}");
+    let refused = h.handle(opendir(2));
+    assert_eq!(answer(&refused).2, FAILURE);
+    assert!(String::from_utf8_lossy(&refused).contains("open listings"));
+    let mut close = BytesMut::new();
+    string(&mut close, &first[13..]);
+    assert_eq!(
+        answer(&h.handle(request(4, 3, &close))).2,
+        Some(0),
+        "closed"
+    );
+    assert_eq!(h.handle(opendir(4))[4], 102, "the budget came back");
+}
