@@ -6,6 +6,7 @@
 pub mod cluster;
 mod ledger;
 mod partners;
+mod schema;
 
 use crate::Result;
 use postgres::{Client, NoTls};
@@ -43,6 +44,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
 "#
     ),
     cluster::SCHEMA,
+    schema::DATA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.
