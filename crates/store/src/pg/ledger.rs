@@ -5,7 +5,7 @@ use crate::api::Ledger;
 use crate::ledger::{clause, COLUMNS};
 use crate::{Decision, FileRow, NewFile, Result, State};
 use postgres::types::ToSql;
-use postgres::Row;
+use postgres::{Client, Row};
 
 fn file_row(r: &Row) -> FileRow {
     let state = State::parse(r.get(10));
@@ -36,6 +36,51 @@ fn file_row(r: &Row) -> FileRow {
     }
 }
 
+/// The ledger row of a file being claimed, on `c` (in the file's write transaction, or on its
+/// own): a new `validating` row, or the undecided row of the same path — a crashed claim, or
+/// another node's at the same instant — taken over, never a second one made.
+pub(crate) fn begin_in(c: &mut Client, f: &NewFile) -> Result<i64> {
+    let version = f.version.map(|v| v as i64);
+    let row = c.query_one(
+        "INSERT INTO files(partner, path, name, file_type, prefix, version, sha256, bytes, state, \
+         received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'validating', $9) \
+         ON CONFLICT (partner, path) WHERE state = 'validating' DO UPDATE SET \
+         name = excluded.name, file_type = excluded.file_type, prefix = excluded.prefix, \
+         version = excluded.version, sha256 = excluded.sha256, bytes = excluded.bytes, \
+         received_at = excluded.received_at RETURNING id",
+        &[
+            &f.partner,
+            &f.path,
+            &f.name,
+            &f.file_type,
+            &f.prefix,
+            &version,
+            &f.sha256,
+            &(f.bytes as i64),
+            &f.received_at,
+        ],
+    )?;
+    Ok(row.get(0))
+}
+
+/// The decision of a `validating` row, on `c`; `false` if it was decided already.
+pub(crate) fn decide_in(c: &mut Client, id: i64, d: &Decision) -> Result<bool> {
+    let n = c.execute(
+        clause::DECIDE,
+        &[
+            &d.state.as_str(),
+            &(d.rows as i64),
+            &d.late,
+            &(d.error_count as i64),
+            &(d.warning_count as i64),
+            &d.decided_at,
+            &d.final_path,
+            &id,
+        ],
+    )?;
+    Ok(n == 1)
+}
+
 impl PgStore {
     fn file_rows(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<FileRow>> {
         let rows = self
@@ -51,46 +96,11 @@ impl PgStore {
 
 impl Ledger for PgStore {
     fn begin(&self, f: &NewFile) -> Result<i64> {
-        // One statement: the undecided row of the path (a crashed claim, or another node's
-        // claim at the same instant) is taken over, never a second one made.
-        let version = f.version.map(|v| v as i64);
-        let row = self.client()?.query_one(
-            "INSERT INTO files(partner, path, name, file_type, prefix, version, sha256, bytes, state, \
-             received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'validating', $9) \
-             ON CONFLICT (partner, path) WHERE state = 'validating' DO UPDATE SET \
-             name = excluded.name, file_type = excluded.file_type, prefix = excluded.prefix, \
-             version = excluded.version, sha256 = excluded.sha256, bytes = excluded.bytes, \
-             received_at = excluded.received_at RETURNING id",
-            &[
-                &f.partner,
-                &f.path,
-                &f.name,
-                &f.file_type,
-                &f.prefix,
-                &version,
-                &f.sha256,
-                &(f.bytes as i64),
-                &f.received_at,
-            ],
-        )?;
-        Ok(row.get(0))
+        begin_in(&mut *self.client()?, f)
     }
 
     fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
-        let n = self.client()?.execute(
-            clause::DECIDE,
-            &[
-                &d.state.as_str(),
-                &(d.rows as i64),
-                &d.late,
-                &(d.error_count as i64),
-                &(d.warning_count as i64),
-                &d.decided_at,
-                &d.final_path,
-                &id,
-            ],
-        )?;
-        Ok(n == 1)
+        decide_in(&mut *self.client()?, id, d)
     }
 
     fn same_name(

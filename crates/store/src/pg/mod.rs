@@ -7,6 +7,7 @@ pub mod cluster;
 mod ledger;
 mod partners;
 mod schema;
+mod write;
 
 use crate::Result;
 use postgres::{Client, NoTls};
