@@ -6,8 +6,12 @@
 pub mod cluster;
 mod ledger;
 mod partners;
+mod read;
+mod refs;
 mod schema;
 mod write;
+
+pub use read::PgReader;
 
 use crate::Result;
 use postgres::{Client, NoTls};
@@ -122,6 +126,14 @@ impl Deref for Pooled<'_> {
 impl DerefMut for Pooled<'_> {
     fn deref_mut(&mut self) -> &mut Client {
         self.client.as_mut().expect("present until dropped")
+    }
+}
+
+impl Pooled<'_> {
+    /// Closes the connection instead of returning it to the pool: after a failed `ROLLBACK` it
+    /// may still be inside a transaction, which the next user must never inherit.
+    pub(crate) fn discard(mut self) {
+        self.client.take();
     }
 }
 

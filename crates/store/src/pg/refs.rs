@@ -1,0 +1,243 @@
+//! The registry and the reference lookups on PostgreSQL: the same questions as SQLite's
+//! (`crate::refs`), with the same answers.
+
+use super::{PgReader, PgStore};
+use crate::api::Partners;
+use crate::refs::REGISTRY_KINDS;
+use crate::{Error, OpenBalance, RegistryEntry, Result};
+use postgres::Row;
+
+fn entry(r: &Row) -> RegistryEntry {
+    RegistryEntry {
+        kind: r.get(0),
+        id: r.get(1),
+        account_id: r.get(2),
+        created_on: r.get(3),
+    }
+}
+
+impl PgStore {
+    /// Adds (or replaces) registry entries in one transaction; returns how many.
+    pub fn registry_add(&self, partner: &str, entries: &[RegistryEntry]) -> Result<usize> {
+        if self.partner(partner)?.is_none() {
+            return Err(Error::Partner(format!("no partner `{partner}`")));
+        }
+        if let Some(e) = entries
+            .iter()
+            .find(|e| !REGISTRY_KINDS.contains(&e.kind.as_str()))
+        {
+            return Err(Error::Partner(format!(
+                "unknown registry kind `{}` (one of {})",
+                e.kind,
+                REGISTRY_KINDS.join(", ")
+            )));
+        }
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        let st = tx.prepare(
+            "INSERT INTO registry(partner, kind, id, account_id, created_on) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner, kind, id) DO UPDATE SET \
+             account_id = excluded.account_id, created_on = excluded.created_on",
+        )?;
+        for e in entries {
+            tx.execute(
+                &st,
+                &[&partner, &e.kind, &e.id, &e.account_id, &e.created_on],
+            )?;
+        }
+        tx.commit()?;
+        Ok(entries.len())
+    }
+
+    /// A partner's registry, optionally of one kind, by kind and id (byte order).
+    pub fn registry_list(&self, partner: &str, kind: Option<&str>) -> Result<Vec<RegistryEntry>> {
+        let rows = self.client()?.query(
+            "SELECT kind, id, account_id, created_on FROM registry WHERE partner = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR kind = $2) ORDER BY kind COLLATE \"C\", id COLLATE \"C\"",
+            &[&partner, &kind],
+        )?;
+        Ok(rows.iter().map(entry).collect())
+    }
+
+    /// Whether a file of this type for this date or batch has been decided, whatever the outcome.
+    pub fn decided_for(&self, partner: &str, file_type: &str, prefix: &str) -> Result<bool> {
+        let row = self.client()?.query_one(
+            "SELECT EXISTS (SELECT 1 FROM files WHERE partner = $1 AND file_type = $2 \
+             AND prefix = $3 AND state != 'validating')",
+            &[&partner, &file_type, &prefix],
+        )?;
+        Ok(row.get(0))
+    }
+
+    /// File types the partner had files decided for, for dates in `[from, to)` (`YYYY-MM-DD`).
+    pub fn types_sent_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<String>> {
+        let rows = self.client()?.query(
+            "SELECT DISTINCT file_type COLLATE \"C\" FROM files WHERE partner = $1 \
+             AND file_type IS NOT NULL AND length(prefix) = 10 AND prefix COLLATE \"C\" >= $2 \
+             AND prefix COLLATE \"C\" < $3 AND state != 'validating' ORDER BY 1",
+            &[&partner, &from, &to],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Calls `f` for every balance in a non-terminal status in the latest accepted balance file
+    /// dated before `file_date` (spec 05 §3.2), as SQLite's `Store::open_balances_before`.
+    pub fn open_balances_before(
+        &self,
+        partner: &str,
+        file_date: &str,
+        terminal: &[&str],
+        f: &mut dyn FnMut(OpenBalance),
+    ) -> Result<()> {
+        let mut c = self.client()?;
+        let latest: Option<String> = c
+            .query_one(
+                "SELECT max(file_date COLLATE \"C\") FROM balance_days WHERE partner = $1 \
+                 AND file_date COLLATE \"C\" < $2",
+                &[&partner, &file_date],
+            )?
+            .get(0);
+        let Some(day) = latest else {
+            return Ok(());
+        };
+        let rows = c.query(
+            "SELECT balance_key, file_date, status, account_id FROM balances WHERE partner = $1 \
+             AND file_date = $2 AND closing IS NOT NULL ORDER BY balance_key COLLATE \"C\"",
+            &[&partner, &day],
+        )?;
+        for r in &rows {
+            let status: String = r.get::<_, Option<String>>(2).unwrap_or_default();
+            if terminal.contains(&status.as_str()) {
+                continue;
+            }
+            f(OpenBalance {
+                key: r.get(0),
+                file_date: r.get(1),
+                status,
+                account_id: r.get(3),
+            });
+        }
+        Ok(())
+    }
+
+    /// Registry balances created before `file_date` that no accepted balance file has reported
+    /// yet (spec 05 §3.2), as SQLite's `Store::unreported_registry_balances`.
+    pub fn unreported_registry_balances(
+        &self,
+        partner: &str,
+        file_date: &str,
+    ) -> Result<Vec<RegistryEntry>> {
+        let rows = self.client()?.query(
+            "SELECT kind, id, account_id, created_on FROM registry r WHERE partner = $1 \
+             AND kind = 'balance' AND created_on COLLATE \"C\" < $2 AND NOT EXISTS (SELECT 1 \
+             FROM record_refs x WHERE x.partner = r.partner AND x.file_type = 'balance' \
+             AND x.ref_id = r.id) AND NOT EXISTS (SELECT 1 FROM balances b \
+             WHERE b.partner = r.partner AND b.balance_key = r.id AND b.closing IS NOT NULL) \
+             ORDER BY id COLLATE \"C\"",
+            &[&partner, &file_date],
+        )?;
+        Ok(rows.iter().map(entry).collect())
+    }
+}
+
+/// The parameters every lookup takes, typed once: partner, file type, id, registry kind.
+macro_rules! with_params {
+    () => {
+        "WITH p AS (SELECT CAST($1 AS TEXT) AS partner, CAST($2 AS TEXT) AS file_type, \
+         CAST($3 AS TEXT) AS id, CAST($4 AS TEXT) AS kind) SELECT "
+    };
+}
+
+/// Whether `p.id` is a key of a table.
+macro_rules! by_key {
+    (transaction) => {
+        "EXISTS (SELECT 1 FROM transactions t WHERE t.partner = p.partner \
+         AND t.transaction_id = p.id)"
+    };
+    (balance) => {
+        "EXISTS (SELECT 1 FROM balances b WHERE b.partner = p.partner \
+         AND b.balance_key = p.id AND b.closing IS NOT NULL)"
+    };
+    (record) => {
+        "EXISTS (SELECT 1 FROM records r WHERE r.partner = p.partner \
+         AND r.file_type = p.file_type AND r.record_key = p.id)"
+    };
+}
+
+/// Another id of the record, or (`p.kind` set) a registry entry of that kind.
+macro_rules! by_other_id {
+    () => {
+        " OR EXISTS (SELECT 1 FROM record_refs x WHERE x.partner = p.partner \
+         AND x.file_type = p.file_type AND x.ref_id = p.id) OR (p.kind IS NOT NULL AND EXISTS \
+         (SELECT 1 FROM registry g WHERE g.partner = p.partner AND g.kind = p.kind \
+         AND g.id = p.id)) FROM p"
+    };
+}
+
+/// (whether `id` is a key of `file_type`, whether it is known at all), as SQLite's lookups.
+fn lookups(file_type: &str) -> (&'static str, &'static str) {
+    match file_type {
+        crate::TRANSACTION => (
+            concat!(with_params!(), by_key!(transaction), " FROM p"),
+            concat!(with_params!(), by_key!(transaction), by_other_id!()),
+        ),
+        crate::BALANCE => (
+            concat!(with_params!(), by_key!(balance), " FROM p"),
+            concat!(with_params!(), by_key!(balance), by_other_id!()),
+        ),
+        _ => (
+            concat!(with_params!(), by_key!(record), " FROM p"),
+            concat!(with_params!(), by_key!(record), by_other_id!()),
+        ),
+    }
+}
+
+impl PgReader<'_> {
+    /// The key of the accepted `file_type` record that `id` names (by one of its ids), if any.
+    pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
+        let none: Option<&str> = None;
+        let by_key = self.query_opt(lookups(file_type).0, &[&partner, &file_type, &id, &none])?;
+        if by_key.is_some_and(|r| r.get::<_, bool>(0)) {
+            return Ok(Some(id.to_string()));
+        }
+        Ok(self
+            .query_opt(
+                "SELECT record_key FROM record_refs WHERE partner = $1 AND file_type = $2 \
+                 AND ref_id = $3",
+                &[&partner, &file_type, &id],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    /// Whether `id` names an accepted `file_type` record (by any of its ids) or, with
+    /// `registry_kind`, a registry entry of that kind: one statement.
+    pub fn known(
+        &self,
+        partner: &str,
+        file_type: &str,
+        registry_kind: Option<&str>,
+        id: &str,
+    ) -> Result<bool> {
+        let row = self.query_opt(
+            lookups(file_type).1,
+            &[&partner, &file_type, &id, &registry_kind],
+        )?;
+        Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
+    }
+
+    /// The registry entry of a kind and id.
+    pub fn registry_get(
+        &self,
+        partner: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<RegistryEntry>> {
+        Ok(self
+            .query_opt(
+                "SELECT kind, id, account_id, created_on FROM registry WHERE partner = $1 \
+                 AND kind = $2 AND id = $3",
+                &[&partner, &kind, &id],
+            )?
+            .map(|r| entry(&r)))
+    }
+}
