@@ -47,16 +47,49 @@ pub(crate) fn decode(
     extra: &[(&str, Option<String>)],
     money: &[(&str, Option<rusqlite::types::Value>)],
 ) -> Result<StoredRecord> {
-    let damaged = || Error::Damaged {
-        what: "row",
-        key: key.to_string(),
-    };
-    let (layout, cells) = codec::decode_row(blob).ok_or_else(damaged)?;
+    let layout = codec::decode_row(blob).ok_or_else(|| damaged_row(key))?.0;
     let joined: String = c
         .prepare_cached("SELECT columns FROM layouts WHERE id = ?1")?
         .query_row(params![layout], |r| r.get(0))
         .optional()?
-        .ok_or_else(damaged)?;
+        .ok_or_else(|| damaged_row(key))?;
+    // A money column kept typed: its text is the typed amount at the scale in the row.
+    let typed = |col: &str, scale: Option<&str>| -> Option<Option<String>> {
+        match money
+            .iter()
+            .find(|(c, _)| *c == col)
+            .and_then(|(_, v)| v.as_ref())
+        {
+            None => Some(None),
+            Some(v) => codec::money_text(v, scale).map(Some),
+        }
+    };
+    decode_with(&joined, key, file_id, blob, extra, &typed)
+}
+
+fn damaged_row(key: &str) -> Error {
+    Error::Damaged {
+        what: "row",
+        key: key.to_string(),
+    }
+}
+
+/// A money column's text from its typed form and the scale cell of the row: `Some(None)` for a
+/// null amount, `None` when they do not fit together (damage).
+pub(crate) type MoneyText<'a> = dyn Fn(&str, Option<&str>) -> Option<Option<String>> + 'a;
+
+/// Decodes a row blob written against the layout `joined` (its column names joined by `|`),
+/// whichever backend kept it: `money` gives the text of the money columns kept typed.
+pub(crate) fn decode_with(
+    joined: &str,
+    key: &str,
+    file_id: i64,
+    blob: &[u8],
+    extra: &[(&str, Option<String>)],
+    money: &MoneyText,
+) -> Result<StoredRecord> {
+    let damaged = || damaged_row(key);
+    let (_, cells) = codec::decode_row(blob).ok_or_else(damaged)?;
     let mut columns: Vec<String> = if joined.is_empty() {
         Vec::new()
     } else {
@@ -72,14 +105,7 @@ pub(crate) fn decode(
         let Some(col) = name.strip_suffix(codec::SCALE_SUFFIX) else {
             continue;
         };
-        let typed = money
-            .iter()
-            .find(|(c, _)| *c == col)
-            .and_then(|(_, v)| v.as_ref());
-        cells[i] = match (typed, cells[i].as_deref()) {
-            (None, _) => None,
-            (Some(v), scale) => Some(codec::money_text(v, scale).ok_or_else(damaged)?),
-        };
+        cells[i] = money(col, cells[i].as_deref()).ok_or_else(damaged)?;
         *name = col.to_string();
     }
     // The record key's own column has its cell in the key only; dates and timestamps are short.

@@ -32,3 +32,239 @@ CREATE TABLE work_done (
     PRIMARY KEY (kind, key)
 );
 "#;
+
+use super::PgStore;
+use crate::Result;
+use postgres::GenericClient;
+use std::time::Duration;
+
+/// The lease kind of an inbox file (key: `partner/path`): one node validates and decides it.
+pub const FILE: &str = "file";
+/// The lease kind of a nightly run (key: `partner/date`): one node runs it.
+pub const NIGHTLY: &str = "nightly";
+
+/// A timestamp column as RFC 3339 UTC with milliseconds, like the rest of bankdrop's stamps;
+/// formatted by the server so the node's time zone never enters.
+macro_rules! utc {
+    ($col:literal) => {
+        concat!(
+            "to_char(",
+            $col,
+            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        )
+    };
+}
+
+/// A lease on a piece of work, held by a node until it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// [`FILE`] or [`NIGHTLY`].
+    pub kind: String,
+    /// Which work of that kind (`partner/path`, `partner/date`).
+    pub key: String,
+    /// The node holding it.
+    pub node: String,
+    /// When it lapses unless renewed (RFC 3339, UTC, server time).
+    pub expires_at: String,
+}
+
+/// A node as `bankdrop nodes` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRow {
+    /// The node's name (`serve --node`).
+    pub name: String,
+    /// Its first heartbeat (RFC 3339, UTC, server time).
+    pub started_at: String,
+    /// Its last heartbeat (RFC 3339, UTC, server time).
+    pub heartbeat_at: String,
+    /// Whether its last heartbeat is recent enough for it to count as running.
+    pub alive: bool,
+    /// What the node said about itself in its last heartbeat (version, host, pid...).
+    pub info: String,
+    /// The unexpired leases it holds, by kind and key.
+    pub leases: Vec<Lease>,
+}
+
+/// Seconds as a float8 parameter, for `make_interval(secs => ...)`: sub-second leases work.
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// Every unexpired lease, in byte order of kind and key (whatever the server's collation).
+fn live_leases(c: &mut impl GenericClient) -> Result<Vec<Lease>> {
+    let rows = c.query(
+        concat!(
+            "SELECT kind, key, node, ",
+            utc!("expires_at"),
+            " FROM leases WHERE expires_at > now() \
+             ORDER BY kind COLLATE \"C\", key COLLATE \"C\""
+        ),
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Lease {
+                kind: r.try_get(0)?,
+                key: r.try_get(1)?,
+                node: r.try_get(2)?,
+                expires_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+impl PgStore {
+    /// Says `node` is alive (and what it is, in `info`): its row is made on the first
+    /// heartbeat, which is then its start; later ones move only `heartbeat_at` and `info`.
+    pub fn heartbeat(&self, node: &str, info: &str) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO nodes(name, started_at, heartbeat_at, info) VALUES ($1, now(), now(), $2) \
+             ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), info = excluded.info",
+            &[&node, &info],
+        )?;
+        Ok(())
+    }
+
+    /// Every node that ever sent a heartbeat, by name, with its unexpired leases; a node whose
+    /// heartbeat is older than `dead_after` is reported not alive. Leases of a node that never
+    /// sent a heartbeat are only in [`PgStore::leases`].
+    pub fn nodes(&self, dead_after: Duration) -> Result<Vec<NodeRow>> {
+        let mut c = self.client()?;
+        // One transaction: one now() for liveness and leases, so the two agree.
+        let mut tx = c.build_transaction().read_only(true).start()?;
+        let rows = tx.query(
+            concat!(
+                "SELECT name, ",
+                utc!("started_at"),
+                ", ",
+                utc!("heartbeat_at"),
+                ", heartbeat_at > now() - make_interval(secs => $1::float8), info \
+                 FROM nodes ORDER BY name COLLATE \"C\""
+            ),
+            &[&secs(dead_after)],
+        )?;
+        let mut leases = live_leases(&mut tx)?;
+        tx.commit()?;
+        rows.iter()
+            .map(|r| {
+                let name: String = r.try_get(0)?;
+                let (mine, rest) = leases.drain(..).partition(|l| l.node == name);
+                leases = rest;
+                Ok(NodeRow {
+                    started_at: r.try_get(1)?,
+                    heartbeat_at: r.try_get(2)?,
+                    alive: r.try_get(3)?,
+                    info: r.try_get(4)?,
+                    leases: mine,
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes the lease on (`kind`, `key`) for `node` until now + `ttl`; true if `node` holds it
+    /// now: it was free, or expired (its node died or stalled), or already `node`'s (renewed).
+    /// False if another node holds it unexpired, or the work is done.
+    pub fn take_lease(&self, kind: &str, key: &str, node: &str, ttl: Duration) -> Result<bool> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        // One statement decides between nodes: the insert, or the update of a row it conflicts
+        // with, locks the lease row, and the update's condition is checked on the row's latest
+        // version. A node renewing keeps its `taken_at`.
+        let taken = tx.query_opt(
+            "INSERT INTO leases(kind, key, node, taken_at, expires_at) \
+             SELECT $1::text, $2::text, $3::text, now(), now() + make_interval(secs => $4::float8) \
+             WHERE NOT EXISTS (SELECT 1 FROM work_done WHERE kind = $1 AND key = $2) \
+             ON CONFLICT (kind, key) DO UPDATE SET node = excluded.node, \
+             taken_at = CASE WHEN leases.node = excluded.node AND leases.expires_at > now() \
+                        THEN leases.taken_at ELSE excluded.taken_at END, \
+             expires_at = excluded.expires_at \
+             WHERE leases.expires_at <= now() OR leases.node = excluded.node \
+             RETURNING 1",
+            &[&kind, &key, &node, &secs(ttl)],
+        )?;
+        if taken.is_none() {
+            tx.rollback()?;
+            return Ok(false);
+        }
+        // The NOT EXISTS above saw the statement's snapshot. If the holder finished the work
+        // while we waited on its lease row, the row is gone and our insert went in, yet the
+        // snapshot missed its `work_done` row. A new statement sees every commit before it, and
+        // that finish committed before our insert could: look again, and give the lease up.
+        let done: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM work_done WHERE kind = $1 AND key = $2)",
+                &[&kind, &key],
+            )?
+            .try_get(0)?;
+        if done {
+            tx.rollback()?;
+            return Ok(false);
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Extends every unexpired lease of `node` to now + `ttl`, while it is still working;
+    /// returns how many. An expired lease is not revived: another node may have taken it, and
+    /// [`PgStore::take_lease`] is the way back to it.
+    pub fn renew_leases(&self, node: &str, ttl: Duration) -> Result<u64> {
+        Ok(self.client()?.execute(
+            "UPDATE leases SET expires_at = now() + make_interval(secs => $2::float8) \
+             WHERE node = $1 AND expires_at > now()",
+            &[&node, &secs(ttl)],
+        )?)
+    }
+
+    /// Gives up `node`'s lease on (`kind`, `key`) without finishing the work, so another node
+    /// may take it at once; true if `node` held it. Another node's lease is left alone.
+    pub fn release_lease(&self, kind: &str, key: &str, node: &str) -> Result<bool> {
+        let n = self.client()?.execute(
+            "DELETE FROM leases WHERE kind = $1 AND key = $2 AND node = $3",
+            &[&kind, &key, &node],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Marks (`kind`, `key`) done by `node` and drops its lease, in one transaction; true then.
+    /// False, changing nothing, when `node` no longer holds an unexpired lease on it: a node
+    /// that stalled and lost its lease must not mark work another node has taken over.
+    pub fn finish_work(&self, kind: &str, key: &str, node: &str) -> Result<bool> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        // The delete first: it locks the lease row, so a node taking the lease over waits for
+        // this commit (and then sees the work done), or this waits for the takeover (and then
+        // finds the row no longer `node`'s).
+        let held = tx.execute(
+            "DELETE FROM leases WHERE kind = $1 AND key = $2 AND node = $3 AND expires_at > now()",
+            &[&kind, &key, &node],
+        )?;
+        if held == 0 {
+            tx.rollback()?;
+            return Ok(false);
+        }
+        let done = tx.execute(
+            "INSERT INTO work_done(kind, key, node, done_at) VALUES ($1, $2, $3, now()) \
+             ON CONFLICT (kind, key) DO NOTHING",
+            &[&kind, &key, &node],
+        )?;
+        tx.commit()?;
+        // Done already: not this node's finish (cannot happen while leases are taken through
+        // `take_lease`, which refuses done work).
+        Ok(done > 0)
+    }
+
+    /// Whether (`kind`, `key`) was finished by some node.
+    pub fn is_done(&self, kind: &str, key: &str) -> Result<bool> {
+        let row = self.client()?.query_one(
+            "SELECT EXISTS (SELECT 1 FROM work_done WHERE kind = $1 AND key = $2)",
+            &[&kind, &key],
+        )?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Every unexpired lease, by kind and key (in byte order).
+    pub fn leases(&self) -> Result<Vec<Lease>> {
+        live_leases(&mut *self.client()?)
+    }
+}
