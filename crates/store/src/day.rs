@@ -302,7 +302,7 @@ impl DayBatch {
         self.rows.clear();
     }
 
-    fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.rows.len() >= BATCH_ROWS || self.text.len() + self.blobs.len() >= BATCH_BYTES
     }
 
@@ -329,6 +329,14 @@ impl DayBatch {
         }
         self.rows.push(BatchRow { text, blobs });
         Ok(())
+    }
+
+    /// Copies a row in from cells read some other way (PostgreSQL): text as bytes, unchecked
+    /// until [`DayBatch::rows`], in the order of [`BatchRow`]'s fields.
+    pub(crate) fn push(&mut self, text: [Option<&[u8]>; 8], blobs: [Option<&[u8]>; 3]) {
+        let text = text.map(|t| t.map(|b| copy(&mut self.text, b)));
+        let blobs = blobs.map(|b| b.map(|b| copy(&mut self.blobs, b)));
+        self.rows.push(BatchRow { text, blobs });
     }
 
     /// The rows, in the order read. A row whose text is not UTF-8 (a damaged database) is an

@@ -186,18 +186,30 @@ fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredR
     let Some((file_id, blob, closing, id_kind, typed)) = row else {
         return Ok(None);
     };
+    let extra = balance_cells(key, id_kind, typed, &closing)?;
+    decode(c, key, file_id, &blob, &extra, &[]).map(Some)
+}
+
+/// The cells of a balance kept beside its row blob, put back: its typed columns, its client id
+/// (the key, when `id_kind` is 0; else the key is the Lead id, already in the row), and its
+/// exact amounts from the `closing` blob.
+pub(crate) fn balance_cells(
+    key: &str,
+    id_kind: i64,
+    typed: [Option<String>; 6],
+    closing: &[u8],
+) -> Result<Vec<(&'static str, Option<String>)>> {
     let mut extra: Vec<(&str, Option<String>)> = crate::day::BALANCE_TYPED
         .iter()
         .copied()
         .zip(typed)
         .collect();
-    // The key is the client id when there is one (id_kind 0), else the Lead id.
     let client_id = (id_kind == 0).then(|| key.to_string());
     extra.push((crate::day::BALANCE_KEY_COLUMN, client_id));
     let mut amounts = Vec::new();
     codec::for_each_amount(
         &crate::day::BALANCE_AMOUNT_COLUMNS,
-        &closing,
+        closing,
         &mut |col, v| {
             amounts.push((col.to_string(), v.to_string()));
         },
@@ -213,7 +225,7 @@ fn balance_in(c: &Connection, partner: &str, key: &str) -> Result<Option<StoredR
             .map(|(_, v)| v.clone());
         extra.push((col, v));
     }
-    decode(c, key, file_id, &blob, &extra, &[]).map(Some)
+    Ok(extra)
 }
 
 impl crate::Store {

@@ -4,9 +4,11 @@
 //! that comes when every concern is ported.
 
 pub mod cluster;
+mod day;
 mod ledger;
 mod partners;
 mod read;
+mod records;
 mod refs;
 mod schema;
 mod write;

@@ -45,6 +45,19 @@ impl PgReader<'_> {
     }
 }
 
+impl PgReader<'_> {
+    /// Runs `f` on the snapshot's connection (for rows streamed from the server).
+    pub(crate) fn with_client<T, E: From<crate::Error>>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        match &self.client {
+            Some(c) => f(&mut c.borrow_mut()),
+            None => Err(crate::Error::Apply("the snapshot is closed".into()).into()),
+        }
+    }
+}
+
 impl Drop for PgReader<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.client.take() {

@@ -1,0 +1,148 @@
+//! Reading an accepted record back whole on PostgreSQL, as SQLite does (`crate::records`): the
+//! row blob decoded against its layout, the columns kept typed put back. A transaction's
+//! amounts come straight from their `NUMERIC` columns, which keep the scale they were written
+//! with.
+
+use super::{PgReader, PgStore};
+use crate::day::{BALANCE, TRANSACTION_AMOUNT_COLUMNS};
+use crate::records::{balance_cells, decode_with};
+use crate::{Error, Result, StateChange, StoredRecord};
+
+impl PgReader<'_> {
+    /// The column names of a layout.
+    fn layout(&self, id: i64, key: &str) -> Result<String> {
+        self.query_opt("SELECT columns FROM layouts WHERE id = $1", &[&id])?
+            .map(|r| r.get(0))
+            .ok_or_else(|| Error::Damaged {
+                what: "row",
+                key: key.to_string(),
+            })
+    }
+
+    fn layout_of(&self, blob: &[u8], key: &str) -> Result<String> {
+        let (layout, _) = crate::codec::decode_row(blob).ok_or_else(|| Error::Damaged {
+            what: "row",
+            key: key.to_string(),
+        })?;
+        self.layout(layout, key)
+    }
+
+    /// The current version of a record; a balance's is its latest balance-file row.
+    pub fn record(
+        &self,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> Result<Option<StoredRecord>> {
+        let no_money = |_: &str, _: Option<&str>| Some(None);
+        if file_type == BALANCE {
+            let Some(r) = self.query_opt(
+                "SELECT file_id, row, closing, id_kind, account_id, type, status, status_reason, \
+                 currency, settlement_account FROM balances WHERE partner = $1 \
+                 AND balance_key = $2 AND closing IS NOT NULL \
+                 ORDER BY file_date COLLATE \"C\" DESC LIMIT 1",
+                &[&partner, &key],
+            )?
+            else {
+                return Ok(None);
+            };
+            let blob: Vec<u8> = r.get(1);
+            let closing: Vec<u8> = r.get(2);
+            let id_kind = i64::from(r.get::<_, Option<i32>>(3).unwrap_or(0));
+            let typed = [r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9)];
+            let extra = balance_cells(key, id_kind, typed, &closing)?;
+            let joined = self.layout_of(&blob, key)?;
+            return decode_with(&joined, key, r.get(0), &blob, &extra, &no_money).map(Some);
+        }
+        let Some(r) = self.query_opt(
+            "SELECT file_id, row FROM records WHERE partner = $1 AND file_type = $2 \
+             AND record_key = $3",
+            &[&partner, &file_type, &key],
+        )?
+        else {
+            return Ok(None);
+        };
+        let blob: Vec<u8> = r.get(1);
+        let joined = self.layout_of(&blob, key)?;
+        decode_with(&joined, key, r.get(0), &blob, &[], &no_money).map(Some)
+    }
+
+    /// A stored transaction read back whole.
+    pub fn transaction(&self, partner: &str, id: &str) -> Result<Option<StoredRecord>> {
+        let Some(r) = self.query_opt(
+            "SELECT file_id, row, balance_id, card_id, effective_at, type, amount::TEXT, \
+             amount_in_usd::TEXT, principal_amount::TEXT, fee_amount::TEXT, \
+             interest_amount::TEXT, rewards_amount::TEXT, settlement_amount::TEXT \
+             FROM transactions WHERE partner = $1 AND transaction_id = $2",
+            &[&partner, &id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let amounts: Vec<(&str, Option<String>)> = TRANSACTION_AMOUNT_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, r.get(6 + i)))
+            .collect();
+        let extra = [
+            ("client_transaction_id", Some(id.to_string())),
+            ("balance_id", r.get(2)),
+            ("card_id", r.get(3)),
+            ("effective_at", r.get(4)),
+            ("type", r.get(5)),
+        ];
+        // NUMERIC keeps the scale it was written with: the row's scale cell is not needed.
+        let money = |col: &str, _: Option<&str>| {
+            Some(
+                amounts
+                    .iter()
+                    .find(|(c, _)| *c == col)
+                    .and_then(|(_, v)| v.clone()),
+            )
+        };
+        let blob: Vec<u8> = r.get(1);
+        let joined = self.layout_of(&blob, id)?;
+        decode_with(&joined, id, r.get(0), &blob, &extra, &money).map(Some)
+    }
+
+    /// A record's states, oldest first.
+    pub fn states(&self, partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>> {
+        let rows = self.query(
+            "SELECT file_date, state, effective_at FROM record_states WHERE partner = $1 \
+             AND file_type = $2 AND record_key = $3 ORDER BY file_id",
+            &[&partner, &file_type, &key],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| StateChange {
+                file_date: r.get(0),
+                state: r.get(1),
+                effective_at: r.get(2),
+            })
+            .collect())
+    }
+}
+
+impl PgStore {
+    /// The current version of a record (see [`PgReader::record`]).
+    pub fn record(
+        &self,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> Result<Option<StoredRecord>> {
+        self.snapshot()?.record(partner, file_type, key)
+    }
+
+    /// How many records, reported balance days and transactions a partner has.
+    pub fn counts(&self, partner: &str) -> Result<(u64, u64, u64)> {
+        let r = self.client()?.query_one(
+            "SELECT (SELECT count(*) FROM records WHERE partner = $1), \
+             (SELECT count(*) FROM balances WHERE partner = $1 AND closing IS NOT NULL), \
+             (SELECT count(*) FROM transactions WHERE partner = $1)",
+            &[&partner],
+        )?;
+        let n = |i: usize| r.get::<_, i64>(i) as u64;
+        Ok((n(0), n(1), n(2)))
+    }
+}
