@@ -132,7 +132,7 @@ impl BalanceDay {
     }
 }
 
-fn bad_amount(column: &str, text: &str) -> Error {
+pub(crate) fn bad_amount(column: &str, text: &str) -> Error {
     Error::Apply(format!("{column} `{text}` is not an amount"))
 }
 
@@ -541,7 +541,7 @@ pub(crate) fn insert_state(
     Ok(())
 }
 
-fn amounts_of(pairs: &[(&str, &str)]) -> Result<Amounts> {
+pub(crate) fn amounts_of(pairs: &[(&str, &str)]) -> Result<Amounts> {
     let mut out = Vec::with_capacity(pairs.len());
     for (c, t) in pairs {
         let (m, s) = codec::parse_amount(t).ok_or_else(|| bad_amount(c, t))?;

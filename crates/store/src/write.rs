@@ -24,7 +24,7 @@ impl Store {
         }
     }
 
-    /// The write transaction of file `id`, claimed earlier with [`Store::begin`]; `None` when it
+    /// The write transaction of file `id`, claimed earlier with [`crate::Ledger::begin`]; `None` when it
     /// is decided already.
     pub fn write_claimed(&self, id: i64) -> Result<Option<WriteTx<'_>>> {
         let mut w = WriteTx::open(self, self.conn())?;

@@ -14,6 +14,7 @@ mod schema;
 mod write;
 
 pub use read::PgReader;
+pub use write::PgWriteTx;
 
 use crate::Result;
 use postgres::{Client, NoTls};
