@@ -3,7 +3,10 @@
 //! test (`crates/pgtest`; under CI a missing server is a failure, never a skip).
 
 use store::pg::PgStore;
-use store::{Decision, Ledger, NewFile, Partners, RegistryEntry, State, Store};
+use store::{
+    BalanceIn, Decision, Ledger, NewFile, NonPostedIn, Partners, RegistryEntry, State, Store,
+    TransactionIn,
+};
 
 /// The suite, run on each backend.
 fn suite(s: &(impl Partners + Ledger)) {
@@ -376,4 +379,253 @@ on_both!(the_ledger_says_what_was_decided_and_sent, |s| {
             .unwrap(),
         ["card"]
     );
+});
+
+/// Applies and commits one accepted file named `$name` (`<date>_<type>_v1.csv`) for partner
+/// `p`, `$w` its write transaction in `$body` (the same methods on both backends).
+macro_rules! accepted_file {
+    ($s:expr, $name:expr, |$w:ident| $body:block) => {{
+        let name: &str = $name;
+        let f = NewFile {
+            partner: "p".into(),
+            path: format!("in/{name}"),
+            name: name.into(),
+            file_type: Some(name[11..].rsplit_once("_v").unwrap().0.into()),
+            prefix: Some(name[..10].into()),
+            version: Some(1),
+            sha256: name.into(),
+            bytes: 1,
+            received_at: "2026-03-02T01:00:00Z".into(),
+        };
+        let mut $w = $s.write(&f).unwrap();
+        $body
+        let d = Decision {
+            final_path: format!("in/processed/{name}"),
+            ..decision(State::Accepted, "2026-03-02T01:00:01Z")
+        };
+        assert!($w.commit(&d, &mut || Ok(())).unwrap());
+    }};
+}
+
+/// A row blob of `cells` under a layout of `columns`.
+macro_rules! row {
+    ($w:ident, $file_type:expr, $columns:expr, $cells:expr) => {{
+        let layout = $w.layout($file_type, &$columns).unwrap();
+        let mut row = Vec::new();
+        store::codec::encode_row(layout, &$cells, &mut row);
+        row
+    }};
+}
+
+/// A balance of the balance file of `$date`.
+macro_rules! balance_in {
+    ($w:ident, $id:expr, $date:expr, $status:expr, $amount:expr) => {{
+        let row = row!($w, "balance", ["client_balance_name"], [Some("Checking")]);
+        $w.balance(&BalanceIn {
+            balance_id: $id,
+            lead_id: false,
+            file_date: $date,
+            account_id: Some("a1"),
+            balance_type: Some("deposit"),
+            status: Some($status),
+            status_reason: Some("none"),
+            currency: Some("USD"),
+            settlement_account: None,
+            amounts: &[("balance", $amount), ("rewards_balance", "0.10")],
+            row: &row,
+        })
+        .unwrap();
+    }};
+}
+
+on_both!(what_was_written_reads_back_the_same, |s| {
+    s.add_partner("p", "/srv/p", "now").unwrap();
+    accepted_file!(s, "2026-03-02_customer_v1.csv", |w| {
+        let row = row!(
+            w,
+            "customer",
+            ["client_customer_id", "first_name"],
+            [Some("c1"), Some("Ann")]
+        );
+        w.record("customer", "c1", &row).unwrap();
+        w.state("customer", "c1", Some("2026-03-02"), "active", None)
+            .unwrap();
+    });
+    accepted_file!(s, "2026-03-02_card_v1.csv", |w| {
+        let row = row!(w, "card", ["client_card_id"], [Some("card1")]);
+        w.record("card", "card1", &row).unwrap();
+        w.record_ref("card", "lead-9", "card1").unwrap();
+    });
+    accepted_file!(s, "2026-03-02_balance_v1.csv", |w| {
+        balance_in!(w, "b1", "2026-03-02", "active", "10.00");
+        balance_in!(w, "b2", "2026-03-02", "active", "5");
+    });
+    accepted_file!(s, "2026-03-02_transaction_v1.csv", |w| {
+        let row = row!(
+            w,
+            "transaction",
+            ["currency", "amount@scale"],
+            [Some("USD"), Some("2")]
+        );
+        assert!(w
+            .transaction(&TransactionIn {
+                id: "t1",
+                balance_id: Some("b1"),
+                card_id: None,
+                file_date: Some("2026-03-02"),
+                effective_at: Some("2026-03-02T10:00:00Z"),
+                tx_type: Some("credit"),
+                amounts: &[("amount", "2.50")],
+                row: &row,
+            })
+            .unwrap());
+    });
+    accepted_file!(s, "2026-03-02_non_posted_transaction_v1.csv", |w| {
+        w.empty_snapshot("2026-03-02").unwrap();
+        let row = row!(w, "non_posted_transaction", ["currency"], [Some("USD")]);
+        w.non_posted(&NonPostedIn {
+            id: "n1",
+            file_date: "2026-03-02",
+            balance_id: Some("b1"),
+            amount: Some("1.25"),
+            row: &row,
+        })
+        .unwrap();
+    });
+    accepted_file!(s, "2026-03-03_balance_v1.csv", |w| {
+        balance_in!(w, "b1", "2026-03-03", "closed", "0.00");
+    });
+    accepted_file!(s, "2026-03-16_ach_v1.csv", |w| {
+        w.ach_entry(
+            1,
+            "091000019000001",
+            Some("2026-03-16"),
+            r#"{"amount":"1.00"}"#,
+        )
+        .unwrap();
+    });
+
+    let r = s.snapshot().unwrap();
+    let c1 = r.record("p", "customer", "c1").unwrap().unwrap();
+    assert_eq!(c1.get("first_name"), Some("Ann"));
+    let states: Vec<String> = r
+        .states("p", "customer", "c1")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.state)
+        .collect();
+    assert_eq!(states, ["active"]);
+    assert_eq!(
+        r.find_ref("p", "card", "lead-9").unwrap().as_deref(),
+        Some("card1")
+    );
+    assert_eq!(
+        r.find_ref("p", "card", "card1").unwrap().as_deref(),
+        Some("card1")
+    );
+    assert!(r.known("p", "card", None, "lead-9").unwrap());
+    assert!(r.known("p", "balance", None, "b2").unwrap());
+    assert!(r.known("p", "transaction", None, "t1").unwrap());
+    assert!(!r.known("p", "transaction", None, "t2").unwrap());
+    // A balance's record is its latest report, amounts as written.
+    let b1 = r.record("p", "balance", "b1").unwrap().unwrap();
+    assert_eq!(
+        (
+            b1.get("status"),
+            b1.get("balance"),
+            b1.get("client_balance_name")
+        ),
+        (Some("closed"), Some("0.00"), Some("Checking"))
+    );
+    let t1 = r.transaction("p", "t1").unwrap().unwrap();
+    assert_eq!(
+        (
+            t1.get("amount"),
+            t1.get("effective_at"),
+            t1.get("type"),
+            t1.get("currency")
+        ),
+        (
+            Some("2.50"),
+            Some("2026-03-02T10:00:00Z"),
+            Some("credit"),
+            Some("USD")
+        )
+    );
+    // Day 3: b1 reported and opening from day 2; b2 missing from day 3's file.
+    let mut day3 = Vec::new();
+    r.day_balances::<store::Error>("p", "2026-03-03", &mut |row| {
+        day3.push((
+            row.balance_id.to_string(),
+            row.closing.map(|c| c.status.to_string()),
+            row.opening.map(|o| o.status.to_string()),
+        ));
+        Ok(true)
+    })
+    .unwrap();
+    let day3_want = [
+        (
+            "b1".to_string(),
+            Some("closed".to_string()),
+            Some("active".to_string()),
+        ),
+        ("b2".to_string(), None, Some("active".to_string())),
+    ];
+    assert_eq!(day3, day3_want);
+    let mut activity = 0;
+    r.day_balances::<store::Error>("p", "2026-03-02", &mut |row| {
+        if let Some(a) = row.activity {
+            let (count, _) = store::codec::raw_sums(7, a).unwrap();
+            activity += count;
+        }
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(activity, 1);
+    // A day no file came for opens from the last balance file: b1 (b2 was not in it).
+    let mut day4 = Vec::new();
+    r.day_balances::<store::Error>("p", "2026-03-04", &mut |row| {
+        day4.push((
+            row.balance_id.to_string(),
+            row.closing.is_some(),
+            row.opening.is_some(),
+        ));
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(day4, [("b1".to_string(), false, true)]);
+    assert_eq!(
+        r.latest_balance_file_before("p", "2026-03-03")
+            .unwrap()
+            .as_deref(),
+        Some("2026-03-02")
+    );
+    let snapshot = r.non_posted_snapshot_date("p", "2026-03-03").unwrap();
+    assert_eq!(snapshot.as_deref(), Some("2026-03-02"));
+    let mut pending = Vec::new();
+    r.non_posted("p", "2026-03-02", &mut |n| {
+        pending.push((n.id.to_string(), n.amount.map(|a| a.to_string())))
+    })
+    .unwrap();
+    // As SQLite's typed form reads it (units of 10⁻⁸), on both backends.
+    assert_eq!(
+        pending,
+        [("n1".to_string(), Some("1.25000000".to_string()))]
+    );
+    let mut traces = Vec::new();
+    r.ach_entries_settled_on::<store::Error>("p", "2026-03-16", &mut |a| {
+        traces.push(a.trace.to_string());
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(traces, ["091000019000001"]);
+    drop(r);
+    assert_eq!(s.counts("p").unwrap(), (2, 3, 1));
+    let mut open = Vec::new();
+    s.open_balances_before("p", "2026-03-04", &["closed"], &mut |b| open.push(b.key))
+        .unwrap();
+    assert!(open.is_empty(), "b1 closed on 2026-03-03: {open:?}");
+    s.open_balances_before("p", "2026-03-03", &["closed"], &mut |b| open.push(b.key))
+        .unwrap();
+    assert_eq!(open, ["b1", "b2"]);
 });

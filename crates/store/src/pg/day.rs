@@ -134,9 +134,12 @@ impl PgReader<'_> {
             each(NonPostedRow {
                 id: r.try_get(0)?,
                 balance_id: r.try_get(1)?,
-                amount: amount
-                    .and_then(crate::codec::parse_amount)
-                    .and_then(|(m, s)| crate::codec::decimal(m, s)),
+                // The decimal SQLite's reader gives for the same amount (its typed form: units
+                // of 10⁻⁸, so scale 8), so the nightly run's figures are the same on both.
+                amount: amount.and_then(|a| {
+                    let typed = crate::codec::money_value(a);
+                    crate::codec::money_from((&typed).into())
+                }),
             });
         }
         Ok(rows.len() as u64)
