@@ -26,7 +26,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use store::{Decision, NewFile, State, Store};
+use store::{Db, Decision, NewFile, State};
 use store::{Ledger, Partners};
 
 const PARTNER: &str = "bench";
@@ -243,7 +243,7 @@ fn partner_root(db: &Path) -> PathBuf {
 /// accepted upload is. With `keep`, the CSV file stays there under its documented name
 /// (`<file_date>_<type>_v1.csv`), for a baseline to read the same bytes; else it is deleted.
 fn accept(
-    s: &Store,
+    s: &Db,
     keep: Option<&Path>,
     file_type: &str,
     file_date: &str,
@@ -266,7 +266,7 @@ fn accept(
         each(&mut w)?;
         w.flush()?;
     }
-    let mut apply = |ap: &mut store::Applier| -> store::Result<()> {
+    let mut apply = |ap: &mut store::Writing| -> store::Result<()> {
         let conflicts =
             pipeline::apply_rows(schema, std::fs::File::open(&tmp)?, Some(file_date), ap)?;
         match conflicts.first() {
@@ -340,7 +340,7 @@ pub fn fill(args: &[String]) -> Result<()> {
     }
 
     let t_all = Instant::now();
-    let s = Store::open(&db)?;
+    let s = Db::open(None, &db)?;
     s.add_partner(PARTNER, &root.display().to_string(), "2026-01-01T00:00:00Z")?;
     println!(
         "filling {}: {balances} deposit balances, {transactions} transactions a day, {days} day(s) ending {date}",
@@ -490,7 +490,7 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     ensure!(runs > 0, "--runs must be at least 1");
 
-    let s = Store::open(&db)?;
+    let s = Db::open(None, &db)?;
     let p = s
         .partner(PARTNER)?
         .context("no partner `bench` in the store")?;

@@ -4,8 +4,8 @@ use crate::config::Config;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
+use store::Db;
 use store::Partners;
-use store::Store;
 
 /// Partner management.
 #[derive(Subcommand)]
@@ -28,14 +28,22 @@ pub enum Cmd {
 }
 
 /// Opens the store of the configured data directory.
-pub fn open_store(cfg: &Config) -> Result<Store> {
+pub fn open_store(cfg: &Config) -> Result<Db> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
-    Store::open(&cfg.db_path()).with_context(|| format!("opening {}", cfg.db_path().display()))
+    let store = Db::open(cfg.store.url.as_deref(), &cfg.db_path()).with_context(|| {
+        match cfg.store.url.as_deref() {
+            // The url's password stays out of the message.
+            Some(url) => format!("opening the store at {}", store::backend::redacted(url)),
+            None => format!("opening {}", cfg.db_path().display()),
+        }
+    })?;
+    tracing::debug!(store = %store.describe(), "store opened");
+    Ok(store)
 }
 
 /// Adds a partner with its keys, creating the tree; an existing partner gets the keys added.
-pub fn add(cfg: &Config, store: &Store, name: &str, keys: &[String]) -> Result<PathBuf> {
+pub fn add(cfg: &Config, store: &Db, name: &str, keys: &[String]) -> Result<PathBuf> {
     anyhow::ensure!(
         !name.is_empty()
             && name

@@ -13,7 +13,7 @@ use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 use store::Partners;
-use store::{PartnerRow, Store};
+use store::{Db, PartnerRow};
 
 /// Output format.
 #[derive(Clone, Copy, ValueEnum)]
@@ -40,7 +40,7 @@ pub struct Args {
 
 /// Runs activity date `date` for one partner (shared with the nightly task of `serve`).
 pub fn run_partner(
-    store: &Store,
+    store: &Db,
     partner: &PartnerRow,
     date: NaiveDate,
     cfg: &NightlyConfig,

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use store::Partners;
-use store::{RegistryEntry, Store, REGISTRY_KINDS};
+use store::{Db, RegistryEntry, REGISTRY_KINDS};
 
 /// Registry management.
 #[derive(Subcommand)]
@@ -55,7 +55,7 @@ fn today() -> String {
     pipeline::deadline::chicago_date(chrono::Utc::now()).to_string()
 }
 
-fn known_partner(store: &Store, partner: &str) -> Result<()> {
+fn known_partner(store: &Db, partner: &str) -> Result<()> {
     if store.partner(partner)?.is_none() {
         bail!("no partner `{partner}` (bankdrop partner add)");
     }

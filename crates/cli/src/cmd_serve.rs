@@ -1,6 +1,5 @@
 //! `bankdrop serve`: the SFTP server, the watcher and the pipeline in one process.
 
-use crate::cmd_ingest::pipeline;
 use crate::cmd_partner::add;
 use crate::config::Config;
 use anyhow::{Context, Result};
@@ -8,16 +7,24 @@ use bankdrop_sftp::{IntakeEvent, Layout, Partner, PartnerStore, ServerConfig, Sf
 use pipeline::{Job, Pipeline};
 use std::sync::Arc;
 use std::time::Duration;
+use store::Db;
 use store::Partners;
-use store::Store;
 use tokio::sync::mpsc;
 
+/// Runs a store call from async code. The store is synchronous: the PostgreSQL client drives
+/// a runtime of its own, which cannot start on a runtime thread, and a SQLite call would stall
+/// the thread's other tasks; `block_in_place` hands those tasks to another thread meanwhile.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
 /// Partners are looked up in the database at every login, so `partner add` takes effect at once.
-struct DbPartners(Arc<Store>);
+struct DbPartners(Arc<Db>);
 
 impl PartnerStore for DbPartners {
     fn lookup(&self, user: &str) -> Option<Partner> {
-        let row = self.0.partner(user).ok()??;
+        // Called by the SFTP server's authentication, on the runtime.
+        let row = blocking(|| self.0.partner(user)).ok()??;
         // A key that no longer parses is skipped rather than locking the partner out.
         let keys = row
             .keys
@@ -33,7 +40,7 @@ impl PartnerStore for DbPartners {
 }
 
 /// Creates the demo partner with a fresh key pair on first start.
-fn ensure_demo(cfg: &Config, store: &Store) -> Result<Option<String>> {
+fn ensure_demo(cfg: &Config, store: &Db) -> Result<Option<String>> {
     if !cfg.demo.partner {
         return Ok(None);
     }
@@ -65,16 +72,15 @@ fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
     Ok(n)
 }
 
-/// Runs until Ctrl-C / SIGTERM.
-pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> {
-    let p = Arc::new(pipeline(&cfg, schemas)?);
+/// Runs until Ctrl-C / SIGTERM, with the pipeline `p` the caller opened off the runtime.
+pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     let store = p.store().clone();
-    let demo_key = ensure_demo(&cfg, &store)?;
+    let demo_key = blocking(|| ensure_demo(&cfg, &store))?;
     let layout = Layout {
         processing_prefix: Some(pipeline::CLAIM_PREFIX.to_string()),
         ..Layout::default_d6()
     };
-    for partner in store.partners()? {
+    for partner in blocking(|| store.partners())? {
         layout.create_tree(partner.root.as_ref())?;
         bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout)?;
     }
@@ -112,7 +118,7 @@ pub async fn run(cfg: Config, schemas: validate::schema::Schemas) -> Result<()> 
     };
     let _watcher = if cfg.watch.enabled {
         let mut w = bankdrop_sftp::DirWatcher::start(layout.clone(), event_tx.clone())?;
-        for partner in store.partners()? {
+        for partner in blocking(|| store.partners())? {
             w.watch_partner(&partner.name, partner.root.as_ref())?;
         }
         Some(w)

@@ -13,6 +13,8 @@ use toml::{Table, Value};
 pub struct Config {
     /// Database, keys and partner trees.
     pub data_dir: PathBuf,
+    /// Which database: SQLite under `data_dir` (the default), or PostgreSQL.
+    pub store: StoreConfig,
     /// The embedded SFTP server.
     pub sftp: Sftp,
     /// The directory watcher.
@@ -233,6 +235,14 @@ impl Program {
     }
 }
 
+/// `[store]`: the database (`docs/MULTI-NODE.md`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// A `postgres://` url: PostgreSQL, for several nodes. Absent: SQLite in `data_dir`.
+    pub url: Option<String>,
+}
+
 /// `[demo]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -245,6 +255,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from("var"),
+            store: StoreConfig::default(),
             sftp: Sftp::default(),
             watch: Watch::default(),
             pipeline: Pipeline::default(),
@@ -452,6 +463,16 @@ currencies = ["GBP"]
             shipped.pipeline.max_line_bytes.0 as usize,
             validate::Options::default().max_line_bytes
         );
+    }
+
+    #[test]
+    fn the_store_is_sqlite_unless_a_url_is_given() {
+        let shipped = Config::parse(include_str!("../../../config/bankdrop.toml")).unwrap();
+        assert_eq!(shipped.store.url, None);
+        let cfg = Config::parse("[store]\nurl = \"postgres://u:p@db/bankdrop\"\n").unwrap();
+        assert_eq!(cfg.store.url.as_deref(), Some("postgres://u:p@db/bankdrop"));
+        let err = format!("{:#}", Config::parse("[store]\nurI = \"x\"\n").unwrap_err());
+        assert!(err.contains("urI"), "{err}");
     }
 
     #[test]

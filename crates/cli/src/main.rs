@@ -68,9 +68,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { schemas } => {
             let cfg = cfg()?;
             let schemas = schemas::load(schemas.as_deref())?;
+            // The store is opened, and dropped last, off the runtime: the PostgreSQL client
+            // cannot start or close its own runtime on a runtime thread.
+            let p = std::sync::Arc::new(cmd_ingest::pipeline(&cfg, schemas)?);
             let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(cmd_serve::run(cfg, schemas))
-                .map(|()| ExitCode::SUCCESS)
+            let done = rt.block_on(cmd_serve::run(cfg, p.clone()));
+            drop(rt);
+            drop(p);
+            done.map(|()| ExitCode::SUCCESS)
         }
     }
 }

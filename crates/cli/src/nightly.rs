@@ -11,13 +11,13 @@ use recon::schedule::{due_today, next_run};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use store::Store;
+use store::Db;
 use store::{Ledger, Partners};
 use validate::schema::types::{BALANCE, NON_POSTED_TRANSACTION, TRANSACTION};
 
 /// Runs D for every partner (only those without D's summary when `missing_only`), one log line
 /// each. Blocking: call it off the async runtime.
-fn run_all(store: &Store, cfg: &Recon, date: NaiveDate, missing_only: bool) {
+fn run_all(store: &Db, cfg: &Recon, date: NaiveDate, missing_only: bool) {
     let partners = match store.partners() {
         Ok(p) => p,
         Err(e) => {
@@ -42,7 +42,7 @@ fn run_all(store: &Store, cfg: &Recon, date: NaiveDate, missing_only: bool) {
     }
 }
 
-async fn run_blocking(store: &Arc<Store>, cfg: &Arc<Recon>, date: NaiveDate, missing_only: bool) {
+async fn run_blocking(store: &Arc<Db>, cfg: &Arc<Recon>, date: NaiveDate, missing_only: bool) {
     let (store, cfg) = (store.clone(), cfg.clone());
     let done = tokio::task::spawn_blocking(move || run_all(&store, &cfg, date, missing_only)).await;
     if let Err(e) = done {
@@ -59,7 +59,7 @@ const LATE_DAYS: u64 = 7;
 /// Runs again every day of the last week whose reports were written before a file they read was
 /// accepted: a late file (D9) is processed, and the partner's reports then include it.
 /// Returns the (partner, day) pairs run.
-fn rerun_stale(store: &Store, cfg: &Recon, today: NaiveDate) -> Vec<(String, NaiveDate)> {
+fn rerun_stale(store: &Db, cfg: &Recon, today: NaiveDate) -> Vec<(String, NaiveDate)> {
     let mut done = Vec::new();
     let Ok(partners) = store.partners() else {
         return done;
@@ -103,7 +103,7 @@ fn rerun_stale(store: &Store, cfg: &Recon, today: NaiveDate) -> Vec<(String, Nai
 
 /// The task: catch-up, then one run a day, for ever; in between, days whose reports miss a late
 /// file are run again.
-pub async fn run(store: Arc<Store>, cfg: Arc<Recon>) {
+pub async fn run(store: Arc<Db>, cfg: Arc<Recon>) {
     if let Some(date) = due_today(Utc::now(), cfg.time, cfg.timezone) {
         run_blocking(&store, &cfg, date, true).await;
     }
@@ -131,7 +131,7 @@ mod tests {
     use super::*;
     use store::{Decision, NewFile, State};
 
-    fn accept(store: &Store, name: &str, prefix: &str, decided_at: &str) {
+    fn accept(store: &Db, name: &str, prefix: &str, decided_at: &str) {
         let id = store
             .begin(&NewFile {
                 partner: "acme".into(),
@@ -161,7 +161,7 @@ mod tests {
     fn a_day_is_run_again_when_a_file_it_reads_was_accepted_after_its_reports() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("acme");
-        let store = Store::open(&tmp.path().join("db.sqlite")).unwrap();
+        let store = Db::open(None, &tmp.path().join("db.sqlite")).unwrap();
         store
             .add_partner("acme", root.to_str().unwrap(), "now")
             .unwrap();

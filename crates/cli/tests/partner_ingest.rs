@@ -1,5 +1,11 @@
 //! `bankdrop partner` and `bankdrop ingest` against a real data directory (issue 4 item 5).
 
+// The store under test, not the whole harness (this file runs no server).
+#[path = "common/backend.rs"]
+#[allow(dead_code)]
+mod backend;
+
+use backend::TestDb;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -15,21 +21,27 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
-fn setup() -> tempfile::TempDir {
+/// A data directory, and the store its configuration names (kept alive with it).
+fn setup() -> (tempfile::TempDir, TestDb) {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("bankdrop.toml"), "data_dir = \"data\"\n").unwrap();
+    let db = TestDb::new();
+    std::fs::write(
+        tmp.path().join("bankdrop.toml"),
+        format!("data_dir = \"data\"\n{}", db.config()),
+    )
+    .unwrap();
     let keygen = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f", "acme_key"])
         .current_dir(tmp.path())
         .status()
         .unwrap();
     assert!(keygen.success());
-    tmp
+    (tmp, db)
 }
 
 #[test]
 fn partners_are_added_listed_and_removed() {
-    let tmp = setup();
+    let (tmp, _db) = setup();
     let dir = tmp.path();
     let o = with_config(dir, &["partner", "add", "acme", "--key", "acme_key.pub"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -69,7 +81,7 @@ fn with_config(dir: &Path, args: &[&str]) -> Output {
 
 #[test]
 fn ingest_runs_files_through_the_pipeline() {
-    let tmp = setup();
+    let (tmp, _db) = setup();
     let dir = tmp.path();
     assert!(
         with_config(dir, &["partner", "add", "acme", "--key", "acme_key.pub"])

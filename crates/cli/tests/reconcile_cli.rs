@@ -69,10 +69,10 @@ fn reports(root: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn setup() -> (tempfile::TempDir, PathBuf) {
+fn setup() -> (Workdir, PathBuf) {
     let w = Workdir::new("");
     let root = w.root();
-    (w.tmp, root)
+    (w, root)
 }
 
 /// Activity days 2026-04-06 (files dated 04-07) and 2026-04-07 (files dated 04-08); the
@@ -143,8 +143,8 @@ fn ingest_program(dir: &Path) {
 
 #[test]
 fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() {
-    let (tmp, root) = setup();
-    let dir = tmp.path();
+    let (w, root) = setup();
+    let dir = w.dir();
     ingest_program(dir);
 
     // Day 1: every balance new and explained by its transactions.
@@ -238,13 +238,16 @@ fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() 
 
 #[test]
 fn fbo_check_runs_when_configured_and_failures_exit_2() {
-    let (tmp, root) = setup();
-    let dir = tmp.path();
+    let (w, root) = setup();
+    let dir = w.dir();
     ingest_program(dir);
     // Σ balance on 04-07 = 75.00 + 60.00; no non-posted transactions.
     std::fs::write(
         dir.join("bankdrop.toml"),
-        "data_dir = \"data\"\n[recon]\nfbo_balance = \"135.00\"\n",
+        format!(
+            "data_dir = \"data\"\n[recon]\nfbo_balance = \"135.00\"\n{}",
+            w.db.config()
+        ),
     )
     .unwrap();
     let o = run_in(dir, &["reconcile", "--date", "2026-04-06"]);

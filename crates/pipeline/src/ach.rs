@@ -120,7 +120,7 @@ pub fn settlement_date(effective: NaiveDate) -> NaiveDate {
 /// live entry with its batch facts and its settlement date. Prenotes and zero-dollar entries move
 /// no money and are skipped; IAT batches are not stored (no IAT program yet). The receiver's
 /// account number is not stored: no report needs it.
-pub fn apply_entries<R: Read>(input: R, ap: &mut store::Applier) -> store::Result<()> {
+pub fn apply_entries<R: Read>(input: R, ap: &mut store::Writing) -> store::Result<()> {
     let reader = io::BufReader::with_capacity(1 << 16, input);
     let mut batch: Option<nacha::BatchHeader> = None;
     for item in nacha::TypedReader::new(reader) {

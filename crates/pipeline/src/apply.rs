@@ -1,12 +1,12 @@
 //! Turning an accepted file's rows into stored records (D8): the current version of every
 //! record and its state changes, balances by file date, transactions, and the non-posted
-//! snapshot of the day (the store keeps each in its own typed table, `store::Applier`).
+//! snapshot of the day (the store keeps each in its own typed table, `store::Writing`).
 
 use std::borrow::Cow;
 use std::io::Read;
 use store::codec::{encode_cells, scale_cell, KEY_SUFFIX, SCALE_SUFFIX, WHEN_SUFFIX};
 use store::{
-    Applier, BalanceIn, NonPostedIn, TransactionIn, BALANCE, BALANCE_KEY_COLUMN, BALANCE_TYPED,
+    BalanceIn, NonPostedIn, TransactionIn, Writing, BALANCE, BALANCE_KEY_COLUMN, BALANCE_TYPED,
     NON_POSTED, NON_POSTED_TYPED, TRANSACTION, TRANSACTION_TYPED,
 };
 use validate::rows::for_each_row;
@@ -73,7 +73,7 @@ impl<'s> Plan<'s> {
         schema: &'s Schema,
         typed: &[&str],
         money: Money,
-        ap: &mut Applier,
+        ap: &mut Writing,
     ) -> store::Result<Plan<'s>> {
         let is_money = |i: usize| schema.columns[i].ty == ColumnType::Decimal;
         let is_when = |i: usize| {
@@ -173,7 +173,7 @@ impl<'s> RowWriter<'s> {
     pub fn new(
         schema: &'s Schema,
         file_date: Option<&'s str>,
-        ap: &mut Applier,
+        ap: &mut Writing,
     ) -> store::Result<Self> {
         let balance_typed: Vec<&str> = BALANCE_TYPED
             .iter()
@@ -204,7 +204,7 @@ impl<'s> RowWriter<'s> {
     }
 
     /// Writes one row (`row`: its number, the header being 1).
-    pub fn row(&mut self, ap: &mut Applier, row: u64, cells: &[Option<&str>]) -> store::Result<()> {
+    pub fn row(&mut self, ap: &mut Writing, row: u64, cells: &[Option<&str>]) -> store::Result<()> {
         self.plan.row(cells, &mut self.blob);
         let (plan, schema) = (&self.plan, self.plan.schema);
         let key = record_key(schema, cells);
@@ -275,7 +275,7 @@ impl<'s> RowWriter<'s> {
     }
 
     /// Every row written; the rows that could not be applied.
-    pub fn finish(self, ap: &mut Applier) -> store::Result<Vec<Conflict>> {
+    pub fn finish(self, ap: &mut Writing) -> store::Result<Vec<Conflict>> {
         Ok(ap
             .take_conflicts()?
             .into_iter()
@@ -290,7 +290,7 @@ pub fn apply_rows<R: Read>(
     schema: &Schema,
     input: R,
     file_date: Option<&str>,
-    ap: &mut Applier,
+    ap: &mut Writing,
 ) -> store::Result<Vec<Conflict>> {
     let mut failed = None;
     let mut row = 1;
@@ -310,7 +310,7 @@ pub fn apply_rows<R: Read>(
 }
 
 /// The ids other files name a record by (`ref_ids`, D8).
-fn refs(schema: &Schema, cells: &[Option<&str>], key: &str, ap: &mut Applier) -> store::Result<()> {
+fn refs(schema: &Schema, cells: &[Option<&str>], key: &str, ap: &mut Writing) -> store::Result<()> {
     for c in &schema.ref_ids {
         if let Some(id) = cells[*c] {
             ap.record_ref(&schema.file_type, id, key)?;
@@ -326,7 +326,7 @@ fn record(
     key: &str,
     blob: &[u8],
     file_date: Option<&str>,
-    ap: &mut Applier,
+    ap: &mut Writing,
 ) -> store::Result<()> {
     ap.record(&schema.file_type, key, blob)?;
     refs(schema, cells, key, ap)?;

@@ -17,7 +17,7 @@ use crate::stage::{Batch, EachRow, Stage};
 use crate::status::STATUS_LIMIT;
 use crate::{io_err, Result};
 use std::fs::File;
-use store::{Decision, NewFile, State, Store, WriteTx};
+use store::{Db, Decision, NewFile, State, Writing};
 use validate::report::code;
 use validate::schema::Schema;
 use validate::Report;
@@ -34,7 +34,7 @@ pub(crate) struct Committed {
 /// Where a file's rows go while it is read.
 pub(crate) enum Sink<'s> {
     /// Into the write transaction, as they come.
-    Live(Box<(WriteTx<'s>, RowWriter<'s>)>),
+    Live(Box<(Writing<'s>, RowWriter<'s>)>),
     /// Kept until the verdict.
     Staged { stage: Stage, schema: &'s Schema },
     /// Nowhere: the file's rows are never written (a Nacha file, a file of no known type).
@@ -45,7 +45,7 @@ impl<'s> Sink<'s> {
     /// A sink for the file `f` of `schema` (dated `file_date`): live when `live` and the writer
     /// is free now, else staged.
     pub(crate) fn new(
-        store: &'s Store,
+        store: &'s Db,
         f: &NewFile,
         schema: Option<&'s Schema>,
         file_date: Option<&'s str>,
@@ -90,7 +90,7 @@ impl<'s> Sink<'s> {
 /// Writes every row `read` hands out (a batch's, a stage's) into `w`: a store failure stops the
 /// reading and is what it returns.
 fn write_rows(
-    w: &mut WriteTx,
+    w: &mut Writing,
     rows: &mut RowWriter,
     read: impl FnOnce(EachRow) -> std::io::Result<()>,
 ) -> Result<()> {
@@ -109,7 +109,7 @@ fn write_rows(
 
 /// Commits the decision `v` of the file `f`, with its rows from `sink` when it is accepted.
 pub(crate) fn commit(
-    store: &Store,
+    store: &Db,
     f: &NewFile,
     sink: Sink,
     v: &mut Verdict,
@@ -146,7 +146,7 @@ pub(crate) fn commit(
 /// Writes the rows (the stage's, or those already in `w`) and commits the acceptance; `None`,
 /// with everything rolled back and `v` turned into a rejection, when rows conflict.
 fn with_rows(
-    mut w: WriteTx,
+    mut w: Writing,
     mut rows: RowWriter,
     stage: Option<Stage>,
     v: &mut Verdict,
@@ -169,7 +169,7 @@ fn with_rows(
 
 /// Records the decision in `w` (with what `w` holds), the result files written before the
 /// commit.
-fn decide(w: WriteTx, v: &mut Verdict, results: &Results) -> Result<Committed> {
+fn decide(w: Writing, v: &mut Verdict, results: &Results) -> Result<Committed> {
     let id = w.file_id();
     w.set_file_hash(&v.sha256, v.bytes)?;
     let decision = results.decision(id, v)?;

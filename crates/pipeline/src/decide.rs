@@ -14,7 +14,7 @@ use crate::{io_err, Result};
 use std::fs::File;
 use std::io;
 use store::Ledger;
-use store::{State, Store};
+use store::{Db, State};
 use validate::filename::FileName;
 use validate::report::code;
 use validate::schema::Schemas;
@@ -68,7 +68,7 @@ impl Verdict {
 
 /// What deciding needs: it reads the store, never writes it.
 pub(crate) struct Decider<'a> {
-    pub store: &'a Store,
+    pub store: &'a Db,
     pub schemas: &'a Schemas,
     pub config: &'a Config,
 }

@@ -15,7 +15,7 @@ use crate::names::CLAIM_PREFIX;
 use crate::{deadline, Result};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
-use store::{PartnerRow, Store};
+use store::{Db, PartnerRow};
 use validate::filename::{FileName, Prefix};
 use validate::schema::types::{
     ACCOUNT, APPLICATION, AUTHORIZED_USER, BALANCE, CARD, COLLATERAL, CUSTOMER,
@@ -66,7 +66,7 @@ const EXPECTED_WINDOW_DAYS: i64 = 7;
 
 /// The D7 order of one pipeline: which files wait for which.
 pub(crate) struct Order<'a> {
-    pub store: &'a Store,
+    pub store: &'a Db,
     pub schemas: &'a Schemas,
     pub config: &'a Config,
 }

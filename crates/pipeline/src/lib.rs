@@ -57,7 +57,7 @@ pub enum Error {
     },
     /// The ledger failed.
     #[error(transparent)]
-    Store(#[from] store::Error),
+    Db(#[from] store::Error),
     /// Results could not be serialised.
     #[error("status file: {0}")]
     Json(#[from] serde_json::Error),

@@ -15,7 +15,7 @@ use recon::{
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use store::codec::{raw_amounts, raw_sums, ColumnRef};
-use store::{DayBatch, DayRow, Reader, Store, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
+use store::{DayBatch, DayRow, Db, Snapshot, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
 
 /// Batches read ahead of the reconciliation.
 const BATCHES_AHEAD: usize = 4;
@@ -23,7 +23,7 @@ const BATCHES_AHEAD: usize = 4;
 /// Runs activity date `date` for one partner: reads the day from one snapshot of `store` and
 /// writes its reports into the partner's tree (`recon::run_day`).
 pub fn run_day(
-    store: &Store,
+    store: &Db,
     partner: PartnerTree,
     date: NaiveDate,
     cfg: &NightlyConfig,
@@ -52,7 +52,7 @@ fn stored(key: &str, message: impl Into<String>) -> NightlyError {
 /// A partner's day in one read snapshot (owned: the balances are read on a thread of their
 /// own).
 struct StoreDay<'r> {
-    reader: Reader,
+    reader: Snapshot<'r>,
     partner: &'r str,
     /// Activity date D.
     date: NaiveDate,
@@ -315,7 +315,7 @@ impl DaySource for StoreDay<'_> {
 /// Reads the day into batches sent to `full`, taking emptied ones back from `empty`. Stops
 /// early, without error, when the receiving side has gone (it failed, and says why).
 fn read_batches(
-    reader: &mut Reader,
+    reader: &mut Snapshot,
     partner: &str,
     file_date: &str,
     full: SyncSender<DayBatch>,
@@ -404,8 +404,8 @@ mod tests {
 
     /// A store holding partner `p`'s balance files of 03-03 and 03-04 (`n` balances each, in
     /// several read batches); `bad` reports one of 03-04's with a type no schema allows.
-    fn store(dir: &std::path::Path, n: usize, bad: Option<usize>) -> Store {
-        let s = Store::open(&dir.join("db.sqlite")).unwrap();
+    fn store(dir: &std::path::Path, n: usize, bad: Option<usize>) -> Db {
+        let s = Db::open(None, &dir.join("db.sqlite")).unwrap();
         s.add_partner("p", &dir.display().to_string(), "2026-03-01T00:00:00Z")
             .unwrap();
         for date in ["2026-03-03", "2026-03-04"] {
@@ -432,7 +432,7 @@ mod tests {
                 decided_at: format!("{date}T01:00:01Z"),
                 final_path: format!("balance/processed/{name}"),
             };
-            let mut apply = |ap: &mut store::Applier| -> store::Result<()> {
+            let mut apply = |ap: &mut store::Writing| -> store::Result<()> {
                 let layout = ap.layout("balance", &[])?;
                 let mut row = Vec::new();
                 store::codec::encode_row(layout, &[], &mut row);
@@ -466,7 +466,7 @@ mod tests {
         s
     }
 
-    fn run(s: &Store, root: &std::path::Path) -> Result<DaySummary, NightlyError> {
+    fn run(s: &Db, root: &std::path::Path) -> Result<DaySummary, NightlyError> {
         let date = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
         run_day(
             s,

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use store::Ledger;
-use store::{PartnerRow, Store};
+use store::{Db, PartnerRow};
 use validate::schema::Schemas;
 
 /// What [`Pipeline::process_or_hold`] did with a file.
@@ -42,7 +42,7 @@ const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The pipeline over a store and a schema set.
 pub struct Pipeline {
-    store: Arc<Store>,
+    store: Arc<Db>,
     schemas: Arc<Schemas>,
     config: Config,
     /// Files seen waiting, by (partner, path): since when and for what (for their status file).
@@ -70,7 +70,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Pipeline {
     /// A pipeline writing decisions to `store`.
-    pub fn new(store: Arc<Store>, schemas: Arc<Schemas>, config: Config) -> Pipeline {
+    pub fn new(store: Arc<Db>, schemas: Arc<Schemas>, config: Config) -> Pipeline {
         Pipeline {
             store,
             schemas,
@@ -99,7 +99,7 @@ impl Pipeline {
     }
 
     /// The store.
-    pub fn store(&self) -> &Arc<Store> {
+    pub fn store(&self) -> &Arc<Db> {
         &self.store
     }
 

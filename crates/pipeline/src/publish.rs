@@ -7,7 +7,7 @@ use crate::fsio::move_durable;
 use crate::results::outcome_name;
 use crate::{io_err, Result};
 use store::Ledger;
-use store::{Decision, Store};
+use store::{Db, Decision};
 
 /// What happened to a file.
 #[derive(Debug, Clone)]
@@ -64,7 +64,7 @@ pub(crate) fn publish(
 
 /// The move a crash interrupted, finished: the claimed bytes are those of the last decision of
 /// their path, whose file is not where it was going.
-pub(crate) fn finish_interrupted(store: &Store, c: &Claim) -> Result<Option<Processed>> {
+pub(crate) fn finish_interrupted(store: &Db, c: &Claim) -> Result<Option<Processed>> {
     let Some(prev) = store.latest_for_path(&c.partner.name, &c.rel)? else {
         return Ok(None);
     };

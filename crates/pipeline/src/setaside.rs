@@ -16,7 +16,7 @@ use crate::results::{now, outcome_name};
 use crate::status::Status;
 use std::path::{Path, PathBuf};
 use store::Ledger;
-use store::{Decision, NewFile, PartnerRow, State, Store};
+use store::{Db, Decision, NewFile, PartnerRow, State};
 use validate::report::code;
 use validate::Finding;
 
@@ -28,7 +28,7 @@ fixed.";
 
 /// What setting a file aside needs.
 pub(crate) struct SetAside<'a> {
-    pub store: &'a Store,
+    pub store: &'a Db,
     pub alerts: &'a dyn Alerts,
     pub max_name_len: usize,
 }

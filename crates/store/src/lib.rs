@@ -6,6 +6,9 @@
 //! through [`WriteTx`], the single write connection in the transaction of one file: its ledger
 //! row, its rows and its decision commit together, so after a crash a file is either undecided
 //! (its row absent, or still `validating`) or decided exactly once.
+//!
+//! The program uses the store through [`Db`] (`backend.rs`): this SQLite store, or the
+//! PostgreSQL one ([`pg::PgStore`], for several nodes), chosen by `[store] url`.
 
 /// The partner tables, the same on both backends (SQLite's first migration, PostgreSQL's).
 macro_rules! partners_ddl {
@@ -28,6 +31,7 @@ CREATE TABLE partner_keys (
 mod activity;
 pub mod api;
 mod apply;
+pub mod backend;
 mod checkpoint;
 pub mod codec;
 mod day;
@@ -44,6 +48,7 @@ mod write;
 
 pub use api::{Ledger, Partners};
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
+pub use backend::{Db, Snapshot, Writing};
 
 /// The name the apply code knows the write transaction by.
 pub type Applier<'s> = WriteTx<'s>;
@@ -88,6 +93,9 @@ pub enum Error {
     /// A stored value has another SQL type than the store writes.
     #[error("database value: {0}")]
     Value(#[from] rusqlite::types::FromSqlError),
+    /// A store url that names no backend (`[store] url`), shown without its credentials.
+    #[error("store url: {0}")]
+    Url(String),
     /// A sum of amounts cannot be kept exactly.
     #[error(transparent)]
     Sum(#[from] codec::SumOverflow),

@@ -347,6 +347,26 @@ on_both!(the_registry_is_kept_and_looked_up, |s| {
     assert_eq!(due, ["b1"]);
 });
 
+// PostgreSQL writes the registry a chunk to a statement, where a row may change once: a
+// repeated id keeps its last entry there as on SQLite, and more entries than a chunk all go in.
+on_both!(a_repeated_registry_id_keeps_its_last_entry, |s| {
+    s.add_partner("acme", "/srv/acme", "now").unwrap();
+    let mut entries: Vec<RegistryEntry> = (0..4_500)
+        .map(|i| entry("card", &format!("c{i}"), None, "2026-01-01"))
+        .collect();
+    entries.push(entry("card", "c7", Some("a7"), "2026-02-07"));
+    entries.push(entry("balance", "c7", None, "2026-03-01"));
+    assert_eq!(s.registry_add("acme", &entries).unwrap(), 4_502);
+    let cards = s.registry_list("acme", Some("card")).unwrap();
+    assert_eq!(cards.len(), 4_500);
+    let c7 = cards.iter().find(|e| e.id == "c7").unwrap();
+    assert_eq!(
+        (c7.account_id.as_deref(), c7.created_on.as_str()),
+        (Some("a7"), "2026-02-07")
+    );
+    assert_eq!(s.registry_list("acme", Some("balance")).unwrap().len(), 1);
+});
+
 on_both!(the_ledger_says_what_was_decided_and_sent, |s| {
     let decide = |path: &str, state: State| {
         let id = s.begin(&new_file(path, path)).unwrap();

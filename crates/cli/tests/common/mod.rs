@@ -3,6 +3,7 @@
 //! `sftp` in batch mode, keys from `ssh-keygen`, and polling helpers (no blind sleeps).
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod refs;
 pub mod workdir;
 
@@ -116,6 +117,8 @@ pub struct Env {
     started_once: bool,
     /// Registry entries every partner gets (at each start and on `register`), D8.
     registry: std::sync::Mutex<Vec<store::RegistryEntry>>,
+    /// The store `bankdrop` runs on; last, so a PostgreSQL server stops after everything else.
+    pub db: backend::TestDb,
 }
 
 impl Env {
@@ -133,6 +136,7 @@ impl Env {
             starts: 0,
             started_once: false,
             registry: std::sync::Mutex::new(refs::fixture_registry()),
+            db: backend::TestDb::new(),
         };
         env.write_config();
         env
@@ -141,9 +145,10 @@ impl Env {
     fn write_config(&mut self) {
         let text = format!(
             // The nightly reconciliation would write reports at start-up after 06:30 Chicago.
-            "data_dir = \"{}\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n",
+            "data_dir = \"{}\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n{}",
             self.data.display(),
-            self.port
+            self.port,
+            self.db.config()
         );
         fs::write(&self.config, text).unwrap();
     }
@@ -191,8 +196,8 @@ impl Env {
     pub fn register(&self, files: &[PathBuf]) {
         let mut all = self.registry.lock().unwrap();
         all.extend(refs::entries_for(files));
-        if self.data.join("bankdrop.sqlite").exists() {
-            refs::register_everywhere(&self.data, &all);
+        if self.db.exists(&self.data) {
+            refs::register_everywhere(&self.db.open(&self.data), &all);
         }
     }
 
@@ -288,7 +293,7 @@ impl Env {
 
     /// The ledger rows of a partner (open the database after `Server::stop` for a settled view).
     pub fn ledger(&self, partner: &str) -> Vec<store::FileRow> {
-        let db = store::Store::open(&self.data.join("bankdrop.sqlite")).unwrap();
+        let db = self.db.open(&self.data);
         db.files(Some(partner), 1_000_000).unwrap()
     }
 

@@ -1,7 +1,7 @@
 //! Records "created outside files" (D8) for the ids test files name, so tests about intake are
 //! not rejected by the cross-file checks (tests/crossfile.rs tests those).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use store::Partners;
 use store::RegistryEntry;
 use validate::rows::for_each_row;
@@ -54,9 +54,8 @@ pub fn entries_for(files: &[PathBuf]) -> Vec<RegistryEntry> {
     out
 }
 
-/// Adds `entries` to every partner of the database under `data`.
-pub fn register_everywhere(data: &Path, entries: &[RegistryEntry]) {
-    let db = store::Store::open(&data.join("bankdrop.sqlite")).unwrap();
+/// Adds `entries` to every partner of `db`.
+pub fn register_everywhere(db: &store::Db, entries: &[RegistryEntry]) {
     for p in db.partners().unwrap() {
         db.registry_add(&p.name, entries).unwrap();
     }

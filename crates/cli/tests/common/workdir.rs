@@ -18,6 +18,8 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
 /// The temp directory; removed when dropped.
 pub struct Workdir {
     pub tmp: tempfile::TempDir,
+    /// The store `bankdrop` runs on; last, so a PostgreSQL server stops after the directory.
+    pub db: super::backend::TestDb,
 }
 
 impl Workdir {
@@ -25,9 +27,10 @@ impl Workdir {
     pub fn new(extra: &str) -> Workdir {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
+        let db = super::backend::TestDb::new();
         std::fs::write(
             dir.join("bankdrop.toml"),
-            format!("data_dir = \"data\"\n{extra}\n"),
+            format!("data_dir = \"data\"\n{extra}\n{}", db.config()),
         )
         .unwrap();
         std::fs::create_dir(dir.join("in")).unwrap();
@@ -37,7 +40,7 @@ impl Workdir {
             .status()
             .unwrap();
         assert!(keygen.success());
-        let w = Workdir { tmp };
+        let w = Workdir { tmp, db };
         w.ok(&["partner", "add", "acme", "--key", "acme_key.pub"]);
         w
     }

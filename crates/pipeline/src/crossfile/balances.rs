@@ -3,7 +3,7 @@
 
 use super::{finding, BalanceCreation, Ctx, Found, Pass};
 use std::collections::HashSet;
-use store::Reader;
+use store::Snapshot;
 use validate::report::{code, Severity};
 use validate::schema::Schema;
 
@@ -13,7 +13,7 @@ const TERMINAL: [&str; 2] = ["closed", "receivable_transferred"];
 /// spec 05 §3.2: the creation mode, the API balance's account, and every open balance reported.
 pub(super) struct Balances<'a> {
     ctx: &'a Ctx<'a>,
-    reader: &'a Reader,
+    reader: &'a Snapshot<'a>,
     date: &'a str,
     cols: (usize, usize, usize),
     /// Every id the file names a balance by (client or Lead).
@@ -22,7 +22,7 @@ pub(super) struct Balances<'a> {
 
 impl<'a> Balances<'a> {
     /// The checks of a dated balance file; `None` for any other file.
-    pub(super) fn new(ctx: &'a Ctx<'a>, reader: &'a Reader, schema: &Schema) -> Option<Self> {
+    pub(super) fn new(ctx: &'a Ctx<'a>, reader: &'a Snapshot<'a>, schema: &Schema) -> Option<Self> {
         if schema.file_type != validate::schema::types::BALANCE {
             return None;
         }
@@ -113,7 +113,7 @@ impl Pass for Balances<'_> {
 /// One row of a balance file in an API-creation program (spec 05 §3.2).
 fn api_row(
     ctx: &Ctx,
-    reader: &Reader,
+    reader: &Snapshot,
     row: u64,
     client_id: Option<&str>,
     id: Option<&str>,

@@ -9,7 +9,7 @@ use crate::spill::ErrorSpill;
 use crate::status::STATUS_LIMIT;
 use std::collections::{HashMap, HashSet};
 use store::Ledger;
-use store::{Reader, Store};
+use store::{Db, Snapshot};
 use validate::report::{code, Severity};
 use validate::schema::types;
 use validate::schema::{Membership, Reference, Schema};
@@ -34,7 +34,7 @@ const CACHE_LIMIT: usize = 200_000;
 
 /// What a check needs to know about the file and its partner.
 pub(crate) struct Ctx<'a> {
-    pub store: &'a Store,
+    pub store: &'a Db,
     pub partner: &'a str,
     pub creation: BalanceCreation,
     /// The file's date (`YYYY-MM-DD`) when its name carries one.
@@ -66,7 +66,11 @@ pub(crate) struct Checks<'a> {
 
 impl<'a> Checks<'a> {
     /// The checks `schema` declares.
-    pub(crate) fn new(ctx: &'a Ctx<'a>, reader: &'a Reader, schema: &'a Schema) -> Checks<'a> {
+    pub(crate) fn new(
+        ctx: &'a Ctx<'a>,
+        reader: &'a Snapshot<'a>,
+        schema: &'a Schema,
+    ) -> Checks<'a> {
         let mut passes: Vec<Box<dyn Pass + 'a>> = Vec::new();
         if !schema.references.is_empty() {
             passes.push(Box::new(References {
@@ -170,7 +174,7 @@ enum Resolved {
 /// `[[references]]`: every value names an accepted record, a row of this file or a registry entry.
 struct References<'a> {
     ctx: &'a Ctx<'a>,
-    reader: &'a Reader,
+    reader: &'a Snapshot<'a>,
     schema: &'a Schema,
     /// The ids rows of this file are named by (`ref_ids`), when a reference may name one.
     own: HashSet<String>,
@@ -305,7 +309,7 @@ fn unresolved(
     ))
 }
 
-fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<Resolved> {
+fn resolve(ctx: &Ctx, reader: &Snapshot, r: &Reference, v: &str) -> store::Result<Resolved> {
     // The common shape (one target, no kind to check, one registry kind at most) in one lookup.
     if let (None, [to], [] | [_]) = (&r.target_is, &r.to[..], &r.registry[..]) {
         let kind = r.registry.first().map(String::as_str);
@@ -343,7 +347,7 @@ fn resolve(ctx: &Ctx, reader: &Reader, r: &Reference, v: &str) -> store::Result<
 /// account, spec 04 §2.1).
 struct Memberships<'a> {
     ctx: &'a Ctx<'a>,
-    reader: &'a Reader,
+    reader: &'a Snapshot<'a>,
     schema: &'a Schema,
 }
 
@@ -374,7 +378,13 @@ impl Pass for Memberships<'_> {
 
 /// Whether `v` is listed on the `m.to` record `of` names. A record not stored (unknown, or known
 /// only from the registry) cannot be checked and counts as listed: `unknown_reference` covers it.
-fn is_member(ctx: &Ctx, reader: &Reader, m: &Membership, v: &str, of: &str) -> store::Result<bool> {
+fn is_member(
+    ctx: &Ctx,
+    reader: &Snapshot,
+    m: &Membership,
+    v: &str,
+    of: &str,
+) -> store::Result<bool> {
     let Some(key) = reader.find_ref(ctx.partner, &m.to, of)? else {
         return Ok(true);
     };

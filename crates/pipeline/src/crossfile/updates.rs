@@ -1,7 +1,7 @@
 //! Rows updating a record accepted earlier, compared with it (`[[history]]` in the schemas).
 
 use super::{finding, Ctx, Found, Pass};
-use store::Reader;
+use store::Snapshot;
 use validate::report::{code, Severity};
 use validate::schema::{HistoryKind, HistoryRule, Schema};
 use validate::values::Point;
@@ -11,7 +11,7 @@ use validate::Finding;
 /// Ac7, spec 02 §6.1).
 pub(super) struct Updates<'a> {
     pub(super) ctx: &'a Ctx<'a>,
-    pub(super) reader: &'a Reader,
+    pub(super) reader: &'a Snapshot<'a>,
     pub(super) schema: &'a Schema,
 }
 

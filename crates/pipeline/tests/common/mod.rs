@@ -1,11 +1,13 @@
-//! A pipeline over a real SQLite file and a real partner tree, for the pipeline's tests.
+//! A pipeline over a real store and a real partner tree, for the pipeline's tests. The store is
+//! a SQLite file, or, with `BANKDROP_TEST_STORE=postgres`, a fresh database on a throwaway
+//! PostgreSQL server of the test's own (`crates/pgtest`; under CI a missing server fails).
 #![allow(dead_code)]
 
 use pipeline::{Config, Pipeline};
 use std::path::Path;
 use std::sync::Arc;
 use store::Partners;
-use store::{PartnerRow, Store};
+use store::{Db, PartnerRow};
 use validate::schema::Schemas;
 
 pub struct Env {
@@ -13,6 +15,25 @@ pub struct Env {
     pub root: std::path::PathBuf,
     pub pipeline: Pipeline,
     pub partner: PartnerRow,
+    /// The PostgreSQL server of a run on PostgreSQL; last, so it stops after the pipeline.
+    pub server: Option<pgtest::Server>,
+}
+
+/// Whether the tests run on PostgreSQL (`BANKDROP_TEST_STORE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("BANKDROP_TEST_STORE").as_deref() == Ok("postgres")
+}
+
+/// The store of a test: on PostgreSQL when asked and `sqlite_only` is false, else SQLite in `dir`.
+pub fn open_store(dir: &Path, sqlite_only: bool) -> (Db, Option<pgtest::Server>) {
+    if on_postgres() && !sqlite_only {
+        if let Some(server) = pgtest::require("pipeline tests on postgresql") {
+            let url = server.create_database("bankdrop").unwrap();
+            let db = Db::open(Some(&url), Path::new("unused")).unwrap();
+            return (db, Some(server));
+        }
+    }
+    (Db::open(None, &dir.join("bankdrop.sqlite")).unwrap(), None)
 }
 
 pub fn env() -> Env {
@@ -21,10 +42,21 @@ pub fn env() -> Env {
 
 /// [`env`] with the pipeline's configuration changed by `adjust`.
 pub fn env_with(adjust: impl FnOnce(&mut Config)) -> Env {
+    env_on(false, adjust)
+}
+
+/// [`env_with`] on SQLite whatever `BANKDROP_TEST_STORE` says, for a test that reads the
+/// SQLite file itself.
+pub fn env_sqlite_with(adjust: impl FnOnce(&mut Config)) -> Env {
+    env_on(true, adjust)
+}
+
+fn env_on(sqlite_only: bool, adjust: impl FnOnce(&mut Config)) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("partners/acme");
     let schemas = Arc::new(Schemas::builtin().unwrap());
-    let store = Arc::new(Store::open(&dir.path().join("bankdrop.sqlite")).unwrap());
+    let (store, server) = open_store(dir.path(), sqlite_only);
+    let store = Arc::new(store);
     store
         .add_partner("acme", root.to_str().unwrap(), "now")
         .unwrap();
@@ -51,6 +83,7 @@ pub fn env_with(adjust: impl FnOnce(&mut Config)) -> Env {
         root,
         partner,
         dir,
+        server,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The store on PostgreSQL, for several nodes sharing one database (`docs/MULTI-NODE.md`). It
 //! implements the same interface as the SQLite store ([`crate::api`]), concern by concern; the
-//! store's tests run over both (`tests/backends.rs`). Not yet selectable by configuration:
-//! that comes when every concern is ported.
+//! store's tests run over both (`tests/backends.rs`). Chosen by `[store] url` through
+//! [`crate::Db`], which the rest of the program uses.
 
 pub mod cluster;
 mod day;
@@ -74,6 +74,11 @@ impl PgStore {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The url it connects to (with its password: never log it, see [`crate::backend::redacted`]).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     fn migrate(&self) -> Result<()> {

@@ -6,6 +6,7 @@ use crate::api::Partners;
 use crate::refs::REGISTRY_KINDS;
 use crate::{Error, OpenBalance, RegistryEntry, Result};
 use postgres::Row;
+use std::collections::HashMap;
 
 fn entry(r: &Row) -> RegistryEntry {
     RegistryEntry {
@@ -15,6 +16,9 @@ fn entry(r: &Row) -> RegistryEntry {
         created_on: r.get(3),
     }
 }
+
+/// Registry entries written by one statement.
+const REGISTRY_CHUNK: usize = 2_000;
 
 impl PgStore {
     /// Adds (or replaces) registry entries in one transaction; returns how many.
@@ -32,17 +36,37 @@ impl PgStore {
                 REGISTRY_KINDS.join(", ")
             )));
         }
+        // One statement per chunk, not a round trip per entry (a file's ids run to tens of
+        // thousands). A statement may change a row once, so a repeated (kind, id) keeps its
+        // last entry, as the SQLite store's entry-by-entry upsert does.
+        let mut last: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            last.insert((e.kind.as_str(), e.id.as_str()), i);
+        }
+        let mut kept: Vec<usize> = last.into_values().collect();
+        kept.sort_unstable();
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         let st = tx.prepare(
             "INSERT INTO registry(partner, kind, id, account_id, created_on) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner, kind, id) DO UPDATE SET \
+             SELECT $1, k, i, a, c FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
+             AS u(k, i, a, c) \
+             ON CONFLICT (partner, kind, id) DO UPDATE SET \
              account_id = excluded.account_id, created_on = excluded.created_on",
         )?;
-        for e in entries {
+        for chunk in kept.chunks(REGISTRY_CHUNK) {
+            let column = |f: fn(&RegistryEntry) -> Option<&str>| -> Vec<Option<&str>> {
+                chunk.iter().map(|&i| f(&entries[i])).collect()
+            };
             tx.execute(
                 &st,
-                &[&partner, &e.kind, &e.id, &e.account_id, &e.created_on],
+                &[
+                    &partner,
+                    &column(|e| Some(&e.kind)),
+                    &column(|e| Some(&e.id)),
+                    &column(|e| e.account_id.as_deref()),
+                    &column(|e| Some(&e.created_on)),
+                ],
             )?;
         }
         tx.commit()?;

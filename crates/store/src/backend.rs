@@ -1,0 +1,516 @@
+//! The store as the rest of the program sees it: one of the two backends, chosen by
+//! configuration (`[store] url`, `docs/MULTI-NODE.md`). [`Db`] is the database, [`Snapshot`] a
+//! read snapshot of it, [`Writing`] the write transaction of one file. Each is an enum over
+//! the SQLite type ([`Store`], [`Reader`], [`WriteTx`]) and the PostgreSQL one ([`PgStore`],
+//! [`PgReader`], [`PgWriteTx`]) and forwards every method to it: the two have the same methods
+//! and signatures, so all the choosing between backends lives here, and code outside the store
+//! crate never asks which one it has.
+//!
+//! SQLite-only methods mean on PostgreSQL: [`Db::scan_snapshot`] is [`Db::snapshot`] (the
+//! server bounds a scan's memory itself, there is no file to map); [`Db::path`] is `None`.
+
+use crate::pg::{PgReader, PgStore, PgWriteTx};
+use crate::{
+    AchRow, BalanceIn, DayBatch, DayRow, Decision, Error, FileRow, Ledger, NewFile, NonPostedIn,
+    NonPostedRow, OpenBalance, PartnerRow, Partners, Reader, RegistryEntry, Result, StateChange,
+    Store, StoredRecord, TransactionIn, WriteTx,
+};
+use std::path::Path;
+
+/// The same expression on whichever backend `$value` holds (bound to `$inner`).
+macro_rules! each {
+    ($value:expr, $inner:ident => $body:expr) => {
+        match $value {
+            Self::Sqlite($inner) => $body,
+            Self::Postgres($inner) => $body,
+        }
+    };
+}
+
+/// The database: SQLite (one process, the default) or PostgreSQL (several nodes). Cheap to
+/// share behind an `Arc`, as both backends are.
+///
+/// Like both backends, it is synchronous: async code calls it through `block_in_place` or
+/// `spawn_blocking`. On PostgreSQL that is a must, not only good manners: the `postgres` client
+/// runs a runtime of its own, and starting (or closing) it on a tokio runtime thread panics.
+pub enum Db {
+    /// An embedded SQLite file.
+    Sqlite(Store),
+    /// A PostgreSQL database shared by the nodes.
+    Postgres(PgStore),
+}
+
+/// A read snapshot of a [`Db`]: one consistent view for as long as it lives.
+pub enum Snapshot<'s> {
+    /// A pooled read-only SQLite connection in a read transaction.
+    Sqlite(Reader),
+    /// A pooled PostgreSQL connection in a `REPEATABLE READ READ ONLY` transaction (boxed:
+    /// it is three times the size of SQLite's, and one allocation a snapshot is nothing).
+    Postgres(Box<PgReader<'s>>),
+}
+
+/// The write transaction of one file on a [`Db`]: its ledger row, rows and decision commit
+/// together ([`Writing::commit`]); dropped uncommitted, it rolls back.
+// One a file being written, so the PostgreSQL variant's size (its batches) costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Writing<'s> {
+    /// The SQLite write connection.
+    Sqlite(WriteTx<'s>),
+    /// A PostgreSQL connection in a READ COMMITTED transaction.
+    Postgres(PgWriteTx<'s>),
+}
+
+/// Whether `url` names a PostgreSQL database.
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` without its user and password, for logs and messages: `host:port/db`.
+pub fn redacted(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    // The password may hold any character but `@` is the last one before the host.
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    host.split('?').next().unwrap_or(host).to_string()
+}
+
+impl Db {
+    /// PostgreSQL when `url` is a `postgres://` or `postgresql://` url, SQLite at
+    /// `sqlite_path` when there is no url. Any other url is refused rather than ignored: a
+    /// mistyped url must not send a node to a private SQLite file.
+    pub fn open(url: Option<&str>, sqlite_path: &Path) -> Result<Db> {
+        match url {
+            None => Ok(Db::Sqlite(Store::open(sqlite_path)?)),
+            Some(u) if is_postgres(u) => Ok(Db::Postgres(PgStore::connect(u)?)),
+            Some(u) => Err(Error::Url(format!(
+                "`{}` is not a postgres:// or postgresql:// url",
+                redacted(u)
+            ))),
+        }
+    }
+
+    /// Which database this is, for logs: the SQLite file, or PostgreSQL's host and database
+    /// (never its password).
+    pub fn describe(&self) -> String {
+        match self {
+            Db::Sqlite(s) => format!("sqlite {}", s.path().display()),
+            Db::Postgres(p) => format!("postgresql {}", redacted(p.url())),
+        }
+    }
+
+    /// The SQLite database file; `None` on PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Db::Sqlite(s) => Some(s.path()),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// A read snapshot of the committed state of now.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        Ok(match self {
+            Db::Sqlite(s) => Snapshot::Sqlite(s.snapshot()?),
+            Db::Postgres(p) => Snapshot::Postgres(Box::new(p.snapshot()?)),
+        })
+    }
+
+    /// A snapshot for one long scan (the nightly run). On SQLite a connection of its own with
+    /// a bounded cache; on PostgreSQL the same as [`Db::snapshot`].
+    pub fn scan_snapshot(&self) -> Result<Snapshot<'_>> {
+        Ok(match self {
+            Db::Sqlite(s) => Snapshot::Sqlite(s.scan_snapshot()?),
+            Db::Postgres(p) => Snapshot::Postgres(Box::new(p.snapshot()?)),
+        })
+    }
+
+    /// Begins the write transaction of the file `f` claims, with its ledger row.
+    pub fn write(&self, f: &NewFile) -> Result<Writing<'_>> {
+        Ok(match self {
+            Db::Sqlite(s) => Writing::Sqlite(s.write(f)?),
+            Db::Postgres(p) => Writing::Postgres(p.write(f)?),
+        })
+    }
+
+    /// [`Db::write`], or `None` when another writer holds the database (SQLite's one writer;
+    /// on PostgreSQL always `Some`).
+    pub fn try_write(&self, f: &NewFile) -> Result<Option<Writing<'_>>> {
+        Ok(match self {
+            Db::Sqlite(s) => s.try_write(f)?.map(Writing::Sqlite),
+            Db::Postgres(p) => p.try_write(f)?.map(Writing::Postgres),
+        })
+    }
+
+    /// The write transaction of file `id`, claimed earlier; `None` when it is decided already.
+    pub fn write_claimed(&self, id: i64) -> Result<Option<Writing<'_>>> {
+        Ok(match self {
+            Db::Sqlite(s) => s.write_claimed(id)?.map(Writing::Sqlite),
+            Db::Postgres(p) => p.write_claimed(id)?.map(Writing::Postgres),
+        })
+    }
+
+    /// Applies a claimed file's rows with `apply` and records decision `d`, in one
+    /// transaction; `false` when the file was decided already.
+    pub fn decide_and_apply(
+        &self,
+        id: i64,
+        d: &Decision,
+        apply: &mut dyn FnMut(&mut Writing) -> Result<()>,
+        before_commit: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<bool> {
+        let Some(mut w) = self.write_claimed(id)? else {
+            return Ok(false);
+        };
+        apply(&mut w)?;
+        w.commit(d, before_commit)
+    }
+
+    /// Counts of stored records, balance reports and transactions of a partner.
+    pub fn counts(&self, partner: &str) -> Result<(u64, u64, u64)> {
+        each!(self, s => s.counts(partner))
+    }
+
+    /// The latest version of a record, by its key.
+    pub fn record(
+        &self,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> Result<Option<StoredRecord>> {
+        each!(self, s => s.record(partner, file_type, key))
+    }
+
+    /// Adds (or replaces) registry entries in one transaction; returns how many.
+    pub fn registry_add(&self, partner: &str, entries: &[RegistryEntry]) -> Result<usize> {
+        each!(self, s => s.registry_add(partner, entries))
+    }
+
+    /// The registry of a partner, optionally of one kind.
+    pub fn registry_list(&self, partner: &str, kind: Option<&str>) -> Result<Vec<RegistryEntry>> {
+        each!(self, s => s.registry_list(partner, kind))
+    }
+
+    /// The balances open before `file_date` (not in one of the `terminal` states), each to `f`.
+    pub fn open_balances_before(
+        &self,
+        partner: &str,
+        file_date: &str,
+        terminal: &[&str],
+        f: &mut dyn FnMut(OpenBalance),
+    ) -> Result<()> {
+        each!(self, s => s.open_balances_before(partner, file_date, terminal, f))
+    }
+
+    /// Registry balances no balance file reported for `file_date`.
+    pub fn unreported_registry_balances(
+        &self,
+        partner: &str,
+        file_date: &str,
+    ) -> Result<Vec<RegistryEntry>> {
+        each!(self, s => s.unreported_registry_balances(partner, file_date))
+    }
+
+    /// Whether a file of this type and date was decided.
+    pub fn decided_for(&self, partner: &str, file_type: &str, prefix: &str) -> Result<bool> {
+        each!(self, s => s.decided_for(partner, file_type, prefix))
+    }
+
+    /// The file types decided with a date in `from..=to`.
+    pub fn types_sent_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<String>> {
+        each!(self, s => s.types_sent_between(partner, from, to))
+    }
+}
+
+impl Partners for Db {
+    fn add_partner(&self, name: &str, root: &str, now: &str) -> Result<()> {
+        each!(self, s => s.add_partner(name, root, now))
+    }
+    fn add_key(&self, name: &str, key: &str) -> Result<()> {
+        each!(self, s => s.add_key(name, key))
+    }
+    fn remove_partner(&self, name: &str) -> Result<()> {
+        each!(self, s => s.remove_partner(name))
+    }
+    fn partner(&self, name: &str) -> Result<Option<PartnerRow>> {
+        each!(self, s => s.partner(name))
+    }
+    fn partners(&self) -> Result<Vec<PartnerRow>> {
+        each!(self, s => s.partners())
+    }
+}
+
+impl Ledger for Db {
+    fn begin(&self, f: &NewFile) -> Result<i64> {
+        each!(self, s => s.begin(f))
+    }
+    fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
+        each!(self, s => s.decide(id, d))
+    }
+    fn same_name(
+        &self,
+        partner: &str,
+        file_type: &str,
+        prefix: &str,
+        version: u64,
+    ) -> Result<Option<FileRow>> {
+        each!(self, s => s.same_name(partner, file_type, prefix, version))
+    }
+    fn accepted_same_bytes(&self, partner: &str, sha256: &str) -> Result<Option<FileRow>> {
+        each!(self, s => s.accepted_same_bytes(partner, sha256))
+    }
+    fn accepted_for(
+        &self,
+        partner: &str,
+        file_type: &str,
+        prefix: &str,
+    ) -> Result<Option<FileRow>> {
+        each!(self, s => s.accepted_for(partner, file_type, prefix))
+    }
+    fn last_accepted_at(
+        &self,
+        partner: &str,
+        file_types: &[&str],
+        prefix: &str,
+    ) -> Result<Option<String>> {
+        each!(self, s => s.last_accepted_at(partner, file_types, prefix))
+    }
+    fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>> {
+        each!(self, s => s.latest_for_path(partner, path))
+    }
+    fn undecided(&self, partner: &str) -> Result<Vec<FileRow>> {
+        each!(self, s => s.undecided(partner))
+    }
+    fn file(&self, id: i64) -> Result<Option<FileRow>> {
+        each!(self, s => s.file(id))
+    }
+    fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
+        each!(self, s => s.files(partner, limit))
+    }
+}
+
+impl Snapshot<'_> {
+    /// The id of the latest accepted balance file dated before `file_date`, if any.
+    pub fn latest_balance_file_before(
+        &self,
+        partner: &str,
+        file_date: &str,
+    ) -> Result<Option<String>> {
+        each!(self, r => r.latest_balance_file_before(partner, file_date))
+    }
+
+    /// The accepted ACH entries settling on `date`, each to `each` (which returns `false` to
+    /// stop); returns how many were read.
+    pub fn ach_entries_settled_on<E: From<Error>>(
+        &self,
+        partner: &str,
+        date: &str,
+        each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        each!(self, r => r.ach_entries_settled_on(partner, date, each))
+    }
+
+    /// The balance days of `file_date`, one row at a time.
+    pub fn day_balances<E: From<Error>>(
+        &self,
+        partner: &str,
+        file_date: &str,
+        each: &mut dyn FnMut(DayRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        each!(self, r => r.day_balances(partner, file_date, each))
+    }
+
+    /// The balance days of `file_date`, in batches.
+    pub fn day_batches<E: From<Error>>(
+        &self,
+        partner: &str,
+        file_date: &str,
+        each: &mut dyn FnMut(&mut DayBatch) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        each!(self, r => r.day_batches(partner, file_date, each))
+    }
+
+    /// The date of the non-posted snapshot a day reads, if any.
+    pub fn non_posted_snapshot_date(
+        &self,
+        partner: &str,
+        file_date: &str,
+    ) -> Result<Option<String>> {
+        each!(self, r => r.non_posted_snapshot_date(partner, file_date))
+    }
+
+    /// The rows of a non-posted snapshot, each to `each`; returns how many.
+    pub fn non_posted(
+        &self,
+        partner: &str,
+        snapshot_date: &str,
+        each: &mut dyn FnMut(NonPostedRow),
+    ) -> Result<u64> {
+        each!(self, r => r.non_posted(partner, snapshot_date, each))
+    }
+
+    /// The key of the record of `file_type` that carries reference `id`, if any.
+    pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
+        each!(self, r => r.find_ref(partner, file_type, id))
+    }
+
+    /// Whether `id` is known: carried by a record of `file_type`, or in the registry.
+    pub fn known(
+        &self,
+        partner: &str,
+        file_type: &str,
+        registry_kind: Option<&str>,
+        id: &str,
+    ) -> Result<bool> {
+        each!(self, r => r.known(partner, file_type, registry_kind, id))
+    }
+
+    /// One registry entry.
+    pub fn registry_get(
+        &self,
+        partner: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<RegistryEntry>> {
+        each!(self, r => r.registry_get(partner, kind, id))
+    }
+
+    /// The latest version of a record, by its key.
+    pub fn record(
+        &self,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> Result<Option<StoredRecord>> {
+        each!(self, r => r.record(partner, file_type, key))
+    }
+
+    /// A transaction by its id.
+    pub fn transaction(&self, partner: &str, id: &str) -> Result<Option<StoredRecord>> {
+        each!(self, r => r.transaction(partner, id))
+    }
+
+    /// The state changes of a record, oldest first.
+    pub fn states(&self, partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>> {
+        each!(self, r => r.states(partner, file_type, key))
+    }
+}
+
+impl Writing<'_> {
+    /// The id of the file's ledger row.
+    pub fn file_id(&self) -> i64 {
+        each!(self, w => w.file_id())
+    }
+
+    /// Sets the file's hash and size once its bytes are read.
+    pub fn set_file_hash(&self, sha256: &str, bytes: u64) -> Result<()> {
+        each!(self, w => w.set_file_hash(sha256, bytes))
+    }
+
+    /// Records decision `d`, runs `before_commit`, and commits; `false` (nothing committed)
+    /// when the file was decided already.
+    pub fn commit(
+        self,
+        d: &Decision,
+        before_commit: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<bool> {
+        each!(self, w => w.commit(d, before_commit))
+    }
+
+    /// How many (day, balance) activities are kept in memory before going to a temporary table.
+    pub fn set_activity_limit(&mut self, n: usize) {
+        each!(self, w => w.set_activity_limit(n))
+    }
+
+    /// The id of the layout (column names in cell order) of `file_type` rows.
+    pub fn layout(&mut self, file_type: &str, columns: &[&str]) -> Result<i64> {
+        each!(self, w => w.layout(file_type, columns))
+    }
+
+    /// Stores a record (its encoded row) under its key.
+    pub fn record(&mut self, file_type: &str, key: &str, row: &[u8]) -> Result<()> {
+        each!(self, w => w.record(file_type, key, row))
+    }
+
+    /// Stores a reference id a record carries.
+    pub fn record_ref(&mut self, file_type: &str, ref_id: &str, key: &str) -> Result<()> {
+        each!(self, w => w.record_ref(file_type, ref_id, key))
+    }
+
+    /// Stores a state change of a record.
+    pub fn state(
+        &mut self,
+        file_type: &str,
+        key: &str,
+        file_date: Option<&str>,
+        state: &str,
+        effective_at: Option<&str>,
+    ) -> Result<()> {
+        each!(self, w => w.state(file_type, key, file_date, state, effective_at))
+    }
+
+    /// Stores a balance report.
+    pub fn balance(&mut self, b: &BalanceIn) -> Result<()> {
+        each!(self, w => w.balance(b))
+    }
+
+    /// Stores a transaction; `false` when its id was applied by an earlier file.
+    pub fn transaction(&mut self, t: &TransactionIn) -> Result<bool> {
+        each!(self, w => w.transaction(t))
+    }
+
+    /// Stores a transaction of row `row`, its conflict told later ([`Writing::take_conflicts`]).
+    pub fn transaction_batched(&mut self, row: u64, t: &TransactionIn) -> Result<()> {
+        each!(self, w => w.transaction_batched(row, t))
+    }
+
+    /// The rows whose transaction id an earlier file applied, with the id.
+    pub fn take_conflicts(&mut self) -> Result<Vec<(u64, String)>> {
+        each!(self, w => w.take_conflicts())
+    }
+
+    /// Stores a row of a non-posted snapshot.
+    pub fn non_posted(&mut self, n: &NonPostedIn) -> Result<()> {
+        each!(self, w => w.non_posted(n))
+    }
+
+    /// Stores an accepted outgoing ACH entry.
+    pub fn ach_entry(
+        &mut self,
+        line: u64,
+        trace: &str,
+        settlement_date: Option<&str>,
+        json: &str,
+    ) -> Result<()> {
+        each!(self, w => w.ach_entry(line, trace, settlement_date, json))
+    }
+
+    /// Records an empty non-posted snapshot for `file_date`.
+    pub fn empty_snapshot(&mut self, file_date: &str) -> Result<()> {
+        each!(self, w => w.empty_snapshot(file_date))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redacted, Db};
+    use crate::Error;
+
+    #[test]
+    fn no_url_is_sqlite_and_another_scheme_is_refused_without_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(None, &dir.path().join("db.sqlite")).unwrap();
+        assert!(matches!(db, Db::Sqlite(_)));
+        assert_eq!(db.path(), Some(dir.path().join("db.sqlite").as_path()));
+        let Err(Error::Url(e)) = Db::open(Some("mysql://u:hunter2@db/x"), dir.path()) else {
+            panic!("a mysql url was accepted");
+        };
+        assert!(e.contains("db/x") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn a_url_is_shown_without_its_credentials() {
+        assert_eq!(
+            redacted("postgres://bank:s3cr@t@db.example:5432/bankdrop?sslmode=disable"),
+            "db.example:5432/bankdrop"
+        );
+        assert_eq!(redacted("postgresql://db/x"), "db/x");
+    }
+}
