@@ -27,6 +27,21 @@ macro_rules! each {
     };
 }
 
+/// Methods forwarded by an enum over the two backends: each signature once (the backends have
+/// the same), its body the same call on whichever backend the enum holds.
+macro_rules! forward {
+    (&self: $($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty;)*) => {
+        $($(#[$doc])* $vis fn $name(&self, $($arg: $ty),*) -> $ret {
+            each!(self, x => x.$name($($arg),*))
+        })*
+    };
+    (&mut self: $($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty;)*) => {
+        $($(#[$doc])* $vis fn $name(&mut self, $($arg: $ty),*) -> $ret {
+            each!(self, x => x.$name($($arg),*))
+        })*
+    };
+}
+
 /// The database: SQLite (one process, the default) or PostgreSQL (several nodes). Cheap to
 /// share behind an `Arc`, as both backends are.
 ///
@@ -163,137 +178,88 @@ impl Db {
         w.commit(d, before_commit)
     }
 
-    /// Counts of stored records, balance reports and transactions of a partner.
-    pub fn counts(&self, partner: &str) -> Result<(u64, u64, u64)> {
-        each!(self, s => s.counts(partner))
-    }
-
-    /// The latest version of a record, by its key.
-    pub fn record(
-        &self,
-        partner: &str,
-        file_type: &str,
-        key: &str,
-    ) -> Result<Option<StoredRecord>> {
-        each!(self, s => s.record(partner, file_type, key))
-    }
-
-    /// Adds (or replaces) registry entries in one transaction; returns how many.
-    pub fn registry_add(&self, partner: &str, entries: &[RegistryEntry]) -> Result<usize> {
-        each!(self, s => s.registry_add(partner, entries))
-    }
-
-    /// The registry of a partner, optionally of one kind.
-    pub fn registry_list(&self, partner: &str, kind: Option<&str>) -> Result<Vec<RegistryEntry>> {
-        each!(self, s => s.registry_list(partner, kind))
-    }
-
-    /// The balances open before `file_date` (not in one of the `terminal` states), each to `f`.
-    pub fn open_balances_before(
-        &self,
-        partner: &str,
-        file_date: &str,
-        terminal: &[&str],
-        f: &mut dyn FnMut(OpenBalance),
-    ) -> Result<()> {
-        each!(self, s => s.open_balances_before(partner, file_date, terminal, f))
-    }
-
-    /// Registry balances no balance file reported for `file_date`.
-    pub fn unreported_registry_balances(
-        &self,
-        partner: &str,
-        file_date: &str,
-    ) -> Result<Vec<RegistryEntry>> {
-        each!(self, s => s.unreported_registry_balances(partner, file_date))
-    }
-
-    /// Whether a file of this type and date was decided.
-    pub fn decided_for(&self, partner: &str, file_type: &str, prefix: &str) -> Result<bool> {
-        each!(self, s => s.decided_for(partner, file_type, prefix))
-    }
-
-    /// The file types decided with a date in `from..=to`.
-    pub fn types_sent_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<String>> {
-        each!(self, s => s.types_sent_between(partner, from, to))
+    forward! {&self:
+        /// Counts of stored records, balance reports and transactions of a partner.
+        pub fn counts(partner: &str) -> Result<(u64, u64, u64)>;
+        /// The latest version of a record, by its key.
+        pub fn record(partner: &str, file_type: &str, key: &str) -> Result<Option<StoredRecord>>;
+        /// Adds (or replaces) registry entries in one transaction; returns how many.
+        pub fn registry_add(partner: &str, entries: &[RegistryEntry]) -> Result<usize>;
+        /// The registry of a partner, optionally of one kind.
+        pub fn registry_list(partner: &str, kind: Option<&str>) -> Result<Vec<RegistryEntry>>;
+        /// The balances open before `file_date` (not in one of the `terminal` states), each to
+        /// `f`.
+        pub fn open_balances_before(
+            partner: &str,
+            file_date: &str,
+            terminal: &[&str],
+            f: &mut dyn FnMut(OpenBalance),
+        ) -> Result<()>;
+        /// Registry balances no balance file reported for `file_date`.
+        pub fn unreported_registry_balances(partner: &str, file_date: &str)
+            -> Result<Vec<RegistryEntry>>;
+        /// Whether a file of this type and date was decided.
+        pub fn decided_for(partner: &str, file_type: &str, prefix: &str) -> Result<bool>;
+        /// The file types decided with a date in `from..to`.
+        pub fn types_sent_between(partner: &str, from: &str, to: &str) -> Result<Vec<String>>;
     }
 }
 
 impl Partners for Db {
-    fn add_partner(&self, name: &str, root: &str, now: &str) -> Result<()> {
-        each!(self, s => s.add_partner(name, root, now))
-    }
-    fn add_key(&self, name: &str, key: &str) -> Result<()> {
-        each!(self, s => s.add_key(name, key))
-    }
-    fn remove_partner(&self, name: &str) -> Result<()> {
-        each!(self, s => s.remove_partner(name))
-    }
-    fn partner(&self, name: &str) -> Result<Option<PartnerRow>> {
-        each!(self, s => s.partner(name))
-    }
-    fn partners(&self) -> Result<Vec<PartnerRow>> {
-        each!(self, s => s.partners())
+    forward! {&self:
+        fn add_partner(name: &str, root: &str, now: &str) -> Result<()>;
+        fn add_key(name: &str, key: &str) -> Result<()>;
+        fn remove_partner(name: &str) -> Result<()>;
+        fn partner(name: &str) -> Result<Option<PartnerRow>>;
+        fn partners() -> Result<Vec<PartnerRow>>;
     }
 }
 
 impl Ledger for Db {
-    fn begin(&self, f: &NewFile) -> Result<i64> {
-        each!(self, s => s.begin(f))
-    }
-    fn decide(&self, id: i64, d: &Decision) -> Result<bool> {
-        each!(self, s => s.decide(id, d))
-    }
-    fn same_name(
-        &self,
-        partner: &str,
-        file_type: &str,
-        prefix: &str,
-        version: u64,
-    ) -> Result<Option<FileRow>> {
-        each!(self, s => s.same_name(partner, file_type, prefix, version))
-    }
-    fn accepted_same_bytes(&self, partner: &str, sha256: &str) -> Result<Option<FileRow>> {
-        each!(self, s => s.accepted_same_bytes(partner, sha256))
-    }
-    fn accepted_for(
-        &self,
-        partner: &str,
-        file_type: &str,
-        prefix: &str,
-    ) -> Result<Option<FileRow>> {
-        each!(self, s => s.accepted_for(partner, file_type, prefix))
-    }
-    fn last_accepted_at(
-        &self,
-        partner: &str,
-        file_types: &[&str],
-        prefix: &str,
-    ) -> Result<Option<String>> {
-        each!(self, s => s.last_accepted_at(partner, file_types, prefix))
-    }
-    fn latest_for_path(&self, partner: &str, path: &str) -> Result<Option<FileRow>> {
-        each!(self, s => s.latest_for_path(partner, path))
-    }
-    fn undecided(&self, partner: &str) -> Result<Vec<FileRow>> {
-        each!(self, s => s.undecided(partner))
-    }
-    fn file(&self, id: i64) -> Result<Option<FileRow>> {
-        each!(self, s => s.file(id))
-    }
-    fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
-        each!(self, s => s.files(partner, limit))
+    forward! {&self:
+        fn begin(f: &NewFile) -> Result<i64>;
+        fn decide(id: i64, d: &Decision) -> Result<bool>;
+        fn same_name(partner: &str, file_type: &str, prefix: &str, version: u64)
+            -> Result<Option<FileRow>>;
+        fn accepted_same_bytes(partner: &str, sha256: &str) -> Result<Option<FileRow>>;
+        fn accepted_for(partner: &str, file_type: &str, prefix: &str) -> Result<Option<FileRow>>;
+        fn last_accepted_at(partner: &str, file_types: &[&str], prefix: &str)
+            -> Result<Option<String>>;
+        fn latest_for_path(partner: &str, path: &str) -> Result<Option<FileRow>>;
+        fn undecided(partner: &str) -> Result<Vec<FileRow>>;
+        fn file(id: i64) -> Result<Option<FileRow>>;
+        fn files(partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>>;
     }
 }
 
 impl Snapshot<'_> {
-    /// The id of the latest accepted balance file dated before `file_date`, if any.
-    pub fn latest_balance_file_before(
-        &self,
-        partner: &str,
-        file_date: &str,
-    ) -> Result<Option<String>> {
-        each!(self, r => r.latest_balance_file_before(partner, file_date))
+    forward! {&self:
+        /// The date of the latest accepted balance file dated before `file_date`, if any.
+        pub fn latest_balance_file_before(partner: &str, file_date: &str)
+            -> Result<Option<String>>;
+        /// The date of the non-posted snapshot a day reads, if any.
+        pub fn non_posted_snapshot_date(partner: &str, file_date: &str)
+            -> Result<Option<String>>;
+        /// The rows of a non-posted snapshot, each to `each`; returns how many.
+        pub fn non_posted(
+            partner: &str,
+            snapshot_date: &str,
+            each: &mut dyn FnMut(NonPostedRow),
+        ) -> Result<u64>;
+        /// The key of the record of `file_type` that carries reference `id`, if any.
+        pub fn find_ref(partner: &str, file_type: &str, id: &str) -> Result<Option<String>>;
+        /// Whether `id` is known: carried by a record of `file_type`, or in the registry.
+        pub fn known(partner: &str, file_type: &str, registry_kind: Option<&str>, id: &str)
+            -> Result<bool>;
+        /// One registry entry.
+        pub fn registry_get(partner: &str, kind: &str, id: &str)
+            -> Result<Option<RegistryEntry>>;
+        /// The latest version of a record, by its key.
+        pub fn record(partner: &str, file_type: &str, key: &str) -> Result<Option<StoredRecord>>;
+        /// A transaction by its id.
+        pub fn transaction(partner: &str, id: &str) -> Result<Option<StoredRecord>>;
+        /// The state changes of a record, oldest first.
+        pub fn states(partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>>;
     }
 
     /// The accepted ACH entries settling on `date`, each to `each` (which returns `false` to
@@ -326,82 +292,50 @@ impl Snapshot<'_> {
     ) -> std::result::Result<u64, E> {
         each!(self, r => r.day_batches(partner, file_date, each))
     }
-
-    /// The date of the non-posted snapshot a day reads, if any.
-    pub fn non_posted_snapshot_date(
-        &self,
-        partner: &str,
-        file_date: &str,
-    ) -> Result<Option<String>> {
-        each!(self, r => r.non_posted_snapshot_date(partner, file_date))
-    }
-
-    /// The rows of a non-posted snapshot, each to `each`; returns how many.
-    pub fn non_posted(
-        &self,
-        partner: &str,
-        snapshot_date: &str,
-        each: &mut dyn FnMut(NonPostedRow),
-    ) -> Result<u64> {
-        each!(self, r => r.non_posted(partner, snapshot_date, each))
-    }
-
-    /// The key of the record of `file_type` that carries reference `id`, if any.
-    pub fn find_ref(&self, partner: &str, file_type: &str, id: &str) -> Result<Option<String>> {
-        each!(self, r => r.find_ref(partner, file_type, id))
-    }
-
-    /// Whether `id` is known: carried by a record of `file_type`, or in the registry.
-    pub fn known(
-        &self,
-        partner: &str,
-        file_type: &str,
-        registry_kind: Option<&str>,
-        id: &str,
-    ) -> Result<bool> {
-        each!(self, r => r.known(partner, file_type, registry_kind, id))
-    }
-
-    /// One registry entry.
-    pub fn registry_get(
-        &self,
-        partner: &str,
-        kind: &str,
-        id: &str,
-    ) -> Result<Option<RegistryEntry>> {
-        each!(self, r => r.registry_get(partner, kind, id))
-    }
-
-    /// The latest version of a record, by its key.
-    pub fn record(
-        &self,
-        partner: &str,
-        file_type: &str,
-        key: &str,
-    ) -> Result<Option<StoredRecord>> {
-        each!(self, r => r.record(partner, file_type, key))
-    }
-
-    /// A transaction by its id.
-    pub fn transaction(&self, partner: &str, id: &str) -> Result<Option<StoredRecord>> {
-        each!(self, r => r.transaction(partner, id))
-    }
-
-    /// The state changes of a record, oldest first.
-    pub fn states(&self, partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>> {
-        each!(self, r => r.states(partner, file_type, key))
-    }
 }
 
 impl Writing<'_> {
-    /// The id of the file's ledger row.
-    pub fn file_id(&self) -> i64 {
-        each!(self, w => w.file_id())
+    forward! {&self:
+        /// The id of the file's ledger row.
+        pub fn file_id() -> i64;
+        /// Sets the file's hash and size once its bytes are read.
+        pub fn set_file_hash(sha256: &str, bytes: u64) -> Result<()>;
     }
 
-    /// Sets the file's hash and size once its bytes are read.
-    pub fn set_file_hash(&self, sha256: &str, bytes: u64) -> Result<()> {
-        each!(self, w => w.set_file_hash(sha256, bytes))
+    forward! {&mut self:
+        /// How many (day, balance) activities are kept in memory before going to a temporary
+        /// table.
+        pub fn set_activity_limit(n: usize) -> ();
+        /// The id of the layout (column names in cell order) of `file_type` rows.
+        pub fn layout(file_type: &str, columns: &[&str]) -> Result<i64>;
+        /// Stores a record (its encoded row) under its key.
+        pub fn record(file_type: &str, key: &str, row: &[u8]) -> Result<()>;
+        /// Stores a reference id a record carries.
+        pub fn record_ref(file_type: &str, ref_id: &str, key: &str) -> Result<()>;
+        /// Stores a state change of a record.
+        pub fn state(
+            file_type: &str,
+            key: &str,
+            file_date: Option<&str>,
+            state: &str,
+            effective_at: Option<&str>,
+        ) -> Result<()>;
+        /// Stores a balance report.
+        pub fn balance(b: &BalanceIn) -> Result<()>;
+        /// Stores a transaction; `false` when its id was applied by an earlier file.
+        pub fn transaction(t: &TransactionIn) -> Result<bool>;
+        /// Stores a transaction of row `row`, its conflict told later
+        /// ([`Writing::take_conflicts`]).
+        pub fn transaction_batched(row: u64, t: &TransactionIn) -> Result<()>;
+        /// The rows whose transaction id an earlier file applied, with the id.
+        pub fn take_conflicts() -> Result<Vec<(u64, String)>>;
+        /// Stores a row of a non-posted snapshot.
+        pub fn non_posted(n: &NonPostedIn) -> Result<()>;
+        /// Stores an accepted outgoing ACH entry.
+        pub fn ach_entry(line: u64, trace: &str, settlement_date: Option<&str>, json: &str)
+            -> Result<()>;
+        /// Records an empty non-posted snapshot for `file_date`.
+        pub fn empty_snapshot(file_date: &str) -> Result<()>;
     }
 
     /// Records decision `d`, runs `before_commit`, and commits; `false` (nothing committed)
@@ -412,79 +346,6 @@ impl Writing<'_> {
         before_commit: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
         each!(self, w => w.commit(d, before_commit))
-    }
-
-    /// How many (day, balance) activities are kept in memory before going to a temporary table.
-    pub fn set_activity_limit(&mut self, n: usize) {
-        each!(self, w => w.set_activity_limit(n))
-    }
-
-    /// The id of the layout (column names in cell order) of `file_type` rows.
-    pub fn layout(&mut self, file_type: &str, columns: &[&str]) -> Result<i64> {
-        each!(self, w => w.layout(file_type, columns))
-    }
-
-    /// Stores a record (its encoded row) under its key.
-    pub fn record(&mut self, file_type: &str, key: &str, row: &[u8]) -> Result<()> {
-        each!(self, w => w.record(file_type, key, row))
-    }
-
-    /// Stores a reference id a record carries.
-    pub fn record_ref(&mut self, file_type: &str, ref_id: &str, key: &str) -> Result<()> {
-        each!(self, w => w.record_ref(file_type, ref_id, key))
-    }
-
-    /// Stores a state change of a record.
-    pub fn state(
-        &mut self,
-        file_type: &str,
-        key: &str,
-        file_date: Option<&str>,
-        state: &str,
-        effective_at: Option<&str>,
-    ) -> Result<()> {
-        each!(self, w => w.state(file_type, key, file_date, state, effective_at))
-    }
-
-    /// Stores a balance report.
-    pub fn balance(&mut self, b: &BalanceIn) -> Result<()> {
-        each!(self, w => w.balance(b))
-    }
-
-    /// Stores a transaction; `false` when its id was applied by an earlier file.
-    pub fn transaction(&mut self, t: &TransactionIn) -> Result<bool> {
-        each!(self, w => w.transaction(t))
-    }
-
-    /// Stores a transaction of row `row`, its conflict told later ([`Writing::take_conflicts`]).
-    pub fn transaction_batched(&mut self, row: u64, t: &TransactionIn) -> Result<()> {
-        each!(self, w => w.transaction_batched(row, t))
-    }
-
-    /// The rows whose transaction id an earlier file applied, with the id.
-    pub fn take_conflicts(&mut self) -> Result<Vec<(u64, String)>> {
-        each!(self, w => w.take_conflicts())
-    }
-
-    /// Stores a row of a non-posted snapshot.
-    pub fn non_posted(&mut self, n: &NonPostedIn) -> Result<()> {
-        each!(self, w => w.non_posted(n))
-    }
-
-    /// Stores an accepted outgoing ACH entry.
-    pub fn ach_entry(
-        &mut self,
-        line: u64,
-        trace: &str,
-        settlement_date: Option<&str>,
-        json: &str,
-    ) -> Result<()> {
-        each!(self, w => w.ach_entry(line, trace, settlement_date, json))
-    }
-
-    /// Records an empty non-posted snapshot for `file_date`.
-    pub fn empty_snapshot(&mut self, file_date: &str) -> Result<()> {
-        each!(self, w => w.empty_snapshot(file_date))
     }
 }
 
