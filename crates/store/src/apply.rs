@@ -9,7 +9,7 @@
 
 use crate::codec::{self, Activity, Amounts};
 use crate::day::{self, BALANCE_AMOUNT_COLUMNS, TRANSACTION_AMOUNT_COLUMNS};
-use crate::{when, Decision, Error, Result, Store};
+use crate::{when, Error, Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::{LazyLock, MutexGuard};
@@ -886,24 +886,6 @@ pub(crate) fn upsert_activity(
 }
 
 impl Store {
-    /// Records the decision and, in the same transaction, whatever `apply` writes; then runs
-    /// `before_commit` (writing the result files) while the transaction is still open, and
-    /// commits. If either fails nothing is written and the file stays undecided. Returns `false`
-    /// (writing nothing) when the file was already decided.
-    pub fn decide_and_apply(
-        &self,
-        id: i64,
-        d: &Decision,
-        apply: &mut dyn FnMut(&mut WriteTx) -> Result<()>,
-        before_commit: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<bool> {
-        let Some(mut w) = self.write_claimed(id)? else {
-            return Ok(false);
-        };
-        apply(&mut w)?;
-        w.commit(d, before_commit)
-    }
-
     /// Counts of stored records, balance reports and transactions of a partner.
     pub fn counts(&self, partner: &str) -> Result<(u64, u64, u64)> {
         let c = self.reader()?;

@@ -162,8 +162,10 @@ impl Db {
         })
     }
 
-    /// Applies a claimed file's rows with `apply` and records decision `d`, in one
-    /// transaction; `false` when the file was decided already.
+    /// Records the decision and, in the same transaction, whatever `apply` writes; then runs
+    /// `before_commit` (writing the result files) while the transaction is still open, and
+    /// commits. If either fails nothing is written and the file stays undecided. Returns `false`
+    /// (writing nothing) when the file was already decided.
     pub fn decide_and_apply(
         &self,
         id: i64,

@@ -434,6 +434,28 @@ impl Drop for RowsTo<'_> {
 /// The name of [`RowsTo`]'s function.
 const DAY_ROW_FN: &str = "bd_day_row";
 
+/// A day's rows one at a time from its batches (`batches` reads them, handing each batch to the
+/// function it is given): `each` until it returns `false`; the rows handed to it. Both
+/// backends' `day_balances`.
+pub(crate) fn rows_of<E: From<crate::Error>>(
+    batches: impl FnOnce(
+        &mut dyn FnMut(&mut DayBatch) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E>,
+    each: &mut dyn FnMut(DayRow) -> std::result::Result<bool, E>,
+) -> std::result::Result<u64, E> {
+    let mut n = 0;
+    batches(&mut |batch| {
+        for r in batch.rows() {
+            n += 1;
+            if !each(r?)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })?;
+    Ok(n)
+}
+
 /// Appends `b` to `buf`, returning where it went.
 fn copy(buf: &mut Vec<u8>, b: &[u8]) -> (usize, usize) {
     let start = buf.len();
@@ -457,17 +479,7 @@ impl crate::Reader {
         file_date: &str,
         each: &mut dyn FnMut(DayRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
-        let mut n = 0;
-        self.day_batches::<E>(partner, file_date, &mut |batch| {
-            for r in batch.rows() {
-                n += 1;
-                if !each(r?)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        })?;
-        Ok(n)
+        rows_of(|f| self.day_batches(partner, file_date, f), each)
     }
 
     /// The rows of [`crate::Reader::day_balances`], in batches: `each` gets a full batch (a thousand

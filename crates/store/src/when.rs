@@ -76,10 +76,15 @@ const ESCAPE: char = '\\';
 /// base 64: 7 and 4 bytes where the text takes 20 and 10); other text as written, with `\` put
 /// before text starting with `!`, `#` or `\`. [`cell_text`] gives the text back.
 pub fn put_cell(text: &str, out: &mut String) {
-    let (mark, n) = match (instant(text), date(text)) {
-        (When::Int(secs), _) => (SECONDS, secs),
-        (_, When::Int(days)) => (DAYS, days),
-        _ => {
+    // The length tells which form it could be: one parse, not two.
+    let number = match text.len() {
+        20 => instant_seconds(text.as_bytes()).map(|n| (SECONDS, n)),
+        10 => parse_date(text.as_bytes()).map(|n| (DAYS, n)),
+        _ => None,
+    };
+    let (mark, n) = match number {
+        Some(found) => found,
+        None => {
             if text.starts_with([SECONDS, DAYS, ESCAPE]) {
                 out.push(ESCAPE);
             }

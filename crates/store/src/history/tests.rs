@@ -25,11 +25,9 @@ fn accept(s: &Store, partner: &str, name: &str, apply: &mut dyn FnMut(&mut crate
         decided_at: "2026-03-02T01:00:01Z".into(),
         final_path: format!("x/processed/{name}"),
     };
-    let mut a = |ap: &mut crate::Applier| {
-        apply(ap);
-        Ok(())
-    };
-    assert!(s.decide_and_apply(id, &d, &mut a, &mut || Ok(())).unwrap());
+    let mut w = s.write_claimed(id).unwrap().unwrap();
+    apply(&mut w);
+    assert!(w.commit(&d, &mut || Ok(())).unwrap());
 }
 
 fn store() -> (tempfile::TempDir, Store) {

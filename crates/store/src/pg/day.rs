@@ -31,17 +31,7 @@ impl PgReader<'_> {
         file_date: &str,
         each: &mut dyn FnMut(DayRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
-        let mut n = 0;
-        self.day_batches::<E>(partner, file_date, &mut |batch| {
-            for r in batch.rows() {
-                n += 1;
-                if !each(r?)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        })?;
-        Ok(n)
+        crate::day::rows_of(|f| self.day_batches(partner, file_date, f), each)
     }
 
     /// The rows of [`PgReader::day_balances`] in batches, streamed from the server (never the

@@ -43,20 +43,18 @@ impl PgReader<'_> {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>> {
-        let mut client = self.client.borrow_mut();
-        let Some(c) = client.as_mut() else {
-            return Ok(Vec::new());
-        };
-        let mut statements = self.statements.borrow_mut();
-        let statement = match statements.get(sql) {
-            Some(s) => s.clone(),
-            None => {
-                let s = c.prepare(sql)?;
-                statements.insert(sql, s.clone());
-                s
-            }
-        };
-        Ok(c.query(&statement, params)?)
+        self.with_client(|c| {
+            let mut statements = self.statements.borrow_mut();
+            let statement = match statements.get(sql) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = c.prepare(sql)?;
+                    statements.insert(sql, s.clone());
+                    s
+                }
+            };
+            Ok(c.query(&statement, params)?)
+        })
     }
 
     /// The one row of a query in the snapshot, if any.
@@ -67,10 +65,10 @@ impl PgReader<'_> {
     ) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
-}
 
-impl PgReader<'_> {
-    /// Runs `f` on the snapshot's connection (for rows streamed from the server).
+    /// Runs `f` on the snapshot's connection (for rows streamed from the server). The
+    /// connection is only gone once the reader is dropped, so the error cannot be seen by a
+    /// caller; it is there instead of a panic.
     pub(crate) fn with_client<T, E: From<crate::Error>>(
         &self,
         f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, E>,
