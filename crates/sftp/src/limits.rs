@@ -48,8 +48,8 @@ pub struct Limits {
     /// the partner's channels stop being read, so the client waits (SSH flow control).
     pub queued_bytes_per_partner: usize,
     /// Folder entries held by a partner's open folder listings, all its sessions together. A
-    /// listing is read whole when the folder is opened (so it never misses a file being claimed,
-    /// about 200 bytes an entry); this bounds the memory a partner's open folders can take.
+    /// listing is read whole when the folder is opened (so it never misses a file being claimed;
+    /// 224 bytes an entry and its name): this bounds the memory a partner's open folders take.
     pub listed_entries_per_partner: usize,
 }
 
