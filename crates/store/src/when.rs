@@ -5,6 +5,7 @@
 //! Anything not exactly in those forms (another offset, fractions of a second) stays TEXT as
 //! written, so every value reads back exactly as the partner sent it.
 
+use chrono::NaiveDate;
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 
 /// A date or timestamp as it is bound to a typed column: its number, or its text as written.
@@ -38,10 +39,7 @@ pub fn instant(text: &str) -> When<'_> {
 /// The text of a stored date: what [`date`] was given.
 pub fn date_text(v: ValueRef) -> Option<String> {
     match v {
-        ValueRef::Integer(days) => {
-            let (y, m, d) = civil_from_days(days);
-            Some(format!("{y:04}-{m:02}-{d:02}"))
-        }
+        ValueRef::Integer(days) => Some(day(days)?.format("%Y-%m-%d").to_string()),
         ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
         _ => None,
     }
@@ -51,14 +49,17 @@ pub fn date_text(v: ValueRef) -> Option<String> {
 pub fn instant_text(v: ValueRef) -> Option<String> {
     match v {
         ValueRef::Integer(secs) => {
-            let (days, s) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-            let (y, m, d) = civil_from_days(days);
-            let (hh, mm, ss) = (s / 3600, s / 60 % 60, s % 60);
-            Some(format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"))
+            let t = chrono::DateTime::from_timestamp(secs, 0)?;
+            Some(t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         }
         ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
         _ => None,
     }
+}
+
+/// 1970-01-01 and `days` after it.
+fn day(days: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(days)?)
 }
 
 /// The digits of the numbers in row blob cells ([`put_cell`]): base 64, ASCII, so a cell stays
@@ -149,12 +150,12 @@ fn parse_date(b: &[u8]) -> Option<i64> {
         return None;
     }
     let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
-    if !(1000..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    if !(1000..=9999).contains(&y) {
         return None;
     }
-    let days = days_from_civil(y, m, d);
-    // 2026-02-30 comes back as another date: not a date, kept as text.
-    (civil_from_days(days) == (y, m, d)).then_some(days)
+    // 2026-02-30 is no date: kept as text.
+    let date = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)?;
+    Some((date - NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days())
 }
 
 /// Seconds since the epoch of exactly `YYYY-MM-DDTHH:MM:SSZ`.
@@ -169,29 +170,6 @@ fn instant_seconds(b: &[u8]) -> Option<i64> {
         return None;
     }
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day number (the inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]
