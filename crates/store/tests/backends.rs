@@ -2,6 +2,8 @@
 //! promises ([`store::api`]) holds on SQLite and on a real PostgreSQL server started for the
 //! test (`crates/pgtest`; under CI a missing server is a failure, never a skip).
 
+mod common;
+
 use store::pg::PgStore;
 use store::{
     BalanceIn, Decision, Ledger, NewFile, NonPostedIn, Partners, RegistryEntry, State, Store,
@@ -406,18 +408,7 @@ on_both!(the_ledger_says_what_was_decided_and_sent, |s| {
 macro_rules! accepted_file {
     ($s:expr, $name:expr, |$w:ident| $body:block) => {{
         let name: &str = $name;
-        let f = NewFile {
-            partner: "p".into(),
-            path: format!("in/{name}"),
-            name: name.into(),
-            file_type: Some(name[11..].rsplit_once("_v").unwrap().0.into()),
-            prefix: Some(name[..10].into()),
-            version: Some(1),
-            sha256: name.into(),
-            bytes: 1,
-            received_at: "2026-03-02T01:00:00Z".into(),
-        };
-        let mut $w = $s.write(&f).unwrap();
+        let mut $w = $s.write(&common::file(name)).unwrap();
         $body
         let d = Decision {
             final_path: format!("in/processed/{name}"),

@@ -4,6 +4,9 @@
 //! stored is read back — SQLite's through its public reads, PostgreSQL's with direct SQL — and
 //! compared, blobs byte for byte.
 
+mod common;
+
+use common::file;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use store::codec;
@@ -42,21 +45,6 @@ fn sqlite() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("x.sqlite")).unwrap();
     (dir, s)
-}
-
-/// The claim of a file named `name` (`YYYY-MM-DD_type_vN.csv`) of partner `p`.
-fn file(name: &str) -> NewFile {
-    NewFile {
-        partner: P.into(),
-        path: format!("in/{name}"),
-        name: name.into(),
-        file_type: Some(name[11..].rsplit_once("_v").unwrap().0.into()),
-        prefix: Some(name[..10].into()),
-        version: Some(1),
-        sha256: name.into(),
-        bytes: 1,
-        received_at: "2026-03-02T01:00:00Z".into(),
-    }
 }
 
 fn decision(state: State) -> Decision {
