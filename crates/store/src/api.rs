@@ -3,7 +3,9 @@
 //! `docs/MULTI-NODE.md`). The store's tests run over these traits on both
 //! (`tests/backends.rs`). More concerns move here as they are ported.
 
+use crate::cluster::{Lease, NodeRow};
 use crate::{Decision, FileRow, NewFile, PartnerRow, Result};
+use std::time::Duration;
 
 /// Partners and their SSH public keys.
 pub trait Partners {
@@ -56,4 +58,35 @@ pub trait Ledger {
     fn file(&self, id: i64) -> Result<Option<FileRow>>;
     /// The newest `limit` rows, optionally of one partner.
     fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>>;
+}
+
+/// Work shared between nodes: their heartbeats, leases on work (an inbox file, a nightly run)
+/// and work finished once (`docs/MULTI-NODE.md`). Times are the database's, so the nodes'
+/// clocks never have to agree. On SQLite, one process ([`crate::cluster::LocalCluster`]).
+pub trait Cluster {
+    /// Says `node` is alive (and what it is, in `info`); its first heartbeat is its start.
+    fn heartbeat(&self, node: &str, info: &str) -> Result<()>;
+    /// Every node that ever sent a heartbeat, by name, with its unexpired leases; one whose
+    /// heartbeat is older than `dead_after` is reported not alive.
+    fn nodes(&self, dead_after: Duration) -> Result<Vec<NodeRow>>;
+    /// Takes the lease on (`kind`, `key`) for `node` until now + `ttl`; true if `node` holds it
+    /// now: it was free, or expired (its node died or stalled), or already `node`'s (renewed).
+    /// False if another node holds it unexpired, or the work is done.
+    fn take_lease(&self, kind: &str, key: &str, node: &str, ttl: Duration) -> Result<bool>;
+    /// Extends every unexpired lease of `node` to now + `ttl`; returns how many. An expired
+    /// lease is not revived: another node may have taken it.
+    fn renew_leases(&self, node: &str, ttl: Duration) -> Result<u64>;
+    /// Gives up `node`'s lease on (`kind`, `key`) without finishing the work; true if `node`
+    /// held it. Another node's lease is left alone.
+    fn release_lease(&self, kind: &str, key: &str, node: &str) -> Result<bool>;
+    /// Marks (`kind`, `key`) done by `node` and drops its lease; true then. False, changing
+    /// nothing, when `node` no longer holds an unexpired lease on it.
+    fn finish_work(&self, kind: &str, key: &str, node: &str) -> Result<bool>;
+    /// Whether (`kind`, `key`) was finished by some node.
+    fn is_done(&self, kind: &str, key: &str) -> Result<bool>;
+    /// Every unexpired lease, by kind and key (in byte order).
+    fn leases(&self) -> Result<Vec<Lease>>;
+    /// The leases of `kind` that expired without being released: work a node dropped when it
+    /// died, for another node to take over.
+    fn expired_leases(&self, kind: &str) -> Result<Vec<Lease>>;
 }

@@ -11,11 +11,12 @@
 
 use crate::pg::{PgReader, PgStore, PgWriteTx};
 use crate::{
-    AchRow, BalanceIn, DayBatch, DayRow, Decision, Error, FileRow, Ledger, NewFile, NonPostedIn,
-    NonPostedRow, OpenBalance, PartnerRow, Partners, Reader, RegistryEntry, Result, StateChange,
-    Store, StoredRecord, TransactionIn, WriteTx,
+    AchRow, BalanceIn, Cluster, DayBatch, DayRow, Decision, Error, FileRow, Lease, Ledger, NewFile,
+    NodeRow, NonPostedIn, NonPostedRow, OpenBalance, PartnerRow, Partners, Reader, RegistryEntry,
+    Result, StateChange, Store, StoredRecord, TransactionIn, WriteTx,
 };
 use std::path::Path;
+use std::time::Duration;
 
 /// The same expression on whichever backend `$value` holds (bound to `$inner`).
 macro_rules! each {
@@ -214,6 +215,20 @@ impl Partners for Db {
         fn remove_partner(name: &str) -> Result<()>;
         fn partner(name: &str) -> Result<Option<PartnerRow>>;
         fn partners() -> Result<Vec<PartnerRow>>;
+    }
+}
+
+impl Cluster for Db {
+    forward! {&self:
+        fn heartbeat(node: &str, info: &str) -> Result<()>;
+        fn nodes(dead_after: Duration) -> Result<Vec<NodeRow>>;
+        fn take_lease(kind: &str, key: &str, node: &str, ttl: Duration) -> Result<bool>;
+        fn renew_leases(node: &str, ttl: Duration) -> Result<u64>;
+        fn release_lease(kind: &str, key: &str, node: &str) -> Result<bool>;
+        fn finish_work(kind: &str, key: &str, node: &str) -> Result<bool>;
+        fn is_done(kind: &str, key: &str) -> Result<bool>;
+        fn leases() -> Result<Vec<Lease>>;
+        fn expired_leases(kind: &str) -> Result<Vec<Lease>>;
     }
 }
 

@@ -33,6 +33,7 @@ pub mod api;
 mod apply;
 pub mod backend;
 mod checkpoint;
+pub mod cluster;
 pub mod codec;
 mod day;
 mod history;
@@ -46,9 +47,10 @@ mod refs;
 pub mod when;
 mod write;
 
-pub use api::{Ledger, Partners};
+pub use api::{Cluster, Ledger, Partners};
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 pub use backend::{Db, Snapshot, Writing};
+pub use cluster::{Lease, NodeRow};
 
 /// The name the apply code knows the write transaction by.
 pub type Applier<'s> = WriteTx<'s>;
@@ -218,6 +220,8 @@ pub struct Store {
     checkpointer: checkpoint::Checkpointer,
     /// The database file, for long reads on their own connection.
     path: std::path::PathBuf,
+    /// Leases and finished work of the one process serving the file.
+    cluster: cluster::LocalCluster,
 }
 
 impl Store {
@@ -260,7 +264,13 @@ impl Store {
             readers: Arc::new(pool::Pool::new(path)),
             checkpointer: checkpoint::Checkpointer::start(path),
             path: path.to_path_buf(),
+            cluster: cluster::LocalCluster::default(),
         })
+    }
+
+    /// The cluster of the process serving the file (one node).
+    pub fn cluster(&self) -> &cluster::LocalCluster {
+        &self.cluster
     }
 
     /// The database file.

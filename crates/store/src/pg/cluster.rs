@@ -34,14 +34,11 @@ CREATE TABLE work_done (
 "#;
 
 use super::PgStore;
+use crate::api::Cluster;
+use crate::cluster::{Lease, NodeRow};
 use crate::Result;
 use postgres::GenericClient;
 use std::time::Duration;
-
-/// The lease kind of an inbox file (key: `partner/path`): one node validates and decides it.
-pub const FILE: &str = "file";
-/// The lease kind of a nightly run (key: `partner/date`): one node runs it.
-pub const NIGHTLY: &str = "nightly";
 
 /// A timestamp column as RFC 3339 UTC with milliseconds, like the rest of bankdrop's stamps;
 /// formatted by the server so the node's time zone never enters.
@@ -53,36 +50,6 @@ macro_rules! utc {
             " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
         )
     };
-}
-
-/// A lease on a piece of work, held by a node until it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lease {
-    /// [`FILE`] or [`NIGHTLY`].
-    pub kind: String,
-    /// Which work of that kind (`partner/path`, `partner/date`).
-    pub key: String,
-    /// The node holding it.
-    pub node: String,
-    /// When it lapses unless renewed (RFC 3339, UTC, server time).
-    pub expires_at: String,
-}
-
-/// A node as `bankdrop nodes` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeRow {
-    /// The node's name (`serve --node`).
-    pub name: String,
-    /// Its first heartbeat (RFC 3339, UTC, server time).
-    pub started_at: String,
-    /// Its last heartbeat (RFC 3339, UTC, server time).
-    pub heartbeat_at: String,
-    /// Whether its last heartbeat is recent enough for it to count as running.
-    pub alive: bool,
-    /// What the node said about itself in its last heartbeat (version, host, pid...).
-    pub info: String,
-    /// The unexpired leases it holds, by kind and key.
-    pub leases: Vec<Lease>,
 }
 
 /// Seconds as a float8 parameter, for `make_interval(secs => ...)`: sub-second leases work.
@@ -101,22 +68,23 @@ fn live_leases(c: &mut impl GenericClient) -> Result<Vec<Lease>> {
         ),
         &[],
     )?;
-    rows.iter()
-        .map(|r| {
-            Ok(Lease {
-                kind: r.try_get(0)?,
-                key: r.try_get(1)?,
-                node: r.try_get(2)?,
-                expires_at: r.try_get(3)?,
-            })
-        })
-        .collect()
+    rows.iter().map(lease).collect()
 }
 
-impl PgStore {
+/// A lease from a row of (kind, key, node, expires_at as text).
+fn lease(r: &postgres::Row) -> Result<Lease> {
+    Ok(Lease {
+        kind: r.try_get(0)?,
+        key: r.try_get(1)?,
+        node: r.try_get(2)?,
+        expires_at: r.try_get(3)?,
+    })
+}
+
+impl Cluster for PgStore {
     /// Says `node` is alive (and what it is, in `info`): its row is made on the first
     /// heartbeat, which is then its start; later ones move only `heartbeat_at` and `info`.
-    pub fn heartbeat(&self, node: &str, info: &str) -> Result<()> {
+    fn heartbeat(&self, node: &str, info: &str) -> Result<()> {
         self.client()?.execute(
             "INSERT INTO nodes(name, started_at, heartbeat_at, info) VALUES ($1, now(), now(), $2) \
              ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), info = excluded.info",
@@ -127,8 +95,8 @@ impl PgStore {
 
     /// Every node that ever sent a heartbeat, by name, with its unexpired leases; a node whose
     /// heartbeat is older than `dead_after` is reported not alive. Leases of a node that never
-    /// sent a heartbeat are only in [`PgStore::leases`].
-    pub fn nodes(&self, dead_after: Duration) -> Result<Vec<NodeRow>> {
+    /// sent a heartbeat are only in [`Cluster::leases`].
+    fn nodes(&self, dead_after: Duration) -> Result<Vec<NodeRow>> {
         let mut c = self.client()?;
         // One transaction: one now() for liveness and leases, so the two agree.
         let mut tx = c.build_transaction().read_only(true).start()?;
@@ -165,7 +133,7 @@ impl PgStore {
     /// Takes the lease on (`kind`, `key`) for `node` until now + `ttl`; true if `node` holds it
     /// now: it was free, or expired (its node died or stalled), or already `node`'s (renewed).
     /// False if another node holds it unexpired, or the work is done.
-    pub fn take_lease(&self, kind: &str, key: &str, node: &str, ttl: Duration) -> Result<bool> {
+    fn take_lease(&self, kind: &str, key: &str, node: &str, ttl: Duration) -> Result<bool> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         // One statement decides between nodes: the insert, or the update of a row it conflicts
@@ -207,8 +175,8 @@ impl PgStore {
 
     /// Extends every unexpired lease of `node` to now + `ttl`, while it is still working;
     /// returns how many. An expired lease is not revived: another node may have taken it, and
-    /// [`PgStore::take_lease`] is the way back to it.
-    pub fn renew_leases(&self, node: &str, ttl: Duration) -> Result<u64> {
+    /// [`Cluster::take_lease`] is the way back to it.
+    fn renew_leases(&self, node: &str, ttl: Duration) -> Result<u64> {
         Ok(self.client()?.execute(
             "UPDATE leases SET expires_at = now() + make_interval(secs => $2::float8) \
              WHERE node = $1 AND expires_at > now()",
@@ -218,7 +186,7 @@ impl PgStore {
 
     /// Gives up `node`'s lease on (`kind`, `key`) without finishing the work, so another node
     /// may take it at once; true if `node` held it. Another node's lease is left alone.
-    pub fn release_lease(&self, kind: &str, key: &str, node: &str) -> Result<bool> {
+    fn release_lease(&self, kind: &str, key: &str, node: &str) -> Result<bool> {
         let n = self.client()?.execute(
             "DELETE FROM leases WHERE kind = $1 AND key = $2 AND node = $3",
             &[&kind, &key, &node],
@@ -229,7 +197,7 @@ impl PgStore {
     /// Marks (`kind`, `key`) done by `node` and drops its lease, in one transaction; true then.
     /// False, changing nothing, when `node` no longer holds an unexpired lease on it: a node
     /// that stalled and lost its lease must not mark work another node has taken over.
-    pub fn finish_work(&self, kind: &str, key: &str, node: &str) -> Result<bool> {
+    fn finish_work(&self, kind: &str, key: &str, node: &str) -> Result<bool> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         // The delete first: it locks the lease row, so a node taking the lease over waits for
@@ -255,7 +223,7 @@ impl PgStore {
     }
 
     /// Whether (`kind`, `key`) was finished by some node.
-    pub fn is_done(&self, kind: &str, key: &str) -> Result<bool> {
+    fn is_done(&self, kind: &str, key: &str) -> Result<bool> {
         let row = self.client()?.query_one(
             "SELECT EXISTS (SELECT 1 FROM work_done WHERE kind = $1 AND key = $2)",
             &[&kind, &key],
@@ -264,7 +232,20 @@ impl PgStore {
     }
 
     /// Every unexpired lease, by kind and key (in byte order).
-    pub fn leases(&self) -> Result<Vec<Lease>> {
+    fn leases(&self) -> Result<Vec<Lease>> {
         live_leases(&mut *self.client()?)
+    }
+
+    fn expired_leases(&self, kind: &str) -> Result<Vec<Lease>> {
+        let rows = self.client()?.query(
+            concat!(
+                "SELECT kind, key, node, ",
+                utc!("expires_at"),
+                " FROM leases WHERE kind = $1 AND expires_at <= now() \
+                 ORDER BY key COLLATE \"C\""
+            ),
+            &[&kind],
+        )?;
+        rows.iter().map(lease).collect()
     }
 }
