@@ -49,6 +49,8 @@ macro_rules! forward {
 /// Like both backends, it is synchronous: async code calls it through `block_in_place` or
 /// `spawn_blocking`. On PostgreSQL that is a must, not only good manners: the `postgres` client
 /// runs a runtime of its own, and starting (or closing) it on a tokio runtime thread panics.
+// One per process, behind an Arc: the variants' sizes cost nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Db {
     /// An embedded SQLite file.
     Sqlite(Store),
