@@ -94,7 +94,8 @@ pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Resu
                     progressed = true;
                     all_accepted &= report(&file, &done);
                 }
-                None => bail!("{rel}: not processed"),
+                // Offline, without leases: no other node's work is ever seen here.
+                Some(Step::Elsewhere) | None => bail!("{rel}: not processed"),
             }
         }
         placed = waiting;

@@ -4,11 +4,12 @@ use crate::cmd_partner::add;
 use crate::config::Config;
 use anyhow::{Context, Result};
 use bankdrop_sftp::{IntakeEvent, Layout, Partner, PartnerStore, ServerConfig, SftpServer};
-use pipeline::{Job, Pipeline};
+use pipeline::{Heartbeat, Job, Pipeline};
 use std::sync::Arc;
 use std::time::Duration;
+use store::cluster::FILE;
 use store::Db;
-use store::Partners;
+use store::{Cluster, Partners};
 use tokio::sync::mpsc;
 
 /// Runs a store call from async code. The store is synchronous: the PostgreSQL client drives
@@ -48,7 +49,15 @@ fn ensure_demo(cfg: &Config, store: &Db) -> Result<Option<String>> {
     // Also when a kill during the first start left the partner without its key.
     if store.partner("demo")?.is_none_or(|p| p.keys.is_empty()) {
         let public = bankdrop_sftp::generate_key_pair(&key)?;
-        add(cfg, store, "demo", &[public])?;
+        if let Err(e) = add(cfg, store, "demo", std::slice::from_ref(&public)) {
+            // Nodes starting together race to add it: the one that lost finds it there.
+            if !store
+                .partner("demo")?
+                .is_some_and(|p| p.keys.contains(&public))
+            {
+                return Err(e);
+            }
+        }
     }
     Ok(Some(key.display().to_string()))
 }
@@ -72,9 +81,81 @@ fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
     Ok(n)
 }
 
+/// Jobs for the files whose lease lapsed: their node died holding them (call it off the async
+/// runtime). Partner names hold no `/`, so the key's first `/` ends the partner.
+fn enqueue_dropped(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
+    let mut n = 0;
+    for lease in p.store().expired_leases(FILE)? {
+        let Some((partner, path)) = lease.key.split_once('/') else {
+            continue;
+        };
+        tracing::info!(partner, file = path, node = %lease.node, "taking over a file whose node stopped renewing its lease");
+        let job = Job {
+            partner: partner.to_string(),
+            path: path.to_string(),
+        };
+        if jobs.blocking_send(job).is_err() {
+            break;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Every `every`, runs `look` (off the runtime) to queue files into `jobs`.
+fn every(
+    every: Duration,
+    p: &Arc<Pipeline>,
+    jobs: &mpsc::Sender<Job>,
+    look: fn(&Pipeline, &mpsc::Sender<Job>) -> Result<usize>,
+    what: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    let (p, jobs) = (p.clone(), jobs.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let (p, jobs) = (p.clone(), jobs.clone());
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || look(&p, &jobs)).await {
+                tracing::error!(error = %e, "{what} failed");
+            }
+        }
+    })
+}
+
+/// Refuses to start a second `serve` on one SQLite file; returns the lock to keep.
+fn hold_sqlite(store: &Db, node: &pipeline::Node, info: &str) -> Result<Option<std::fs::File>> {
+    let Some(db) = store.path() else {
+        return Ok(None);
+    };
+    match pipeline::node::hold_sole_server(db, node, info)
+        .with_context(|| format!("locking {}", db.display()))?
+    {
+        Some(lock) => Ok(Some(lock)),
+        None => anyhow::bail!(
+            "another `bankdrop serve` is running on {}: a SQLite store is served by one process \
+             (for several nodes, set [store] url to a PostgreSQL database: docs/MULTI-NODE.md)",
+            db.display()
+        ),
+    }
+}
+
 /// Runs until Ctrl-C / SIGTERM, with the pipeline `p` the caller opened off the runtime.
 pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     let store = p.store().clone();
+    let node = p.node().clone();
+    let info = format!(
+        "bankdrop {} pid {} sftp {}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        if cfg.sftp.enabled {
+            cfg.sftp.listen.as_str()
+        } else {
+            "off"
+        }
+    );
+    let _sole = hold_sqlite(&store, &node, &info)?;
+    let heartbeat = blocking(|| Heartbeat::start(store.clone(), node.clone(), info));
+    tracing::info!(node = %node.name, store = %store.describe(), lease_s = node.lease.as_secs_f64(), "node started");
     let demo_key = blocking(|| ensure_demo(&cfg, &store))?;
     let layout = Layout {
         processing_prefix: Some(pipeline::CLAIM_PREFIX.to_string()),
@@ -88,6 +169,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         tokio::spawn(crate::nightly::run(
             store.clone(),
             Arc::new(cfg.recon.clone()),
+            node.clone(),
         ))
     });
     let (job_tx, job_rx) = mpsc::channel::<Job>(4096);
@@ -103,6 +185,15 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
             Err(e) => tracing::error!(error = %e, "start-up scan failed"),
         });
     }
+
+    // Files a dead node held, soon after its lease lapses (the rescan would find them later).
+    let takeover = every(
+        node.lease / 2,
+        &p,
+        &job_tx,
+        enqueue_dropped,
+        "looking for lapsed leases",
+    );
 
     let (event_tx, mut event_rx) = mpsc::channel::<IntakeEvent>(4096);
     let forward = {
@@ -157,19 +248,10 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
             );
             println!("bankdrop:   then `put fixtures/csv/valid/2026-01-27_customer_v1.csv customer/` and `ls customer/processed`");
         }
-        // A periodic rescan retries files whose processing failed (e.g. a full disk); uploads to
-        // our own server are never half-written under their real name, so this is safe.
-        let rescan = {
-            let (p, job_tx) = (p.clone(), job_tx.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_secs(60)).await;
-                    let p2 = p.clone();
-                    let tx = job_tx.clone();
-                    let _ = tokio::task::spawn_blocking(move || enqueue_pending(&p2, &tx)).await;
-                }
-            })
-        };
+        // A periodic rescan retries files whose processing failed (e.g. a full disk) and finds
+        // what a node missed; uploads to our own server are never half-written under their real
+        // name, so this is safe. Leases make it safe with several nodes rescanning.
+        let rescan = every(cfg.cluster.rescan.0, &p, &job_tx, enqueue_pending, "rescan");
         server.serve(shutdown).await?;
         rescan.abort();
     } else {
@@ -182,10 +264,13 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     drop(event_tx);
     drop(job_tx);
     forward.abort();
+    takeover.abort();
     if let Some(n) = nightly {
         n.abort();
     }
     let _ = runner.await;
+    // Its last renewal is done before the process says it stopped; the leases go with it.
+    blocking(|| drop(heartbeat));
     println!("bankdrop: stopped");
     Ok(())
 }

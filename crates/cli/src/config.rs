@@ -29,6 +29,8 @@ pub struct Config {
     pub demo: Demo,
     /// Where alerts for the operators go.
     pub alerts: Alerts,
+    /// This node among several (`docs/MULTI-NODE.md`).
+    pub cluster: Cluster,
     /// `[partners.<name>]`: a partner's own program (D1: one partner is one program), any
     /// `[program]` key, and `[partners.<name>.recon]` with any reconciliation key of `[recon]`.
     pub partners: BTreeMap<String, Table>,
@@ -243,6 +245,50 @@ pub struct StoreConfig {
     pub url: Option<String>,
 }
 
+/// `[cluster]`: this node among several sharing a PostgreSQL store (`docs/MULTI-NODE.md`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cluster {
+    /// This node's name in leases, logs and `bankdrop nodes` (`serve --node` overrides it);
+    /// absent: the host name and process id.
+    pub node: Option<String>,
+    /// How long a lease on a file or a nightly run lasts without a heartbeat.
+    pub lease: Secs,
+    /// How often every inbox is looked at again.
+    pub rescan: Secs,
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Cluster {
+            node: None,
+            lease: Secs(pipeline::node::DEFAULT_LEASE),
+            rescan: Secs(std::time::Duration::from_secs(60)),
+        }
+    }
+}
+
+impl Cluster {
+    /// The node these settings describe, named `name` when given (`serve --node`).
+    pub fn node(&self, name: Option<&str>) -> Result<pipeline::Node> {
+        let name = name
+            .or(self.node.as_deref())
+            .map_or_else(pipeline::node::default_name, str::to_string);
+        anyhow::ensure!(
+            !name.is_empty() && !name.chars().any(char::is_control),
+            "a node name must be printable and not empty"
+        );
+        anyhow::ensure!(
+            self.lease.0 >= std::time::Duration::from_secs(1),
+            "[cluster] lease must be at least 1 s"
+        );
+        Ok(pipeline::Node {
+            name,
+            lease: self.lease.0,
+        })
+    }
+}
+
 /// `[demo]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -263,6 +309,7 @@ impl Default for Config {
             recon: Default::default(),
             demo: Demo::default(),
             alerts: Alerts::default(),
+            cluster: Cluster::default(),
             partners: BTreeMap::new(),
             programs: HashMap::new(),
         }

@@ -2,6 +2,7 @@
 
 mod cmd_gen;
 mod cmd_ingest;
+mod cmd_nodes;
 mod cmd_partner;
 mod cmd_reconcile;
 mod cmd_registry;
@@ -36,7 +37,13 @@ enum Command {
         /// Schema directory (default: ./schemas when present, else the built-in schemas).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
+        /// This node's name among several sharing a PostgreSQL store (default: `[cluster]
+        /// node`, else the host name and process id).
+        #[arg(long, value_name = "NAME")]
+        node: Option<String>,
     },
+    /// List the nodes serving the store, their leases and what they are working on.
+    Nodes(cmd_nodes::Args),
     /// Check partner files offline: the same validation the bank runs on upload.
     Validate(cmd_validate::Args),
     /// Write realistic synthetic files that pass validation.
@@ -65,12 +72,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),
         Command::Reconcile(a) => cmd_reconcile::run(&cfg()?, a),
         Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
-        Command::Serve { schemas } => {
+        Command::Nodes(a) => cmd_nodes::run(&cfg()?, a).map(|()| ExitCode::SUCCESS),
+        Command::Serve { schemas, node } => {
             let cfg = cfg()?;
+            let node = std::sync::Arc::new(cfg.cluster.node(node.as_deref())?);
             let schemas = schemas::load(schemas.as_deref())?;
             // The store is opened, and dropped last, off the runtime: the PostgreSQL client
             // cannot start or close its own runtime on a runtime thread.
-            let p = std::sync::Arc::new(cmd_ingest::pipeline(&cfg, schemas)?);
+            let p = std::sync::Arc::new(cmd_ingest::pipeline(&cfg, schemas)?.with_node(node));
             let rt = tokio::runtime::Runtime::new()?;
             let done = rt.block_on(cmd_serve::run(cfg, p.clone()));
             drop(rt);

@@ -2,22 +2,30 @@
 //! `[recon] timezone`, activity date D = local date − 1 for every partner. On start-up, a day
 //! whose run time has passed today and whose summary JSON is missing is run at once (catch-up
 //! after downtime). Errors are logged; they never stop `serve`.
+//!
+//! With several nodes, each (partner, D) runs once across the cluster: a node runs it under
+//! its lease and marks it done ([`pipeline::Node::take`], `store::cluster::NIGHTLY`); the
+//! others skip it. A node that dies mid-run stops renewing its lease, and the minute-by-minute
+//! look for missing summaries on the other nodes takes the run over once the lease lapses.
 
 use crate::cmd_reconcile::{fbo_text, run_partner};
 use crate::recon_config::Recon;
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use pipeline::node::Leased;
+use pipeline::Node;
 use recon::nightly::summary_path;
 use recon::schedule::{due_today, next_run};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use store::cluster::NIGHTLY;
 use store::Db;
 use store::{Ledger, Partners};
 use validate::schema::types::{BALANCE, NON_POSTED_TRANSACTION, TRANSACTION};
 
-/// Runs D for every partner (only those without D's summary when `missing_only`), one log line
-/// each. Blocking: call it off the async runtime.
-fn run_all(store: &Db, cfg: &Recon, date: NaiveDate, missing_only: bool) {
+/// Runs D for every partner (only those without D's summary when `missing_only`) whose run no
+/// other node holds or has done, one log line each. Blocking: call it off the async runtime.
+fn run_all(store: &Db, cfg: &Recon, node: &Node, date: NaiveDate, missing_only: bool) {
     let partners = match store.partners() {
         Ok(p) => p,
         Err(e) => {
@@ -29,12 +37,21 @@ fn run_all(store: &Db, cfg: &Recon, date: NaiveDate, missing_only: bool) {
         if missing_only && summary_path(Path::new(&p.root), date).exists() {
             continue;
         }
+        let Some(lease) = take(store, node, format!("{}/{date}", p.name)) else {
+            continue;
+        };
         match run_partner(store, &p, date, cfg.nightly_for(&p.name)) {
-            Ok(s) => tracing::info!(
-                partner = %p.name, %date, breaks = s.breaks, balances = s.balances,
-                transactions = s.transactions, ach_entries = s.ach_entries, fbo = fbo_text(&s),
-                "nightly reconciliation done"
-            ),
+            Ok(s) => {
+                if finished(lease) {
+                    tracing::info!(
+                        partner = %p.name, %date, node = %node.name, breaks = s.breaks,
+                        balances = s.balances, transactions = s.transactions,
+                        ach_entries = s.ach_entries, fbo = fbo_text(&s),
+                        "nightly reconciliation done"
+                    );
+                }
+            }
+            // The lease is released: another node, or this one's next look, runs it again.
             Err(e) => tracing::error!(
                 partner = %p.name, %date, error = format!("{e:#}"), "nightly reconciliation failed"
             ),
@@ -42,9 +59,44 @@ fn run_all(store: &Db, cfg: &Recon, date: NaiveDate, missing_only: bool) {
     }
 }
 
-async fn run_blocking(store: &Arc<Db>, cfg: &Arc<Recon>, date: NaiveDate, missing_only: bool) {
-    let (store, cfg) = (store.clone(), cfg.clone());
-    let done = tokio::task::spawn_blocking(move || run_all(&store, &cfg, date, missing_only)).await;
+/// This node's lease on the nightly run `key` (`partner/date`); `None` when another node runs
+/// it or it is done.
+fn take<'a>(store: &'a Db, node: &'a Node, key: String) -> Option<Leased<'a>> {
+    match node.take(store, NIGHTLY, key) {
+        Ok(lease) => lease,
+        Err(e) => {
+            tracing::error!(error = %e, "taking a nightly run's lease failed");
+            None
+        }
+    }
+}
+
+/// Marks a run done; false (logged) when the lease lapsed during it, so another node may have
+/// run it too: its reports are the same day's from the same store.
+fn finished(lease: Leased) -> bool {
+    match lease.finish() {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::warn!("a nightly run finished after this node's lease on it lapsed");
+            false
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "marking a nightly run done failed");
+            false
+        }
+    }
+}
+
+async fn run_blocking(
+    store: &Arc<Db>,
+    cfg: &Arc<Recon>,
+    node: &Arc<Node>,
+    date: NaiveDate,
+    missing_only: bool,
+) {
+    let (store, cfg, node) = (store.clone(), cfg.clone(), node.clone());
+    let done =
+        tokio::task::spawn_blocking(move || run_all(&store, &cfg, &node, date, missing_only)).await;
     if let Err(e) = done {
         tracing::error!(%date, error = %e, "nightly reconciliation task failed");
     }
@@ -59,7 +111,7 @@ const LATE_DAYS: u64 = 7;
 /// Runs again every day of the last week whose reports were written before a file they read was
 /// accepted: a late file (D9) is processed, and the partner's reports then include it.
 /// Returns the (partner, day) pairs run.
-fn rerun_stale(store: &Db, cfg: &Recon, today: NaiveDate) -> Vec<(String, NaiveDate)> {
+fn rerun_stale(store: &Db, cfg: &Recon, node: &Node, today: NaiveDate) -> Vec<(String, NaiveDate)> {
     let mut done = Vec::new();
     let Ok(partners) = store.partners() else {
         return done;
@@ -77,18 +129,25 @@ fn rerun_stale(store: &Db, cfg: &Recon, today: NaiveDate) -> Vec<(String, NaiveD
             let written: DateTime<Utc> = written.into();
             let prefix = (d + Days::new(1)).to_string();
             let late = match store.last_accepted_at(&p.name, &RECONCILED_TYPES, &prefix) {
-                Ok(Some(at)) => DateTime::parse_from_rfc3339(&at).is_ok_and(|at| at > written),
-                Ok(None) => false,
+                Ok(Some(at)) => DateTime::parse_from_rfc3339(&at)
+                    .is_ok_and(|t| t > written)
+                    .then_some(at),
+                Ok(None) => None,
                 Err(e) => {
                     tracing::error!(partner = %p.name, error = %e, "late-file check failed");
-                    false
+                    None
                 }
             };
-            if !late {
+            let Some(at) = late else {
                 continue;
-            }
+            };
+            // Once across the cluster for each late file's acceptance.
+            let Some(lease) = take(store, node, format!("{}/{d}/late-{at}", p.name)) else {
+                continue;
+            };
             match run_partner(store, &p, d, cfg.nightly_for(&p.name)) {
                 Ok(s) => {
+                    finished(lease);
                     tracing::info!(partner = %p.name, date = %d, breaks = s.breaks, "reconciliation re-run for a late file");
                     done.push((p.name.clone(), d));
                 }
@@ -101,11 +160,12 @@ fn rerun_stale(store: &Db, cfg: &Recon, today: NaiveDate) -> Vec<(String, NaiveD
     done
 }
 
-/// The task: catch-up, then one run a day, for ever; in between, days whose reports miss a late
-/// file are run again.
-pub async fn run(store: Arc<Db>, cfg: Arc<Recon>) {
+/// The task: catch-up, then one run a day, for ever; in between, every minute, days whose
+/// reports miss a late file are run again, and today's runs a dead node left unfinished are
+/// taken over.
+pub async fn run(store: Arc<Db>, cfg: Arc<Recon>, node: Arc<Node>) {
     if let Some(date) = due_today(Utc::now(), cfg.time, cfg.timezone) {
-        run_blocking(&store, &cfg, date, true).await;
+        run_blocking(&store, &cfg, &node, date, true).await;
     }
     loop {
         let (at, date) = next_run(Utc::now(), cfg.time, cfg.timezone);
@@ -118,11 +178,15 @@ pub async fn run(store: Arc<Db>, cfg: Arc<Recon>) {
                 break;
             }
             tokio::time::sleep(left.min(Duration::from_secs(60))).await;
-            let (store, cfg) = (store.clone(), cfg.clone());
+            if let Some(due) = due_today(Utc::now(), cfg.time, cfg.timezone) {
+                run_blocking(&store, &cfg, &node, due, true).await;
+            }
+            let (store, cfg, node) = (store.clone(), cfg.clone(), node.clone());
             let today = Utc::now().with_timezone(&cfg.timezone).date_naive();
-            let _ = tokio::task::spawn_blocking(move || rerun_stale(&store, &cfg, today)).await;
+            let _ =
+                tokio::task::spawn_blocking(move || rerun_stale(&store, &cfg, &node, today)).await;
         }
-        run_blocking(&store, &cfg, date, false).await;
+        run_blocking(&store, &cfg, &node, date, false).await;
     }
 }
 
@@ -166,6 +230,7 @@ mod tests {
             .add_partner("acme", root.to_str().unwrap(), "now")
             .unwrap();
         let cfg = Recon::default();
+        let node = Node::default();
         let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
         let d = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
         // Never reconciled: left to the nightly run.
@@ -175,12 +240,12 @@ mod tests {
             "2026-03-09",
             "2026-03-09T11:00:00.000Z",
         );
-        assert!(rerun_stale(&store, &cfg, today).is_empty());
+        assert!(rerun_stale(&store, &cfg, &node, today).is_empty());
         // Reconciled after the file: nothing to do.
         let partner = store.partner("acme").unwrap().unwrap();
         run_partner(&store, &partner, d, &cfg.nightly).unwrap();
         let summary = summary_path(&root, d);
-        assert!(rerun_stale(&store, &cfg, today).is_empty());
+        assert!(rerun_stale(&store, &cfg, &node, today).is_empty());
         // A late file for the day, accepted after the reports: the day runs again.
         let old = std::time::SystemTime::now() - Duration::from_secs(3600);
         std::fs::File::options()
@@ -194,13 +259,13 @@ mod tests {
         let store_t = store.last_accepted_at("acme", &RECONCILED_TYPES, "2026-03-09");
         assert_eq!(store_t.unwrap().as_deref(), Some(now.as_str()));
         assert_eq!(
-            rerun_stale(&store, &cfg, today),
+            rerun_stale(&store, &cfg, &node, today),
             vec![("acme".to_string(), d)]
         );
         assert!(std::fs::metadata(&summary).unwrap().modified().unwrap() > old);
         // Once refreshed, not again; days beyond the window are left alone.
-        assert!(rerun_stale(&store, &cfg, today).is_empty());
+        assert!(rerun_stale(&store, &cfg, &node, today).is_empty());
         let later = today + Days::new(LATE_DAYS + 2);
-        assert!(rerun_stale(&store, &cfg, later).is_empty());
+        assert!(rerun_stale(&store, &cfg, &node, later).is_empty());
     }
 }

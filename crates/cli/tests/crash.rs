@@ -18,12 +18,10 @@
 
 mod common;
 
-use chrono::{Days, NaiveDate};
-use common::{files_in, find, names, sftp, status_json, wait_until, Env};
+use common::upload::{generate, recoveries, upload_all, Rng, CLAIM_PREFIX};
+use common::{files_in, find, names, status_json, wait_until, Env};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant};
 use store::State;
@@ -37,178 +35,6 @@ const MAX_KILLS_WHILE_UPLOADING: usize = 30;
 /// Kills after the last upload, while queued files are being decided.
 const KILLS_AFTER_UPLOADS: usize = 3;
 
-/// splitmix64: a small, well-mixed deterministic generator for the schedule.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-
-    fn millis(&mut self, lo: u64, hi: u64) -> Duration {
-        Duration::from_millis(self.range(lo, hi))
-    }
-}
-
-/// Writes the 200 files: transaction files of distinct dates (D5: one per type and date), each
-/// with its own seed and a seeded number of rows, generated a few at a time.
-fn generate(env: &Env, rng: &mut Rng, dir: &Path) -> Vec<String> {
-    fs::create_dir_all(dir).unwrap();
-    let first = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let specs: Vec<(String, u64, u64)> = (0..FILES)
-        .map(|i| {
-            let date = first.checked_add_days(Days::new(i as u64)).unwrap();
-            (date.to_string(), rng.range(5, 1200), 1000 + i as u64)
-        })
-        .collect();
-    for chunk in specs.chunks(8) {
-        let children: Vec<Child> = chunk
-            .iter()
-            .map(|(date, rows, seed)| {
-                env.gen_command("transaction", *rows, date, *seed, dir)
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        for mut c in children {
-            assert!(c.wait().unwrap().success(), "bankdrop gen failed");
-        }
-    }
-    let names: Vec<String> = specs
-        .iter()
-        .map(|(date, _, _)| format!("{date}_transaction_v1.csv"))
-        .collect();
-    // The balances the transactions name exist (registered as created outside files, D8).
-    let paths: Vec<_> = names.iter().map(|n| dir.join(n)).collect();
-    env.register(&paths);
-    names
-}
-
-/// The name a file being processed has in its folder (README, "Crash safety").
-const CLAIM_PREFIX: &str = ".claim-";
-
-/// File names in `ls -1` listings (the batch's echoed commands skipped), a claimed file under
-/// the name it was uploaded as.
-fn listed(stdout: &str) -> BTreeSet<String> {
-    stdout
-        .lines()
-        .filter(|l| !l.starts_with("sftp>"))
-        .filter_map(|l| l.trim().rsplit('/').next())
-        .map(|n| n.strip_prefix(CLAIM_PREFIX).unwrap_or(n).to_string())
-        .filter(|n| !n.is_empty())
-        .collect()
-}
-
-/// What the client did.
-#[derive(Debug, Default)]
-struct ClientStats {
-    batches: usize,
-    failed_batches: usize,
-    puts: usize,
-}
-
-/// The partner's client: runs until every file has arrived (inbox, processed or failed), as the
-/// partner can see over SFTP; gives up after `limit`.
-fn upload_all(
-    port: u16,
-    key: PathBuf,
-    src: PathBuf,
-    files: Vec<String>,
-    limit: Duration,
-) -> ClientStats {
-    let start = Instant::now();
-    let mut stats = ClientStats::default();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut first = true;
-    loop {
-        assert!(
-            start.elapsed() < limit,
-            "uploads not done after {limit:?}: {stats:?}, {} of {} seen",
-            seen.len(),
-            files.len()
-        );
-        if !first {
-            // Which files did the server get? The inbox first (hidden names too): files only
-            // ever move from there to processed/ or failed/, so none slips between listings.
-            let out = sftp(
-                port,
-                "demo",
-                &key,
-                "ls -1a transaction\nls -1 transaction/processed\nls -1 transaction/failed\n",
-            );
-            if !out.status.success() {
-                // The server is down (or went down mid-listing): ask again.
-                thread::sleep(Duration::from_millis(20));
-                continue;
-            }
-            seen = listed(&String::from_utf8_lossy(&out.stdout));
-        }
-        first = false;
-        let todo: Vec<&String> = files.iter().filter(|f| !seen.contains(*f)).collect();
-        if todo.is_empty() {
-            return stats;
-        }
-        let batch: String = todo
-            .iter()
-            .map(|f| format!("put {} transaction/{f}\n", src.join(f).display()))
-            .collect();
-        stats.batches += 1;
-        stats.puts += todo.len();
-        let out = sftp(port, "demo", &key, &batch);
-        if out.status.success() {
-            seen.extend(todo.into_iter().cloned());
-        } else {
-            stats.failed_batches += 1;
-        }
-    }
-}
-
-/// From the servers' logs: files found waiting in the inbox at start-up, and moves a kill had
-/// interrupted after the decision was committed (what the kills actually hit).
-fn recoveries(dir: &Path) -> (u64, usize) {
-    let (mut waiting, mut moves) = (0, 0);
-    for log in find(dir, &|n| n.starts_with("serve-") && n.ends_with(".err")) {
-        let raw = fs::read_to_string(log).unwrap_or_default();
-        // Drop ANSI colour sequences (ESC [ … m).
-        let mut plain = String::with_capacity(raw.len());
-        let mut chars = raw.chars();
-        while let Some(c) = chars.next() {
-            if c == '\u{1b}' {
-                for c in chars.by_ref() {
-                    if c == 'm' {
-                        break;
-                    }
-                }
-            } else {
-                plain.push(c);
-            }
-        }
-        for line in plain.lines() {
-            if line.contains("finished an interrupted move") {
-                moves += 1;
-            }
-            if line.contains("start-up scan queued") {
-                if let Some(n) = line.rsplit("files=").next() {
-                    let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
-                    waiting += digits.parse::<u64>().unwrap_or(0);
-                }
-            }
-        }
-    }
-    (waiting, moves)
-}
-
 #[test]
 fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     let seed: u64 = std::env::var("BANKDROP_CRASH_SEED")
@@ -220,7 +46,7 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     let mut rng = Rng(seed);
     let mut env = Env::new();
     let src = env.tmp.path().join("outbox");
-    let files = generate(&env, &mut rng, &src);
+    let files = generate(&env, &mut rng, &src, FILES);
     eprintln!(
         "crash test: {FILES} files generated in {:.1?}",
         started.elapsed()
@@ -231,7 +57,7 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     let root = env.root("demo");
     let client = {
         let (port, key, src, files) = (env.port(), env.demo_key(), src.clone(), files.clone());
-        thread::spawn(move || upload_all(port, key, src, files, Duration::from_secs(75)))
+        thread::spawn(move || upload_all(vec![port], key, src, files, Duration::from_secs(75)))
     };
 
     // The schedule: run for a random while, SIGKILL, sometimes stay down a little, restart.

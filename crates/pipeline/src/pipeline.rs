@@ -10,6 +10,7 @@ use crate::config::{Config, Inbox};
 use crate::decide::Decider;
 use crate::held::{HeldNote, Hold, Order};
 use crate::names::{claim_name, is_hashed_claim, CLAIM_PREFIX};
+use crate::node::Node;
 use crate::publish::{self, Processed};
 use crate::results::{now, Results};
 use crate::setaside::SetAside;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use store::cluster::FILE;
 use store::Ledger;
 use store::{Db, PartnerRow};
 use validate::schema::Schemas;
@@ -31,6 +33,8 @@ pub enum Step {
     Held(Hold),
     /// It was decided.
     Decided(Processed),
+    /// Another node holds its lease: it is being processed there.
+    Elsewhere,
 }
 
 /// Files seen waiting: (partner, path) → (first seen waiting, what it waits for, why it was
@@ -52,6 +56,8 @@ pub struct Pipeline {
     alerts: Arc<dyn Alerts>,
     /// Files between their claim and their publication, in every worker.
     in_flight: AtomicUsize,
+    /// This process as a node: the leases it takes on files.
+    node: Arc<Node>,
 }
 
 /// Counts a file in flight while it lives.
@@ -79,6 +85,50 @@ impl Pipeline {
             attempts: Mutex::default(),
             alerts: Arc::new(LogOnly),
             in_flight: AtomicUsize::new(0),
+            node: Arc::default(),
+        }
+    }
+
+    /// The node this pipeline runs as (its name and lease time); by default the host name and
+    /// process id, with [`crate::node::DEFAULT_LEASE`].
+    pub fn with_node(mut self, node: Arc<Node>) -> Pipeline {
+        self.node = node;
+        self
+    }
+
+    /// The node this pipeline runs as.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// Processes the file at `rel` under this node's lease on it, as the service does: another
+    /// node holding it gives [`Step::Elsewhere`] and nothing is done; a failure below
+    /// `[pipeline] max_attempts` leaves the file for the next look (`None`), at the limit it is
+    /// set aside ([`Pipeline::on_failure`]). `None` too when there is nothing to do.
+    pub fn process_job(&self, partner: &PartnerRow, rel: &str) -> Option<Step> {
+        self.inbox_of(rel)?;
+        let key = format!("{}/{rel}", partner.name);
+        let lease = match self.node.take(&self.store, FILE, key) {
+            Ok(Some(lease)) => lease,
+            Ok(None) => return Some(Step::Elsewhere),
+            Err(e) => {
+                // Nothing is known of the file yet; it stays in its inbox for the next look.
+                tracing::error!(partner = %partner.name, file = rel, error = %e, "taking the file's lease failed");
+                return None;
+            }
+        };
+        match self.process_or_hold(partner, rel) {
+            Ok(step) => step,
+            Err(e) => match lease.still_held() {
+                Ok(true) => self.on_failure(partner, rel, &e).map(Step::Decided),
+                // Lapsed (this node stalled) and maybe taken over: the failure is not this
+                // node's to count, and setting the file aside could move another node's work.
+                held => {
+                    tracing::warn!(partner = %partner.name, file = rel, error = %e,
+                        lease_check = ?held.err(), "processing failed after this node's lease lapsed");
+                    None
+                }
+            },
         }
     }
 

@@ -31,6 +31,9 @@ type Held = Arc<Mutex<HashSet<Job>>>;
 /// How often waiting files are looked at again (their deadline may have passed).
 const HELD_RECHECK: Duration = Duration::from_secs(30);
 
+/// How soon a file another node holds is looked at again.
+const ELSEWHERE_RETRY: Duration = Duration::from_secs(2);
+
 /// Processes jobs until the channel closes, then waits for the running ones.
 ///
 /// A path is processed by one worker at a time (an event and a scan can race). A job for a busy
@@ -76,6 +79,7 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers
             held.clone(),
             retry_tx.clone(),
         );
+        let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             loop {
                 match run_one(&p, &job) {
@@ -94,6 +98,17 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers
                             h.remove(&j);
                             let _ = retry.send(j);
                         }
+                    }
+                    Some(Step::Elsewhere) => {
+                        // Looked at again while it is there: the node holding it may die, or
+                        // the partner may send the name again once it is done.
+                        // The retries end once the holder is done: the lease is then free, and
+                        // the file gone or decided.
+                        let (retry, job) = (retry.clone(), job.clone());
+                        runtime.spawn(async move {
+                            tokio::time::sleep(ELSEWHERE_RETRY).await;
+                            let _ = retry.send(job);
+                        });
                     }
                     None => {}
                 }
@@ -124,10 +139,5 @@ fn run_one(p: &Pipeline, job: &Job) -> Option<Step> {
             return None;
         }
     };
-    match p.process_or_hold(&partner, &job.path) {
-        Ok(step) => step,
-        // The file stays in its inbox (or claimed) for the next scan, a bounded number of
-        // times; then it is set aside.
-        Err(e) => p.on_failure(&partner, &job.path, &e).map(Step::Decided),
-    }
+    p.process_job(&partner, &job.path)
 }

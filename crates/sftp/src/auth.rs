@@ -117,7 +117,14 @@ fn load_or_generate_key(path: &Path, what: &str) -> Result<PrivateKey, Error> {
             let text = key
                 .to_openssh(LineEnding::LF)
                 .map_err(|e| fail(e.to_string()))?;
-            write_private(path, text.as_bytes()).map_err(|e| fail(e.to_string()))?;
+            match write_private(path, text.as_bytes()) {
+                Ok(()) => {}
+                // Another node sharing the data directory wrote one first: all serve its key.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return load_or_generate_key(path, what);
+                }
+                Err(e) => return Err(fail(e.to_string())),
+            }
             tracing::info!(path = %path.display(), "generated a new Ed25519 {what}");
             Ok(key)
         }
@@ -143,7 +150,8 @@ pub fn generate_key_pair(path: &Path) -> Result<String, Error> {
     Ok(public)
 }
 
-/// Writes a secret atomically with mode 0600: a crash leaves either no key or a whole one.
+/// Writes a secret atomically with mode 0600: a crash leaves either no key or a whole one. It
+/// never replaces a key (`AlreadyExists`): processes starting together keep the first one.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
@@ -157,11 +165,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        // A link, unlike a rename, fails when the name exists.
+        std::fs::hard_link(&tmp, path)
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let _ = std::fs::remove_file(&tmp);
     result
 }
 
@@ -192,5 +199,32 @@ mod tests {
         assert_eq!(a.public_key().key_data(), b.public_key().key_data());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(load_or_generate_host_key(&path).is_err());
+    }
+
+    #[test]
+    fn nodes_starting_together_all_serve_the_first_host_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("host_ed25519");
+        let start = std::sync::Barrier::new(8);
+        let keys: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let nodes: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        let k = load_or_generate_host_key(&path).unwrap();
+                        k.public_key().to_bytes().unwrap()
+                    })
+                })
+                .collect();
+            nodes.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let on_disk = load_or_generate_host_key(&path).unwrap();
+        let on_disk = on_disk.public_key().to_bytes().unwrap();
+        assert!(
+            keys.iter().all(|k| *k == on_disk),
+            "nodes serve different host keys"
+        );
+        let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "temporary files left: {names:?}");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod refs;
+pub mod upload;
 pub mod workdir;
 
 use std::fs::{self, File};
