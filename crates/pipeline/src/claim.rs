@@ -30,6 +30,16 @@ pub(crate) struct Claim<'a> {
     pub parsed: std::result::Result<FileName, String>,
     /// When the upload completed.
     pub received: DateTime<Utc>,
+    /// The lease it is processed under, if any: its decision commits only while this node
+    /// still holds it.
+    pub lease: Option<Fence>,
+}
+
+/// A lease a decision is fenced by: its key (`partner/path`, kind `file`) and its node.
+#[derive(Debug, Clone)]
+pub(crate) struct Fence {
+    pub key: String,
+    pub node: String,
 }
 
 /// Names a client uses while uploading, never processed (issue 4).
@@ -58,6 +68,7 @@ impl<'a> Claim<'a> {
             parsed: schemas.parse_file_name(&name),
             name,
             received,
+            lease: None,
         }
     }
 

@@ -17,6 +17,7 @@ use crate::stage::{Batch, EachRow, Stage};
 use crate::status::STATUS_LIMIT;
 use crate::{io_err, Result};
 use std::fs::File;
+use store::cluster::FILE;
 use store::{Db, Decision, NewFile, State, Writing};
 use validate::report::code;
 use validate::schema::Schema;
@@ -169,8 +170,18 @@ fn with_rows(
 
 /// Records the decision in `w` (with what `w` holds), the result files written before the
 /// commit.
-fn decide(w: Writing, v: &mut Verdict, results: &Results) -> Result<Committed> {
+fn decide(mut w: Writing, v: &mut Verdict, results: &Results) -> Result<Committed> {
     let id = w.file_id();
+    if let Some(f) = &results.claim.lease {
+        if !w.holds_lease(FILE, &f.key, &f.node)? {
+            // This node stalled past its lease: another node may be deciding the file now.
+            return Err(store::Error::Apply(format!(
+                "file {id}: this node ({}) no longer holds its lease; nothing was committed",
+                f.node
+            ))
+            .into());
+        }
+    }
     w.set_file_hash(&v.sha256, v.bytes)?;
     let decision = results.decision(id, v)?;
     let mut status_rel = String::new();

@@ -4,7 +4,7 @@
 //! setting a file aside (`setaside`) are asked here; no stage calls back into another.
 
 use crate::alert::{Alerts, LogOnly};
-use crate::claim::{self, is_temp_name, Claim};
+use crate::claim::{self, is_temp_name, Claim, Fence};
 use crate::commit::{self, Sink};
 use crate::config::{Config, Inbox};
 use crate::decide::Decider;
@@ -96,6 +96,11 @@ impl Pipeline {
         self
     }
 
+    /// Runs this pipeline as `node` from now on.
+    pub fn set_node(&mut self, node: Arc<Node>) {
+        self.node = node;
+    }
+
     /// The node this pipeline runs as.
     pub fn node(&self) -> &Arc<Node> {
         &self.node
@@ -107,8 +112,10 @@ impl Pipeline {
     /// set aside ([`Pipeline::on_failure`]). `None` too when there is nothing to do.
     pub fn process_job(&self, partner: &PartnerRow, rel: &str) -> Option<Step> {
         self.inbox_of(rel)?;
-        let key = format!("{}/{rel}", partner.name);
-        let lease = match self.node.take(&self.store, FILE, key) {
+        let lease = match self
+            .node
+            .take(&self.store, FILE, format!("{}/{rel}", partner.name))
+        {
             Ok(Some(lease)) => lease,
             Ok(None) => return Some(Step::Elsewhere),
             Err(e) => {
@@ -117,7 +124,11 @@ impl Pipeline {
                 return None;
             }
         };
-        match self.process_or_hold(partner, rel) {
+        let fence = Fence {
+            key: format!("{}/{rel}", partner.name),
+            node: self.node.name.clone(),
+        };
+        match self.hold_or_process(partner, rel, Some(&fence)) {
             Ok(step) => step,
             Err(e) => match lease.still_held() {
                 Ok(true) => self.on_failure(partner, rel, &e).map(Step::Decided),
@@ -175,6 +186,16 @@ impl Pipeline {
     /// not decided yet (D7): then it stays in its inbox and `Held` says why. `Ok(None)` as for
     /// [`Pipeline::process`].
     pub fn process_or_hold(&self, partner: &PartnerRow, rel: &str) -> Result<Option<Step>> {
+        self.hold_or_process(partner, rel, None)
+    }
+
+    /// [`Pipeline::process_or_hold`], its decision fenced by `lease` when it has one.
+    fn hold_or_process(
+        &self,
+        partner: &PartnerRow,
+        rel: &str,
+        lease: Option<&Fence>,
+    ) -> Result<Option<Step>> {
         if self.inbox_of(rel).is_none() {
             return Ok(None);
         }
@@ -209,7 +230,7 @@ impl Pipeline {
                 e.2 = Some(why);
             }
         }
-        Ok(self.process(partner, rel)?.map(Step::Decided))
+        Ok(self.process_fenced(partner, rel, lease)?.map(Step::Decided))
     }
 
     /// The drop folder for a file name (by its file type, D5), if the name parses.
@@ -283,15 +304,29 @@ impl Pipeline {
     /// nothing to do: not a drop folder, a temporary name, or already gone. A claim a crash left
     /// for the same name (an older upload of it) goes first.
     pub fn process(&self, partner: &PartnerRow, rel: &str) -> Result<Option<Processed>> {
+        self.process_fenced(partner, rel, None)
+    }
+
+    /// [`Pipeline::process`], each decision fenced by `lease` when it has one.
+    fn process_fenced(
+        &self,
+        partner: &PartnerRow,
+        rel: &str,
+        lease: Option<&Fence>,
+    ) -> Result<Option<Processed>> {
         let Some(inbox) = self.inbox_of(rel) else {
             return Ok(None);
         };
         let mut done = None;
-        if let Some(c) = claim::leftover(&self.schemas, partner, inbox, rel) {
+        if let Some(mut c) = claim::leftover(&self.schemas, partner, inbox, rel) {
+            c.lease = lease.cloned();
             done = Some(self.run(&c)?);
         }
         match claim::claim(&self.schemas, partner, inbox, rel)? {
-            Some(c) => self.run(&c).map(Some),
+            Some(mut c) => {
+                c.lease = lease.cloned();
+                self.run(&c).map(Some)
+            }
             None => Ok(done),
         }
     }

@@ -137,6 +137,13 @@ pub(crate) fn bad_amount(column: &str, text: &str) -> Error {
 }
 
 impl<'s> WriteTx<'s> {
+    /// Whether `node` holds the unexpired lease (`kind`, `key`): the same check as
+    /// PostgreSQL's, on the one process's cluster (nothing can take a lease over between it and
+    /// the commit but this process).
+    pub fn holds_lease(&mut self, kind: &str, key: &str, node: &str) -> Result<bool> {
+        Ok(self.store.cluster().holds(kind, key, node))
+    }
+
     pub(crate) fn new(store: &'s Store, conn: MutexGuard<'s, Connection>) -> WriteTx<'s> {
         WriteTx {
             store,

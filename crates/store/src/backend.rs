@@ -350,6 +350,9 @@ impl Writing<'_> {
         pub fn take_conflicts() -> Result<Vec<(u64, String)>>;
         /// Stores a row of a non-posted snapshot.
         pub fn non_posted(n: &NonPostedIn) -> Result<()>;
+        /// Whether `node` holds the unexpired lease (`kind`, `key`), checked in this
+        /// transaction so that a lease lost before the commit cannot be taken over during it.
+        pub fn holds_lease(kind: &str, key: &str, node: &str) -> Result<bool>;
         /// Stores an accepted outgoing ACH entry.
         pub fn ach_entry(line: u64, trace: &str, settlement_date: Option<&str>, json: &str)
             -> Result<()>;

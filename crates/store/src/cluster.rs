@@ -92,6 +92,15 @@ impl LocalCluster {
         // Plain data: usable after a panic elsewhere.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Whether `node` holds the unexpired lease (`kind`, `key`).
+    pub fn holds(&self, kind: &str, k: &str, node: &str) -> bool {
+        let now = Utc::now();
+        self.lock()
+            .leases
+            .get(&key(kind, k))
+            .is_some_and(|h| h.node == node && h.expires > now)
+    }
 }
 
 impl Cluster for LocalCluster {

@@ -34,6 +34,17 @@ impl TestDb {
         }
     }
 
+    /// A fresh PostgreSQL database whatever `BANKDROP_TEST_STORE` says (the tests of several
+    /// nodes); `None` only outside CI without PostgreSQL's binaries (`pgtest::require`).
+    pub fn postgres(test: &str) -> Option<TestDb> {
+        let server = pgtest::require(test)?;
+        let url = server.create_database("bankdrop").unwrap();
+        Some(TestDb {
+            url: Some(url),
+            _server: Some(server),
+        })
+    }
+
     /// The `[store]` table to append to a configuration (empty on SQLite).
     pub fn config(&self) -> String {
         match &self.url {

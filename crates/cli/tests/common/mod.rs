@@ -124,6 +124,11 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
+        Env::with_db(backend::TestDb::new())
+    }
+
+    /// An environment whose `bankdrop` runs on `db`.
+    pub fn with_db(db: backend::TestDb) -> Env {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
         let local = tmp.path().join("local");
@@ -137,7 +142,7 @@ impl Env {
             starts: 0,
             started_once: false,
             registry: std::sync::Mutex::new(refs::fixture_registry()),
-            db: backend::TestDb::new(),
+            db,
         };
         env.write_config();
         env
@@ -246,50 +251,63 @@ impl Env {
         let deadline = Instant::now() + WAIT;
         loop {
             self.starts += 1;
-            let out = self.tmp.path().join(format!("serve-{}.out", self.starts));
-            let err = self.tmp.path().join(format!("serve-{}.err", self.starts));
-            let child = Command::new(BIN)
-                .arg("--config")
-                .arg(&self.config)
-                .arg("serve")
-                .current_dir(self.tmp.path())
-                .stdin(Stdio::null())
-                .stdout(File::create(&out).unwrap())
-                .stderr(File::create(&err).unwrap())
-                .spawn()
-                .unwrap();
-            let mut server = Server {
-                child,
-                port: self.port,
-                out,
-                err,
-                reaped: false,
-            };
-            let mut exited = false;
-            let ready = wait_until(WAIT, || {
-                if server.child.try_wait().unwrap().is_some() {
-                    exited = true;
-                    return true;
+            let label = self.starts.to_string();
+            match self.launch(&self.config, &label, self.port) {
+                Ok(server) => {
+                    self.started_once = true;
+                    self.register(&[]);
+                    return server;
                 }
-                server.stdout().contains("bankdrop: SFTP on ")
-            });
-            if ready && !exited {
-                self.started_once = true;
-                self.register(&[]);
-                return server;
-            }
-            let log = server.stderr();
-            drop(server);
-            if exited && log.contains("listen on") && Instant::now() < deadline {
-                if !self.started_once {
-                    self.port = free_port();
-                    self.write_config();
+                Err((exited, log)) => {
+                    if exited && log.contains("listen on") && Instant::now() < deadline {
+                        if !self.started_once {
+                            self.port = free_port();
+                            self.write_config();
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
+                    panic!("bankdrop serve did not start (exited: {exited}):\n{log}");
                 }
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
             }
-            panic!("bankdrop serve did not start (exited: {exited}):\n{log}");
         }
+    }
+
+    /// Starts `bankdrop --config <config> serve` (logs `serve-<label>.out` and `.err` in the
+    /// temp dir) and waits until it listens on `port`; else whether it exited, and its log.
+    pub fn launch(&self, config: &Path, label: &str, port: u16) -> Result<Server, (bool, String)> {
+        let out = self.tmp.path().join(format!("serve-{label}.out"));
+        let err = self.tmp.path().join(format!("serve-{label}.err"));
+        let child = Command::new(BIN)
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .current_dir(self.tmp.path())
+            .stdin(Stdio::null())
+            .stdout(File::create(&out).unwrap())
+            .stderr(File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child,
+            port,
+            out,
+            err,
+            reaped: false,
+        };
+        let mut exited = false;
+        let ready = wait_until(WAIT, || {
+            if server.child.try_wait().unwrap().is_some() {
+                exited = true;
+                return true;
+            }
+            server.stdout().contains("bankdrop: SFTP on ")
+        });
+        if ready && !exited {
+            return Ok(server);
+        }
+        let log = server.stderr();
+        Err((exited, log))
     }
 
     /// The ledger rows of a partner (open the database after `Server::stop` for a settled view).

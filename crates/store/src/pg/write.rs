@@ -140,6 +140,19 @@ impl<'s> PgWriteTx<'s> {
         self.client.get_mut()
     }
 
+    /// Whether `node` holds the unexpired lease (`kind`, `key`), checked inside this
+    /// transaction and kept so until it ends: the lease row is share-locked, so a node taking
+    /// the lease over waits for this commit, and a takeover that committed first is seen here.
+    /// A node that stalled past its lease thus never commits the work another node took.
+    pub fn holds_lease(&mut self, kind: &str, key: &str, node: &str) -> Result<bool> {
+        let row = self.c().query_opt(
+            "SELECT 1 FROM leases WHERE kind = $1 AND key = $2 AND node = $3 \
+             AND expires_at > now() FOR SHARE",
+            &[&kind, &key, &node],
+        )?;
+        Ok(row.is_some())
+    }
+
     /// The file's ledger id.
     pub fn file_id(&self) -> i64 {
         self.file_id

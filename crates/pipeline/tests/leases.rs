@@ -1,0 +1,81 @@
+//! Files processed under leases (issue 11, `docs/MULTI-NODE.md`): a file another node holds
+//! is left to it, and a node whose lease lapsed before its commit commits nothing, so the file
+//! is decided once, by the node that took it over. On SQLite, or on PostgreSQL with
+//! `BANKDROP_TEST_STORE=postgres`.
+
+mod common;
+
+use common::{env, fixture};
+use pipeline::{Node, Step};
+use std::sync::Arc;
+use std::time::Duration;
+use store::cluster::FILE;
+use store::{Cluster, Ledger, State};
+
+const CARD: &str = "valid/2026-01-27_card_v1.csv";
+const REL: &str = "card/2026-01-27_card_v1.csv";
+
+#[test]
+fn a_file_another_node_holds_is_left_to_it_until_released() {
+    let e = env();
+    let store = e.pipeline.store().clone();
+    let key = format!("acme/{REL}");
+    assert!(store
+        .take_lease(FILE, &key, "other", Duration::from_secs(60))
+        .unwrap());
+    e.drop_file(REL, &fixture(CARD));
+    assert!(matches!(
+        e.pipeline.process_job(&e.partner, REL),
+        Some(Step::Elsewhere)
+    ));
+    // Untouched: under its own name, no ledger row.
+    assert!(e.root.join(REL).exists());
+    assert!(store.files(Some("acme"), 10).unwrap().is_empty());
+    assert!(store.release_lease(FILE, &key, "other").unwrap());
+    let Some(Step::Decided(p)) = e.pipeline.process_job(&e.partner, REL) else {
+        panic!("not decided once the lease was free");
+    };
+    assert_eq!(p.state, State::Accepted);
+    // The lease is given back once the decision is published, not kept or marked done: the
+    // same name may come again.
+    assert!(store.leases().unwrap().is_empty());
+    assert!(!store.is_done(FILE, &key).unwrap());
+}
+
+#[test]
+fn a_node_whose_lease_lapsed_before_its_commit_commits_nothing() {
+    let mut e = env();
+    let store = e.pipeline.store().clone();
+    let normal = e.pipeline.node().clone();
+    // A lease that has lapsed by the time of the commit, as after a long stall.
+    e.pipeline.set_node(Arc::new(Node {
+        name: "stalled".into(),
+        lease: Duration::ZERO,
+    }));
+    e.drop_file(REL, &fixture(CARD));
+    assert!(
+        e.pipeline.process_job(&e.partner, REL).is_none(),
+        "a failure, left for the next look"
+    );
+    // Claimed, undecided: nothing was committed.
+    assert_eq!(e.pipeline.pending(&e.partner), vec![REL.to_string()]);
+    assert!(store
+        .files(Some("acme"), 10)
+        .unwrap()
+        .iter()
+        .all(|r| r.decision.is_none()));
+    // The node that takes it over decides it, once.
+    e.pipeline.set_node(normal);
+    let Some(Step::Decided(p)) = e.pipeline.process_job(&e.partner, REL) else {
+        panic!("not decided by the node that took it over");
+    };
+    assert_eq!(p.state, State::Accepted);
+    let rows = store.files(Some("acme"), 10).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].state(), State::Accepted);
+    assert!(e
+        .root
+        .join("card/processed/2026-01-27_card_v1.csv")
+        .exists());
+    assert!(e.pipeline.pending(&e.partner).is_empty());
+}
