@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Crash soak: runs the crash test (crates/cli/tests/crash.rs — SIGKILL at random moments while
-# 200 files are uploaded and processed) N times, each with its own kill schedule.
+# Crash soak: runs a crash test N times, each with its own kill schedule:
+#   - crates/cli/tests/crash.rs (default): one node SIGKILLed at random moments while 200 files
+#     are uploaded and processed, on SQLite;
+#   - crates/cli/tests/nodes.rs (SOAK_TEST=nodes): three nodes over one PostgreSQL, 300 files,
+#     random nodes SIGKILLed and restarted.
 #
 #   scripts/crash-soak.sh [N] [FIRST_SEED]     N runs (default 20), seeds FIRST_SEED.. (default 1)
 #
@@ -11,11 +14,13 @@ cd "$(dirname "$0")/.."
 
 runs=${1:-20}
 first=${2:-1}
+test=${SOAK_TEST:-crash}
+case $test in crash | nodes) ;; *) echo "SOAK_TEST is crash or nodes" >&2; exit 2 ;; esac
 # shellcheck disable=SC2206
 flags=(${SOAK_CARGO_FLAGS:-})
 
-cargo test "${flags[@]}" -p bankdrop-cli --test crash --no-run >/dev/null 2>&1 ||
-  cargo test "${flags[@]}" -p bankdrop-cli --test crash --no-run
+cargo test "${flags[@]}" -p bankdrop-cli --test "$test" --no-run >/dev/null 2>&1 ||
+  cargo test "${flags[@]}" -p bankdrop-cli --test "$test" --no-run
 
 pass=0
 failed=()
@@ -25,7 +30,7 @@ for ((i = 0; i < runs; i++)); do
   seed=$((first + i))
   log="$logs/seed-$seed.log"
   s0=$(date +%s)
-  if BANKDROP_CRASH_SEED=$seed cargo test "${flags[@]}" -q -p bankdrop-cli --test crash \
+  if BANKDROP_CRASH_SEED=$seed BANKDROP_NODES_SEED=$seed cargo test "${flags[@]}" -q -p bankdrop-cli --test "$test" \
     -- --nocapture >"$log" 2>&1; then
     pass=$((pass + 1))
     summary=$(grep -o 'passed in .*' "$log" | head -1 || true)
@@ -37,9 +42,9 @@ for ((i = 0; i < runs; i++)); do
   fi
 done
 total=$(($(date +%s) - t0))
-echo "crash soak: $pass of $runs runs passed in ${total} s (seeds $first..$((first + runs - 1)))"
+echo "$test soak: $pass of $runs runs passed in ${total} s (seeds $first..$((first + runs - 1)))"
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "failed seeds: ${failed[*]} (rerun one: BANKDROP_CRASH_SEED=N cargo test -p bankdrop-cli --test crash -- --nocapture)"
+  echo "failed seeds: ${failed[*]} (rerun one: BANKDROP_CRASH_SEED=N BANKDROP_NODES_SEED=N cargo test -p bankdrop-cli --test $test -- --nocapture)"
   exit 1
 fi
 rmdir "$logs" 2>/dev/null || true
