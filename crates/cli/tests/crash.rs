@@ -18,13 +18,11 @@
 
 mod common;
 
-use common::upload::{generate, recoveries, upload_all, Rng, CLAIM_PREFIX};
-use common::{files_in, find, names, status_json, wait_until, Env};
-use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
+use common::upload::{decided_once_each, generate, recoveries, upload_all, Rng};
+use common::{files_in, names, wait_until, Env};
+use std::collections::BTreeSet;
 use std::thread;
 use std::time::{Duration, Instant};
-use store::State;
 
 const FILES: usize = 200;
 
@@ -119,59 +117,7 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     );
     server.stop();
 
-    // Exactly once: one ledger row per file, accepted, pointing at processed/.
-    let ledger = env.ledger("demo");
-    let mut rows: BTreeMap<String, Vec<(State, Option<String>)>> = BTreeMap::new();
-    for r in &ledger {
-        rows.entry(r.file.name.clone())
-            .or_default()
-            .push((r.state(), r.decision.as_ref().map(|d| d.final_path.clone())));
-    }
-    let extra: Vec<&String> = rows.keys().filter(|n| !files.contains(n)).collect();
-    assert!(
-        extra.is_empty(),
-        "ledger rows for names never sent: {extra:?}"
-    );
-    for f in &files {
-        let r = rows.get(f).map(Vec::as_slice).unwrap_or_default();
-        assert_eq!(
-            r,
-            [(State::Accepted, Some(format!("transaction/processed/{f}")))],
-            "{f}: ledger {r:?}"
-        );
-    }
-    assert_eq!(ledger.len(), FILES);
-
-    // One file and one status per name, byte for byte what was sent, nothing in failed/.
-    let mut expected: Vec<String> = files
-        .iter()
-        .flat_map(|f| [f.clone(), format!("{f}.status.json")])
-        .collect();
-    expected.sort();
-    assert_eq!(names(&processed), expected);
-    for f in &files {
-        let sent = fs::read(src.join(f)).unwrap();
-        assert!(
-            fs::read(processed.join(f)).unwrap() == sent,
-            "{f} differs from what was sent"
-        );
-        let s = status_json(&processed.join(format!("{f}.status.json")));
-        assert_eq!(s["outcome"], "accepted", "{f}: {s}");
-        assert_eq!(s["bytes"], sent.len() as u64, "{f}: {s}");
-    }
-    assert!(
-        names(&root.join("transaction/failed")).is_empty(),
-        "failed/: {:?}",
-        names(&root.join("transaction/failed"))
-    );
-    // None lost or half-written: the inbox is empty and no temporary file is left anywhere.
-    assert!(names(&root.join("transaction")) == ["failed", "processed"]);
-    let temps = find(&root, &|n| {
-        n.starts_with(".bankdrop-upload-")
-            || n.starts_with(CLAIM_PREFIX)
-            || n.starts_with(".bankdrop-tmp")
-    });
-    assert!(temps.is_empty(), "temporary files left: {temps:?}");
+    decided_once_each(&env, &src, &files);
     let (waiting, moves) = recoveries(env.tmp.path());
     eprintln!(
         "crash test: seed {seed} passed in {:.1?}: {kills} kills, {} failed client batches, \

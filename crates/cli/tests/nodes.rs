@@ -13,14 +13,14 @@
 mod common;
 
 use common::backend::TestDb;
-use common::upload::{generate, plain_log, upload_all, Rng, CLAIM_PREFIX};
-use common::{files_in, find, free_port, names, status_json, wait_until, Env, Server};
-use std::collections::{BTreeMap, BTreeSet};
+use common::upload::{decided_once_each, generate, plain_log, upload_all, Rng};
+use common::{files_in, find, free_port, names, wait_until, Env, Server};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
-use store::{Cluster, State};
+use store::Cluster;
 
 const FILES: usize = 300;
 const NODES: usize = 3;
@@ -149,7 +149,14 @@ fn three_nodes_killed_at_random_decide_every_file_once_and_reconcile_the_day_onc
         if !uploading {
             after_uploads += 1;
         }
-        thread::sleep(rng.millis(0, 800));
+        // Mostly back before its leases lapse (it takes its own work up again); a third of the
+        // time down past them, so another node takes the work over.
+        let down = if rng.range(0, 3) == 0 {
+            rng.millis(2500, 4000)
+        } else {
+            rng.millis(0, 800)
+        };
+        thread::sleep(down);
         nodes[victim].start(&env);
     }
     let mut failed_batches = 0;
@@ -198,44 +205,9 @@ fn three_nodes_killed_at_random_decide_every_file_once_and_reconcile_the_day_onc
         }
     }
 
-    // Exactly once: one ledger row per file, accepted, pointing at processed/.
-    let ledger = env.ledger("demo");
-    let mut rows: BTreeMap<String, Vec<(State, Option<String>)>> = BTreeMap::new();
-    for r in &ledger {
-        rows.entry(r.file.name.clone())
-            .or_default()
-            .push((r.state(), r.decision.as_ref().map(|d| d.final_path.clone())));
-    }
-    for f in &files {
-        let r = rows.get(f).map(Vec::as_slice).unwrap_or_default();
-        assert_eq!(
-            r,
-            [(State::Accepted, Some(format!("transaction/processed/{f}")))],
-            "{f}: ledger {r:?}"
-        );
-    }
-    assert_eq!(ledger.len(), FILES, "ledger rows for names never sent");
-    let mut expected: Vec<String> = files
-        .iter()
-        .flat_map(|f| [f.clone(), format!("{f}.status.json")])
-        .collect();
-    expected.sort();
-    assert_eq!(names(&processed), expected);
-    for f in &files {
-        let sent = fs::read(src.join(f)).unwrap();
-        assert!(fs::read(processed.join(f)).unwrap() == sent, "{f} differs");
-        let s = status_json(&processed.join(format!("{f}.status.json")));
-        assert_eq!(s["outcome"], "accepted", "{f}: {s}");
-    }
-    let temps = find(&root, &|n| {
-        n.starts_with(".bankdrop-upload-")
-            || n.starts_with(CLAIM_PREFIX)
-            || n.starts_with(".bankdrop-tmp")
-    });
-    assert!(temps.is_empty(), "temporary files left: {temps:?}");
+    decided_once_each(&env, &src, &files);
 
     // Spread: every node decided files.
-    let decided = log_lines(&env, " decided ");
     let by_node: BTreeMap<&str, usize> = nodes
         .iter()
         .map(|n| {
@@ -250,11 +222,10 @@ fn three_nodes_killed_at_random_decide_every_file_once_and_reconcile_the_day_onc
         })
         .collect();
     assert!(by_node.values().all(|&c| c > 0), "{by_node:?}");
-    assert!(decided.len() >= FILES, "{} decided lines", decided.len());
 
     // The nightly run of the day: done once, by one node, whatever the kills hit.
     let done = log_lines(&env, "nightly reconciliation done");
-    let demo: BTreeSet<&String> = done.iter().filter(|l| l.contains("partner=demo")).collect();
+    let demo: Vec<&String> = done.iter().filter(|l| l.contains("partner=demo")).collect();
     assert_eq!(demo.len(), 1, "nightly runs done: {done:#?}");
     let db = env.db.open(&env.data);
     let day = chrono::Utc::now().date_naive().pred_opt().unwrap();

@@ -22,8 +22,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use store::cluster::FILE;
-use store::Ledger;
 use store::{Db, PartnerRow};
+use store::{HeldNotes, Ledger};
 use validate::schema::Schemas;
 
 /// What [`Pipeline::process_or_hold`] did with a file.
@@ -37,10 +37,6 @@ pub enum Step {
     Elsewhere,
 }
 
-/// Files seen waiting: (partner, path) → (first seen waiting, what it waits for, why it was
-/// released once it was).
-type HeldFiles = HashMap<(String, String), (String, Vec<String>, Option<&'static str>)>;
-
 /// Batches of rows between the reading thread and the writer: about 1 MiB in flight.
 const BATCHES_IN_FLIGHT: usize = 4;
 
@@ -49,8 +45,6 @@ pub struct Pipeline {
     store: Arc<Db>,
     schemas: Arc<Schemas>,
     config: Config,
-    /// Files seen waiting, by (partner, path): since when and for what (for their status file).
-    held: Mutex<HeldFiles>,
     /// Failed attempts per (partner, path) in this run of the service.
     attempts: Mutex<HashMap<(String, String), u32>>,
     alerts: Arc<dyn Alerts>,
@@ -81,7 +75,6 @@ impl Pipeline {
             store,
             schemas,
             config,
-            held: Mutex::default(),
             attempts: Mutex::default(),
             alerts: Arc::new(LogOnly),
             in_flight: AtomicUsize::new(0),
@@ -206,29 +199,33 @@ impl Pipeline {
             if !root.join(rel).exists() && !root.join(claim::claimed_rel(rel)).exists() {
                 return Ok(None);
             }
-            lock(&self.held)
-                .entry((partner.name.clone(), rel.to_string()))
-                .and_modify(|e| {
-                    // Everything it ever waited for, in D7 order.
-                    for t in &h.waiting_for {
-                        if !e.1.contains(t) {
-                            e.1.push(t.clone());
-                        }
-                    }
-                    let order: Vec<&String> = self.config.order.iter().flatten().collect();
-                    e.1.sort_by_key(|t| order.iter().position(|o| *o == t));
-                })
-                .or_insert_with(|| (now(), h.waiting_for.clone(), None));
+            // Kept in the store, so whichever node processes the file tells its wait.
+            let mut note = self
+                .store
+                .held_note(&partner.name, rel)?
+                .unwrap_or_else(|| store::HeldNote {
+                    since: now(),
+                    waiting_for: Vec::new(),
+                    released: None,
+                });
+            // Everything it ever waited for, in D7 order.
+            for t in &h.waiting_for {
+                if !note.waiting_for.contains(t) {
+                    note.waiting_for.push(t.clone());
+                }
+            }
+            let order: Vec<&String> = self.config.order.iter().flatten().collect();
+            note.waiting_for
+                .sort_by_key(|t| order.iter().position(|o| *o == t));
+            note.released = None;
+            self.store.set_held_note(&partner.name, rel, &note)?;
             tracing::info!(partner = %partner.name, file = rel, waiting_for = ?h.waiting_for, "held");
             return Ok(Some(Step::Held(h)));
         }
-        let key = (partner.name.clone(), rel.to_string());
-        let waited = lock(&self.held).get(&key).map(|e| e.1.clone());
-        if let Some(waited) = waited {
-            let why = self.order().released_why(partner, rel, &waited)?;
-            if let Some(e) = lock(&self.held).get_mut(&key) {
-                e.2 = Some(why);
-            }
+        if let Some(mut note) = self.store.held_note(&partner.name, rel)? {
+            let why = self.order().released_why(partner, rel, &note.waiting_for)?;
+            note.released = Some(why.to_string());
+            self.store.set_held_note(&partner.name, rel, &note)?;
         }
         Ok(self.process_fenced(partner, rel, lease)?.map(Step::Decided))
     }
@@ -346,14 +343,20 @@ impl Pipeline {
         let due = c
             .date()
             .and_then(|d| deadline::deadline(d, self.config.deadline_hour));
-        let held = lock(&self.held)
-            .remove(&(c.partner.name.clone(), c.rel.clone()))
-            .map(|(since, waited_for, why)| HeldNote {
-                since,
-                waited_for,
-                // Processed without `process_or_hold` deciding to: released as at the deadline.
-                released: why.unwrap_or("deadline"),
+        // Removed once the decision is published: a crash before keeps it for the retry.
+        let held = self
+            .store
+            .held_note(&c.partner.name, &c.rel)?
+            .map(|n| HeldNote {
+                since: n.since,
+                waited_for: n.waiting_for,
+                released: match n.released.as_deref() {
+                    Some("prerequisites decided") => "prerequisites decided",
+                    // Processed without `process_or_hold` deciding to: as at the deadline.
+                    _ => "deadline",
+                },
             });
+        let was_held = held.is_some();
         let results = Results {
             claim: c,
             late: due.is_some_and(|d| c.received >= d),
@@ -415,7 +418,11 @@ impl Pipeline {
             write: started.elapsed() - read,
             live,
         };
-        publish::publish(c, done.id, done.decision, done.status_rel, timing)
+        let published = publish::publish(c, done.id, done.decision, done.status_rel, timing)?;
+        if was_held {
+            self.store.take_held_note(&c.partner.name, &c.rel)?;
+        }
+        Ok(published)
     }
 
     /// Called when processing `rel` failed with `error`. Below `[pipeline] max_attempts` the file

@@ -10,7 +10,7 @@ use pipeline::{Node, Step};
 use std::sync::Arc;
 use std::time::Duration;
 use store::cluster::FILE;
-use store::{Cluster, Ledger, State};
+use store::{Cluster, HeldNotes, Ledger, State};
 
 const CARD: &str = "valid/2026-01-27_card_v1.csv";
 const REL: &str = "card/2026-01-27_card_v1.csv";
@@ -78,4 +78,55 @@ fn a_node_whose_lease_lapsed_before_its_commit_commits_nothing() {
         .join("card/processed/2026-01-27_card_v1.csv")
         .exists());
     assert!(e.pipeline.pending(&e.partner).is_empty());
+}
+
+#[test]
+fn a_file_held_on_one_node_and_processed_on_another_tells_its_wait() {
+    let mut e = env();
+    let store = e.pipeline.store().clone();
+    let (bal, tx) = (
+        "balance/2026-01-27_balance_v1.csv",
+        "transaction/2026-01-27_transaction_v1.csv",
+    );
+    e.drop_file(bal, &fixture("valid/2026-01-27_balance_v1.csv"));
+    e.drop_file(tx, &fixture("valid/2026-01-27_transaction_v1.csv"));
+    e.pipeline.set_node(Arc::new(Node {
+        name: "a".into(),
+        lease: Duration::from_secs(60),
+    }));
+    // Node a: the transactions wait for the day's balances, in the inbox (D7).
+    assert!(matches!(
+        e.pipeline.process_job(&e.partner, tx),
+        Some(Step::Held(_))
+    ));
+    let note = store.held_note("acme", tx).unwrap().expect("a held note");
+    assert_eq!(note.waiting_for, ["balance"]);
+    assert!(matches!(
+        e.pipeline.process_job(&e.partner, bal),
+        Some(Step::Decided(_))
+    ));
+    // Node b processes the transactions. On PostgreSQL it is a store of its own (another pool,
+    // as another process has); on SQLite, whose notes live in the one process, the same store.
+    let other = e
+        .server
+        .as_ref()
+        .map(|s| {
+            Arc::new(store::Db::open(Some(&s.url("bankdrop")), std::path::Path::new("")).unwrap())
+        })
+        .unwrap_or_else(|| store.clone());
+    let schemas = Arc::new(validate::schema::Schemas::builtin().unwrap());
+    let config = pipeline::Config::default_for(&schemas);
+    let b = pipeline::Pipeline::new(other, schemas, config).with_node(Arc::new(Node {
+        name: "b".into(),
+        lease: Duration::from_secs(60),
+    }));
+    let Some(Step::Decided(p)) = b.process_job(&e.partner, tx) else {
+        panic!("node b did not decide the transactions");
+    };
+    let s = e.status(&p);
+    assert_eq!(s["outcome"], "accepted", "{s}");
+    assert_eq!(s["held"]["since"], note.since.as_str(), "{s}");
+    assert_eq!(s["held"]["waited_for"], serde_json::json!(["balance"]));
+    assert_eq!(s["held"]["released"], "prerequisites decided");
+    assert!(store.held_note("acme", tx).unwrap().is_none(), "kept after");
 }

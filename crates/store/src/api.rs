@@ -3,7 +3,7 @@
 //! `docs/MULTI-NODE.md`). The store's tests run over these traits on both
 //! (`tests/backends.rs`). More concerns move here as they are ported.
 
-use crate::cluster::{Lease, NodeRow};
+use crate::cluster::{HeldNote, Lease, NodeRow};
 use crate::{Decision, FileRow, NewFile, PartnerRow, Result};
 use std::time::Duration;
 
@@ -89,4 +89,15 @@ pub trait Cluster {
     /// The leases of `kind` that expired without being released: work a node dropped when it
     /// died, for another node to take over.
     fn expired_leases(&self, kind: &str) -> Result<Vec<Lease>>;
+}
+
+/// Files waiting for their prerequisites (D7): since when and for what, so the node that finally
+/// processes a file — any node — writes that into its status file.
+pub trait HeldNotes {
+    /// The note of the file at `path`, if it waited.
+    fn held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>>;
+    /// Sets the note of the file at `path`.
+    fn set_held_note(&self, partner: &str, path: &str, note: &HeldNote) -> Result<()>;
+    /// Removes and returns the note of the file at `path` (it is being processed).
+    fn take_held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>>;
 }

@@ -11,9 +11,9 @@
 
 use crate::pg::{PgReader, PgStore, PgWriteTx};
 use crate::{
-    AchRow, BalanceIn, Cluster, DayBatch, DayRow, Decision, Error, FileRow, Lease, Ledger, NewFile,
-    NodeRow, NonPostedIn, NonPostedRow, OpenBalance, PartnerRow, Partners, Reader, RegistryEntry,
-    Result, StateChange, Store, StoredRecord, TransactionIn, WriteTx,
+    AchRow, BalanceIn, Cluster, DayBatch, DayRow, Decision, Error, FileRow, HeldNote, HeldNotes,
+    Lease, Ledger, NewFile, NodeRow, NonPostedIn, NonPostedRow, OpenBalance, PartnerRow, Partners,
+    Reader, RegistryEntry, Result, StateChange, Store, StoredRecord, TransactionIn, WriteTx,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -231,6 +231,14 @@ impl Cluster for Db {
         fn is_done(kind: &str, key: &str) -> Result<bool>;
         fn leases() -> Result<Vec<Lease>>;
         fn expired_leases(kind: &str) -> Result<Vec<Lease>>;
+    }
+}
+
+impl HeldNotes for Db {
+    forward! {&self:
+        fn held_note(partner: &str, path: &str) -> Result<Option<HeldNote>>;
+        fn set_held_note(partner: &str, path: &str, note: &HeldNote) -> Result<()>;
+        fn take_held_note(partner: &str, path: &str) -> Result<Option<HeldNote>>;
     }
 }
 

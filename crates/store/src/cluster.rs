@@ -6,10 +6,10 @@
 //! (`pg::cluster`). Nothing there needs to outlive the process: a restarted node has no work
 //! in hand, and a nightly run's reports on disk say whether it ran.
 
-use crate::api::Cluster;
+use crate::api::{Cluster, HeldNotes};
 use crate::Result;
 use chrono::{DateTime, SecondsFormat, Utc};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -48,6 +48,17 @@ pub struct NodeRow {
     pub leases: Vec<Lease>,
 }
 
+/// A file that waited for its prerequisites (D7), as its status file tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldNote {
+    /// First seen waiting (RFC 3339).
+    pub since: String,
+    /// Every type it waited for, in D7 order.
+    pub waiting_for: Vec<String>,
+    /// Why it was let go, once it was: `prerequisites decided` or `deadline`.
+    pub released: Option<String>,
+}
+
 /// A time as every stamp of the cluster shows it: RFC 3339, UTC, milliseconds.
 pub(crate) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -71,6 +82,8 @@ struct State {
     leases: BTreeMap<Key, Held>,
     done: HashSet<Key>,
     nodes: BTreeMap<String, Node>,
+    /// Held files' notes by (partner, path).
+    held: HashMap<Key, HeldNote>,
 }
 
 /// The cluster of a store served by one process: leases and finished work in memory.
@@ -257,5 +270,31 @@ impl Cluster for crate::Store {
     }
     fn expired_leases(&self, kind: &str) -> Result<Vec<Lease>> {
         self.cluster().expired_leases(kind)
+    }
+}
+
+impl HeldNotes for LocalCluster {
+    fn held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>> {
+        Ok(self.lock().held.get(&key(partner, path)).cloned())
+    }
+    fn set_held_note(&self, partner: &str, path: &str, note: &HeldNote) -> Result<()> {
+        self.lock().held.insert(key(partner, path), note.clone());
+        Ok(())
+    }
+    fn take_held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>> {
+        Ok(self.lock().held.remove(&key(partner, path)))
+    }
+}
+
+/// The SQLite store's held notes are its process's, like its cluster.
+impl HeldNotes for crate::Store {
+    fn held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>> {
+        self.cluster().held_note(partner, path)
+    }
+    fn set_held_note(&self, partner: &str, path: &str, note: &HeldNote) -> Result<()> {
+        self.cluster().set_held_note(partner, path, note)
+    }
+    fn take_held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>> {
+        self.cluster().take_held_note(partner, path)
     }
 }

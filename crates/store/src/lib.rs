@@ -47,10 +47,10 @@ mod refs;
 pub mod when;
 mod write;
 
-pub use api::{Cluster, Ledger, Partners};
+pub use api::{Cluster, HeldNotes, Ledger, Partners};
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 pub use backend::{Db, Snapshot, Writing};
-pub use cluster::{Lease, NodeRow};
+pub use cluster::{HeldNote, Lease, NodeRow};
 
 /// The name the apply code knows the write transaction by.
 pub type Applier<'s> = WriteTx<'s>;

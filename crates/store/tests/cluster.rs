@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 use store::cluster::{FILE, NIGHTLY};
 use store::Cluster;
-use store::Db;
+use store::{Db, HeldNote, HeldNotes};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -292,4 +292,39 @@ on_both!(expired_leases_are_the_work_dead_nodes_dropped, 2, |n| {
     // Taken over, it is no longer lapsed.
     assert!(b.take_lease(FILE, "p/in/dropped.csv", "b", LONG).unwrap());
     assert!(b.expired_leases(FILE).unwrap().is_empty());
+});
+
+on_both!(held_notes_are_shared_set_read_and_taken_once, 2, |n| {
+    let (a, b) = (&n[0], &n[1]);
+    let note = HeldNote {
+        since: "2026-02-01T10:00:00.000Z".into(),
+        waiting_for: vec!["customer".into(), "account".into()],
+        released: None,
+    };
+    assert_eq!(a.held_note("p", "card/x.csv").unwrap(), None);
+    a.set_held_note("p", "card/x.csv", &note).unwrap();
+    // Another node reads it; a second set replaces it; other paths and partners are apart.
+    assert_eq!(
+        b.held_note("p", "card/x.csv").unwrap().as_ref(),
+        Some(&note)
+    );
+    let released = HeldNote {
+        released: Some("prerequisites decided".into()),
+        ..note.clone()
+    };
+    b.set_held_note("p", "card/x.csv", &released).unwrap();
+    assert_eq!(a.held_note("q", "card/x.csv").unwrap(), None);
+    assert_eq!(a.held_note("p", "card/y.csv").unwrap(), None);
+    assert_eq!(a.take_held_note("p", "card/x.csv").unwrap(), Some(released));
+    assert_eq!(
+        b.take_held_note("p", "card/x.csv").unwrap(),
+        None,
+        "taken once"
+    );
+    let empty = HeldNote {
+        waiting_for: Vec::new(),
+        ..note
+    };
+    a.set_held_note("p", "card/z.csv", &empty).unwrap();
+    assert_eq!(b.held_note("p", "card/z.csv").unwrap(), Some(empty));
 });

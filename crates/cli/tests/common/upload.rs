@@ -1,14 +1,16 @@
 //! The crash tests' partner client and kill schedule (`crash.rs`: one node; `nodes.rs`: three
 //! nodes on PostgreSQL), and what their logs say the kills hit.
 
-use super::{find, sftp, Env};
+use super::{find, names, sftp, status_json, Env};
 use chrono::{Days, NaiveDate};
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant};
+use store::State;
 
 /// splitmix64: a small, well-mixed deterministic generator for the schedule.
 pub struct Rng(pub u64);
@@ -189,4 +191,62 @@ pub fn generate(env: &Env, rng: &mut Rng, dir: &Path, n: usize) -> Vec<String> {
     let paths: Vec<_> = names.iter().map(|n| dir.join(n)).collect();
     env.register(&paths);
     names
+}
+
+/// Every one of `files` (sent from `src` to the demo partner's `transaction/`) decided exactly
+/// once and none lost: one ledger row each, accepted, pointing at `processed/`; there one file,
+/// byte for byte what was sent, and one status; nothing in `failed/`, the inbox empty, no
+/// temporary file anywhere in the partner's tree. Call it once the servers are stopped.
+pub fn decided_once_each(env: &Env, src: &Path, files: &[String]) {
+    let root = env.root("demo");
+    let processed = root.join("transaction/processed");
+    let ledger = env.ledger("demo");
+    let mut rows: BTreeMap<String, Vec<(State, Option<String>)>> = BTreeMap::new();
+    for r in &ledger {
+        rows.entry(r.file.name.clone())
+            .or_default()
+            .push((r.state(), r.decision.as_ref().map(|d| d.final_path.clone())));
+    }
+    let extra: Vec<&String> = rows.keys().filter(|n| !files.contains(n)).collect();
+    assert!(
+        extra.is_empty(),
+        "ledger rows for names never sent: {extra:?}"
+    );
+    for f in files {
+        let r = rows.get(f).map(Vec::as_slice).unwrap_or_default();
+        assert_eq!(
+            r,
+            [(State::Accepted, Some(format!("transaction/processed/{f}")))],
+            "{f}: ledger {r:?}"
+        );
+    }
+    assert_eq!(ledger.len(), files.len());
+    let mut expected: Vec<String> = files
+        .iter()
+        .flat_map(|f| [f.clone(), format!("{f}.status.json")])
+        .collect();
+    expected.sort();
+    assert_eq!(names(&processed), expected);
+    for f in files {
+        let sent = fs::read(src.join(f)).unwrap();
+        assert!(
+            fs::read(processed.join(f)).unwrap() == sent,
+            "{f} differs from what was sent"
+        );
+        let s = status_json(&processed.join(format!("{f}.status.json")));
+        assert_eq!(s["outcome"], "accepted", "{f}: {s}");
+        assert_eq!(s["bytes"], sent.len() as u64, "{f}: {s}");
+    }
+    assert!(
+        names(&root.join("transaction/failed")).is_empty(),
+        "failed/: {:?}",
+        names(&root.join("transaction/failed"))
+    );
+    assert!(names(&root.join("transaction")) == ["failed", "processed"]);
+    let temps = find(&root, &|n| {
+        n.starts_with(".bankdrop-upload-")
+            || n.starts_with(CLAIM_PREFIX)
+            || n.starts_with(".bankdrop-tmp")
+    });
+    assert!(temps.is_empty(), "temporary files left: {temps:?}");
 }

@@ -33,9 +33,22 @@ CREATE TABLE work_done (
 );
 "#;
 
+/// Files waiting for their prerequisites (D7), for whichever node processes them (a migration
+/// of [`super::MIGRATIONS`]). `waiting_for` is the types joined by `,` (type names have none).
+pub(crate) const HELD: &str = r#"
+CREATE TABLE held_files (
+    partner TEXT NOT NULL,
+    path TEXT NOT NULL,
+    since TEXT NOT NULL,
+    waiting_for TEXT NOT NULL,
+    released TEXT,
+    PRIMARY KEY (partner, path)
+);
+"#;
+
 use super::PgStore;
-use crate::api::Cluster;
-use crate::cluster::{Lease, NodeRow};
+use crate::api::{Cluster, HeldNotes};
+use crate::cluster::{HeldNote, Lease, NodeRow};
 use crate::Result;
 use postgres::GenericClient;
 use std::time::Duration;
@@ -247,5 +260,54 @@ impl Cluster for PgStore {
             &[&kind],
         )?;
         rows.iter().map(lease).collect()
+    }
+}
+
+fn held(r: &postgres::Row) -> Result<HeldNote> {
+    let waiting: String = r.try_get(1)?;
+    Ok(HeldNote {
+        since: r.try_get(0)?,
+        waiting_for: waiting
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        released: r.try_get(2)?,
+    })
+}
+
+impl HeldNotes for PgStore {
+    fn held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>> {
+        let row = self.client()?.query_opt(
+            "SELECT since, waiting_for, released FROM held_files WHERE partner = $1 AND path = $2",
+            &[&partner, &path],
+        )?;
+        row.as_ref().map(held).transpose()
+    }
+
+    fn set_held_note(&self, partner: &str, path: &str, note: &HeldNote) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO held_files(partner, path, since, waiting_for, released) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner, path) DO UPDATE SET \
+             since = excluded.since, waiting_for = excluded.waiting_for, \
+             released = excluded.released",
+            &[
+                &partner,
+                &path,
+                &note.since,
+                &note.waiting_for.join(","),
+                &note.released,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn take_held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>> {
+        let row = self.client()?.query_opt(
+            "DELETE FROM held_files WHERE partner = $1 AND path = $2 \
+             RETURNING since, waiting_for, released",
+            &[&partner, &path],
+        )?;
+        row.as_ref().map(held).transpose()
     }
 }

@@ -53,6 +53,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     ),
     cluster::SCHEMA,
     schema::DATA,
+    cluster::HELD,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.
