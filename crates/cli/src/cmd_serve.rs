@@ -153,7 +153,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
             "off"
         }
     );
-    let _sole = hold_sqlite(&store, &node, &info)?;
+    let sole = hold_sqlite(&store, &node, &info)?;
     let heartbeat = blocking(|| Heartbeat::start(store.clone(), node.clone(), info));
     tracing::info!(node = %node.name, store = %store.describe(), lease_s = node.lease.as_secs_f64(), "node started");
     let demo_key = blocking(|| ensure_demo(&cfg, &store))?;
@@ -161,9 +161,16 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         processing_prefix: Some(pipeline::CLAIM_PREFIX.to_string()),
         ..Layout::default_d6()
     };
+    // The only server of the tree (SQLite, locked above) sweeps every unfinished upload; one of
+    // several leaves those of the others alone until they are older than an idle connection.
+    let stale_upload_age = if sole.is_some() {
+        Duration::ZERO
+    } else {
+        cfg.sftp.idle_timeout.0
+    };
     for partner in blocking(|| store.partners())? {
         layout.create_tree(partner.root.as_ref())?;
-        bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout)?;
+        bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout, stale_upload_age)?;
     }
     let nightly = cfg.recon.enabled.then(|| {
         tokio::spawn(crate::nightly::run(
@@ -233,6 +240,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         let mut sc = ServerConfig::new(listen, cfg.data_dir.join("host_ed25519"));
         sc.layout = layout.clone();
         sc.limits = cfg.sftp.limits()?;
+        sc.stale_upload_age = stale_upload_age;
         let server =
             SftpServer::bind(sc, Arc::new(DbPartners(store.clone())), event_tx.clone()).await?;
         let addr = server.local_addr()?;

@@ -117,7 +117,7 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     );
     server.stop();
 
-    decided_once_each(&env, &src, &files);
+    decided_once_each(&env, &src, &files, true);
     let (waiting, moves) = recoveries(env.tmp.path());
     eprintln!(
         "crash test: seed {seed} passed in {:.1?}: {kills} kills, {} failed client batches, \

@@ -114,6 +114,10 @@ fn three_nodes_killed_at_random_decide_every_file_once_and_reconcile_the_day_onc
     }
     let ports: Vec<u16> = nodes.iter().map(|n| n.port).collect();
     let root = env.root("demo");
+    // An upload in progress on some node (its temporary file, fresh): the other nodes' sweeps
+    // at their starts and at logins must leave it alone.
+    let in_flight = root.join("transaction/.bankdrop-upload-00000000c0ffee00");
+    fs::write(&in_flight, b"partial").unwrap();
 
     // Three partner clients, a third of the files each, each starting on its own node.
     let clients: Vec<_> = (0..NODES)
@@ -171,7 +175,9 @@ fn three_nodes_killed_at_random_decide_every_file_once_and_reconcile_the_day_onc
     // Settle: every file decided and moved (a lapsed lease is taken over within seconds).
     let processed = root.join("transaction/processed");
     let settled = wait_until(Duration::from_secs(60), || {
-        files_in(&root.join("transaction")).is_empty()
+        files_in(&root.join("transaction"))
+            .iter()
+            .all(|n| n.starts_with(".bankdrop-upload-"))
             && files.iter().all(|f| {
                 processed.join(f).exists() && processed.join(format!("{f}.status.json")).exists()
             })
@@ -205,7 +211,11 @@ fn three_nodes_killed_at_random_decide_every_file_once_and_reconcile_the_day_onc
         }
     }
 
-    decided_once_each(&env, &src, &files);
+    decided_once_each(&env, &src, &files, false);
+    assert!(
+        in_flight.exists(),
+        "a node swept another's upload in progress"
+    );
 
     // Spread: every node decided files.
     let by_node: BTreeMap<&str, usize> = nodes

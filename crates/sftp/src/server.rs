@@ -47,6 +47,10 @@ pub struct ServerConfig {
     pub auth_rejection_time: Duration,
     /// How long [`SftpServer::serve`] waits at shutdown for sessions to clean up.
     pub shutdown_grace: Duration,
+    /// How long another server's temporary upload file must be unchanged before a login's
+    /// sweep removes it ([`crate::remove_stale_uploads`]); zero (the default) when this
+    /// server is the only one writing the partner trees.
+    pub stale_upload_age: Duration,
 }
 
 impl ServerConfig {
@@ -62,6 +66,7 @@ impl ServerConfig {
             limits: Limits::default(),
             auth_rejection_time: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
+            stale_upload_age: Duration::ZERO,
         }
     }
 }
@@ -105,6 +110,7 @@ struct Shared {
     policy: UploadPolicy,
     active: ActiveSessions,
     tracker: Arc<Tracker>,
+    stale_upload_age: Duration,
 }
 
 impl Shared {
@@ -119,7 +125,7 @@ impl Shared {
         }
         if !counts.contains_key(&partner.name) {
             // Under the lock: another session of this partner cannot start uploading meanwhile.
-            let removed = remove_stale_uploads(&partner.root, &self.layout)?;
+            let removed = remove_stale_uploads(&partner.root, &self.layout, self.stale_upload_age)?;
             if removed > 0 {
                 tracing::info!(partner = %partner.name, removed, "removed unfinished uploads of an earlier run");
             }
@@ -231,6 +237,7 @@ impl SftpServer {
                 },
                 active: ActiveSessions::default(),
                 tracker: Arc::new(Tracker::new(limits, handle_budget())),
+                stale_upload_age: config.stale_upload_age,
             }),
             fingerprint,
             grace: config.shutdown_grace,
