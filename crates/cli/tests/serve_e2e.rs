@@ -1096,3 +1096,37 @@ fn a_file_being_processed_is_listed_under_its_own_name_read_only() {
     assert!(lines[0].starts_with("-rw-r--r--"), "{}", lines[0]);
     server.stop();
 }
+
+#[test]
+fn bankdrop_nodes_names_the_running_node_and_a_second_serve_on_sqlite_is_refused() {
+    let mut env = Env::new();
+    let server = env.start();
+    let out = env.bankdrop(&["nodes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let pid = server.pid().to_string();
+    if common::backend::on_postgres() {
+        // The node's default name is the host name and its process id; it is alive.
+        let line = listing.lines().find(|l| l.contains(&format!("pid {pid} ")));
+        assert!(line.is_some_and(|l| l.contains(" alive ")), "{listing}");
+    } else {
+        assert!(
+            listing.contains("one node: ") && listing.contains(&format!("(pid {pid})")),
+            "{listing}"
+        );
+        // The same SQLite file cannot be served twice: its cluster lives in the first process.
+        let second = env.bankdrop(&["serve"]);
+        assert_eq!(second.status.code(), Some(2), "{}", text(&second));
+        let err = String::from_utf8_lossy(&second.stderr);
+        assert!(err.contains("another `bankdrop serve` is running"), "{err}");
+    }
+    server.stop();
+    if !common::backend::on_postgres() {
+        let out = env.bankdrop(&["nodes"]);
+        let listing = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            listing.contains("no `bankdrop serve` is running"),
+            "{listing}"
+        );
+    }
+}

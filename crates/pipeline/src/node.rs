@@ -210,7 +210,8 @@ pub fn sole_server(db: &std::path::Path) -> Option<(u32, String, String)> {
         parts.next()?.to_string(),
         parts.next().unwrap_or("").to_string(),
     );
-    std::path::Path::new(&format!("/proc/{pid}"))
-        .exists()
-        .then_some((pid, name, info))
+    // The pid alone could be another program's by now: it must still be a `serve`.
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let serving = cmdline.split(|b| *b == 0).any(|arg| arg == b"serve");
+    serving.then_some((pid, name, info))
 }
