@@ -11,6 +11,8 @@ use std::thread;
 use std::time::Duration;
 use store::cluster::{FILE, NIGHTLY};
 use store::Cluster;
+mod common;
+
 use store::{Db, HeldNote, HeldNotes};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -328,3 +330,35 @@ on_both!(held_notes_are_shared_set_read_and_taken_once, 2, |n| {
     a.set_held_note("p", "card/z.csv", &empty).unwrap();
     assert_eq!(b.held_note("p", "card/z.csv").unwrap(), Some(empty));
 });
+
+on_both!(
+    a_commit_fenced_by_its_lease_never_holds_up_renewals,
+    2,
+    |n| {
+        let (a, b) = (&n[0], &n[1]);
+        let key = "p/card/f.csv";
+        assert!(a.take_lease(FILE, key, "a", LONG).unwrap());
+        assert!(a.take_lease(FILE, "p/card/g.csv", "a", LONG).unwrap());
+        let mut w = a.write(&common::file("2026-03-01_card_v1.csv")).unwrap();
+        assert!(w.holds_lease(FILE, key, "a").unwrap());
+        assert!(!w.holds_lease(FILE, key, "b").unwrap(), "not b's");
+        // While that commit is open, the heartbeat's renewal goes on at once (the fenced lease is
+        // left for after the commit), and nobody can take the fenced lease over.
+        let renewed = thread::scope(|t| {
+            let renew = t.spawn(|| b.renew_leases("a", LONG).unwrap());
+            let started = std::time::Instant::now();
+            while !renew.is_finished() && started.elapsed() < Duration::from_secs(10) {
+                thread::sleep(Duration::from_millis(10));
+            }
+            assert!(renew.is_finished(), "the renewal waited for the commit");
+            renew.join().unwrap()
+        });
+        assert!(renewed >= 1, "the other lease is renewed");
+        drop(w);
+        assert_eq!(
+            b.renew_leases("a", LONG).unwrap(),
+            2,
+            "both, once the commit is over"
+        );
+    }
+);

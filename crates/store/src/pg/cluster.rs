@@ -190,9 +190,13 @@ impl Cluster for PgStore {
     /// returns how many. An expired lease is not revived: another node may have taken it, and
     /// [`Cluster::take_lease`] is the way back to it.
     fn renew_leases(&self, node: &str, ttl: Duration) -> Result<u64> {
+        // A lease row a commit of this node has share-locked (its fence) is skipped, not
+        // waited for: it cannot be taken over until that commit ends, and waiting would hold
+        // up the heartbeat behind the commit's result files.
         Ok(self.client()?.execute(
             "UPDATE leases SET expires_at = now() + make_interval(secs => $2::float8) \
-             WHERE node = $1 AND expires_at > now()",
+             WHERE (kind, key) IN (SELECT kind, key FROM leases \
+             WHERE node = $1 AND expires_at > now() FOR UPDATE SKIP LOCKED)",
             &[&node, &secs(ttl)],
         )?)
     }
