@@ -4,7 +4,7 @@ use crate::cmd_partner::add;
 use crate::config::Config;
 use anyhow::{Context, Result};
 use bankdrop_sftp::{IntakeEvent, Layout, Partner, PartnerStore, ServerConfig, SftpServer};
-use pipeline::{Heartbeat, Job, Pipeline};
+use pipeline::{Heartbeat, Job, Jobs, Pipeline};
 use std::sync::Arc;
 use std::time::Duration;
 use store::cluster::FILE;
@@ -64,7 +64,7 @@ fn ensure_demo(cfg: &Config, store: &Db) -> Result<Option<String>> {
 
 /// Queues every file waiting in an inbox, waiting for room in the queue rather than skipping
 /// (call it off the async runtime).
-fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
+fn enqueue_pending(p: &Pipeline, jobs: &Jobs) -> Result<usize> {
     let mut n = 0;
     for partner in p.store().partners()? {
         for path in p.pending(&partner) {
@@ -72,7 +72,7 @@ fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
                 partner: partner.name.clone(),
                 path,
             };
-            if jobs.blocking_send(job).is_err() {
+            if !jobs.blocking_send(job) {
                 return Ok(n);
             }
             n += 1;
@@ -83,7 +83,7 @@ fn enqueue_pending(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
 
 /// Jobs for the files whose lease lapsed: their node died holding them (call it off the async
 /// runtime). Partner names hold no `/`, so the key's first `/` ends the partner.
-fn enqueue_dropped(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
+fn enqueue_dropped(p: &Pipeline, jobs: &Jobs) -> Result<usize> {
     let mut n = 0;
     for lease in p.store().expired_leases(FILE)? {
         let Some((partner, path)) = lease.key.split_once('/') else {
@@ -94,7 +94,7 @@ fn enqueue_dropped(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
             partner: partner.to_string(),
             path: path.to_string(),
         };
-        if jobs.blocking_send(job).is_err() {
+        if !jobs.blocking_send(job) {
             break;
         }
         n += 1;
@@ -106,8 +106,8 @@ fn enqueue_dropped(p: &Pipeline, jobs: &mpsc::Sender<Job>) -> Result<usize> {
 fn every(
     every: Duration,
     p: &Arc<Pipeline>,
-    jobs: &mpsc::Sender<Job>,
-    look: fn(&Pipeline, &mpsc::Sender<Job>) -> Result<usize>,
+    jobs: &Jobs,
+    look: fn(&Pipeline, &Jobs) -> Result<usize>,
     what: &'static str,
 ) -> tokio::task::JoinHandle<()> {
     let (p, jobs) = (p.clone(), jobs.clone());
@@ -179,7 +179,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
             node.clone(),
         ))
     });
-    let (job_tx, job_rx) = mpsc::channel::<Job>(4096);
+    let (job_tx, job_rx) = pipeline::queue(4096);
     let runner = tokio::spawn(pipeline::run(p.clone(), job_rx, cfg.pipeline.workers));
     // Files that arrived while the service was down.
     {
@@ -208,7 +208,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         tokio::spawn(async move {
             while let Some(IntakeEvent::Arrived { partner, path }) = event_rx.recv().await {
                 let path = path.to_string_lossy().into_owned();
-                if job_tx.send(Job { partner, path }).await.is_err() {
+                if !job_tx.send(Job { partner, path }).await {
                     break;
                 }
             }

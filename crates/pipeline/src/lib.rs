@@ -44,7 +44,7 @@ pub use names::{claim_name, CLAIM_PREFIX};
 pub use node::{Heartbeat, Node};
 pub use pipeline::{Pipeline, Step};
 pub use publish::Processed;
-pub use runner::{run, Job};
+pub use runner::{queue, run, Job, Jobs, Queued};
 
 /// Pipeline errors (a file's own problems are findings in its report, not errors here).
 #[derive(Debug, thiserror::Error)]

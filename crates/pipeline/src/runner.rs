@@ -17,6 +17,53 @@ pub struct Job {
     pub path: String,
 }
 
+/// The intake queue's sending side. A job already waiting in the queue is not queued again:
+/// events, rescans and takeovers all feed the queue, and one look at a file serves them all
+/// (without this, every rescan of a big backlog would queue each waiting file once more).
+#[derive(Clone)]
+pub struct Jobs {
+    tx: mpsc::Sender<Job>,
+    waiting: Arc<Mutex<HashSet<Job>>>,
+}
+
+/// The intake queue's receiving side, for [`run`].
+pub struct Queued {
+    rx: mpsc::Receiver<Job>,
+    waiting: Arc<Mutex<HashSet<Job>>>,
+}
+
+/// A queue of at most `capacity` waiting jobs: senders wait for room (back-pressure on the SFTP
+/// handlers, the watcher and the scans).
+pub fn queue(capacity: usize) -> (Jobs, Queued) {
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    let waiting: Arc<Mutex<HashSet<Job>>> = Arc::default();
+    (
+        Jobs {
+            tx,
+            waiting: waiting.clone(),
+        },
+        Queued { rx, waiting },
+    )
+}
+
+impl Jobs {
+    /// Queues `job` unless it is waiting already; false once the queue is closed.
+    pub async fn send(&self, job: Job) -> bool {
+        if !lock(&self.waiting).insert(job.clone()) {
+            return true;
+        }
+        self.tx.send(job).await.is_ok()
+    }
+
+    /// [`Jobs::send`] from a thread off the async runtime.
+    pub fn blocking_send(&self, job: Job) -> bool {
+        if !lock(&self.waiting).insert(job.clone()) {
+            return true;
+        }
+        self.tx.blocking_send(job).is_ok()
+    }
+}
+
 /// Paths being processed, each with "run it once more when done".
 type Busy = Arc<Mutex<HashMap<Job, bool>>>;
 
@@ -42,7 +89,7 @@ const ELSEWHERE_RETRY: Duration = Duration::from_secs(2);
 ///
 /// A file that must wait for the files it depends on (D7) is kept in a held set and tried again
 /// whenever another file of its partner is decided, and every 30 seconds for its deadline.
-pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers: usize) {
+pub async fn run(pipeline: Arc<Pipeline>, mut jobs: Queued, workers: usize) {
     let slots = Arc::new(Semaphore::new(workers.max(1)));
     let busy: Busy = Arc::default();
     let held: Held = Arc::default();
@@ -50,8 +97,12 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: mpsc::Receiver<Job>, workers
     let mut tick = tokio::time::interval(HELD_RECHECK);
     loop {
         let job = tokio::select! {
-            j = jobs.recv() => match j {
-                Some(j) => j,
+            j = jobs.rx.recv() => match j {
+                Some(j) => {
+                    // Out of the queue: the next event or scan for it queues it again.
+                    lock(&jobs.waiting).remove(&j);
+                    j
+                }
                 None => break,
             },
             Some(j) = retry_rx.recv() => j,
@@ -140,4 +191,33 @@ fn run_one(p: &Pipeline, job: &Job) -> Option<Step> {
         }
     };
     p.process_job(&partner, &job.path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(path: &str) -> Job {
+        Job {
+            partner: "acme".into(),
+            path: path.into(),
+        }
+    }
+
+    #[test]
+    fn a_job_waiting_in_the_queue_is_not_queued_twice() {
+        let (jobs, mut queued) = queue(8);
+        assert!(jobs.blocking_send(job("card/a.csv")));
+        assert!(jobs.blocking_send(job("card/a.csv")));
+        assert!(jobs.blocking_send(job("card/b.csv")));
+        assert_eq!(queued.rx.try_recv().unwrap(), job("card/a.csv"));
+        assert_eq!(queued.rx.try_recv().unwrap(), job("card/b.csv"));
+        assert!(queued.rx.try_recv().is_err(), "a.csv queued once");
+        // Once taken out (as `run` does), it may be queued again.
+        lock(&queued.waiting).remove(&job("card/a.csv"));
+        assert!(jobs.blocking_send(job("card/a.csv")));
+        assert_eq!(queued.rx.try_recv().unwrap(), job("card/a.csv"));
+        drop(queued);
+        assert!(!jobs.blocking_send(job("card/c.csv")), "closed");
+    }
 }
