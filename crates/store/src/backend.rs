@@ -253,6 +253,9 @@ impl Snapshot<'_> {
         /// Whether `id` is known: carried by a record of `file_type`, or in the registry.
         pub fn known(partner: &str, file_type: &str, registry_kind: Option<&str>, id: &str)
             -> Result<bool>;
+        /// [`Snapshot::known`] of each of `ids`, in order: one round trip on PostgreSQL.
+        pub fn known_many(partner: &str, file_type: &str, registry_kind: Option<&str>,
+            ids: &[&str]) -> Result<Vec<bool>>;
         /// One registry entry.
         pub fn registry_get(partner: &str, kind: &str, id: &str)
             -> Result<Option<RegistryEntry>>;
