@@ -261,6 +261,9 @@ impl Snapshot<'_> {
             -> Result<Option<RegistryEntry>>;
         /// The latest version of a record, by its key.
         pub fn record(partner: &str, file_type: &str, key: &str) -> Result<Option<StoredRecord>>;
+        /// [`Snapshot::record`] of each of `keys`, in order: one round trip on PostgreSQL.
+        pub fn records_many(partner: &str, file_type: &str, keys: &[&str])
+            -> Result<Vec<Option<StoredRecord>>>;
         /// A transaction by its id.
         pub fn transaction(partner: &str, id: &str) -> Result<Option<StoredRecord>>;
         /// The state changes of a record, oldest first.

@@ -733,3 +733,60 @@ on_both!(a_batch_of_ids_is_known_as_each_id_is, |s| {
     assert!(r.known_many("p", "customer", Some("entity"), &ids).unwrap()[0]);
     assert!(r.known_many("p", "card", None, &[]).unwrap().is_empty());
 });
+
+// The history checks read a batch of rows' records at once: each as the one-key read has it,
+// in the order asked, rows of several layouts in one batch.
+on_both!(a_batch_of_records_reads_as_each_record_does, |s| {
+    s.add_partner("p", "/srv/p", "now").unwrap();
+    accepted_file!(s, "2026-03-02_customer_v1.csv", |w| {
+        let row = row!(
+            w,
+            "customer",
+            ["client_customer_id", "first_name"],
+            [Some("c1"), Some("Ann")]
+        );
+        w.record("customer", "c1", &row).unwrap();
+        let row = row!(w, "customer", ["client_customer_id"], [Some("c2")]);
+        w.record("customer", "c2", &row).unwrap();
+    });
+    accepted_file!(s, "2026-03-03_customer_v1.csv", |w| {
+        let row = row!(
+            w,
+            "customer",
+            ["client_customer_id", "last_name", "first_name"],
+            [Some("c1"), Some("Lee"), None]
+        );
+        w.record("customer", "c1", &row).unwrap();
+        w.record_ref("customer", "lead-c3", "c3").unwrap();
+    });
+    accepted_file!(s, "2026-03-02_balance_v1.csv", |w| {
+        balance_in!(w, "b1", "2026-03-02", "active", "10.00");
+    });
+    let keys = ["c2", "c1", "nothing", "lead-c3", "c1", "", "b1"];
+    let r = s.snapshot().unwrap();
+    for file_type in ["customer", "balance", "card"] {
+        let many = r.records_many("p", file_type, &keys).unwrap();
+        let each: Vec<_> = keys
+            .iter()
+            .map(|k| r.record("p", file_type, k).unwrap())
+            .collect();
+        assert_eq!(many, each, "{file_type}");
+    }
+    let many = r.records_many("p", "customer", &keys).unwrap();
+    let c1 = many[1].as_ref().unwrap();
+    assert_eq!(
+        (c1.get("last_name"), c1.get("first_name")),
+        (Some("Lee"), None)
+    );
+    assert_eq!(
+        many[0].as_ref().unwrap().get("client_customer_id"),
+        Some("c2")
+    );
+    assert!(
+        many[2].is_none() && many[3].is_none(),
+        "a reference is not a key"
+    );
+    let balance = r.records_many("p", "balance", &keys).unwrap();
+    assert_eq!(balance[6].as_ref().unwrap().get("balance"), Some("10.00"));
+    assert!(r.records_many("p", "customer", &[]).unwrap().is_empty());
+});
