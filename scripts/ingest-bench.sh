@@ -10,9 +10,15 @@
 #     default store): every file validated, checked against what came before, applied, decided;
 #   - the floor (when the `sqlite3` shell is installed): SQLite's own `.import` of the same CSV
 #     files into tables keyed by each file's first column (balances unkeyed), one transaction a
-#     file, same page size and journal: no validation, no types, no lookups, no sums.
+#     file, same page size and journal: no validation, no types, no lookups, no sums;
+#   - with STORE=postgres: `bankdrop ingest` of the program day by day into a fresh database
+#     on a throwaway PostgreSQL server this script starts (scripts/pg-scratch.sh: initdb and
+#     pg_ctl in a temp dir on a free loopback port, as the `postgres` user under root; fsync
+#     on; stopped and removed at exit), `[store] url = "postgres://..."`.
 # Prints the best of each, their ratio, the database's size (with its WAL) against the CSV bytes,
-# and the peak RSS of the ingest. Environment: KEEP=1 keeps the temp dir.
+# and the peak RSS of the ingest (on PostgreSQL the bankdrop process's own: the server's
+# processes are not in it). Environment: KEEP=1 keeps the temp dir; STORE=postgres (or
+# STORE=sqlite, the default) as above.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,12 +27,23 @@ days=${2:-2}
 runs=${3:-3}
 
 cargo build --release -q -p bankdrop-cli
-bin=$PWD/target/release/bankdrop
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/bankdrop
 work=$(mktemp -d "${TMPDIR:-/tmp}/bankdrop-ingest.XXXXXX")
+postgres=0
+case "${STORE:-sqlite}" in
+  sqlite) ;;
+  postgres | postgresql) postgres=1 ;;
+  *) echo "ingest-bench: STORE=${STORE} is not sqlite or postgres" >&2; exit 2 ;;
+esac
 cleanup() {
+  if [ "$postgres" = 1 ]; then pg_scratch_stop; fi
   if [ "${KEEP:-0}" = 1 ]; then echo "ingest-bench: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+if [ "$postgres" = 1 ]; then
+  . scripts/pg-scratch.sh
+  pg_scratch_start
+fi
 
 "$bin" gen --program deposit --days "$days" --accounts "$accounts" --out "$work/prog" >/dev/null
 csv_bytes=$(find "$work/prog" -name '*.csv' -printf '%s\n' | awk '{s += $1} END {print s}')
@@ -58,8 +75,29 @@ now() { date +%s.%N; }
 best_floor=
 best_validate=
 best_ingest=
+best_pg=
 peak=
+pg_peak=
 db_bytes=
+pg_bytes=
+
+# `bankdrop ingest` of every day of the program with config $1 (the data dir's partner `bench`
+# added first); sets `total` (seconds) and raises `peak_var`'s peak RSS (KiB).
+ingest_days() {
+  local config=$1 dir=$2 day t0 t1 kib
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/key" >/dev/null
+  "$bin" --config "$config" partner add bench --key "$dir/key.pub" >/dev/null
+  total=0
+  for day in "$work"/prog/*/; do
+    t0=$(now)
+    /usr/bin/time -f '%M' -o "$dir/rss" "$bin" --config "$config" ingest --partner bench "$day"*.csv \
+      >"$dir/ingest.out" 2>"$dir/ingest.err" || { cat "$dir/ingest.out"; tail -5 "$dir/ingest.err"; exit 1; }
+    t1=$(now)
+    total=$(echo "$total + $t1 - $t0" | bc)
+    kib=$(cat "$dir/rss")
+    if [ -z "${!peak_var}" ] || [ "$kib" -gt "${!peak_var}" ]; then printf -v "$peak_var" %s "$kib"; fi
+  done
+}
 for run in $(seq "$runs"); do
   t0=$(now)
   "$bin" validate "$work"/prog/*/*.csv >/dev/null
@@ -79,21 +117,30 @@ for run in $(seq "$runs"); do
     if [ -z "$best_floor" ] || (($(echo "$f < $best_floor" | bc))); then best_floor=$f; fi
   fi
   printf 'data_dir = "%s/data"\n[demo]\npartner = false\n' "$d" >"$d/bankdrop.toml"
-  ssh-keygen -q -t ed25519 -N '' -f "$d/key" >/dev/null
-  "$bin" --config "$d/bankdrop.toml" partner add bench --key "$d/key.pub" >/dev/null
-  total=0
-  for day in "$work"/prog/*/; do
-    t0=$(now)
-    /usr/bin/time -f '%M' -o "$d/rss" "$bin" --config "$d/bankdrop.toml" ingest --partner bench "$day"*.csv \
-      >"$d/ingest.out" 2>"$d/ingest.err" || { cat "$d/ingest.out"; tail -5 "$d/ingest.err"; exit 1; }
-    t1=$(now)
-    total=$(echo "$total + $t1 - $t0" | bc)
-    kib=$(cat "$d/rss")
-    if [ -z "$peak" ] || [ "$kib" -gt "$peak" ]; then peak=$kib; fi
-  done
+  peak_var=peak
+  ingest_days "$d/bankdrop.toml" "$d"
   size=$(find "$d/data" -maxdepth 1 -name 'bankdrop.sqlite*' -printf '%s\n' | awk '{s += $1} END {print s}')
   printf '  run %d: validate %.3f s, ingest %.3f s (%.1fx), database %d bytes%s\n' "$run" "$v" "$total" \
     "$(echo "$total / $v" | bc -l)" "$size" "${f:+; sqlite3 .import floor $(printf %.3f "$f") s}"
+  if [ "$postgres" = 1 ]; then
+    sqlite_total=$total
+    p="$work/pg$run"
+    mkdir -p "$p"
+    pg_scratch_createdb "bench$run"
+    pg_empty=$(pg_scratch_size "bench$run")
+    printf 'data_dir = "%s/data"\n[demo]\npartner = false\n[store]\nurl = "%s/bench%d"\n' \
+      "$p" "$PG_URL" "$run" >"$p/bankdrop.toml"
+    peak_var=pg_peak
+    ingest_days "$p/bankdrop.toml" "$p"
+    # Beyond what an empty database takes (PostgreSQL's catalogs, about 7.5 MB).
+    pg_size=$(($(pg_scratch_size "bench$run") - pg_empty))
+    printf '  run %d: ingest on PostgreSQL %.3f s (%.1fx validate, %.2fx SQLite ingest), database %d bytes\n' \
+      "$run" "$total" "$(echo "$total / $v" | bc -l)" "$(echo "$total / $sqlite_total" | bc -l)" "$pg_size"
+    if [ -z "$best_pg" ] || (($(echo "$total < $best_pg" | bc))); then best_pg=$total; fi
+    pg_bytes=$pg_size
+    rm -rf "$p/data/partners"
+    total=$sqlite_total
+  fi
   if [ -z "$best_validate" ] || (($(echo "$v < $best_validate" | bc))); then best_validate=$v; fi
   if [ -z "$best_ingest" ] || (($(echo "$total < $best_ingest" | bc))); then best_ingest=$total; fi
   db_bytes=$size
@@ -108,3 +155,9 @@ if [ -n "$best_floor" ]; then
 fi
 printf 'database %d bytes for %d bytes of CSV: %.2fx; ingest peak RSS %.1f MiB\n' "$db_bytes" \
   "$csv_bytes" "$(echo "$db_bytes / $csv_bytes" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
+if [ "$postgres" = 1 ]; then
+  printf 'PostgreSQL (%s): ingest %.3f s, %.2fx validate, %.2fx the SQLite ingest; database %d bytes (%.2fx the CSV); bankdrop peak RSS %.1f MiB\n' \
+    "$PG_SCRATCH_SETTINGS, fsync on" "$best_pg" "$(echo "$best_pg / $best_validate" | bc -l)" \
+    "$(echo "$best_pg / $best_ingest" | bc -l)" "$pg_bytes" "$(echo "$pg_bytes / $csv_bytes" | bc -l)" \
+    "$(echo "$pg_peak / 1024" | bc -l)"
+fi

@@ -297,8 +297,8 @@ fn main() -> Result<()> {
         Some("recon-run") => recon::run(&args[1..]),
         _ => bail!(
             "usage: bankdrop-bench csv [--rows N] [--type T] [--runs R] [--dir D]\n       \
-             bankdrop-bench recon-fill --db PATH [--balances N] [--transactions M] [--date D] [--breaks K] [--days K] [--keep-csv]\n       \
-             bankdrop-bench recon-run --db PATH [--date D] [--runs R] [--duckdb [--duckdb-script PATH]]"
+             bankdrop-bench recon-fill --db PATH [--store-url URL] [--balances N] [--transactions M] [--date D] [--breaks K] [--days K] [--keep-csv]\n       \
+             bankdrop-bench recon-run --db PATH [--store-url URL] [--date D] [--runs R] [--duckdb [--duckdb-script PATH]]"
         ),
     }
 }

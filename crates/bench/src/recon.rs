@@ -1,10 +1,13 @@
-//! The nightly reconciliation through the SQLite store (`pipeline::nightly::run_day`), filled and
+//! The nightly reconciliation through the store (`pipeline::nightly::run_day`), filled and
 //! measured in separate commands so the fill's time and memory never mix into the run's:
 //!
 //! ```sh
-//! bankdrop-bench recon-fill --db /tmp/rb/db.sqlite [--balances 1000000] [--transactions 5000000] [--date 2026-03-03] [--breaks 10] [--days 1] [--keep-csv]
-//! bankdrop-bench recon-run  --db /tmp/rb/db.sqlite [--date 2026-03-03] [--runs 3] [--duckdb]
+//! bankdrop-bench recon-fill --db /tmp/rb/db.sqlite [--store-url postgres://...] [--balances 1000000] [--transactions 5000000] [--date 2026-03-03] [--breaks 10] [--days 1] [--keep-csv]
+//! bankdrop-bench recon-run  --db /tmp/rb/db.sqlite [--store-url postgres://...] [--date 2026-03-03] [--runs 3] [--duckdb]
 //! ```
+//!
+//! The store is the SQLite file `--db`, or with `--store-url` the PostgreSQL database it names
+//! (`[store] url`); `--db` then only names the bench's own files, next to it.
 //!
 //! The fill stores what the pipeline stores for three accepted files of one partner: the balance
 //! files dated D and D+1 and the transaction file dated D+1 (D9: a file dated T carries day
@@ -233,6 +236,14 @@ fn wal_path(db: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// The store of `--db`, or the PostgreSQL database of `--store-url` (a fresh one for the fill).
+fn open_store(args: &[String], db: &Path) -> Result<(Db, String)> {
+    let url = flag(args, "--store-url");
+    let s = Db::open(url.as_deref(), db)?;
+    let described = s.describe();
+    Ok((s, described))
+}
+
 fn partner_root(db: &Path) -> PathBuf {
     let stem = db.file_stem().and_then(|s| s.to_str()).unwrap_or("db");
     db.with_file_name(format!("{stem}-partner"))
@@ -328,7 +339,7 @@ pub fn fill(args: &[String]) -> Result<()> {
         "need 0 < --breaks <= --balances"
     );
     ensure!(
-        !db.exists(),
+        !db.exists() && !planted_path(&db).exists(),
         "{} exists; recon-fill wants a fresh store",
         db.display()
     );
@@ -340,11 +351,14 @@ pub fn fill(args: &[String]) -> Result<()> {
     }
 
     let t_all = Instant::now();
-    let s = Db::open(None, &db)?;
+    let (s, store) = open_store(args, &db)?;
+    ensure!(
+        s.partner(PARTNER)?.is_none(),
+        "{store} has a partner `{PARTNER}` already; recon-fill wants a fresh store"
+    );
     s.add_partner(PARTNER, &root.display().to_string(), "2026-01-01T00:00:00Z")?;
     println!(
-        "filling {}: {balances} deposit balances, {transactions} transactions a day, {days} day(s) ending {date}",
-        db.display()
+        "filling {store}: {balances} deposit balances, {transactions} transactions a day, {days} day(s) ending {date}"
     );
 
     // The first opening: the balance file dated `first`, the day before the oldest day filled.
@@ -443,13 +457,21 @@ pub fn fill(args: &[String]) -> Result<()> {
         "breaks": breaks,
         "planted": planted,
         "csv_dir": keep.as_ref().map(|d| d.display().to_string()),
+        "store": store,
     });
     std::fs::write(planted_path(&db), format!("{meta:#}\n"))?;
+    let size = match flag(args, "--store-url") {
+        // The server's files are its own: ask it (`pg_database_size`), the bench cannot see them.
+        Some(_) => format!("store {store}"),
+        None => format!(
+            "store {:.1} MB (+ WAL {:.1} MB)",
+            file_mb(&db),
+            file_mb(&wal_path(&db))
+        ),
+    };
     println!(
-        "fill: {:.1} s, store {:.1} MB (+ WAL {:.1} MB), peak RSS {:.1} MiB",
+        "fill: {:.1} s, {size}, peak RSS {:.1} MiB",
         t_all.elapsed().as_secs_f64(),
-        file_mb(&db),
-        file_mb(&wal_path(&db)),
         crate::peak_rss_kib() as f64 / 1024.0
     );
     println!(
@@ -490,15 +512,24 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     ensure!(runs > 0, "--runs must be at least 1");
 
-    let s = Db::open(None, &db)?;
+    let (s, store) = open_store(args, &db)?;
+    // The fill's kind of store (an older planted.json has none recorded); the counts the runs
+    // check catch any other store.
+    if let Some(filled) = meta["store"].as_str() {
+        let kind = |d: &str| d.split(' ').next().unwrap_or("").to_string();
+        ensure!(
+            kind(filled) == kind(&store),
+            "{} was filled into {filled}, not {store} (--store-url)",
+            planted_path(&db).display()
+        );
+    }
     let p = s
         .partner(PARTNER)?
         .context("no partner `bench` in the store")?;
     let root = PathBuf::from(&p.root);
     let cfg = NightlyConfig::default();
     println!(
-        "run_day {date} over {} ({balances} balances, {transactions} transactions, {breaks} planted breaks)",
-        db.display()
+        "run_day {date} over {store} ({balances} balances, {transactions} transactions, {breaks} planted breaks)"
     );
     // With --duckdb, each run of ours is followed by DuckDB's recomputation of the same day
     // from the CSV files the fill kept (scripts/duckdb-recon.py), so both medians come from the

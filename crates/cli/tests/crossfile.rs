@@ -737,3 +737,79 @@ fn a_cardholder_is_a_holder_or_authorized_user_of_the_cards_account() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_file_checked_in_several_batches_has_each_finding_on_its_row() {
+    // The checks look a batch of rows up at once (1,024 rows): a file of three batches whose
+    // findings fall in each, a value unknown in one batch and asked again in the next, a
+    // `replaced_by` naming a card of a later batch, and rows with findings of several checks.
+    let env = Env::new("");
+    let prog = env.program(1, 2);
+    let d1 = "2026-03-02";
+    let (code, out) = env.ingest(&[file(&prog, d1, "customer"), file(&prog, d1, "account")]);
+    assert_eq!(code, 0, "{out}");
+    let (_, accounts) = read_rows(&file(&prog, d1, "account"));
+    let (_, customers) = read_rows(&file(&prog, d1, "customer"));
+    let (acct, holder, other) = (&accounts[0][0], &customers[0][0], &customers[1][0]);
+    let mut header = Vec::new();
+    let mut rows = Vec::new();
+    let mut want = Vec::new();
+    for i in 0..2_600 {
+        let row = (i + 2).to_string();
+        let id = format!("card-{i}");
+        let (mut account, mut entity, mut replaced_by) = (acct.as_str(), holder.as_str(), "");
+        if i % 500 == 7 {
+            account = "acct-none";
+            want.push(t(&row, "account_id", "unknown_reference", account));
+        }
+        match i {
+            3 => replaced_by = "card-2500",
+            1000 => {
+                entity = other;
+                want.push(t(&row, "entity_id", "disallowed_reference", other));
+            }
+            1020 | 2049 => {
+                (account, entity) = ("acct-none-2", "cus-none");
+                want.push(t(&row, "account_id", "unknown_reference", account));
+                want.push(t(&row, "entity_id", "unknown_reference", entity));
+            }
+            1500 => {
+                (entity, replaced_by) = (other, "card-none");
+                want.push(t(&row, "entity_id", "disallowed_reference", other));
+                // Settled at the end of the file: it may name a card further down.
+                want.push(t(&row, "replaced_by", "unknown_reference", replaced_by));
+            }
+            _ => {}
+        }
+        let (h, r) = fixture_row(
+            "card",
+            1,
+            &[
+                ("client_card_id", &id),
+                ("account_id", account),
+                ("entity_id", entity),
+                ("replaced_by", replaced_by),
+            ],
+        );
+        header = h;
+        rows.push(r);
+    }
+    let f = write(&env, "2026-03-03_card_v1.csv", &header, &rows);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("card/failed/2026-03-03_card_v1.csv");
+    assert_eq!(brief(&errors), want);
+    let message = |row: &str, column: &str| {
+        let e = errors.iter().find(|e| e[0] == row && e[1] == column);
+        e.unwrap()[3].clone()
+    };
+    assert_eq!(
+        message("2509", "account_id"),
+        "`acct-none` names no accepted account record, and no account in the partner's \
+         registry (spec 04 §1.4, §2.1 (Invalid Account Reference))"
+    );
+    assert_eq!(
+        message("1502", "replaced_by"),
+        "`card-none` names no accepted card record nor a row of this file, and no card in the \
+         partner's registry (spec 04 §1.4, §2.1 (Invalid Card Reference))"
+    );
+}

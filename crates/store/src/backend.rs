@@ -278,11 +278,17 @@ impl Snapshot<'_> {
         /// Whether `id` is known: carried by a record of `file_type`, or in the registry.
         pub fn known(partner: &str, file_type: &str, registry_kind: Option<&str>, id: &str)
             -> Result<bool>;
+        /// [`Snapshot::known`] of each of `ids`, in order: one round trip on PostgreSQL.
+        pub fn known_many(partner: &str, file_type: &str, registry_kind: Option<&str>,
+            ids: &[&str]) -> Result<Vec<bool>>;
         /// One registry entry.
         pub fn registry_get(partner: &str, kind: &str, id: &str)
             -> Result<Option<RegistryEntry>>;
         /// The latest version of a record, by its key.
         pub fn record(partner: &str, file_type: &str, key: &str) -> Result<Option<StoredRecord>>;
+        /// [`Snapshot::record`] of each of `keys`, in order: one round trip on PostgreSQL.
+        pub fn records_many(partner: &str, file_type: &str, keys: &[&str])
+            -> Result<Vec<Option<StoredRecord>>>;
         /// A transaction by its id.
         pub fn transaction(partner: &str, id: &str) -> Result<Option<StoredRecord>>;
         /// The state changes of a record, oldest first.

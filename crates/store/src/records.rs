@@ -252,6 +252,19 @@ impl crate::Reader {
         record_in(&self.0, partner, file_type, key)
     }
 
+    /// [`crate::Reader::record`] of each of `keys`, in their order. SQLite is in the process, so
+    /// this is the same lookup once a key; PostgreSQL answers a batch in one round trip.
+    pub fn records_many(
+        &self,
+        partner: &str,
+        file_type: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Option<StoredRecord>>> {
+        keys.iter()
+            .map(|k| record_in(&self.0, partner, file_type, k))
+            .collect()
+    }
+
     /// A stored transaction read back whole.
     pub fn transaction(&self, partner: &str, id: &str) -> Result<Option<StoredRecord>> {
         let row = self

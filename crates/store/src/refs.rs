@@ -324,6 +324,23 @@ impl crate::Reader {
             .query_row(params![partner, file_type, id, registry_kind], |r| r.get(0))?)
     }
 
+    /// [`crate::Reader::known`] of each of `ids`, in their order. SQLite is in the process, so
+    /// this is the same statement once an id; PostgreSQL answers a batch in one round trip.
+    pub fn known_many(
+        &self,
+        partner: &str,
+        file_type: &str,
+        registry_kind: Option<&str>,
+        ids: &[&str],
+    ) -> Result<Vec<bool>> {
+        let mut st = self.0.prepare_cached(lookups(file_type).1)?;
+        ids.iter()
+            .map(|id| {
+                Ok(st.query_row(params![partner, file_type, id, registry_kind], |r| r.get(0))?)
+            })
+            .collect()
+    }
+
     /// The registry entry of a kind and id.
     pub fn registry_get(
         &self,

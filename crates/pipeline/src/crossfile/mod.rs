@@ -4,6 +4,11 @@
 //! mode and report every balance that was open (`balances`, spec 05 §3.2); a relationship file has
 //! its customer file (spec 02 §4.4). They run on files that passed validation and add errors that
 //! reject them. Lookups go to a read snapshot of their own.
+//!
+//! Rows wait in batches of [`BATCH_ROWS`] before they are checked: a pass first looks up what
+//! the whole batch will ask ([`Pass::prefetch`], one statement on PostgreSQL where a lookup a
+//! value took a round trip each), then checks the rows one by one as before, so the findings and
+//! their order do not depend on the batching.
 
 use crate::spill::ErrorSpill;
 use crate::status::STATUS_LIMIT;
@@ -31,6 +36,12 @@ pub enum BalanceCreation {
 
 /// Entries of the per-file lookup cache before it is cleared (bounds memory on huge files).
 const CACHE_LIMIT: usize = 200_000;
+
+/// Rows waiting to be checked together; fewer when their text reaches [`BATCH_BYTES`].
+const BATCH_ROWS: usize = 1_024;
+
+/// Text of the waiting rows before they are checked (a row may be as long as `max_line_bytes`).
+const BATCH_BYTES: usize = 1 << 20;
 
 /// What a check needs to know about the file and its partner.
 pub(crate) struct Ctx<'a> {
@@ -62,6 +73,39 @@ fn finding(row: u64, column: &str, code: &'static str, message: String, value: &
 pub(crate) struct Checks<'a> {
     passes: Vec<Box<dyn Pass + 'a>>,
     found: Found,
+    waiting: Waiting,
+}
+
+/// Rows read and not checked yet, their cells copied.
+#[derive(Default)]
+struct Waiting {
+    /// Each row's number and the index of its first cell in `cells`.
+    rows: Vec<(u64, usize)>,
+    /// Each cell's range in `text`, or `None` for an empty one.
+    cells: Vec<Option<(usize, usize)>>,
+    text: String,
+}
+
+/// The rows of a batch, as the checks see them.
+struct Rows<'r> {
+    rows: &'r [(u64, usize)],
+    cells: Vec<Option<&'r str>>,
+}
+
+impl Rows<'_> {
+    /// Each row's number and cells, in file order.
+    fn iter(&self) -> impl Iterator<Item = (u64, &[Option<&str>])> {
+        let ends = self
+            .rows
+            .iter()
+            .skip(1)
+            .map(|r| r.1)
+            .chain([self.cells.len()]);
+        self.rows
+            .iter()
+            .zip(ends)
+            .map(|(&(row, start), end)| (row, &self.cells[start..end]))
+    }
 }
 
 impl<'a> Checks<'a> {
@@ -95,6 +139,7 @@ impl<'a> Checks<'a> {
                 ctx,
                 reader,
                 schema,
+                stored: HashMap::new(),
             }));
         }
         if let Some(b) = balances::Balances::new(ctx, reader, schema) {
@@ -103,19 +148,63 @@ impl<'a> Checks<'a> {
         Checks {
             passes,
             found: Vec::new(),
+            waiting: Waiting::default(),
         }
     }
 
-    /// Checks one row (numbered as the errors file shows them).
+    /// Checks one row (numbered as the errors file shows them), once its batch is full.
     pub(crate) fn row(&mut self, row: u64, cells: &[Option<&str>]) -> store::Result<()> {
-        let found = &mut self.found;
-        self.passes
-            .iter_mut()
-            .try_for_each(|p| p.row(row, cells, found))
+        if self.passes.is_empty() {
+            return Ok(());
+        }
+        let w = &mut self.waiting;
+        w.rows.push((row, w.cells.len()));
+        for c in cells {
+            w.cells.push(c.map(|v| {
+                w.text.push_str(v);
+                (w.text.len() - v.len(), w.text.len())
+            }));
+        }
+        if w.rows.len() >= BATCH_ROWS || w.text.len() >= BATCH_BYTES {
+            self.check_waiting()?;
+        }
+        Ok(())
     }
 
-    /// After the last row: the checks of the file as a whole; every finding.
+    /// Checks the rows waiting: each pass looks up what they ask, then checks them one by one.
+    fn check_waiting(&mut self) -> store::Result<()> {
+        let w = &mut self.waiting;
+        if w.rows.is_empty() {
+            return Ok(());
+        }
+        let text = w.text.as_str();
+        let rows = Rows {
+            rows: &w.rows,
+            cells: w
+                .cells
+                .iter()
+                .map(|c| c.map(|(a, b)| &text[a..b]))
+                .collect(),
+        };
+        for p in &mut self.passes {
+            p.prefetch(&rows)?;
+        }
+        let found = &mut self.found;
+        for (row, cells) in rows.iter() {
+            for p in &mut self.passes {
+                p.row(row, cells, found)?;
+            }
+        }
+        w.rows.clear();
+        w.cells.clear();
+        w.text.clear();
+        Ok(())
+    }
+
+    /// After the last row: the rows still waiting, then the checks of the file as a whole;
+    /// every finding.
     pub(crate) fn finish(mut self) -> store::Result<Found> {
+        self.check_waiting()?;
         for p in &mut self.passes {
             p.end(&mut self.found)?;
         }
@@ -125,6 +214,11 @@ impl<'a> Checks<'a> {
 
 /// One cross-file check, fed every row of the file in one read.
 trait Pass {
+    /// Before a batch's rows are checked: looks up together what they will ask.
+    fn prefetch(&mut self, _rows: &Rows) -> store::Result<()> {
+        Ok(())
+    }
+
     /// Checks one row (numbered as the errors file shows them).
     fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()>;
 
@@ -197,19 +291,42 @@ impl Pass for References<'_> {
             }
         }
         for (i, r) in schema.references.iter().enumerate() {
-            let Some(v) = cells[r.column] else { continue };
-            if !r.when.iter().all(|c| c.holds_on(cells)) {
+            each_value(schema, r, cells, &mut |v| self.value(row, i, r, v, found))?;
+        }
+        Ok(())
+    }
+
+    /// The values of the batch that references of the common shape ask about, and are not in
+    /// the cache yet, looked up together.
+    fn prefetch(&mut self, rows: &Rows) -> store::Result<()> {
+        let schema = self.schema;
+        for (i, r) in schema.references.iter().enumerate() {
+            let Some((to, kind)) = one_lookup(r) else {
+                continue;
+            };
+            let cache = &mut self.cache[i];
+            let mut asked = HashSet::new();
+            for (_, cells) in rows.iter() {
+                each_value(schema, r, cells, &mut |v| {
+                    if !cache.contains_key(v) && !asked.contains(v) {
+                        asked.insert(v.to_string());
+                    }
+                    Ok(())
+                })?;
+            }
+            if asked.is_empty() {
                 continue;
             }
-            if schema.columns[r.column].ty == validate::schema::ColumnType::List {
-                let mut values = Vec::new();
-                // The validator already accepted the list; an unreadable one cannot get here.
-                let _ = visit_list(v, &mut |item| values.push(item.to_string()));
-                for v in values {
-                    self.value(row, i, r, &v, found)?;
-                }
-            } else {
-                self.value(row, i, r, v, found)?;
+            // Cleared before, not while, the batch's values go in: each is then found when its
+            // row is checked.
+            if cache.len() + asked.len() > CACHE_LIMIT {
+                cache.clear();
+            }
+            let asked: Vec<String> = asked.into_iter().collect();
+            let ids: Vec<&str> = asked.iter().map(String::as_str).collect();
+            let known = self.reader.known_many(self.ctx.partner, to, kind, &ids)?;
+            for (v, k) in asked.into_iter().zip(known) {
+                cache.insert(v, if k { Resolved::Yes } else { Resolved::No });
             }
         }
         Ok(())
@@ -261,6 +378,29 @@ impl References<'_> {
     }
 }
 
+/// The values reference `r` asks about in a row, each to `f`: none when its cell is empty or
+/// its condition does not hold, each item of a list.
+fn each_value(
+    schema: &Schema,
+    r: &Reference,
+    cells: &[Option<&str>],
+    f: &mut dyn FnMut(&str) -> store::Result<()>,
+) -> store::Result<()> {
+    let Some(v) = cells[r.column] else {
+        return Ok(());
+    };
+    if !r.when.iter().all(|c| c.holds_on(cells)) {
+        return Ok(());
+    }
+    if schema.columns[r.column].ty == validate::schema::ColumnType::List {
+        let mut values = Vec::new();
+        // The validator already accepted the list; an unreadable one cannot get here.
+        let _ = visit_list(v, &mut |item| values.push(item.to_string()));
+        return values.iter().try_for_each(|v| f(v));
+    }
+    f(v)
+}
+
 fn unresolved(
     schema: &Schema,
     r: &Reference,
@@ -309,10 +449,17 @@ fn unresolved(
     ))
 }
 
+/// The common shape of a reference (one target, no kind to check, one registry kind at most),
+/// answered by one lookup: its target and registry kind.
+fn one_lookup(r: &Reference) -> Option<(&str, Option<&str>)> {
+    match (&r.target_is, &r.to[..], &r.registry[..]) {
+        (None, [to], [] | [_]) => Some((to, r.registry.first().map(String::as_str))),
+        _ => None,
+    }
+}
+
 fn resolve(ctx: &Ctx, reader: &Snapshot, r: &Reference, v: &str) -> store::Result<Resolved> {
-    // The common shape (one target, no kind to check, one registry kind at most) in one lookup.
-    if let (None, [to], [] | [_]) = (&r.target_is, &r.to[..], &r.registry[..]) {
-        let kind = r.registry.first().map(String::as_str);
+    if let Some((to, kind)) = one_lookup(r) {
         return Ok(match reader.known(ctx.partner, to, kind, v)? {
             true => Resolved::Yes,
             false => Resolved::No,

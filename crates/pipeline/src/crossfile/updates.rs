@@ -1,7 +1,8 @@
 //! Rows updating a record accepted earlier, compared with it (`[[history]]` in the schemas).
 
-use super::{finding, Ctx, Found, Pass};
-use store::Snapshot;
+use super::{finding, Ctx, Found, Pass, Rows};
+use std::collections::HashMap;
+use store::{Snapshot, StoredRecord};
 use validate::report::{code, Severity};
 use validate::schema::{HistoryKind, HistoryRule, Schema};
 use validate::values::Point;
@@ -13,16 +14,45 @@ pub(super) struct Updates<'a> {
     pub(super) ctx: &'a Ctx<'a>,
     pub(super) reader: &'a Snapshot<'a>,
     pub(super) schema: &'a Schema,
+    /// The stored records of the batch's keys (`None`: not stored), looked up together.
+    pub(super) stored: HashMap<String, Option<StoredRecord>>,
 }
 
 impl Pass for Updates<'_> {
+    fn prefetch(&mut self, rows: &Rows) -> store::Result<()> {
+        let schema = self.schema;
+        self.stored.clear();
+        let keys: Vec<_> = rows
+            .iter()
+            .map(|(_, cells)| crate::apply::record_key(schema, cells))
+            .collect();
+        let mut keys: Vec<&str> = keys.iter().map(|k| k.as_ref()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let records = self
+            .reader
+            .records_many(self.ctx.partner, &schema.file_type, &keys)?;
+        for (k, r) in keys.into_iter().zip(records) {
+            self.stored.insert(k.to_string(), r);
+        }
+        Ok(())
+    }
+
     fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
         let schema = self.schema;
         let key = crate::apply::record_key(schema, cells);
-        let Some(stored) = self
-            .reader
-            .record(self.ctx.partner, &schema.file_type, &key)?
-        else {
+        let fetched;
+        let stored = match self.stored.get(key.as_ref()) {
+            Some(r) => r.as_ref(),
+            // Every row's key was looked up with its batch; were one not, it is looked up here.
+            None => {
+                fetched = self
+                    .reader
+                    .record(self.ctx.partner, &schema.file_type, &key)?;
+                fetched.as_ref()
+            }
+        };
+        let Some(stored) = stored else {
             return Ok(());
         };
         let old = |c: usize| stored.get(&schema.columns[c].name);

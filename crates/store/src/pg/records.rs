@@ -7,6 +7,7 @@ use super::{PgReader, PgStore};
 use crate::day::{BALANCE, TRANSACTION_AMOUNT_COLUMNS};
 use crate::records::{balance_cells, decode_with};
 use crate::{Error, Result, StateChange, StoredRecord};
+use std::collections::hash_map::{Entry, HashMap};
 
 impl PgReader<'_> {
     /// The column names of a layout.
@@ -65,6 +66,62 @@ impl PgReader<'_> {
         let blob: Vec<u8> = r.get(1);
         let joined = self.layout_of(&blob, key)?;
         decode_with(&joined, key, r.get(0), &blob, &[], &no_money).map(Some)
+    }
+
+    /// [`PgReader::record`] of each of `keys`, in their order: one statement for the batch, and
+    /// one for each layout its rows use, where a record took two round trips. A balance's
+    /// record (its latest report, `record`'s own statement) is still looked up key by key.
+    pub fn records_many(
+        &self,
+        partner: &str,
+        file_type: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Option<StoredRecord>>> {
+        if file_type == BALANCE {
+            return keys
+                .iter()
+                .map(|k| self.record(partner, file_type, k))
+                .collect();
+        }
+        let mut out = vec![None; keys.len()];
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        // By key, each (a lateral lookup: never a join the planner might hash a table for).
+        let rows = self.query(
+            "SELECT k.i, r.file_id, r.row FROM unnest(CAST($3 AS TEXT[])) WITH ORDINALITY \
+             AS k(record_key, i) CROSS JOIN LATERAL (SELECT r.file_id, r.row FROM records r \
+             WHERE r.partner = $1 AND r.file_type = $2 AND r.record_key = k.record_key \
+             LIMIT 1) AS r",
+            &[&partner, &file_type, &keys],
+        )?;
+        let no_money = |_: &str, _: Option<&str>| Some(None);
+        let mut layouts: HashMap<i64, String> = HashMap::new();
+        for r in &rows {
+            // WITH ORDINALITY counts from 1.
+            let at = usize::try_from(r.try_get::<_, i64>(0)? - 1).ok();
+            let Some(i) = at.filter(|i| *i < keys.len()) else {
+                continue;
+            };
+            let (key, blob): (&str, &[u8]) = (keys[i], r.try_get(2)?);
+            let (layout, _) = crate::codec::decode_row(blob).ok_or_else(|| Error::Damaged {
+                what: "row",
+                key: key.to_string(),
+            })?;
+            let joined = match layouts.entry(layout) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.layout(layout, key)?),
+            };
+            out[i] = Some(decode_with(
+                joined,
+                key,
+                r.try_get(1)?,
+                blob,
+                &[],
+                &no_money,
+            )?);
+        }
+        Ok(out)
     }
 
     /// A stored transaction read back whole.

@@ -28,11 +28,13 @@ const READ_PARTIAL: &str = "DECLARE bd_partial_rows NO SCROLL CURSOR FOR \
      ORDER BY file_date COLLATE \"C\", balance_id COLLATE \"C\"";
 
 /// The activity already stored for the (date, balance)s given, by their position (from 1);
-/// parameters: partner, dates, balances.
+/// parameters: partner, dates, balances. A lateral lookup by key: as a join, the planner
+/// (its statistics behind the rows this transaction writes) hashed every balance day of the
+/// partner for each batch, 70–320 ms a batch on the second day of 100,000 balances.
 const STORED: &str = "SELECT u.i, b.activity FROM unnest($2::text[], $3::text[]) \
-     WITH ORDINALITY AS u(file_date, balance_key, i) JOIN balances AS b ON b.partner = $1 \
-     AND b.file_date = u.file_date AND b.balance_key = u.balance_key \
-     WHERE b.activity IS NOT NULL";
+     WITH ORDINALITY AS u(file_date, balance_key, i) CROSS JOIN LATERAL (SELECT b.activity \
+     FROM balances AS b WHERE b.partner = $1 AND b.file_date = u.file_date \
+     AND b.balance_key = u.balance_key AND b.activity IS NOT NULL LIMIT 1) AS b";
 
 /// Each balance day's activity set (a new row when the day has none for it yet); parameters:
 /// partner, dates, balances, blobs.
