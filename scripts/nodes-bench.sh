@@ -5,8 +5,8 @@
 #   scripts/nodes-bench.sh [FILES] [ROWS] [RUNS]     defaults: 300 files of 5000 rows, 2 runs
 #
 # Builds release binaries, generates FILES transaction files of ROWS rows (distinct dates), then
-# RUNS times, alternating, each on a fresh data directory and a fresh throwaway PostgreSQL
-# (`pg-throwaway --durable`: fsync on, as SQLite's commits are synced):
+# RUNS times, alternating, each on a fresh data directory and, on PostgreSQL, a fresh database of
+# one throwaway server (scripts/pg-scratch.sh: durability on, as SQLite's commits are synced):
 #   - sqlite: one node on the default store (the baseline), two upload connections to it;
 #   - pg-1:   one node on PostgreSQL, two upload connections to it;
 #   - pg-2:   two nodes on PostgreSQL and one data directory, one upload connection to each.
@@ -25,9 +25,10 @@ python3 -c 'import paramiko' 2>/dev/null || {
   echo "nodes-bench: needs python3 with paramiko (pip install paramiko)" >&2
   exit 2
 }
-cargo build --release -q -p bankdrop-cli -p bankdrop-pgtest
+cargo build --release -q -p bankdrop-cli
 bin=$PWD/target/release/bankdrop
-pg=$PWD/target/release/pg-throwaway
+# shellcheck source=scripts/pg-scratch.sh
+. scripts/pg-scratch.sh
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bankdrop-nodes.XXXXXX")
 pids=()
@@ -38,6 +39,7 @@ stop_all() {
 }
 cleanup() {
   stop_all
+  pg_scratch_stop
   if [ "${KEEP:-0}" = 1 ]; then echo "nodes-bench: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -87,11 +89,8 @@ run() {
   dir="$work/$setup-$n"
   mkdir -p "$dir"
   if [ "$setup" != sqlite ]; then
-    # The server lives as long as fd 3 is open.
-    exec 3> >("$pg" --durable >"$dir/pg.url")
-    pids+=($!)
-    for _ in $(seq 1 600); do [ -s "$dir/pg.url" ] && break; sleep 0.05; done
-    url=$(cat "$dir/pg.url")
+    pg_scratch_createdb "${setup/-/_}_$n"
+    url="$PG_URL/${setup/-/_}_$n"
   fi
   local a b
   a=$(start_node "$dir" a "$url")
@@ -105,10 +104,10 @@ run() {
     "$dir/data/partners/demo/transaction" | tee "$dir/report.txt"
   awk '/^throughput/ { print $2 }' "$dir/report.txt" >>"$work/$setup.fps"
   stop_all
-  if [ "$setup" != sqlite ]; then exec 3>&-; fi
   rm -rf "$dir/data"
 }
 
+pg_scratch_start
 echo "nodes-bench: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((i = 1; i <= runs; i++)); do
   for setup in sqlite pg-1 pg-2; do run "$setup" "$i"; done

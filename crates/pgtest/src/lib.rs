@@ -114,14 +114,7 @@ fn free_port() -> Result<u16, Error> {
 
 impl Server {
     /// Starts a server; `Ok(None)` when no PostgreSQL binaries are installed (see [`require`]).
-    /// It does not sync to disk (`fsync=off`): a test's data need not survive a power cut.
     pub fn start() -> Result<Option<Server>, Error> {
-        Server::start_with(false)
-    }
-
-    /// [`Server::start`]; `durable` keeps PostgreSQL's default `fsync=on`, as a benchmark
-    /// against SQLite's synced commits needs.
-    pub fn start_with(durable: bool) -> Result<Option<Server>, Error> {
         let Some(bin) = binaries() else {
             return Ok(None);
         };
@@ -162,10 +155,9 @@ impl Server {
         for _ in 0..5 {
             server.port = free_port()?;
             let options = format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=200",
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
                 server.port,
-                server.dir.path().display(),
-                if durable { "on" } else { "off" }
+                server.dir.path().display()
             );
             let log = server.dir.path().join("server.log");
             let mut start = server.command("pg_ctl", &["-w", "-t", "60", "-o", &options, "-l"]);
