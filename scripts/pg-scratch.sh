@@ -14,9 +14,11 @@
 # Settings: everything PostgreSQL ships with, durability included (fsync, synchronous_commit,
 # full_page_writes stay on), except two sizes a bulk load wants on a machine of this size:
 # shared_buffers = 1GB (the default 128MB is sized for small machines; SQLite's side gets the
-# OS page cache and its own 64 MiB writer cache) and max_wal_size = 8GB (at the default 1GB
-# a load checkpoints every 30 s or so, and the server log says to raise it). initdb runs with
-# --no-sync: that only skips syncing the fresh cluster's files once, before the server starts.
+# OS page cache and its own 64 MiB writer cache) and max_wal_size = 2GB (at the default 1GB
+# a load checkpoints every 30 s or so, and the server log says to raise it; the WAL may take
+# that much disk beside the data: $PG_SCRATCH_MAX_WAL_SIZE sets another size). initdb runs
+# with --no-sync: that only skips syncing the fresh cluster's files once, before the server
+# starts.
 
 # The directory holding initdb and pg_ctl.
 pg_scratch_bin() {
@@ -57,12 +59,13 @@ pg_scratch_start() {
     cat "$PG_SCRATCH_DIR/initdb.log" >&2
     return 1
   }
-  PG_SCRATCH_SETTINGS="shared_buffers=1GB max_wal_size=8GB"
+  local wal=${PG_SCRATCH_MAX_WAL_SIZE:-2GB}
+  PG_SCRATCH_SETTINGS="shared_buffers=1GB max_wal_size=$wal"
   local try
   for try in 1 2 3 4 5; do
     PG_PORT=$(pg_scratch_port)
     if pg_scratch_run pg_ctl -w -t 60 -l "$PG_SCRATCH_DIR/server.log" -D "$PG_SCRATCH_DIR/data" \
-      -o "-p $PG_PORT -k $PG_SCRATCH_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=8GB" \
+      -o "-p $PG_PORT -k $PG_SCRATCH_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=$wal" \
       start >/dev/null; then
       PG_URL="postgres://postgres@127.0.0.1:$PG_PORT"
       export PG_SCRATCH_BIN PG_SCRATCH_DIR PG_SCRATCH_SETTINGS PG_PORT PG_URL
