@@ -682,16 +682,26 @@ fn updates_must_be_later_and_final_states_stay_final() {
     assert_eq!(code, 0, "{out}");
 }
 
-#[test]
-fn a_cardholder_is_a_holder_or_authorized_user_of_the_cards_account() {
-    let env = Env::new("");
+/// A generated program's first day of customers and accounts, ingested: (the first account, its
+/// holder, another customer).
+fn first_day_people(env: &Env) -> (String, String, String) {
     let prog = env.program(1, 2);
     let d1 = "2026-03-02";
     let (code, out) = env.ingest(&[file(&prog, d1, "customer"), file(&prog, d1, "account")]);
     assert_eq!(code, 0, "{out}");
     let (_, accounts) = read_rows(&file(&prog, d1, "account"));
     let (_, customers) = read_rows(&file(&prog, d1, "customer"));
-    let (acct, holder, other) = (&accounts[0][0], &customers[0][0], &customers[1][0]);
+    (
+        accounts[0][0].clone(),
+        customers[0][0].clone(),
+        customers[1][0].clone(),
+    )
+}
+
+#[test]
+fn a_cardholder_is_a_holder_or_authorized_user_of_the_cards_account() {
+    let env = Env::new("");
+    let (acct, holder, other) = &first_day_people(&env);
     let card = |id: &str, entity: &str| {
         fixture_row(
             "card",
@@ -744,13 +754,7 @@ fn a_file_checked_in_several_batches_has_each_finding_on_its_row() {
     // findings fall in each, a value unknown in one batch and asked again in the next, a
     // `replaced_by` naming a card of a later batch, and rows with findings of several checks.
     let env = Env::new("");
-    let prog = env.program(1, 2);
-    let d1 = "2026-03-02";
-    let (code, out) = env.ingest(&[file(&prog, d1, "customer"), file(&prog, d1, "account")]);
-    assert_eq!(code, 0, "{out}");
-    let (_, accounts) = read_rows(&file(&prog, d1, "account"));
-    let (_, customers) = read_rows(&file(&prog, d1, "customer"));
-    let (acct, holder, other) = (&accounts[0][0], &customers[0][0], &customers[1][0]);
+    let (acct, holder, other) = &first_day_people(&env);
     let mut header = Vec::new();
     let mut rows = Vec::new();
     let mut want = Vec::new();
