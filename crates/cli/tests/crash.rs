@@ -101,8 +101,14 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     // Let the last server settle: every file decided and moved, the inbox empty.
     let server = server.take().unwrap();
     let processed = root.join("transaction/processed");
+    // On PostgreSQL a node cannot know it is the only one, so the upload a kill interrupted is
+    // swept only once older than an idle connection (README, "Several nodes"); on SQLite the
+    // one server sweeps it at its next start.
+    let swept = !common::backend::on_postgres();
     let settled = wait_until(Duration::from_secs(30), || {
-        files_in(&root.join("transaction")).is_empty()
+        files_in(&root.join("transaction"))
+            .iter()
+            .all(|n| !swept && n.starts_with(".bankdrop-upload-"))
             && files.iter().all(|f| {
                 processed.join(f).exists() && processed.join(format!("{f}.status.json")).exists()
             })
@@ -117,7 +123,7 @@ fn sigkill_at_random_moments_loses_nothing_and_decides_every_file_once() {
     );
     server.stop();
 
-    decided_once_each(&env, &src, &files, true);
+    decided_once_each(&env, &src, &files, swept);
     let (waiting, moves) = recoveries(env.tmp.path());
     eprintln!(
         "crash test: seed {seed} passed in {:.1?}: {kills} kills, {} failed client batches, \

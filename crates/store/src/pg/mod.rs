@@ -86,6 +86,8 @@ impl PgStore {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        // "relation already exists, skipping" at every start is noise in every command's log.
+        tx.batch_execute("SET LOCAL client_min_messages = warning")?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS bankdrop_schema (version INTEGER NOT NULL)")?;
         let version: i32 = match tx.query_opt("SELECT version FROM bankdrop_schema", &[])? {
             Some(r) => r.get(0),
