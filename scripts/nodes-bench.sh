@@ -63,7 +63,8 @@ awk -F'|' 'FNR == 1 { for (i = 1; i <= NF; i++) { if ($i == "balance_id") b = i;
   { if ($b != "") print "balance|" $b; if ($c != "") print "card|" $c }' "$work"/outbox/*.csv |
   sort -u | { echo "kind|id"; cat; } >"$work/registry.csv"
 
-# start_node DIR NAME URL: a `serve` node on a free port, its port printed once it listens.
+# start_node DIR NAME URL: a `serve` node on a free port; its port is in $node_port once it
+# listens. (Not called in a command substitution: its pid must reach `pids` in this shell.)
 start_node() {
   local dir=$1 name=$2 url=$3 port
   port=$(free_port)
@@ -80,7 +81,7 @@ start_node() {
     sleep 0.02
   done
   grep -q 'bankdrop: SFTP on' "$dir/$name.out" || { echo "node $name did not start" >&2; exit 1; }
-  echo "$port"
+  node_port=$port
 }
 
 # run SETUP N: one measured run; prints intake-bench's report and records files/s.
@@ -92,11 +93,12 @@ run() {
     pg_scratch_createdb "${setup/-/_}_$n"
     url="$PG_URL/${setup/-/_}_$n"
   fi
-  local a b
-  a=$(start_node "$dir" a "$url")
+  local a
+  start_node "$dir" a "$url"
+  a=$node_port
   "$bin" --config "$dir/a.toml" registry import --partner demo "$work/registry.csv" >/dev/null
   case $setup in
-    pg-2) b=$(start_node "$dir" b "$url"); ports="$a,$b" ;;
+    pg-2) start_node "$dir" b "$url"; ports="$a,$node_port" ;;
     *) ports="$a,$a" ;;
   esac
   echo "--- $setup, run $n (ports $ports)"
