@@ -74,6 +74,11 @@ pub struct Leased<'a> {
 }
 
 impl Leased<'_> {
+    /// The work's key (`partner/path`, `partner/date`).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Whether this node still holds the lease (renewing it): false when it lapsed and another
     /// node took the work over.
     pub fn still_held(&self) -> store::Result<bool> {

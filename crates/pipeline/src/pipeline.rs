@@ -118,7 +118,7 @@ impl Pipeline {
             }
         };
         let fence = Fence {
-            key: format!("{}/{rel}", partner.name),
+            key: lease.key().to_string(),
             node: self.node.name.clone(),
         };
         match self.hold_or_process(partner, rel, Some(&fence)) {
