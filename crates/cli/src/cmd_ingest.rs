@@ -1,13 +1,12 @@
 //! `bankdrop ingest --partner P FILE...`: the upload pipeline without SFTP.
 
-use crate::cmd_partner::open_store;
-use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use pipeline::{Pipeline, Step};
+use service::setup::pipeline;
+use service::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use store::Partners;
 use store::State;
 
@@ -23,27 +22,6 @@ pub struct Args {
     /// Files, placed in the drop folder their name names and processed in order.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-}
-
-/// Builds the pipeline of the configured data directory.
-pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipeline> {
-    let store = Arc::new(open_store(cfg)?);
-    let mut pc = pipeline::Config::default_for(&schemas);
-    pc.deadline_hour = cfg.pipeline.deadline_hour;
-    pc.order = cfg.pipeline.order.clone();
-    pc.expected_types = cfg.pipeline.expected_types.clone();
-    pc.program = cfg.program.resolve()?;
-    pc.programs = cfg.programs.clone();
-    pc.max_name_len = cfg.sftp.max_name_len;
-    pc.max_attempts = cfg.pipeline.max_attempts;
-    pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;
-    pc.max_ids_in_memory = cfg.pipeline.max_ids_in_memory;
-    pc.live_writes = cfg.pipeline.live_writes;
-    let p = Pipeline::new(store, Arc::new(schemas), pc);
-    Ok(match cfg.alerts.hook() {
-        Some(hook) => p.with_alerts(Arc::new(hook)),
-        None => p,
-    })
 }
 
 /// Runs the command: exit 0 when every file is accepted, 1 otherwise.

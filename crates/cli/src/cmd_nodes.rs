@@ -1,9 +1,9 @@
 //! `bankdrop nodes`: the nodes serving the store, whether they are alive, their leases (the
 //! files and nightly runs they are working on). On SQLite, the one process serving it.
 
-use crate::cmd_partner::open_store;
-use crate::config::Config;
 use anyhow::Result;
+use service::setup::open_store;
+use service::Config;
 use std::fmt::Write;
 use store::{Cluster, Lease, NodeRow};
 

@@ -2,18 +2,16 @@
 //! D9 on demand. Exit 0 when no partner has a break, 1 when breaks were found, 2 when the run
 //! failed for a partner (the other partners are still run).
 
-use crate::cmd_partner::open_store;
-use crate::config::Config;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Args as ClapArgs, ValueEnum};
-use pipeline::nightly::run_day;
-use recon::nightly::{DaySummary, FboOutcome, NightlyConfig, PartnerTree};
+use recon::nightly::{DaySummary, FboOutcome};
 use serde_json::json;
-use std::path::Path;
+use service::reconcile::{fbo_text, has_breaks, run_partner};
+use service::setup::open_store;
+use service::Config;
 use std::process::ExitCode;
 use store::Partners;
-use store::{Db, PartnerRow};
 
 /// Output format.
 #[derive(Clone, Copy, ValueEnum)]
@@ -38,29 +36,6 @@ pub struct Args {
     format: Format,
 }
 
-/// Runs activity date `date` for one partner (shared with the nightly task of `serve`).
-pub fn run_partner(
-    store: &Db,
-    partner: &PartnerRow,
-    date: NaiveDate,
-    cfg: &NightlyConfig,
-) -> Result<DaySummary> {
-    let tree = PartnerTree {
-        name: &partner.name,
-        root: Path::new(&partner.root),
-    };
-    run_day(store, tree, date, cfg).with_context(|| format!("partner {}", partner.name))
-}
-
-/// How the FBO check went, in a word.
-pub fn fbo_text(s: &DaySummary) -> &'static str {
-    match &s.fbo {
-        FboOutcome::Skipped => "skipped (no fbo_balance configured)",
-        FboOutcome::Checked(c) if c.is_break => "break",
-        FboOutcome::Checked(_) => "ok",
-    }
-}
-
 /// Runs the command.
 pub fn run(cfg: &Config, args: Args) -> Result<ExitCode> {
     let store = open_store(cfg)?;
@@ -75,7 +50,8 @@ pub fn run(cfg: &Config, args: Args) -> Result<ExitCode> {
         .map(|p| {
             (
                 p.name.as_str(),
-                run_partner(&store, p, args.date, cfg.recon.nightly_for(&p.name)),
+                run_partner(&store, p, args.date, cfg.recon.nightly_for(&p.name))
+                    .map_err(anyhow::Error::from),
             )
         })
         .collect();
@@ -105,11 +81,6 @@ pub fn run(cfg: &Config, args: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(if failed { 2 } else { u8::from(breaks) }))
-}
-
-/// A balance break or an FBO break.
-pub fn has_breaks(s: &DaySummary) -> bool {
-    s.breaks > 0 || matches!(&s.fbo, FboOutcome::Checked(c) if c.is_break)
 }
 
 fn text_line(partner: &str, s: &DaySummary) -> String {

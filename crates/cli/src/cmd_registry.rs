@@ -1,10 +1,10 @@
 //! `bankdrop registry add|import|list`: records a partner created outside files (Entity API
 //! entities, API-created balances, …), so that references to them resolve (D8).
 
-use crate::cmd_partner::open_store;
-use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use service::setup::open_store;
+use service::Config;
 use std::path::PathBuf;
 use store::Partners;
 use store::{Db, RegistryEntry, REGISTRY_KINDS};

@@ -6,14 +6,9 @@ mod cmd_nodes;
 mod cmd_partner;
 mod cmd_reconcile;
 mod cmd_registry;
-mod cmd_serve;
 mod cmd_simulate;
 mod cmd_validate;
-mod config;
-mod nightly;
-mod recon_config;
 mod schemas;
-mod units;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -63,7 +58,7 @@ enum Command {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let cfg = || config::Config::load(cli.config.as_deref());
+    let cfg = || service::Config::load(cli.config.as_deref());
     match cli.command {
         Command::Validate(a) => cmd_validate::run(a),
         Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
@@ -74,17 +69,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
         Command::Nodes(a) => cmd_nodes::run(&cfg()?, a).map(|()| ExitCode::SUCCESS),
         Command::Serve { schemas, node } => {
-            let cfg = cfg()?;
-            let node = std::sync::Arc::new(cfg.cluster.node(node.as_deref())?);
-            let schemas = schemas::load(schemas.as_deref())?;
-            // The store is opened, and dropped last, off the runtime: the PostgreSQL client
-            // cannot start or close its own runtime on a runtime thread.
-            let p = std::sync::Arc::new(cmd_ingest::pipeline(&cfg, schemas)?.with_node(node));
-            let rt = tokio::runtime::Runtime::new()?;
-            let done = rt.block_on(cmd_serve::run(cfg, p.clone()));
-            drop(rt);
-            drop(p);
-            done.map(|()| ExitCode::SUCCESS)
+            service::serve::start(cfg()?, schemas::load(schemas.as_deref())?, node.as_deref())?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

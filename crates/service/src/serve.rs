@@ -1,8 +1,9 @@
-//! `bankdrop serve`: the SFTP server, the watcher and the pipeline in one process.
+//! `bankdrop serve`: the SFTP server, the watcher, the pipeline runner and the nightly scheduler
+//! in one process.
 
-use crate::cmd_partner::add;
 use crate::config::Config;
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
+use crate::setup::add_partner as add;
 use bankdrop_sftp::{IntakeEvent, Layout, Partner, PartnerStore, ServerConfig, SftpServer};
 use pipeline::{Heartbeat, Job, Jobs, Pipeline};
 use std::sync::Arc;
@@ -131,7 +132,7 @@ fn hold_sqlite(store: &Db, node: &pipeline::Node, info: &str) -> Result<Option<s
         .with_context(|| format!("locking {}", db.display()))?
     {
         Some(lock) => Ok(Some(lock)),
-        None => anyhow::bail!(
+        None => crate::bail!(
             "another `bankdrop serve` is running on {}: a SQLite store is served by one process \
              (for several nodes, set [store] url to a PostgreSQL database: docs/MULTI-NODE.md)",
             db.display()
@@ -281,4 +282,18 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     blocking(|| drop(heartbeat));
     println!("bankdrop: stopped");
     Ok(())
+}
+
+/// `bankdrop serve`: opens the store and the pipeline as node `node` (default: `[cluster]
+/// node`, else the host name and process id), then serves until Ctrl-C or SIGTERM.
+pub fn start(cfg: Config, schemas: validate::schema::Schemas, node: Option<&str>) -> Result<()> {
+    let node = Arc::new(cfg.cluster.node(node)?);
+    // The store is opened, and dropped last, off the runtime: the PostgreSQL client cannot
+    // start or close its own runtime on a runtime thread.
+    let p = Arc::new(crate::setup::pipeline(&cfg, schemas)?.with_node(node));
+    let rt = tokio::runtime::Runtime::new()?;
+    let done = rt.block_on(run(cfg, p.clone()));
+    drop(rt);
+    drop(p);
+    done
 }

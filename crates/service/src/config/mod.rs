@@ -1,11 +1,14 @@
 //! `config/bankdrop.toml`: every key optional, defaults good for a first try.
 
-use crate::units::{ByteSize, Secs};
-use anyhow::{Context, Result};
+pub mod recon;
+pub mod units;
+
+use crate::error::{Context, Result};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
+use units::{ByteSize, Secs};
 
 /// The whole configuration.
 #[derive(Debug, Deserialize)]
@@ -24,7 +27,7 @@ pub struct Config {
     /// Program rules.
     pub program: Program,
     /// The nightly reconciliation (D9).
-    pub recon: crate::recon_config::Recon,
+    pub recon: recon::Recon,
     /// The demo partner.
     pub demo: Demo,
     /// Where alerts for the operators go.
@@ -104,11 +107,11 @@ impl Sftp {
             ),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, n)| *n == 0) {
-            anyhow::bail!("sftp.{key}: must be at least 1");
+            crate::bail!("sftp.{key}: must be at least 1");
         }
         // `<name>.<ledger id>.status.json` and the result files' temporary names must fit 255.
         if !(16..=crate::config::MAX_NAME_LEN).contains(&self.max_name_len) {
-            anyhow::bail!(
+            crate::bail!(
                 "sftp.max_name_len: between 16 and {} bytes",
                 crate::config::MAX_NAME_LEN
             );
@@ -223,7 +226,7 @@ impl Program {
             .iter()
             .map(|c| {
                 c.parse::<nacha::SecCode>()
-                    .map_err(|e| anyhow::anyhow!("sec_codes: {e}"))
+                    .map_err(|e| crate::Error::Invalid(format!("sec_codes: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(pipeline::Program {
@@ -274,11 +277,11 @@ impl Cluster {
         let name = name
             .or(self.node.as_deref())
             .map_or_else(pipeline::node::default_name, str::to_string);
-        anyhow::ensure!(
+        crate::ensure!(
             !name.is_empty() && !name.chars().any(char::is_control),
             "a node name must be printable and not empty"
         );
-        anyhow::ensure!(
+        crate::ensure!(
             self.lease.0 >= std::time::Duration::from_secs(1),
             "[cluster] lease must be at least 1 s"
         );
@@ -383,13 +386,13 @@ impl Config {
         cfg.program.resolve()?;
         cfg.sftp.limits()?;
         if cfg.pipeline.max_attempts == 0 {
-            anyhow::bail!("pipeline.max_attempts: must be at least 1");
+            crate::bail!("pipeline.max_attempts: must be at least 1");
         }
         if !(1024..=64 << 20).contains(&cfg.pipeline.max_line_bytes.0) {
-            anyhow::bail!("pipeline.max_line_bytes: between 1 KiB and 64 MiB");
+            crate::bail!("pipeline.max_line_bytes: between 1 KiB and 64 MiB");
         }
         if cfg.pipeline.max_ids_in_memory < 1024 {
-            anyhow::bail!("pipeline.max_ids_in_memory: at least 1024");
+            crate::bail!("pipeline.max_ids_in_memory: at least 1024");
         }
         let base = |key: &str| match raw.get(key) {
             Some(Value::Table(t)) => t.clone(),
@@ -409,17 +412,17 @@ impl Config {
             cfg.programs.insert(name.clone(), program);
             if let Some(r) = recon_own {
                 let Value::Table(r) = r else {
-                    anyhow::bail!("[partners.{name}.recon] is not a table");
+                    crate::bail!("[partners.{name}.recon] is not a table");
                 };
                 if let Some(k) = ["enabled", "time", "timezone"]
                     .iter()
                     .find(|k| r.contains_key(**k))
                 {
-                    anyhow::bail!("[partners.{name}.recon] {k}: the nightly run's schedule is set in [recon] only");
+                    crate::bail!("[partners.{name}.recon] {k}: the nightly run's schedule is set in [recon] only");
                 }
                 let mut recon = base("recon");
                 recon.extend(r);
-                let recon: crate::recon_config::Recon = Value::Table(recon)
+                let recon: recon::Recon = Value::Table(recon)
                     .try_into()
                     .with_context(|| format!("[partners.{name}.recon]"))?;
                 cfg.recon.partners.insert(name.clone(), recon.nightly);
@@ -491,7 +494,7 @@ currencies = ["GBP"]
 
     #[test]
     fn the_shipped_sftp_limits_are_the_defaults_and_bad_ones_fail_at_load() {
-        let shipped = Config::parse(include_str!("../../../config/bankdrop.toml")).unwrap();
+        let shipped = Config::parse(include_str!("../../../../config/bankdrop.toml")).unwrap();
         assert_eq!(
             shipped.sftp.limits().unwrap(),
             bankdrop_sftp::Limits::default()
@@ -514,7 +517,7 @@ currencies = ["GBP"]
 
     #[test]
     fn the_store_is_sqlite_unless_a_url_is_given() {
-        let shipped = Config::parse(include_str!("../../../config/bankdrop.toml")).unwrap();
+        let shipped = Config::parse(include_str!("../../../../config/bankdrop.toml")).unwrap();
         assert_eq!(shipped.store.url, None);
         let cfg = Config::parse("[store]\nurl = \"postgres://u:p@db/bankdrop\"\n").unwrap();
         assert_eq!(cfg.store.url.as_deref(), Some("postgres://u:p@db/bankdrop"));

@@ -8,8 +8,8 @@
 //! others skip it. A node that dies mid-run stops renewing its lease, and the minute-by-minute
 //! look for missing summaries on the other nodes takes the run over once the lease lapses.
 
-use crate::cmd_reconcile::{fbo_text, run_partner};
-use crate::recon_config::Recon;
+use crate::config::recon::Recon;
+use crate::reconcile::{fbo_text, run_partner};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use pipeline::node::Leased;
 use pipeline::Node;

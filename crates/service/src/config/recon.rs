@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn the_shipped_config_parses() {
-        let text = include_str!("../../../config/bankdrop.toml");
+        let text = include_str!("../../../../config/bankdrop.toml");
         let c = crate::config::Config::parse(text).unwrap();
         assert!(c.recon.enabled);
         assert!(c.partners.is_empty() && c.programs.is_empty());

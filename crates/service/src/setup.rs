@@ -1,0 +1,70 @@
+//! Opening what the service runs on, from the configuration: the store, the pipeline, a
+//! partner's place in both.
+
+use crate::config::Config;
+use crate::error::{Context, Result};
+use pipeline::Pipeline;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{Db, Partners};
+
+/// Opens the store of the configured data directory (or `[store] url`).
+pub fn open_store(cfg: &Config) -> Result<Db> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let store = Db::open(cfg.store.url.as_deref(), &cfg.db_path()).with_context(|| {
+        match cfg.store.url.as_deref() {
+            // The url's password stays out of the message.
+            Some(url) => format!("opening the store at {}", store::backend::redacted(url)),
+            None => format!("opening {}", cfg.db_path().display()),
+        }
+    })?;
+    tracing::debug!(store = %store.describe(), "store opened");
+    Ok(store)
+}
+
+/// Adds a partner with its keys, creating the tree; an existing partner gets the keys added.
+pub fn add_partner(cfg: &Config, store: &Db, name: &str, keys: &[String]) -> Result<PathBuf> {
+    crate::ensure!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "a partner name uses letters, digits, `-` and `_` only"
+    );
+    for k in keys {
+        bankdrop_sftp::parse_public_key(k)
+            .with_context(|| format!("partner {name}: not a usable public key"))?;
+    }
+    let root = cfg.partner_root(name);
+    if store.partner(name)?.is_none() {
+        let now = chrono::Utc::now().to_rfc3339();
+        store.add_partner(name, &root.display().to_string(), &now)?;
+    }
+    bankdrop_sftp::Layout::default_d6().create_tree(&root)?;
+    for k in keys {
+        store.add_key(name, k)?;
+    }
+    Ok(root)
+}
+
+/// The upload pipeline over the configured store, with `schemas`.
+pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipeline> {
+    let store = Arc::new(open_store(cfg)?);
+    let mut pc = pipeline::Config::default_for(&schemas);
+    pc.deadline_hour = cfg.pipeline.deadline_hour;
+    pc.order = cfg.pipeline.order.clone();
+    pc.expected_types = cfg.pipeline.expected_types.clone();
+    pc.program = cfg.program.resolve()?;
+    pc.programs = cfg.programs.clone();
+    pc.max_name_len = cfg.sftp.max_name_len;
+    pc.max_attempts = cfg.pipeline.max_attempts;
+    pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;
+    pc.max_ids_in_memory = cfg.pipeline.max_ids_in_memory;
+    pc.live_writes = cfg.pipeline.live_writes;
+    let p = Pipeline::new(store, Arc::new(schemas), pc);
+    Ok(match cfg.alerts.hook() {
+        Some(hook) => p.with_alerts(Arc::new(hook)),
+        None => p,
+    })
+}
