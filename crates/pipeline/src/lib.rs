@@ -23,6 +23,7 @@ pub mod deadline;
 mod decide;
 mod fsio;
 mod held;
+pub mod metrics;
 mod names;
 pub mod nightly;
 pub mod node;

@@ -335,6 +335,7 @@ impl Pipeline {
         if let Some(p) = publish::finish_interrupted(&self.store, c)? {
             return Ok(p);
         }
+        crate::metrics::received(c);
         let file = c.new_file();
         if is_hashed_claim(&claim_name(&c.name)) {
             // Its claim does not carry its name: the ledger row must, before anything else.

@@ -46,6 +46,7 @@ pub(crate) fn publish(
     let root = c.root();
     let from = c.path();
     move_durable(&from, &root.join(&d.final_path)).map_err(io_err(&from))?;
+    crate::metrics::decided(c, outcome_name(d.state), d.rows, t.read, t.write);
     tracing::info!(
         partner = %c.partner.name, file = c.rel, id, outcome = outcome_name(d.state), rows = d.rows,
         errors = d.error_count, warnings = d.warning_count, late = d.late,

@@ -49,7 +49,7 @@ pub fn queue(capacity: usize) -> (Jobs, Queued) {
 impl Jobs {
     /// Queues `job` unless it is waiting already; false once the queue is closed.
     pub async fn send(&self, job: Job) -> bool {
-        if !lock(&self.waiting).insert(job.clone()) {
+        if !queued(&self.waiting, &job) {
             return true;
         }
         self.tx.send(job).await.is_ok()
@@ -57,11 +57,19 @@ impl Jobs {
 
     /// [`Jobs::send`] from a thread off the async runtime.
     pub fn blocking_send(&self, job: Job) -> bool {
-        if !lock(&self.waiting).insert(job.clone()) {
+        if !queued(&self.waiting, &job) {
             return true;
         }
         self.tx.blocking_send(job).is_ok()
     }
+}
+
+/// Adds `job` to the waiting set (false if it was there), keeping the queue depth gauge.
+fn queued(waiting: &Mutex<HashSet<Job>>, job: &Job) -> bool {
+    let mut w = lock(waiting);
+    let added = w.insert(job.clone());
+    metrics::gauge!(crate::metrics::QUEUE_DEPTH).set(w.len() as f64);
+    added
 }
 
 /// Paths being processed, each with "run it once more when done".
@@ -100,7 +108,9 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: Queued, workers: usize) {
             j = jobs.rx.recv() => match j {
                 Some(j) => {
                     // Out of the queue: the next event or scan for it queues it again.
-                    lock(&jobs.waiting).remove(&j);
+                    let mut w = lock(&jobs.waiting);
+                    w.remove(&j);
+                    metrics::gauge!(crate::metrics::QUEUE_DEPTH).set(w.len() as f64);
                     j
                 }
                 None => break,
@@ -110,6 +120,7 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: Queued, workers: usize) {
                 for j in lock(&held).drain() {
                     let _ = retry_tx.send(j);
                 }
+                metrics::gauge!(crate::metrics::HELD_FILES).set(0.0);
                 continue;
             }
         };
@@ -135,7 +146,9 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: Queued, workers: usize) {
             loop {
                 match run_one(&p, &job) {
                     Some(Step::Held(_)) => {
-                        lock(&held).insert(job.clone());
+                        let mut h = lock(&held);
+                        h.insert(job.clone());
+                        metrics::gauge!(crate::metrics::HELD_FILES).set(h.len() as f64);
                     }
                     Some(Step::Decided(_)) => {
                         // Files of this partner waiting for this one may go now.
@@ -149,6 +162,7 @@ pub async fn run(pipeline: Arc<Pipeline>, mut jobs: Queued, workers: usize) {
                             h.remove(&j);
                             let _ = retry.send(j);
                         }
+                        metrics::gauge!(crate::metrics::HELD_FILES).set(h.len() as f64);
                     }
                     Some(Step::Elsewhere) => {
                         // Looked at again while it is there: the node holding it may die, or

@@ -23,6 +23,7 @@ mod handler;
 mod jail;
 mod layout;
 mod limits;
+pub mod metrics;
 mod names;
 mod server;
 mod session;

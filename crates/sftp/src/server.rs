@@ -85,6 +85,7 @@ struct SessionGuard {
 
 impl Drop for SessionGuard {
     fn drop(&mut self) {
+        metrics::gauge!(crate::metrics::SESSIONS).decrement(1);
         let mut counts = lock(&self.shared.active.counts);
         if let Some(n) = counts.get_mut(&self.partner) {
             *n -= 1;
@@ -133,6 +134,7 @@ impl Shared {
         let jail = Jail::open(&partner.root, self.layout.clone())
             .map_err(|e| Error::io("open partner root", &partner.root, e))?;
         *counts.entry(partner.name.clone()).or_insert(0) += 1;
+        metrics::gauge!(crate::metrics::SESSIONS).increment(1);
         Ok((
             jail,
             SessionGuard {
@@ -488,6 +490,7 @@ impl Connection {
     /// Counts a refused attempt; past the address's cap the connection is closed (an error ends
     /// it) and the address is turned away until the minute is over.
     fn failed_attempt(&self) -> Result<Auth, russh::Error> {
+        metrics::counter!(crate::metrics::AUTH_FAILURES).increment(1);
         match self.shared.tracker.auth_failed(self.peer.ip()) {
             Ok(()) => Ok(publickey_only()),
             Err(why) => {

@@ -231,6 +231,7 @@ impl Upload {
         }
         self.write_unchecked(offset, end, data)?;
         self.written.add(offset, end);
+        metrics::counter!(crate::metrics::BYTES_RECEIVED).increment(data.len() as u64);
         Ok(Ok(()))
     }
 
