@@ -4,6 +4,9 @@
 //! (`tests/backends.rs`). More concerns move here as they are ported.
 
 use crate::cluster::{HeldNote, Lease, NodeRow};
+use crate::ops::{
+    AlertRow, AuditRow, BreakAck, BreakRow, FileQuery, NewAlert, ReconDayRow, TokenRow, UserRow,
+};
 use crate::{Decision, FileRow, NewFile, PartnerRow, Result};
 use std::time::Duration;
 
@@ -100,4 +103,115 @@ pub trait HeldNotes {
     fn set_held_note(&self, partner: &str, path: &str, note: &HeldNote) -> Result<()>;
     /// Removes and returns the note of the file at `path` (it is being processed).
     fn take_held_note(&self, partner: &str, path: &str) -> Result<Option<HeldNote>>;
+}
+
+/// The operations page's users, their sessions (signed-in browsers) and their API tokens.
+/// Sessions and tokens are known by a hash of their secret, never the secret. Expiry times are
+/// compared as text with `now`: pass every time in one form, RFC 3339 UTC with milliseconds
+/// (`2026-03-02T01:00:00.000Z`).
+pub trait Users {
+    /// Adds a user (of `partner`, or the bank's when `None`); fails if the name is taken.
+    fn add_user(
+        &self,
+        name: &str,
+        partner: Option<&str>,
+        password_hash: &str,
+        now: &str,
+    ) -> Result<()>;
+    /// Removes a user with its sessions and tokens; false if there was none.
+    fn remove_user(&self, name: &str) -> Result<bool>;
+    /// One user.
+    fn user(&self, name: &str) -> Result<Option<UserRow>>;
+    /// Every user, by name.
+    fn users(&self) -> Result<Vec<UserRow>>;
+    /// Starts a session of `user` until `expires_at`; fails if there is no such user.
+    fn create_session(&self, id_hash: &str, user: &str, now: &str, expires_at: &str) -> Result<()>;
+    /// The user of a session unexpired at `now`; `None` when it expired, ended or is unknown.
+    fn session_user(&self, id_hash: &str, now: &str) -> Result<Option<UserRow>>;
+    /// Ends a session (nothing if there is none).
+    fn end_session(&self, id_hash: &str) -> Result<()>;
+    /// Gives `user` an API token named `label`, until `expires_at` (`None`: never); fails if
+    /// there is no such user or the user has a token of that label.
+    fn add_token(
+        &self,
+        token_hash: &str,
+        user: &str,
+        label: &str,
+        now: &str,
+        expires_at: Option<&str>,
+    ) -> Result<()>;
+    /// The user of a token unexpired at `now`; `None` when it expired, was revoked or is unknown.
+    fn token_user(&self, token_hash: &str, now: &str) -> Result<Option<UserRow>>;
+    /// A user's tokens, by label (never their hashes).
+    fn tokens(&self, user: &str) -> Result<Vec<TokenRow>>;
+    /// Revokes a user's token; false if the user has none of that label.
+    fn revoke_token(&self, user: &str, label: &str) -> Result<bool>;
+}
+
+/// The audit log of what users did: append-only (nothing updates or deletes an entry).
+pub trait Audit {
+    /// Appends an entry.
+    fn audit(&self, at: &str, user: &str, action: &str, detail: &str) -> Result<()>;
+    /// The newest `limit` entries, newest first, optionally of one user.
+    fn audit_log(&self, user: Option<&str>, limit: u32) -> Result<Vec<AuditRow>>;
+}
+
+/// What each nightly run found, for the operations page: a partner's day (its summary and
+/// breaks), and acknowledgements of breaks (append-only). Dates are `YYYY-MM-DD`; ranges
+/// include both ends.
+pub trait ReconResults {
+    /// Records what the run of (`partner`, `date`) found, replacing a previous run's day and
+    /// breaks, in one transaction. The breaks are stored as `date`'s (their own `date` is not
+    /// read).
+    fn record_recon_day(
+        &self,
+        partner: &str,
+        date: &str,
+        run_at: &str,
+        summary_json: &str,
+        breaks: &[BreakRow],
+    ) -> Result<()>;
+    /// One partner's day.
+    fn recon_day(&self, partner: &str, date: &str) -> Result<Option<ReconDayRow>>;
+    /// The days from `from` to `to`, optionally of one partner, by date then partner.
+    fn recon_days(&self, partner: Option<&str>, from: &str, to: &str) -> Result<Vec<ReconDayRow>>;
+    /// A partner's breaks from `from` to `to`, by date, balance and component.
+    fn breaks(&self, partner: &str, from: &str, to: &str) -> Result<Vec<BreakRow>>;
+    /// Appends an acknowledgement (its `id` is not read); returns its id.
+    fn ack_break(&self, a: &BreakAck) -> Result<i64>;
+    /// A partner's acknowledgements, oldest first.
+    fn break_acks(&self, partner: &str) -> Result<Vec<BreakAck>>;
+}
+
+/// Alerts waiting for delivery. An alert is written by the transaction of its event (also
+/// through the file's write transaction, `Writing::enqueue_alert`), so it exists exactly when
+/// the event committed; a deliverer sends it later, retrying. Times compare as text, like
+/// [`Users`]' (RFC 3339 UTC with milliseconds).
+pub trait AlertOutbox {
+    /// Writes an alert, due at `a.at`; false, writing nothing, when an alert with its
+    /// `dedupe_key` exists.
+    fn enqueue_alert(&self, a: &NewAlert) -> Result<bool>;
+    /// Up to `limit` undelivered alerts due at `now`, oldest first.
+    fn due_alerts(&self, now: &str, limit: u32) -> Result<Vec<AlertRow>>;
+    /// Notes that alert `id` went out on `route` (once: a repeat changes nothing).
+    fn alert_route_done(&self, id: i64, route: &str) -> Result<()>;
+    /// Marks alert `id` delivered (on every route): it is no longer due.
+    fn alert_delivered(&self, id: i64, now: &str) -> Result<()>;
+    /// Records a failed delivery of alert `id`: one more attempt, due again at `next_at`.
+    fn alert_retry(&self, id: i64, next_at: &str, error: &str) -> Result<()>;
+    /// The newest `limit` alerts, newest first, delivered or not.
+    fn alerts(&self, limit: u32) -> Result<Vec<AlertRow>>;
+}
+
+/// The operations page's questions over the ledger ([`Ledger`]'s rows).
+pub trait FileSearch {
+    /// The page of rows matching `q`, newest first, and how many match in all.
+    fn search_files(&self, q: &FileQuery) -> Result<(Vec<FileRow>, u64)>;
+    /// How many rows matching `q` were received each day (`YYYY-MM-DD`) in each state, latest
+    /// day first (`q.offset` and `q.limit` are not read).
+    fn file_counts(&self, q: &FileQuery) -> Result<Vec<(String, String, u64)>>;
+    /// When the partner's latest file was received (RFC 3339), if ever.
+    fn last_upload(&self, partner: &str) -> Result<Option<String>>;
+    /// The partner's rows received at or after `from` and before `to` (RFC 3339), oldest first.
+    fn received_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<FileRow>>;
 }

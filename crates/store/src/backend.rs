@@ -15,6 +15,10 @@ use crate::{
     Lease, Ledger, NewFile, NodeRow, NonPostedIn, NonPostedRow, OpenBalance, PartnerRow, Partners,
     Reader, RegistryEntry, Result, StateChange, Store, StoredRecord, TransactionIn, WriteTx,
 };
+use crate::{
+    AlertOutbox, AlertRow, Audit, AuditRow, BreakAck, BreakRow, FileQuery, FileSearch, NewAlert,
+    ReconDayRow, ReconResults, TokenRow, UserRow, Users,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -259,6 +263,63 @@ impl Ledger for Db {
     }
 }
 
+impl Users for Db {
+    forward! {&self:
+        fn add_user(name: &str, partner: Option<&str>, password_hash: &str, now: &str)
+            -> Result<()>;
+        fn remove_user(name: &str) -> Result<bool>;
+        fn user(name: &str) -> Result<Option<UserRow>>;
+        fn users() -> Result<Vec<UserRow>>;
+        fn create_session(id_hash: &str, user: &str, now: &str, expires_at: &str) -> Result<()>;
+        fn session_user(id_hash: &str, now: &str) -> Result<Option<UserRow>>;
+        fn end_session(id_hash: &str) -> Result<()>;
+        fn add_token(token_hash: &str, user: &str, label: &str, now: &str,
+            expires_at: Option<&str>) -> Result<()>;
+        fn token_user(token_hash: &str, now: &str) -> Result<Option<UserRow>>;
+        fn tokens(user: &str) -> Result<Vec<TokenRow>>;
+        fn revoke_token(user: &str, label: &str) -> Result<bool>;
+    }
+}
+
+impl Audit for Db {
+    forward! {&self:
+        fn audit(at: &str, user: &str, action: &str, detail: &str) -> Result<()>;
+        fn audit_log(user: Option<&str>, limit: u32) -> Result<Vec<AuditRow>>;
+    }
+}
+
+impl ReconResults for Db {
+    forward! {&self:
+        fn record_recon_day(partner: &str, date: &str, run_at: &str, summary_json: &str,
+            breaks: &[BreakRow]) -> Result<()>;
+        fn recon_day(partner: &str, date: &str) -> Result<Option<ReconDayRow>>;
+        fn recon_days(partner: Option<&str>, from: &str, to: &str) -> Result<Vec<ReconDayRow>>;
+        fn breaks(partner: &str, from: &str, to: &str) -> Result<Vec<BreakRow>>;
+        fn ack_break(a: &BreakAck) -> Result<i64>;
+        fn break_acks(partner: &str) -> Result<Vec<BreakAck>>;
+    }
+}
+
+impl AlertOutbox for Db {
+    forward! {&self:
+        fn enqueue_alert(a: &NewAlert) -> Result<bool>;
+        fn due_alerts(now: &str, limit: u32) -> Result<Vec<AlertRow>>;
+        fn alert_route_done(id: i64, route: &str) -> Result<()>;
+        fn alert_delivered(id: i64, now: &str) -> Result<()>;
+        fn alert_retry(id: i64, next_at: &str, error: &str) -> Result<()>;
+        fn alerts(limit: u32) -> Result<Vec<AlertRow>>;
+    }
+}
+
+impl FileSearch for Db {
+    forward! {&self:
+        fn search_files(q: &FileQuery) -> Result<(Vec<FileRow>, u64)>;
+        fn file_counts(q: &FileQuery) -> Result<Vec<(String, String, u64)>>;
+        fn last_upload(partner: &str) -> Result<Option<String>>;
+        fn received_between(partner: &str, from: &str, to: &str) -> Result<Vec<FileRow>>;
+    }
+}
+
 impl Snapshot<'_> {
     forward! {&self:
         /// The date of the latest accepted balance file dated before `file_date`, if any.
@@ -333,6 +394,9 @@ impl Writing<'_> {
         pub fn file_id() -> i64;
         /// Sets the file's hash and size once its bytes are read.
         pub fn set_file_hash(sha256: &str, bytes: u64) -> Result<()>;
+        /// Writes an alert in the file's transaction: it commits, or rolls back, with the
+        /// decision. False, writing nothing, when an alert with its `dedupe_key` exists.
+        pub fn enqueue_alert(a: &NewAlert) -> Result<bool>;
     }
 
     forward! {&mut self:

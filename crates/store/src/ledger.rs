@@ -137,7 +137,7 @@ pub(crate) mod clause {
          WHERE id = $8 AND state = 'validating'";
 }
 
-fn row(r: &Row) -> rusqlite::Result<FileRow> {
+pub(crate) fn row(r: &Row) -> rusqlite::Result<FileRow> {
     let state = State::parse(&r.get::<_, String>(10)?);
     let file = NewFile {
         partner: r.get(1)?,

@@ -39,6 +39,7 @@ mod day;
 mod history;
 mod ledger;
 mod migrate;
+pub mod ops;
 mod partners;
 pub mod pg;
 mod pool;
@@ -47,7 +48,9 @@ mod refs;
 pub mod when;
 mod write;
 
-pub use api::{Cluster, HeldNotes, Ledger, Partners};
+pub use api::{
+    AlertOutbox, Audit, Cluster, FileSearch, HeldNotes, Ledger, Partners, ReconResults, Users,
+};
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 pub use backend::{Db, Snapshot, Writing};
 pub use cluster::{HeldNote, Lease, NodeRow};
@@ -61,6 +64,9 @@ pub use day::{
 };
 pub use history::{AchRow, Reader};
 pub use ledger::{Decision, FileRow, NewFile, State};
+pub use ops::{
+    AlertRow, AuditRow, BreakAck, BreakRow, FileQuery, NewAlert, ReconDayRow, TokenRow, UserRow,
+};
 pub use partners::PartnerRow;
 pub use records::{StateChange, StoredRecord};
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
@@ -81,6 +87,9 @@ pub enum Error {
     /// A partner name that is already taken or does not exist.
     #[error("{0}")]
     Partner(String),
+    /// A user name that is already taken or does not exist, or a token label taken.
+    #[error("{0}")]
+    User(String),
     /// Reading the rows to apply failed; nothing was applied or decided.
     #[error("applying the file: {0}")]
     Apply(String),
@@ -202,6 +211,7 @@ CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.s
 "#,
     migrate::V6_SCHEMA,
     migrate::V7_SCHEMA,
+    ops::sql::SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.

@@ -7,7 +7,7 @@ use crate::{Decision, FileRow, NewFile, Result, State};
 use postgres::types::ToSql;
 use postgres::{Client, Row};
 
-fn file_row(r: &Row) -> FileRow {
+pub(super) fn file_row(r: &Row) -> FileRow {
     let state = State::parse(r.get(10));
     let file = NewFile {
         partner: r.get(1),

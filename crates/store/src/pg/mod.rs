@@ -6,6 +6,7 @@
 pub mod cluster;
 mod day;
 mod ledger;
+mod ops;
 mod partners;
 mod read;
 mod records;
@@ -54,6 +55,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     cluster::SCHEMA,
     schema::DATA,
     cluster::HELD,
+    ops::SCHEMA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.

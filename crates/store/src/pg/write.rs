@@ -105,7 +105,7 @@ pub struct PgWriteTx<'s> {
     buf: Vec<u8>,
     /// In a cell because [`PgWriteTx::set_file_hash`] takes `&self`, as on SQLite. Last: it
     /// goes back to the pool after everything else is dropped.
-    client: RefCell<Pooled<'s>>,
+    pub(in crate::pg) client: RefCell<Pooled<'s>>,
 }
 
 impl<'s> PgWriteTx<'s> {
