@@ -50,6 +50,12 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 cat >"$work/bankdrop.toml" <<TOML
 data_dir = "$work/data"
 
+[web]
+enabled = false
+
+[metrics]
+enabled = false
+
 [sftp]
 listen = "127.0.0.1:$port"
 

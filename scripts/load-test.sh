@@ -57,6 +57,12 @@ data_dir = "$work/data"
 [demo]
 partner = false
 
+[web]
+enabled = false
+
+[metrics]
+enabled = false
+
 [sftp]
 listen = "127.0.0.1:$port"
 # The shipped limits, but timeouts short enough to see them work within the run.

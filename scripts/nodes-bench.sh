@@ -70,7 +70,7 @@ start_node() {
   port=$(free_port)
   {
     echo "data_dir = \"$dir/data\""
-    printf '\n[sftp]\nlisten = "127.0.0.1:%s"\n\n[cluster]\nnode = "%s"\n' "$port" "$name"
+    printf '\n[web]\nenabled = false\n\n[metrics]\nenabled = false\n\n[sftp]\nlisten = "127.0.0.1:%s"\n\n[cluster]\nnode = "%s"\n' "$port" "$name"
     if [ -n "$url" ]; then printf '\n[store]\nurl = "%s"\n' "$url"; fi
   } >"$dir/$name.toml"
   (cd "$dir" && exec "$bin" --config "$dir/$name.toml" serve >"$dir/$name.out" 2>"$dir/$name.err") &

@@ -7,6 +7,7 @@ mod cmd_partner;
 mod cmd_reconcile;
 mod cmd_registry;
 mod cmd_simulate;
+mod cmd_user;
 mod cmd_validate;
 mod schemas;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Manage partners and their SSH keys.
     #[command(subcommand)]
     Partner(cmd_partner::Cmd),
+    /// Manage who may open the operations pages and the API.
+    #[command(subcommand)]
+    User(cmd_user::Cmd),
     /// Register records a partner created outside files (API entities, balances, …), D8.
     #[command(subcommand)]
     Registry(cmd_registry::Cmd),
@@ -63,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => cmd_validate::run(a),
         Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
         Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
+        Command::User(c) => cmd_user::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Registry(c) => cmd_registry::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),
         Command::Reconcile(a) => cmd_reconcile::run(&cfg()?, a),

@@ -42,7 +42,7 @@ impl NodeProc {
         let port = free_port();
         let config = env.tmp.path().join(format!("{name}.toml"));
         let text = format!(
-            "data_dir = \"{}\"\n\n[sftp]\nlisten = \"127.0.0.1:{port}\"\n\n[pipeline]\nworkers = 2\n\n\
+            "data_dir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:0\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[sftp]\nlisten = \"127.0.0.1:{port}\"\n\n[pipeline]\nworkers = 2\n\n\
              [recon]\nenabled = true\ntime = \"00:00\"\ntimezone = \"UTC\"\n\n\
              [cluster]\nnode = \"{name}\"\nlease = \"2s\"\nrescan = \"3s\"\n{}",
             env.data.display(),

@@ -184,6 +184,10 @@ fn decide(mut w: Writing, v: &mut Verdict, results: &Results) -> Result<Committe
     }
     w.set_file_hash(&v.sha256, v.bytes)?;
     let decision = results.decision(id, v)?;
+    let c = results.claim;
+    for a in crate::events::file_alerts(&c.partner.name, id, &c.name, &decision, &v.report) {
+        w.enqueue_alert(&a)?;
+    }
     let mut status_rel = String::new();
     let done = w.commit(&decision, &mut || {
         status_rel = results

@@ -21,6 +21,7 @@ mod config;
 mod crossfile;
 pub mod deadline;
 mod decide;
+pub mod events;
 mod fsio;
 mod held;
 pub mod metrics;

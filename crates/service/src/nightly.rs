@@ -40,7 +40,7 @@ fn run_all(store: &Db, cfg: &Recon, node: &Node, date: NaiveDate, missing_only: 
         let Some(lease) = take(store, node, format!("{}/{date}", p.name)) else {
             continue;
         };
-        match run_partner(store, &p, date, cfg.nightly_for(&p.name)) {
+        match run_and_record(store, &p, date, cfg) {
             Ok(s) => {
                 if finished(lease) {
                     tracing::info!(
@@ -57,6 +57,38 @@ fn run_all(store: &Db, cfg: &Recon, node: &Node, date: NaiveDate, missing_only: 
             ),
         }
     }
+}
+
+/// Runs a partner's day and records what it found for the operations page, its metrics and its
+/// alerts (`events`): breaks, or the failure.
+fn run_and_record(
+    store: &Db,
+    p: &store::PartnerRow,
+    date: NaiveDate,
+    cfg: &Recon,
+) -> crate::Result<recon::nightly::DaySummary> {
+    let started = std::time::Instant::now();
+    let done = run_partner(store, p, date, cfg.nightly_for(&p.name));
+    metrics::histogram!(crate::metrics::NIGHTLY_SECONDS, "partner" => p.name.clone())
+        .record(started.elapsed().as_secs_f64());
+    let recorded = match &done {
+        Ok(s) => {
+            metrics::gauge!(crate::metrics::NIGHTLY_BREAKS, "partner" => p.name.clone())
+                .set(s.breaks as f64);
+            metrics::gauge!(crate::metrics::NIGHTLY_LAST_SUCCESS, "partner" => p.name.clone())
+                .set(Utc::now().timestamp() as f64);
+            crate::events::day_done(store, &p.name, s)
+        }
+        Err(e) => {
+            metrics::counter!(crate::metrics::NIGHTLY_FAILURES, "partner" => p.name.clone())
+                .increment(1);
+            crate::events::day_failed(store, &p.name, date, &e.to_string())
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::error!(partner = %p.name, %date, error = %e, "recording the nightly run's results failed");
+    }
+    done
 }
 
 /// This node's lease on the nightly run `key` (`partner/date`); `None` when another node runs
@@ -145,7 +177,7 @@ fn rerun_stale(store: &Db, cfg: &Recon, node: &Node, today: NaiveDate) -> Vec<(S
             let Some(lease) = take(store, node, format!("{}/{d}/late-{at}", p.name)) else {
                 continue;
             };
-            match run_partner(store, &p, d, cfg.nightly_for(&p.name)) {
+            match run_and_record(store, &p, d, cfg) {
                 Ok(s) => {
                     finished(lease);
                     tracing::info!(partner = %p.name, date = %d, breaks = s.breaks, "reconciliation re-run for a late file");

@@ -224,14 +224,19 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     } else {
         None
     };
-    let shutdown = async {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
         }
-    };
+        let _ = stop_tx.send(true);
+    });
+    let operations =
+        crate::operations::start(&cfg, store.clone(), node.clone(), stop_rx.clone()).await?;
+    let shutdown = crate::operations::stopped(stop_rx);
     if cfg.sftp.enabled {
         let listen = cfg
             .sftp
@@ -274,6 +279,10 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     drop(job_tx);
     forward.abort();
     takeover.abort();
+    signals.abort();
+    for t in operations {
+        t.abort();
+    }
     if let Some(n) = nightly {
         n.abort();
     }

@@ -37,7 +37,7 @@ pub use error::Error;
 pub use layout::{Access, FolderRule, Layout, DEFAULT_FILE_TYPES};
 pub use limits::Limits;
 pub use names::{remove_stale_uploads, UPLOAD_TEMP_PREFIX};
-pub use russh::keys::PublicKey;
+pub use russh::keys::{HashAlg, PublicKey};
 pub use server::{run, ServerConfig, SftpServer};
 pub use watcher::{scan_existing, DirWatcher};
 

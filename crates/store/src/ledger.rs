@@ -22,7 +22,8 @@ pub enum State {
 }
 
 impl State {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The state as the ledger stores it: `validating`, `accepted`, `rejected`, …
+    pub fn as_str(self) -> &'static str {
         match self {
             State::Validating => "validating",
             State::Accepted => "accepted",

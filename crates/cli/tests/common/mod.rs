@@ -151,7 +151,7 @@ impl Env {
     fn write_config(&mut self) {
         let text = format!(
             // The nightly reconciliation would write reports at start-up after 06:30 Chicago.
-            "data_dir = \"{}\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n{}",
+            "data_dir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:0\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n{}",
             self.data.display(),
             self.port,
             self.db.config()

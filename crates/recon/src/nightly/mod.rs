@@ -134,6 +134,8 @@ pub struct DaySummary {
     pub date: NaiveDate,
     /// Breaks found (D9).
     pub breaks: u64,
+    /// The breaks themselves, by balance id then component (for the operations page).
+    pub break_list: Vec<crate::Break>,
     /// Closing balances (reported for D).
     pub balances: u64,
     /// Transactions of D.
@@ -266,6 +268,7 @@ pub fn run_day(
     Ok(DaySummary {
         date,
         breaks: recon.summary.breaks,
+        break_list: recon.breaks,
         balances: recon.summary.balances_closing,
         transactions: recon.summary.transactions,
         fbo: fbo.map_or(FboOutcome::Skipped, FboOutcome::Checked),

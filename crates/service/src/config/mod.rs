@@ -1,5 +1,6 @@
 //! `config/bankdrop.toml`: every key optional, defaults good for a first try.
 
+pub mod ops;
 pub mod recon;
 pub mod units;
 
@@ -34,6 +35,10 @@ pub struct Config {
     pub alerts: Alerts,
     /// This node among several (`docs/MULTI-NODE.md`).
     pub cluster: Cluster,
+    /// The operations web pages and JSON API.
+    pub web: ops::Web,
+    /// The Prometheus metrics endpoint.
+    pub metrics: ops::Metrics,
     /// `[partners.<name>]`: a partner's own program (D1: one partner is one program), any
     /// `[program]` key, and `[partners.<name>.recon]` with any reconciliation key of `[recon]`.
     pub partners: BTreeMap<String, Table>,
@@ -176,8 +181,14 @@ pub struct Pipeline {
 pub struct Alerts {
     /// A command run for every alert, the alert as JSON on its standard input (no shell).
     pub command: Vec<String>,
-    /// How long the command may run.
+    /// How long the command (or one webhook request) may run.
     pub timeout: Secs,
+    /// `[[alerts.webhooks]]`: Slack incoming webhooks and generic JSON webhooks.
+    pub webhooks: Vec<ops::Webhook>,
+    /// The longest wait between two tries of an undelivered alert (the waits double up to it).
+    pub retry_max: Secs,
+    /// How often missing files (past their deadline) and files in `ach/incoming` are looked for.
+    pub check_every: Secs,
 }
 
 impl Default for Alerts {
@@ -185,6 +196,9 @@ impl Default for Alerts {
         Alerts {
             command: Vec::new(),
             timeout: Secs(std::time::Duration::from_secs(10)),
+            webhooks: Vec::new(),
+            retry_max: Secs(std::time::Duration::from_secs(300)),
+            check_every: Secs(std::time::Duration::from_secs(60)),
         }
     }
 }
@@ -313,6 +327,8 @@ impl Default for Config {
             demo: Demo::default(),
             alerts: Alerts::default(),
             cluster: Cluster::default(),
+            web: ops::Web::default(),
+            metrics: ops::Metrics::default(),
             partners: BTreeMap::new(),
             programs: HashMap::new(),
         }
@@ -385,6 +401,7 @@ impl Config {
         let mut cfg: Config = Value::Table(raw.clone()).try_into()?;
         cfg.program.resolve()?;
         cfg.sftp.limits()?;
+        cfg.alerts.check()?;
         if cfg.pipeline.max_attempts == 0 {
             crate::bail!("pipeline.max_attempts: must be at least 1");
         }

@@ -1,0 +1,108 @@
+//! The partners as operators check them: their keys' fingerprints, their last upload and
+//! today's expected files — received, late, missing past the deadline, or not due yet.
+
+use super::auth::User;
+use super::WebError;
+use chrono::{DateTime, Days, Utc};
+use serde::Serialize;
+use store::{Db, FileSearch, Ledger, Partners};
+
+/// How many days back "the types a partner sends" are learnt from when `[pipeline]
+/// expected_types` is empty (as D7's waiting does).
+const EXPECTED_WINDOW_DAYS: u64 = 7;
+
+/// One partner.
+#[derive(Debug, Serialize)]
+pub struct PartnerView {
+    /// Name, also its SFTP user.
+    pub name: String,
+    /// Its keys' SHA-256 fingerprints (`SHA256:…`, as `ssh-keygen -l` prints them).
+    pub keys: Vec<String>,
+    /// The newest upload, RFC 3339.
+    pub last_upload: Option<String>,
+    /// Today's file date (America/Chicago).
+    pub file_date: String,
+    /// When today's files are due.
+    pub due_at: Option<String>,
+    /// Today's expected files.
+    pub expected: Vec<Expected>,
+}
+
+/// An expected file of today's date.
+#[derive(Debug, Serialize)]
+pub struct Expected {
+    /// File type.
+    pub file_type: String,
+    /// `received`, `late`, `missing` (deadline passed, none accepted) or `due` (not yet).
+    pub state: &'static str,
+    /// The ledger id of the file received for it, if any.
+    pub file_id: Option<i64>,
+}
+
+/// The types `partner` is expected to send for `file_date`: the configured list, or what it
+/// sent in the week before.
+pub fn expected_types(
+    db: &Db,
+    configured: &[String],
+    partner: &str,
+    file_date: chrono::NaiveDate,
+) -> Result<Vec<String>, store::Error> {
+    if !configured.is_empty() {
+        return Ok(configured.to_vec());
+    }
+    let from = file_date
+        .checked_sub_days(Days::new(EXPECTED_WINDOW_DAYS))
+        .unwrap_or(file_date);
+    db.types_sent_between(partner, &from.to_string(), &file_date.to_string())
+}
+
+/// The partners `user` may see, as of `now`.
+pub fn partners(
+    db: &Db,
+    user: &User,
+    configured: &[String],
+    deadline_hour: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<PartnerView>, WebError> {
+    let date = pipeline::deadline::chicago_date(now);
+    let due = pipeline::deadline::deadline(date, deadline_hour);
+    let prefix = date.to_string();
+    let mut out = Vec::new();
+    for p in db.partners()? {
+        if !user.may_see(&p.name) {
+            continue;
+        }
+        let keys = p
+            .keys
+            .iter()
+            .map(|k| match bankdrop_sftp::parse_public_key(k) {
+                Ok(key) => key.fingerprint(bankdrop_sftp::HashAlg::Sha256).to_string(),
+                Err(_) => "(a key that no longer parses)".to_string(),
+            })
+            .collect();
+        let mut expected = Vec::new();
+        for t in expected_types(db, configured, &p.name, date)? {
+            let got = db.accepted_for(&p.name, &t, &prefix)?;
+            let state = match (&got, due) {
+                (Some(r), _) if r.decision.as_ref().is_some_and(|d| d.late) => "late",
+                (Some(_), _) => "received",
+                (None, Some(d)) if now >= d => "missing",
+                (None, _) => "due",
+            };
+            expected.push(Expected {
+                file_type: t,
+                state,
+                file_id: got.map(|r| r.id),
+            });
+        }
+        out.push(PartnerView {
+            last_upload: db.last_upload(&p.name)?,
+            name: p.name,
+            keys,
+            file_date: prefix.clone(),
+            due_at: due.map(crate::web::auth::stamp),
+            expected,
+        });
+    }
+    Ok(out)
+}
