@@ -55,6 +55,12 @@ pub fn run(cfg: &Config, args: Args) -> Result<ExitCode> {
             )
         })
         .collect();
+    for (p, r) in &results {
+        if let Ok(s) = r {
+            service::events::record_day(&store, p, s)
+                .with_context(|| format!("recording {p}'s day for the operations page"))?;
+        }
+    }
     let failed = results.iter().any(|(_, r)| r.is_err());
     let breaks = results
         .iter()

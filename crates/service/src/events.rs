@@ -53,6 +53,13 @@ pub fn day_done(db: &Db, partner: &str, s: &DaySummary) -> store::Result<()> {
             json!({ "date": date, "breaks": s.breaks }),
         ))?;
     }
+    record_day(db, partner, s)
+}
+
+/// Records a partner's reconciled day for the operations page (a rerun replaces it), without
+/// alerts: what `bankdrop reconcile` does when an operator runs a day by hand.
+pub fn record_day(db: &Db, partner: &str, s: &DaySummary) -> store::Result<()> {
+    let date = s.date.to_string();
     // The summary is written last by the run; its text is what the page shows.
     let summary = s
         .files

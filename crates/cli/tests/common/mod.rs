@@ -6,6 +6,8 @@
 pub mod backend;
 pub mod refs;
 pub mod upload;
+pub mod web;
+pub mod webdriver;
 pub mod workdir;
 
 use std::fs::{self, File};
