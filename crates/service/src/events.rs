@@ -12,7 +12,7 @@ use serde_json::json;
 use store::{AlertOutbox, BreakRow, Db, Ledger, NewAlert, PartnerRow, Partners, ReconResults};
 
 /// How many past file dates the missing-file check looks at.
-const MISSING_LOOKBACK_DAYS: u64 = 3;
+const MISSING_LOOKBACK_DAYS: u64 = 7;
 
 fn alert(
     kind: &str,

@@ -155,6 +155,10 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         }
     );
     let sole = hold_sqlite(&store, &node, &info)?;
+    // Before anything records: what happens before the recorder exists is not counted.
+    if cfg.metrics.enabled {
+        crate::metrics::install()?;
+    }
     let heartbeat = blocking(|| Heartbeat::start(store.clone(), node.clone(), info));
     tracing::info!(node = %node.name, store = %store.describe(), lease_s = node.lease.as_secs_f64(), "node started");
     let demo_key = blocking(|| ensure_demo(&cfg, &store))?;
@@ -170,8 +174,13 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         cfg.sftp.idle_timeout.0
     };
     for partner in blocking(|| store.partners())? {
-        layout.create_tree(partner.root.as_ref())?;
-        bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout, stale_upload_age)?;
+        // One partner's damaged tree must not keep the others from being served.
+        let ready = layout.create_tree(partner.root.as_ref()).and_then(|()| {
+            bankdrop_sftp::remove_stale_uploads(partner.root.as_ref(), &layout, stale_upload_age)
+        });
+        if let Err(e) = ready {
+            tracing::error!(partner = %partner.name, error = %e, "preparing the partner's folders failed; its other folders are still served");
+        }
     }
     let nightly = cfg.recon.enabled.then(|| {
         tokio::spawn(crate::nightly::run(
