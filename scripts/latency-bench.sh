@@ -15,7 +15,8 @@
 # latency of one file on an idle server.
 #
 # Environment: WORKERS (pipeline workers, default 2), PACE=1 (see above), KEEP=1 keeps the temp
-# dir.
+# dir, CONFIG_EXTRA (appended to the server's configuration), REGISTER=0 (the transactions'
+# balances are not registered: every file is rejected, as scripts/alerts-bench.sh wants).
 # Needs python3 with paramiko (pip install paramiko).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,8 @@ listen = "127.0.0.1:$port"
 
 [pipeline]
 workers = $workers
+
+${CONFIG_EXTRA:-}
 TOML
 
 echo "latency-bench: generating $files transaction files of $rows rows in $work/outbox"
@@ -86,10 +89,10 @@ grep -q 'bankdrop: SFTP on' "$work/serve.out" || { echo "server did not start" >
 echo "latency-bench: release server pid $server_pid on port $port, $workers pipeline workers"
 # The balances and cards the generated transactions name exist: registered as created outside
 # files (D8), so every file is accepted and applied, the path this benchmark is about.
-awk -F'|' 'FNR == 1 { for (i = 1; i <= NF; i++) { if ($i == "balance_id") b = i; if ($i == "card_id") c = i }; next }
+[ "${REGISTER:-1}" = 1 ] && awk -F'|' 'FNR == 1 { for (i = 1; i <= NF; i++) { if ($i == "balance_id") b = i; if ($i == "card_id") c = i }; next }
   { if ($b != "") print "balance|" $b; if ($c != "") print "card|" $c }' "$work"/outbox/*.csv \
   | sort -u | { echo "kind|id"; cat; } >"$work/registry.csv"
-"$bin" --config "$work/bankdrop.toml" registry import --partner demo "$work/registry.csv" >/dev/null
+[ "${REGISTER:-1}" = 1 ] && "$bin" --config "$work/bankdrop.toml" registry import --partner demo "$work/registry.csv" >/dev/null
 
 python3 scripts/intake-bench.py 127.0.0.1 "$port" "$work/data/demo_ed25519" "$work/outbox" \
   "$work/data/partners/demo/transaction"

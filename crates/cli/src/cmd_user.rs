@@ -29,6 +29,15 @@ pub enum Cmd {
         /// User name.
         name: String,
     },
+    /// Print the audit log, newest first: logins, failed logins, downloads, tokens, users.
+    Audit {
+        /// Only this user's entries.
+        #[arg(long)]
+        user: Option<String>,
+        /// How many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Issue an API token for a user and print it (only its hash is kept).
     Token {
         /// User name.
@@ -94,6 +103,11 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
             }
             store.audit(&now, "cli", "user_removed", &name)?;
             println!("user {name} removed");
+        }
+        Cmd::Audit { user, limit } => {
+            for a in store.audit_log(user.as_deref(), limit)? {
+                println!("{}\t{}\t{}\t{}", a.at, a.user, a.action, a.detail);
+            }
         }
         Cmd::Token { name, label, days } => {
             store

@@ -280,6 +280,16 @@ fn operators_review_files_errors_and_breaks_in_a_real_browser() {
         .take_while(char::is_ascii_digit)
         .collect();
 
+    // Its errors.csv, downloaded (here with a token: a browser would save it to disk).
+    let ops = token(&w, "ops");
+    let csv = web::get(&format!("{base}/files/{file_id}/errors.csv"), Some(&ops));
+    assert_eq!(csv.status, 200);
+    assert_eq!(
+        csv.body.lines().next(),
+        Some("row|column|code|message|value")
+    );
+    assert_eq!(csv.body.lines().count(), 1 + 7, "{}", csv.body);
+
     // The reconciliation: the chart, then day 2's break, new.
     b.goto(&format!("{base}/recon?partner=acme&to={}", day(5)))
         .unwrap();
@@ -394,6 +404,17 @@ fn operators_review_files_errors_and_breaks_in_a_real_browser() {
     assert_eq!(web::get(&format!("{base}/files"), None).status, 303);
     drop(b);
     s.stop();
+    // Logins, the failed one and the download are in the audit log.
+    let audit = w.ok(&["user", "audit"]);
+    let download = format!("\tops\tdownload\terrors of file {file_id}");
+    for line in [
+        "\tops\tlogin_failed\t",
+        "\tops\tlogin\t",
+        "\tviewer\tlogin\t",
+        &download,
+    ] {
+        assert!(audit.contains(line), "{line:?} not in\n{audit}");
+    }
 }
 
 #[test]

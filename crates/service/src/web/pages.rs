@@ -337,8 +337,12 @@ pub async fn file(
         dl #status { @for (k, v) in &fields { dt { (k) } dd { (v) } } }
         @if let Some(h) = held {
             h2 { "Held" }
-            p #held { "The file waited for the files it depends on: " (status_value(h.get("waited_for").unwrap_or(h))) }
-            pre { (serde_json::to_string_pretty(h).unwrap_or_default()) }
+            p #held {
+                "It waited for the files it depends on (D7): "
+                (h.get("waited_for").and_then(|w| w.as_array()).map(|w| w.iter().map(status_value).collect::<Vec<_>>().join(", ")).unwrap_or_default())
+                ", since " (h.get("since").map(status_value).unwrap_or_default())
+                "; released: " (h.get("released").map(status_value).unwrap_or_default()) "."
+            }
         }
         h2 #errors { "Errors (" (errors.total) ")" }
         @if errors.total > 0 {
