@@ -18,12 +18,14 @@ use store::AlertOutbox;
 /// What the receiver got: (path, the alert's key header, body).
 type Got = Arc<Mutex<Vec<(String, String, String)>>>;
 
-/// An HTTP receiver on `port` answering 200 to every POST, started after `down`.
-fn receiver(port: u16, down: Duration) -> Got {
+/// An HTTP receiver on `port` answering 200 to every POST, started when `up` says so.
+fn receiver(port: u16, up: std::sync::mpsc::Receiver<()>) -> Got {
     let got: Got = Arc::default();
     let g = got.clone();
     std::thread::spawn(move || {
-        std::thread::sleep(down);
+        if up.recv().is_err() {
+            return;
+        }
         let l = TcpListener::bind(("127.0.0.1", port)).unwrap();
         for s in l.incoming() {
             let Ok(mut s) = s else { continue };
@@ -99,7 +101,8 @@ fn alerts_reach_a_webhook_that_was_down_once_each_and_metrics_follow_uploads() {
         std::fs::remove_dir_all(w.root().join("reports")).unwrap();
         std::fs::write(w.root().join("reports"), "not a folder").unwrap();
     });
-    let got = receiver(port, Duration::from_secs(4));
+    let (up, up_rx) = std::sync::mpsc::channel();
+    let got = receiver(port, up_rx);
     let s = Serving::start(w.dir(), "alerts");
     let (_, before) = scrape(&s);
     let rejected_key =
@@ -144,6 +147,16 @@ fn alerts_reach_a_webhook_that_was_down_once_each_and_metrics_follow_uploads() {
     );
     assert!(put.status.success(), "{}", common::text(&put));
 
+    // The receiver comes up once tries have failed against it (the failed nightly run is
+    // raised at start), and the rejected file's alert is in the outbox.
+    let db = w.db.open(&w.dir().join("data"));
+    let tried = common::wait_until(common::WAIT, || {
+        let a = db.alerts(1000).unwrap();
+        a.iter().any(|a| a.attempts > 0) && a.iter().any(|a| a.kind == "file_rejected")
+    });
+    assert!(tried, "{:?}\n{}", db.alerts(1000).unwrap(), s.log());
+    drop(db);
+    up.send(()).unwrap();
     // Delivered once the receiver is up: the rejection, the missing balance files, the failed
     // nightly run, each once to the JSON webhook; the Slack one takes its two kinds.
     let kinds = |path: &str| -> Vec<String> {

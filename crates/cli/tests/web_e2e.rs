@@ -171,6 +171,15 @@ fn program(w: &Workdir) -> String {
     planted
 }
 
+/// With `BANKDROP_SCREENSHOTS=DIR`, saves the page as `DIR/<name>.png` (to look at the pages).
+fn shot(b: &Driver, name: &str) {
+    if let Some(dir) = std::env::var_os("BANKDROP_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = b.screenshot_png().unwrap();
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 fn log_in(b: &Driver, base: &str, user: &str) {
     b.goto(&format!("{base}/files")).unwrap();
     // Not logged in: sent to the login page, which comes back here after.
@@ -245,8 +254,14 @@ fn operators_review_files_errors_and_breaks_in_a_real_browser() {
     )
     .unwrap();
     b.find("#filters button").unwrap().click().unwrap();
+    // The old page has a files table too: wait for the new address, then for its table.
+    let navigated = common::wait_until(common::WAIT, || {
+        b.current_url()
+            .is_ok_and(|u| u.contains("outcome=rejected"))
+    });
+    assert!(navigated, "{}", b.current_url().unwrap());
     b.wait_for("#files", common::WAIT).unwrap();
-    assert!(b.current_url().unwrap().contains("outcome=rejected"));
+    shot(&b, "files-rejected");
     assert_eq!(b.find("#total").unwrap().text().unwrap(), "1 file(s)");
     let outcomes = b.find_all("#files td.outcome").unwrap();
     assert_eq!(outcomes.len(), 1);
@@ -255,6 +270,7 @@ fn operators_review_files_errors_and_breaks_in_a_real_browser() {
     b.find("#files a").unwrap().click().unwrap();
     b.wait_for("#by-column", common::WAIT).unwrap();
     assert_eq!(b.find("#outcome").unwrap().text().unwrap(), "rejected");
+    shot(&b, "file");
     let by_column: Vec<String> = b
         .find_all("#by-column tr")
         .unwrap()
@@ -294,6 +310,7 @@ fn operators_review_files_errors_and_breaks_in_a_real_browser() {
     b.goto(&format!("{base}/recon?partner=acme&to={}", day(5)))
         .unwrap();
     assert_eq!(b.find_all("svg.chart rect").unwrap().len(), 30);
+    shot(&b, "recon-days");
     let bar = b
         .find(&format!("svg.chart rect[data-date='{}']", day(2)))
         .unwrap();
@@ -327,6 +344,7 @@ fn operators_review_files_errors_and_breaks_in_a_real_browser() {
         ack.starts_with("ops ") && ack.ends_with(": partner restating the balance"),
         "{ack}"
     );
+    shot(&b, "recon-day");
 
     // Log out; a user limited to `other` sees nothing of acme's.
     b.find("nav button").unwrap().click().unwrap();

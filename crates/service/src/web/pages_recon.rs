@@ -104,8 +104,6 @@ pub async fn recon_day(
     let csrf = user.csrf.clone().unwrap_or_default();
     let body = html! {
         p { "Run at " (d.run_at) " · " a href={ "/recon?partner=" (d.partner) } { "all days" } }
-        h2 { "Summary" }
-        dl #summary { @for (k, v) in summary_rows(&d.summary) { dt { (k) } dd { (v) } } }
         h2 { "Breaks (" (d.breaks.len()) ")" }
         table #breaks {
             tr { th { "Balance" } th { "Account" } th { "Type" } th { "Status" } th { "Component" } th { "Opening" } th { "Activity" }
@@ -139,6 +137,8 @@ pub async fn recon_day(
         h2 { "Unmatched activity (" (unmatched.len()) ")" }
         @if !unmatched.is_empty() { table #unmatched { tr { th { "Balance" } th { "Transactions" } th { "Amount" } }
             @for u in &unmatched { tr { td { (field(u, "balance_id")) } td { (field(u, "transactions")) } td { (field(u, "amount")) } } } } }
+        h2 { "Summary" }
+        dl #summary { @for (k, v) in summary_rows(&d.summary) { dt { (k) } dd { (v) } } }
     };
     Ok(page(
         Some(&user),
