@@ -36,6 +36,7 @@ mod setaside;
 mod spill;
 mod stage;
 pub mod status;
+pub mod windows;
 
 pub use alert::{Alert, Alerts, CommandHook, LogOnly};
 pub use apply::{apply_rows, Conflict, RowWriter};
