@@ -13,6 +13,7 @@
 //! decided exactly once.
 
 pub mod ach;
+pub mod ach_status;
 mod alert;
 mod apply;
 mod claim;

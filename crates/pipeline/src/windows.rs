@@ -43,6 +43,9 @@ pub struct Scheduled {
     pub submit_at: DateTime<Utc>,
     /// The settlement date.
     pub settlement_date: NaiveDate,
+    /// When it settles at the receiving bank (§3.2, §3.3: 12:00, 16:00 or 17:00 CT for the Same
+    /// Day windows, 07:30 CT for next-day).
+    pub settles_at: DateTime<Utc>,
     /// Same Day or next-day.
     pub billing: Billing,
 }
@@ -105,6 +108,12 @@ pub struct Windows {
     /// Same Day cutoffs, Chicago time (`"HH:MM"`), ascending.
     #[serde(deserialize_with = "cutoffs")]
     pub same_day: Vec<NaiveTime>,
+    /// When each Same Day window settles, Chicago time, one per cutoff.
+    #[serde(deserialize_with = "cutoffs")]
+    pub same_day_settlement: Vec<NaiveTime>,
+    /// When next-day entries settle on their settlement date, Chicago time.
+    #[serde(deserialize_with = "cutoff")]
+    pub next_day_settlement: NaiveTime,
     /// Next-day cutoffs, Chicago time (`"HH:MM"`), ascending.
     #[serde(deserialize_with = "cutoffs")]
     pub next_day: Vec<NaiveTime>,
@@ -125,6 +134,13 @@ fn cutoffs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NaiveTime>, D::Error> 
         .collect()
 }
 
+/// One time written `"HH:MM"`.
+fn cutoff<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+    let t = String::deserialize(d)?;
+    NaiveTime::parse_from_str(&t, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a time (HH:MM)")))
+}
+
 fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
 }
@@ -133,6 +149,8 @@ impl Default for Windows {
     fn default() -> Self {
         Windows {
             same_day: vec![hm(9, 0), hm(13, 15), hm(14, 0)],
+            same_day_settlement: vec![hm(12, 0), hm(16, 0), hm(17, 0)],
+            next_day_settlement: hm(7, 30),
             next_day: vec![
                 hm(9, 0),
                 hm(13, 15),
@@ -186,6 +204,9 @@ impl Windows {
                     "[ach] {what}: at least one cutoff, in ascending order"
                 ));
             }
+        }
+        if self.same_day_settlement.len() != self.same_day.len() {
+            return Err("[ach] same_day_settlement: one time per same_day cutoff".into());
         }
         Ok(())
     }
@@ -243,16 +264,19 @@ impl Windows {
         // Same Day cutoff. Received on a non-business day it settles on the processing day but
         // is billed as next-day (§3.2).
         if wanted <= processing && amount_cents <= self.same_day_limit_cents {
-            if let Some(c) = self
+            if let Some(i) = self
                 .same_day
                 .iter()
-                .find(|c| at(processing, **c) > received)
+                .position(|c| at(processing, *c) > received)
             {
+                let c = self.same_day[i];
+                let settles = self.same_day_settlement.get(i).copied().unwrap_or(c);
                 return Ok(Scheduled {
                     window_date: processing,
-                    cutoff: *c,
-                    submit_at: at(processing, *c),
+                    cutoff: c,
+                    submit_at: at(processing, c),
                     settlement_date: processing,
+                    settles_at: at(processing, settles),
                     billing: if processing == today {
                         Billing::SameDay
                     } else {
@@ -277,6 +301,7 @@ impl Windows {
             cutoff,
             submit_at: at(day, cutoff),
             settlement_date: settlement,
+            settles_at: at(settlement, self.next_day_settlement),
             billing: Billing::NextDay,
         })
     }

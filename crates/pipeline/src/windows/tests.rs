@@ -232,6 +232,22 @@ fn cutoffs_are_chicago_time_across_daylight_saving() {
 }
 
 #[test]
+fn entries_settle_at_their_windows_settlement_time_spec_06_3_2_3_3() {
+    let when = |t: &str, eff: &str| {
+        let s = w().schedule(chi(MON, t), Some(date(eff)), SMALL).unwrap();
+        s.settles_at
+            .with_timezone(&Chicago)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    assert_eq!(when("08:00:00", MON), "2026-12-07 12:00");
+    assert_eq!(when("10:00:00", MON), "2026-12-07 16:00");
+    assert_eq!(when("13:30:00", MON), "2026-12-07 17:00");
+    assert_eq!(when("15:00:00", MON), "2026-12-08 07:30");
+    assert_eq!(when("08:00:00", TUE), "2026-12-08 07:30");
+}
+
+#[test]
 fn windows_must_be_listed_in_ascending_order() {
     assert!(w().check().is_ok());
     let mut bad = w();
@@ -239,4 +255,7 @@ fn windows_must_be_listed_in_ascending_order() {
     assert!(bad.check().is_err());
     bad.next_day = Vec::new();
     assert!(bad.check().is_err());
+    let mut unpaired = w();
+    unpaired.same_day_settlement.pop();
+    assert!(unpaired.check().is_err());
 }

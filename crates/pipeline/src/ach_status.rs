@@ -1,0 +1,254 @@
+//! ACH entry statuses (spec 06 §6): the lifecycle of an outgoing or incoming entry, which moves
+//! are allowed, and where the clock puts an outgoing entry given its window
+//! ([`crate::windows::Scheduled`]): `scheduled` until shortly before its cutoff, `processing`
+//! while the bank prepares the window, `submitted` at the cutoff, `posted` when it settles. What
+//! happens after (`pending_return`, `returned`) comes from the network's files, not the clock.
+//!
+//! The transition diagrams are NOT SEEN (§6: "derived from the descriptions"); the moves below
+//! are that derivation. How long before a cutoff an entry turns `processing` is NOT SEEN too:
+//! [`PROCESSING_LEAD`] is a project default.
+
+use crate::windows::Scheduled;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// How long before its window's cutoff an entry is `processing` (project default, NOT SEEN).
+pub const PROCESSING_LEAD: Duration = Duration::minutes(30);
+
+/// An entry's direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Originated by the partner (its Nacha files).
+    Outgoing,
+    /// Received from the network.
+    Incoming,
+}
+
+/// A status of spec 06 §6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Accepted, waiting for further processing.
+    Scheduled,
+    /// Being prepared for submission to the Fed (outgoing).
+    Processing,
+    /// Submitted to the Fed (outgoing).
+    Submitted,
+    /// Completed and posted.
+    Posted,
+    /// Cancelled (outgoing). Terminal.
+    Canceled,
+    /// A validation rule triggered; under manual review.
+    UnderReview,
+    /// Manual review succeeded; processing continues.
+    Approved,
+    /// Manual review failed. Terminal.
+    Rejected,
+    /// A return of a posted entry was received (incoming).
+    PendingReturn,
+    /// Returned. Terminal.
+    Returned,
+}
+
+impl Status {
+    /// The status as the bank's pages write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Scheduled => "scheduled",
+            Status::Processing => "processing",
+            Status::Submitted => "submitted",
+            Status::Posted => "posted",
+            Status::Canceled => "canceled",
+            Status::UnderReview => "under_review",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::PendingReturn => "pending_return",
+            Status::Returned => "returned",
+        }
+    }
+
+    /// Whether nothing follows it (§6: `canceled`, `rejected`, `returned`).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Status::Canceled | Status::Rejected | Status::Returned)
+    }
+
+    /// Whether an entry of `direction` may be cancelled in this status (§6 "Cancellable").
+    pub fn cancellable(self, direction: Direction) -> bool {
+        direction == Direction::Outgoing
+            && matches!(
+                self,
+                Status::Scheduled | Status::UnderReview | Status::Approved
+            )
+    }
+}
+
+/// Whether an entry of `direction` may move from `from` to `to` (§6, derived lifecycle).
+pub fn may_move(direction: Direction, from: Status, to: Status) -> bool {
+    use Status::*;
+    if from.is_terminal() {
+        return false;
+    }
+    if to == Canceled {
+        return from.cancellable(direction);
+    }
+    match direction {
+        Direction::Outgoing => matches!(
+            (from, to),
+            (Scheduled, Processing)
+                | (Scheduled, UnderReview)
+                | (UnderReview, Approved)
+                | (UnderReview, Rejected)
+                | (Approved, Processing)
+                | (Processing, Submitted)
+                | (Submitted, Posted)
+                | (Posted, Returned)
+        ),
+        Direction::Incoming => matches!(
+            (from, to),
+            (Scheduled, Posted)
+                | (Scheduled, UnderReview)
+                | (UnderReview, Approved)
+                | (UnderReview, Rejected)
+                | (Approved, Posted)
+                | (Posted, PendingReturn)
+                | (PendingReturn, Returned)
+                | (PendingReturn, Posted)
+        ),
+    }
+}
+
+/// The statuses the clock has moved an outgoing entry of window `s` through by `now`, each
+/// with when it began: from `scheduled` at `accepted_at` to, at most, `posted`.
+pub fn clock_history(
+    s: &Scheduled,
+    accepted_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<(Status, DateTime<Utc>)> {
+    let steps = [
+        (Status::Scheduled, accepted_at),
+        (
+            Status::Processing,
+            (s.submit_at - PROCESSING_LEAD).max(accepted_at),
+        ),
+        (Status::Submitted, s.submit_at),
+        (Status::Posted, s.settles_at),
+    ];
+    steps.into_iter().filter(|(_, at)| *at <= now).collect()
+}
+
+/// Where the clock has put an outgoing entry of window `s` by `now`.
+pub fn clock_status(s: &Scheduled, accepted_at: DateTime<Utc>, now: DateTime<Utc>) -> Status {
+    clock_history(s, accepted_at, now)
+        .last()
+        .map_or(Status::Scheduled, |(st, _)| *st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::windows::Windows;
+    use chrono::{NaiveDate, TimeZone};
+    use chrono_tz::America::Chicago;
+
+    fn chi(d: &str, t: &str) -> DateTime<Utc> {
+        let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let t = chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap();
+        Chicago
+            .from_local_datetime(&d.and_time(t))
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_clock_moves_an_outgoing_entry_through_its_window_spec_06_6() {
+        let accepted = chi("2026-12-07", "10:00");
+        let eff = NaiveDate::from_ymd_opt(2026, 12, 8);
+        let s = Windows::default().schedule(accepted, eff, 5_000).unwrap();
+        // Next-day window 13:15 Monday, settling 07:30 Tuesday.
+        let at = |d: &str, t: &str| clock_status(&s, accepted, chi(d, t));
+        assert_eq!(at("2026-12-07", "10:00"), Status::Scheduled);
+        assert_eq!(at("2026-12-07", "12:44"), Status::Scheduled);
+        assert_eq!(at("2026-12-07", "12:45"), Status::Processing);
+        assert_eq!(at("2026-12-07", "13:14"), Status::Processing);
+        assert_eq!(at("2026-12-07", "13:15"), Status::Submitted);
+        assert_eq!(at("2026-12-08", "07:29"), Status::Submitted);
+        assert_eq!(at("2026-12-08", "07:30"), Status::Posted);
+        let h = clock_history(&s, accepted, chi("2026-12-09", "00:00"));
+        let names: Vec<&str> = h.iter().map(|(st, _)| st.as_str()).collect();
+        assert_eq!(names, ["scheduled", "processing", "submitted", "posted"]);
+        // Every step of the clock is an allowed move.
+        assert!(h
+            .windows(2)
+            .all(|p| may_move(Direction::Outgoing, p[0].0, p[1].0)));
+    }
+
+    #[test]
+    fn an_entry_accepted_inside_the_lead_time_is_processing_at_once() {
+        let accepted = chi("2026-12-07", "13:00");
+        let s = Windows::default()
+            .schedule(accepted, NaiveDate::from_ymd_opt(2026, 12, 8), 5_000)
+            .unwrap();
+        let h = clock_history(&s, accepted, chi("2026-12-07", "13:01"));
+        assert_eq!(h[1], (Status::Processing, accepted));
+    }
+
+    #[test]
+    fn every_move_of_the_derived_lifecycles_and_none_other_spec_06_6() {
+        use Direction::*;
+        use Status::*;
+        let all = [
+            Scheduled,
+            Processing,
+            Submitted,
+            Posted,
+            Canceled,
+            UnderReview,
+            Approved,
+            Rejected,
+            PendingReturn,
+            Returned,
+        ];
+        let outgoing = [
+            (Scheduled, Processing),
+            (Scheduled, UnderReview),
+            (Scheduled, Canceled),
+            (UnderReview, Approved),
+            (UnderReview, Rejected),
+            (UnderReview, Canceled),
+            (Approved, Processing),
+            (Approved, Canceled),
+            (Processing, Submitted),
+            (Submitted, Posted),
+            (Posted, Returned),
+        ];
+        let incoming = [
+            (Scheduled, Posted),
+            (Scheduled, UnderReview),
+            (UnderReview, Approved),
+            (UnderReview, Rejected),
+            (Approved, Posted),
+            (Posted, PendingReturn),
+            (PendingReturn, Returned),
+            (PendingReturn, Posted),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(
+                    may_move(Outgoing, from, to),
+                    outgoing.contains(&(from, to)),
+                    "outgoing {from:?} → {to:?}"
+                );
+                assert_eq!(
+                    may_move(Incoming, from, to),
+                    incoming.contains(&(from, to)),
+                    "incoming {from:?} → {to:?}"
+                );
+            }
+        }
+        for t in [Canceled, Rejected, Returned] {
+            assert!(t.is_terminal());
+        }
+        assert!(!Scheduled.cancellable(Incoming));
+    }
+}
