@@ -1,5 +1,6 @@
 //! `bankdrop`: a thin binary over the bankdrop libraries.
 
+mod cmd_ach;
 mod cmd_gen;
 mod cmd_ingest;
 mod cmd_nodes;
@@ -47,6 +48,9 @@ enum Command {
     /// Manage partners and their SSH keys.
     #[command(subcommand)]
     Partner(cmd_partner::Cmd),
+    /// Accepted ACH entries: their processing windows and statuses (spec 06 §3, §6).
+    #[command(subcommand)]
+    Ach(cmd_ach::Cmd),
     /// Manage who may open the operations pages and the API.
     #[command(subcommand)]
     User(cmd_user::Cmd),
@@ -67,6 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => cmd_validate::run(a),
         Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
         Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
+        Command::Ach(c) => cmd_ach::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::User(c) => cmd_user::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Registry(c) => cmd_registry::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),

@@ -70,7 +70,9 @@ fn reports(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn setup() -> (Workdir, PathBuf) {
-    let w = Workdir::new("");
+    // The Nacha file is scheduled as if it arrived Monday 2026-04-06 10:00 Chicago time: its
+    // entries, effective Tuesday, go out in Monday's next-day window and settle Tuesday.
+    let w = Workdir::new("[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n");
     let root = w.root();
     (w, root)
 }

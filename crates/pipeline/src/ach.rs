@@ -2,7 +2,8 @@
 //! field name (issue 3 item 5).
 
 use crate::spill::FirstByRow;
-use chrono::NaiveDate;
+use crate::windows::{WindowError, Windows};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use validate::report::{Collector, Finding, Severity};
@@ -102,25 +103,60 @@ pub fn validate_ach_with_len<R: Read>(
     Ok(report)
 }
 
-/// The day an entry settles: its batch's effective entry date, or the next Federal Reserve
-/// business day when that date is not one (the ACH operator settles on business days only).
-pub fn settlement_date(effective: NaiveDate) -> NaiveDate {
-    let mut d = effective;
-    while !crate::deadline::is_business_day(d) {
-        match d.succ_opt() {
-            Some(n) => d = n,
-            None => break,
+/// A batch's effective entry date; `None` when blank or not a date (ENR batches leave it blank,
+/// and the validator has already judged the field).
+fn effective_of(b: &nacha::BatchHeader) -> Option<NaiveDate> {
+    let eff = b.effective_entry_date;
+    NaiveDate::from_ymd_opt(eff.year().into(), eff.month().into(), eff.day().into())
+}
+
+/// The effective-date rules of the processing windows (spec 06 §3.4, `[ach]`), as findings on
+/// each batch header whose date they refuse: line, field `effective_entry_date`, and the code
+/// `effective_date_past`, `effective_date_too_far` or `effective_date_not_business_day`.
+pub fn check_effective_dates<R: Read>(
+    input: R,
+    windows: &Windows,
+    arrival: DateTime<Utc>,
+) -> io::Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for item in nacha::TypedReader::new(io::BufReader::with_capacity(1 << 16, input)) {
+        let Ok((raw, nacha::Record::BatchHeader(b))) = item else {
+            continue;
+        };
+        let effective = effective_of(&b);
+        if let Err(e) = windows.schedule(arrival, effective, 0) {
+            let code = match e {
+                WindowError::Past(_) => "effective_date_past",
+                WindowError::TooFarAhead { .. } => "effective_date_too_far",
+                WindowError::NotBusinessDay(_) => "effective_date_not_business_day",
+            };
+            out.push(Finding {
+                row: raw.line,
+                column: Some("effective_entry_date".into()),
+                code,
+                message: format!(
+                    "{e} (received {}; spec 06 §3.4, [ach] effective_dates)",
+                    arrival.to_rfc3339()
+                ),
+                value: effective.map(|d| d.to_string()),
+            });
         }
     }
-    d
+    Ok(out)
 }
 
 /// Stores every money-moving entry of an accepted Nacha file in `ach_entries` (the ACH cash
 /// reconciliation and daily activity reports read them, spec 06 §8, §10): one JSON object per
-/// live entry with its batch facts and its settlement date. Prenotes and zero-dollar entries move
-/// no money and are skipped; IAT batches are not stored (no IAT program yet). The receiver's
-/// account number is not stored: no report needs it.
-pub fn apply_entries<R: Read>(input: R, ap: &mut store::Writing) -> store::Result<()> {
+/// live entry with its batch facts and its window (spec 06 §3: the window's day and cutoff, when
+/// it is submitted and settles, Same Day or next-day billing), scheduled from `arrival`.
+/// Prenotes and zero-dollar entries move no money and are skipped; IAT batches are not stored
+/// (no IAT program yet). The receiver's account number is not stored: no report needs it.
+pub fn apply_entries<R: Read>(
+    input: R,
+    ap: &mut store::Writing,
+    windows: &Windows,
+    arrival: DateTime<Utc>,
+) -> store::Result<()> {
     let reader = io::BufReader::with_capacity(1 << 16, input);
     let mut batch: Option<nacha::BatchHeader> = None;
     for item in nacha::TypedReader::new(reader) {
@@ -145,14 +181,12 @@ pub fn apply_entries<R: Read>(input: R, ap: &mut store::Writing) -> store::Resul
         if code.kind != nacha::TxKind::Live || e.amount == 0 {
             continue;
         }
-        let eff = b.effective_entry_date;
-        let Some(effective) =
-            NaiveDate::from_ymd_opt(eff.year().into(), eff.month().into(), eff.day().into())
-        else {
-            continue;
-        };
+        let effective = effective_of(b);
+        let s = windows
+            .schedule(arrival, effective, e.amount)
+            .map_err(|err| store::Error::Apply(format!("entry {}: {err}", e.trace_number)))?;
         let trace = format!("{:015}", e.trace_number);
-        let settles = settlement_date(effective).to_string();
+        let settles = s.settlement_date.to_string();
         let json = serde_json::json!({
             "trace": trace,
             "transaction_code": e.transaction_code.to_string(),
@@ -162,8 +196,14 @@ pub fn apply_entries<R: Read>(input: R, ap: &mut store::Writing) -> store::Resul
             "company_name": b.company_name,
             "company_id": b.company_identification,
             "company_entry_description": b.company_entry_description,
-            "effective_date": effective.to_string(),
+            "effective_date": effective.map_or_else(|| s.window_date.to_string(), |d| d.to_string()),
             "settlement_date": settles,
+            "window_date": s.window_date.to_string(),
+            "cutoff": s.cutoff.format("%H:%M").to_string(),
+            "submit_at": s.submit_at.to_rfc3339(),
+            "settles_at": s.settles_at.to_rfc3339(),
+            "billing": s.billing,
+            "accepted_at": arrival.to_rfc3339(),
             "individual_name": e.individual_name,
             "identification_number": e.identification_number,
         });

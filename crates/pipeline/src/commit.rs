@@ -135,7 +135,8 @@ pub(crate) fn commit(
             let mut w = store.write(f)?;
             let path = results.claim.path();
             let file = File::open(&path).map_err(io_err(&path))?;
-            crate::ach::apply_entries(file, &mut w)?;
+            let arrival = results.config.ach_arrival(results.claim.received);
+            crate::ach::apply_entries(file, &mut w, &results.config.ach_windows, arrival)?;
             return decide(w, v, results);
         }
         // Rows taken live for a file that was then rejected roll back here.

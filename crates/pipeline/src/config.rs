@@ -48,6 +48,11 @@ pub struct Config {
     /// Times a file whose processing fails (bankdrop's own failure: a full disk, a database
     /// error) is tried before it is set aside in `failed/` with outcome `failed` and an alert.
     pub max_attempts: u32,
+    /// The ACH processing windows (spec 06 §3) that schedule accepted outgoing entries.
+    pub ach_windows: crate::windows::Windows,
+    /// A simulated clock for ACH scheduling (tests, demos): entries are scheduled as if every
+    /// file arrived at this instant. `None`: at its real arrival.
+    pub ach_clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One program's rules (D1): what its files may contain.
@@ -65,6 +70,15 @@ impl Config {
     /// A partner's program: its own, or the default one.
     pub fn program(&self, partner: &str) -> &Program {
         self.programs.get(partner).unwrap_or(&self.program)
+    }
+
+    /// When a file that arrived at `arrived` is scheduled for the ACH windows: then, or at the
+    /// simulated clock.
+    pub fn ach_arrival(
+        &self,
+        arrived: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        self.ach_clock.unwrap_or(arrived)
     }
 }
 
@@ -98,6 +112,8 @@ impl Config {
             max_ids_in_memory: Options::default().max_ids_in_memory,
             max_attempts: 5,
             live_writes: true,
+            ach_windows: crate::windows::Windows::default(),
+            ach_clock: None,
         }
     }
 }

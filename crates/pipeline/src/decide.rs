@@ -227,13 +227,29 @@ impl Decider<'_> {
         let mut errors = ErrorSpill::default();
         let mut spilled = Ok(());
         let file = File::open(&path).map_err(io_err(&path))?;
-        let report = crate::ach::validate_ach_with_sink(file, policy, STATUS_LIMIT, &mut |f| {
+        let mut report = crate::ach::validate_ach_with_sink(file, policy, STATUS_LIMIT, &mut |f| {
             if spilled.is_ok() {
                 spilled = errors.push(f);
             }
         })
         .map_err(io_err(&path))?;
         spilled.map_err(io_err(&path))?;
+        if report.outcome == validate::Outcome::Accepted {
+            // A well-formed file whose effective dates the windows refuse (spec 06 §3.4).
+            let file = File::open(&path).map_err(io_err(&path))?;
+            let arrival = self.config.ach_arrival(c.received);
+            let refused =
+                crate::ach::check_effective_dates(file, &self.config.ach_windows, arrival)
+                    .map_err(io_err(&path))?;
+            for f in refused {
+                errors.push(&f).map_err(io_err(&path))?;
+                report.error_count += 1;
+                if report.errors.len() < STATUS_LIMIT {
+                    report.errors.push(f);
+                }
+                report.outcome = validate::Outcome::Rejected;
+            }
+        }
         Ok(Verdict::read(report, errors, (sha256, bytes), Apply::Ach))
     }
 

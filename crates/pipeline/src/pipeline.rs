@@ -364,6 +364,7 @@ impl Pipeline {
             due_at: due.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
             held,
             max_name_len: self.config.max_name_len,
+            config: &self.config,
         };
         let decider = Decider {
             store: &self.store,

@@ -22,6 +22,8 @@ pub(crate) struct Results<'a> {
     /// It waited for the files it depends on (D7).
     pub held: Option<HeldNote>,
     pub max_name_len: usize,
+    /// The ACH windows and the simulated clock, for an accepted Nacha file's entries.
+    pub config: &'a crate::Config,
 }
 
 /// Now, as decisions are stamped (RFC 3339, UTC, milliseconds).

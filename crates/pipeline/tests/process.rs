@@ -7,7 +7,7 @@ use validate::schema::Schemas;
 
 mod common;
 
-use common::{env, fixture};
+use common::{env, env_with, fixture};
 
 #[test]
 fn a_valid_file_is_accepted_and_moved_to_processed() {
@@ -292,8 +292,9 @@ fn pending_lists_inbox_files_only() {
 
 #[test]
 fn nacha_files_are_validated_in_ach_outgoing() {
-    // decision D10, spec 06 §1.4: accepted → ach/processed, rejected → ach/failed.
-    let e = env();
+    // decision D10, spec 06 §1.4: accepted → ach/processed, rejected → ach/failed. Scheduled as
+    // if it arrived on Monday 2026-04-06 at 10:00 Chicago time (the simulated clock, spec 06 §3).
+    let e = env_with(|c| c.ach_clock = Some("2026-04-06T15:00:00Z".parse().unwrap()));
     let good = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../fixtures/nacha/20260115T171640Z_outgoing_ach_1768497400.ach"),
@@ -312,7 +313,8 @@ fn nacha_files_are_validated_in_ach_outgoing() {
             "ach/processed/20260115T171640Z_outgoing_ach_1768497400.ach"
         )
     );
-    // Accepted live entries are stored for the ACH reports, settling on the effective date.
+    // Accepted live entries are stored for the ACH reports, in Monday's next-day window 13:15,
+    // settling on their effective date, Tuesday (spec 06 §3.3).
     let mut entries = Vec::new();
     e.pipeline
         .store()
@@ -328,6 +330,10 @@ fn nacha_files_are_validated_in_ach_outgoing() {
     assert_eq!(entries[0]["amount_cents"], "83990");
     assert_eq!(entries[0]["direction"], "credit");
     assert_eq!(entries[0]["company_name"], "WONKA IND");
+    assert_eq!(entries[0]["window_date"], "2026-04-06");
+    assert_eq!(entries[0]["cutoff"], "13:15");
+    assert_eq!(entries[0]["billing"], "next_day");
+    assert_eq!(entries[0]["settles_at"], "2026-04-07T12:30:00+00:00");
     let bad = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/nacha/bad_entry_hash.ach"),
     )
@@ -496,4 +502,38 @@ fn accepted_rows_are_stored_and_later_versions_overwrite_them() {
         Some("Renamed Product")
     );
     assert_eq!(store.counts("acme").unwrap(), (25, 25, 25));
+}
+
+#[test]
+fn effective_dates_the_windows_refuse_reject_a_nacha_file_at_the_batch_header() {
+    // Spec 06 §3.4 (NOT SEEN, configured): with `past = reject`, a file received after its
+    // effective date is refused on the batch header's line, field effective_entry_date.
+    let e = env_with(|c| {
+        c.ach_clock = Some("2026-04-08T15:00:00Z".parse().unwrap());
+        c.ach_windows.effective_dates.past = pipeline::windows::DateRule::Reject;
+    });
+    let good = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/nacha/20260115T171640Z_outgoing_ach_1768497400.ach"),
+    )
+    .unwrap();
+    let name = "ach/outgoing/20260115T171640Z_outgoing_ach_1768497400.ach";
+    e.drop_file(name, &good);
+    let p = e.process(name);
+    assert_eq!(p.state, State::Rejected, "{}", e.status(&p));
+    let status = e.status(&p);
+    let first = &status["errors"][0];
+    assert_eq!(first["code"], "effective_date_past");
+    assert_eq!(first["column"], "effective_entry_date");
+    assert_eq!(
+        first["row"], 2,
+        "the first batch header is line 2: {status}"
+    );
+    assert_eq!(first["value"], "2026-04-07");
+    // Too far ahead (more than 30 days by default) is refused whatever `past` says.
+    let e = env_with(|c| c.ach_clock = Some("2026-02-01T15:00:00Z".parse().unwrap()));
+    e.drop_file(name, &good);
+    let p = e.process(name);
+    assert_eq!(p.state, State::Rejected);
+    assert_eq!(e.status(&p)["errors"][0]["code"], "effective_date_too_far");
 }

@@ -62,6 +62,8 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;
     pc.max_ids_in_memory = cfg.pipeline.max_ids_in_memory;
     pc.live_writes = cfg.pipeline.live_writes;
+    pc.ach_windows = cfg.ach.windows.clone();
+    pc.ach_clock = cfg.ach.clock()?;
     let p = Pipeline::new(store, Arc::new(schemas), pc);
     Ok(match cfg.alerts.hook() {
         Some(hook) => p.with_alerts(Arc::new(hook)),

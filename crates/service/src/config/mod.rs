@@ -1,5 +1,6 @@
 //! `config/bankdrop.toml`: every key optional, defaults good for a first try.
 
+pub mod ach;
 pub mod ops;
 pub mod recon;
 pub mod units;
@@ -39,6 +40,8 @@ pub struct Config {
     pub web: ops::Web,
     /// The Prometheus metrics endpoint.
     pub metrics: ops::Metrics,
+    /// ACH processing windows and the simulated clock.
+    pub ach: ach::Ach,
     /// `[partners.<name>]`: a partner's own program (D1: one partner is one program), any
     /// `[program]` key, and `[partners.<name>.recon]` with any reconciliation key of `[recon]`.
     pub partners: BTreeMap<String, Table>,
@@ -329,6 +332,7 @@ impl Default for Config {
             cluster: Cluster::default(),
             web: ops::Web::default(),
             metrics: ops::Metrics::default(),
+            ach: ach::Ach::default(),
             partners: BTreeMap::new(),
             programs: HashMap::new(),
         }
@@ -402,6 +406,7 @@ impl Config {
         cfg.program.resolve()?;
         cfg.sftp.limits()?;
         cfg.alerts.check()?;
+        cfg.ach.check()?;
         if cfg.pipeline.max_attempts == 0 {
             crate::bail!("pipeline.max_attempts: must be at least 1");
         }

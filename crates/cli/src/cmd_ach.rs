@@ -1,0 +1,109 @@
+//! `bankdrop ach entries --partner P --settles D [--at T]`: a partner's accepted outgoing ACH
+//! entries settling on D, each with its window (spec 06 §3) and its status at T (spec 06 §6).
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Subcommand;
+use pipeline::ach_status::{clock_history, Status};
+use pipeline::windows::{Billing, Scheduled};
+use service::setup::open_store;
+use service::Config;
+
+/// ACH commands.
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// List the accepted outgoing entries settling on a day, with their windows and statuses.
+    Entries {
+        /// Partner.
+        #[arg(long)]
+        partner: String,
+        /// Settlement date (YYYY-MM-DD).
+        #[arg(long)]
+        settles: NaiveDate,
+        /// The moment the statuses are for (RFC 3339; default now, or `[ach] clock`).
+        #[arg(long)]
+        at: Option<String>,
+        /// Print each entry's status history too.
+        #[arg(long)]
+        history: bool,
+    },
+}
+
+fn time(v: &serde_json::Value, key: &str) -> Result<DateTime<Utc>> {
+    let s = v[key]
+        .as_str()
+        .with_context(|| format!("stored entry without `{key}`"))?;
+    Ok(DateTime::parse_from_rfc3339(s)
+        .with_context(|| format!("stored `{key}` `{s}`"))?
+        .with_timezone(&Utc))
+}
+
+/// The window a stored entry was given (`pipeline::ach::apply_entries`).
+fn scheduled(v: &serde_json::Value) -> Result<Scheduled> {
+    let date = |k: &str| -> Result<NaiveDate> {
+        let s = v[k]
+            .as_str()
+            .with_context(|| format!("stored entry without `{k}`"))?;
+        Ok(NaiveDate::parse_from_str(s, "%Y-%m-%d")?)
+    };
+    Ok(Scheduled {
+        window_date: date("window_date")?,
+        cutoff: chrono::NaiveTime::parse_from_str(v["cutoff"].as_str().unwrap_or(""), "%H:%M")
+            .context("stored `cutoff`")?,
+        submit_at: time(v, "submit_at")?,
+        settlement_date: date("settlement_date")?,
+        settles_at: time(v, "settles_at")?,
+        billing: if v["billing"] == "same_day" {
+            Billing::SameDay
+        } else {
+            Billing::NextDay
+        },
+    })
+}
+
+/// Runs the command.
+pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
+    let Cmd::Entries {
+        partner,
+        settles,
+        at,
+        history,
+    } = cmd;
+    let now = match at {
+        Some(t) => DateTime::parse_from_rfc3339(&t)
+            .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
+            .with_timezone(&Utc),
+        None => cfg.ach.clock()?.unwrap_or_else(Utc::now),
+    };
+    let store = open_store(cfg)?;
+    let snapshot = store.snapshot()?;
+    let mut rows = Vec::new();
+    snapshot.ach_entries_settled_on::<store::Error>(&partner, &settles.to_string(), &mut |r| {
+        rows.push(r.data.to_string());
+        Ok(true)
+    })?;
+    println!("trace\tdirection\tamount_cents\tbilling\twindow\tsettles_at\tstatus");
+    for data in rows {
+        let v: serde_json::Value = serde_json::from_str(&data)?;
+        let s = scheduled(&v)?;
+        let steps = clock_history(&s, time(&v, "accepted_at")?, now);
+        let status = steps.last().map_or(Status::Scheduled, |(st, _)| *st);
+        println!(
+            "{}\t{}\t{}\t{}\t{} {}\t{}\t{}",
+            v["trace"].as_str().unwrap_or(""),
+            v["direction"].as_str().unwrap_or(""),
+            v["amount_cents"].as_str().unwrap_or(""),
+            v["billing"].as_str().unwrap_or(""),
+            s.window_date,
+            s.cutoff.format("%H:%M"),
+            s.settles_at.to_rfc3339(),
+            status.as_str()
+        );
+        if history {
+            for (st, t) in steps {
+                println!("\t{}\t{}", st.as_str(), t.to_rfc3339());
+            }
+        }
+    }
+    Ok(())
+}
