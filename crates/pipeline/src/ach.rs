@@ -159,6 +159,8 @@ pub fn apply_entries<R: Read>(
 ) -> store::Result<()> {
     let reader = io::BufReader::with_capacity(1 << 16, input);
     let mut batch: Option<nacha::BatchHeader> = None;
+    // A batch's entries share a window but for the Same Day limit: two schedules per batch.
+    let mut windows_of: [Option<crate::windows::Scheduled>; 2] = [None, None];
     for item in nacha::TypedReader::new(reader) {
         // The file was validated and accepted: a record that no longer parses means the bytes
         // changed under us, so refuse to apply rather than store half a file.
@@ -166,6 +168,7 @@ pub fn apply_entries<R: Read>(
         let e = match record {
             nacha::Record::BatchHeader(h) => {
                 batch = Some(h);
+                windows_of = [None, None];
                 continue;
             }
             nacha::Record::IatBatchHeader(_) | nacha::Record::BatchControl(_) => {
@@ -182,9 +185,16 @@ pub fn apply_entries<R: Read>(
             continue;
         }
         let effective = effective_of(b);
-        let s = windows
-            .schedule(arrival, effective, e.amount)
-            .map_err(|err| store::Error::Apply(format!("entry {}: {err}", e.trace_number)))?;
+        let slot = &mut windows_of[usize::from(e.amount > windows.same_day_limit_cents)];
+        let s = match slot {
+            Some(s) => s.clone(),
+            None => {
+                let s = windows.schedule(arrival, effective, e.amount).map_err(|err| {
+                    store::Error::Apply(format!("entry {}: {err}", e.trace_number))
+                })?;
+                slot.insert(s).clone()
+            }
+        };
         let trace = format!("{:015}", e.trace_number);
         let settles = s.settlement_date.to_string();
         let json = serde_json::json!({
