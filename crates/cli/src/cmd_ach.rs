@@ -8,6 +8,7 @@ use pipeline::ach_status::{clock_history, Status};
 use pipeline::windows::{Billing, Scheduled};
 use service::setup::open_store;
 use service::Config;
+use store::AchEvents;
 
 /// ACH commands.
 #[derive(Subcommand)]
@@ -82,22 +83,43 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
         rows.push(r.data.to_string());
         Ok(true)
     })?;
-    println!("trace\tdirection\tamount_cents\tbilling\twindow\tsettles_at\tstatus");
+    println!("trace\tdirection\tamount_cents\tbilling\twindow\tsettles_at\tstatus\tevents");
     for data in rows {
         let v: serde_json::Value = serde_json::from_str(&data)?;
         let s = scheduled(&v)?;
-        let steps = clock_history(&s, time(&v, "accepted_at")?, now);
+        let mut steps = clock_history(&s, time(&v, "accepted_at")?, now);
+        let trace = v["trace"].as_str().unwrap_or("");
+        // Events delivered by `now` (spec 06 §4, §7); a return completes once the entry posted.
+        let events: Vec<store::AchEvent> = store
+            .ach_events(&partner, trace)?
+            .into_iter()
+            .filter(|e| DateTime::parse_from_rfc3339(&e.at).is_ok_and(|t| t <= now))
+            .collect();
+        let posted = steps.last().is_some_and(|(st, _)| *st == Status::Posted);
+        if let Some(r) = events
+            .iter()
+            .find(|e| e.kind == "return")
+            .filter(|_| posted)
+        {
+            let at = DateTime::parse_from_rfc3339(&r.at)?.with_timezone(&Utc);
+            steps.push((Status::Returned, at.max(s.settles_at)));
+        }
         let status = steps.last().map_or(Status::Scheduled, |(st, _)| *st);
+        let listed: Vec<String> = events
+            .iter()
+            .map(|e| format!("{} {}", e.kind, e.code))
+            .collect();
         println!(
-            "{}\t{}\t{}\t{}\t{} {}\t{}\t{}",
-            v["trace"].as_str().unwrap_or(""),
+            "{}\t{}\t{}\t{}\t{} {}\t{}\t{}\t{}",
+            trace,
             v["direction"].as_str().unwrap_or(""),
             v["amount_cents"].as_str().unwrap_or(""),
             v["billing"].as_str().unwrap_or(""),
             s.window_date,
             s.cutoff.format("%H:%M"),
             s.settles_at.to_rfc3339(),
-            status.as_str()
+            status.as_str(),
+            listed.join("; ")
         );
         if history {
             for (st, t) in steps {

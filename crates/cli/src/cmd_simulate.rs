@@ -1,13 +1,19 @@
-//! `bankdrop simulate return|noc`: what the bank's sandbox does for partners (issue 3 item 4).
+//! `bankdrop simulate return|noc`: what the bank's sandbox does for partners (issue 3 item 4):
+//! into a directory, or delivered into a partner's `ach/incoming` (spec 06 §1.3) and kept against
+//! the original entries, a return only within its deadline (spec 06 §4.1).
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args as ClapArgs, ValueEnum};
 use nacha::returns::{
     build_noc, build_return, Correction, NocRequest, ResponseOptions, ReturnRequest,
 };
+use service::setup::open_store;
+use service::Config;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
+use store::{AchEvents, Partners};
 
 /// What to simulate.
 #[derive(Clone, Copy, ValueEnum)]
@@ -36,13 +42,83 @@ pub struct Args {
     #[arg(long, default_value = "")]
     corrected: String,
     /// Output directory (default: the current one); the file gets the spec 06 §1.4 name.
-    #[arg(long, default_value = ".")]
+    #[arg(long, default_value = ".", conflicts_with = "partner")]
     out: PathBuf,
+    /// Deliver into this partner's `ach/incoming` and record it against its accepted entries.
+    #[arg(long)]
+    partner: Option<String>,
+    /// The moment of the simulated delivery (RFC 3339; default now, or `[ach] clock`).
+    #[arg(long)]
+    at: Option<String>,
+}
+
+/// Where a delivery goes, and what it is recorded against.
+struct Delivery {
+    store: store::Db,
+    partner: String,
+    root: PathBuf,
+}
+
+/// Checks that every trace is an accepted entry of the partner and, for a return, that its
+/// deadline has not passed at `at` (spec 06 §4.1).
+fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<()> {
+    for t in &args.traces {
+        let trace = format!("{t:015}");
+        let data = d
+            .store
+            .ach_entry_data(&d.partner, &trace)?
+            .with_context(|| {
+                format!(
+                    "{}: no accepted outgoing entry with trace {trace}",
+                    d.partner
+                )
+            })?;
+        if !matches!(args.kind, Kind::Return) {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&data)?;
+        let settled = v["settlement_date"]
+            .as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .with_context(|| format!("entry {trace}: no settlement date stored"))?;
+        let due = pipeline::ach_status::return_deadline(&args.code, settled);
+        if at >= due {
+            bail!(
+                "a {} return of entry {trace} (settled {settled}) was due by {} (spec 06 §4.1); it is {}",
+                args.code,
+                due.to_rfc3339(),
+                at.to_rfc3339()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs the command and prints the written path.
-pub fn run(args: Args) -> Result<()> {
-    let now = chrono::Utc::now();
+pub fn run(cfg: &Config, args: Args) -> Result<()> {
+    let now = match &args.at {
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
+            .with_timezone(&Utc),
+        None => cfg.ach.clock()?.unwrap_or_else(Utc::now),
+    };
+    let delivery = match &args.partner {
+        Some(p) => {
+            let store = open_store(cfg)?;
+            let row = store
+                .partner(p)?
+                .with_context(|| format!("no partner `{p}` (bankdrop partner add)"))?;
+            Some(Delivery {
+                store,
+                partner: p.clone(),
+                root: PathBuf::from(row.root),
+            })
+        }
+        None => None,
+    };
+    if let Some(d) = &delivery {
+        check_originals(d, &args, now)?;
+    }
     let today = {
         use chrono::Datelike;
         nacha::Date::new(now.year() as u16, now.month() as u8, now.day() as u8).context("today")?
@@ -53,11 +129,18 @@ pub fn run(args: Args) -> Result<()> {
         Kind::Noc => nacha::names::noc_file_name(secs),
     }
     .context("file name")?;
-    let path = args.out.join(name);
+    let dir = match &delivery {
+        Some(d) => d.root.join("ach").join("incoming"),
+        None => args.out.clone(),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(&name);
+    // Written under a hidden name and renamed: the partner never sees half a file.
+    let partial = dir.join(format!(".{name}.partial"));
     let input = BufReader::new(
         File::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?,
     );
-    let out = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let out = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
     let opts = ResponseOptions::new(today);
     let summary = match args.kind {
         Kind::Return => {
@@ -81,6 +164,25 @@ pub fn run(args: Args) -> Result<()> {
             build_noc(input, &reqs, &opts, out)?
         }
     };
+    File::open(&partial)?.sync_all()?;
+    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    if let Some(d) = &delivery {
+        let (kind, detail) = match args.kind {
+            Kind::Return => ("return", String::new()),
+            Kind::Noc => ("noc", args.corrected.clone()),
+        };
+        for t in &args.traces {
+            d.store.add_ach_event(&store::AchEvent {
+                partner: d.partner.clone(),
+                trace: format!("{t:015}"),
+                kind: kind.into(),
+                code: args.code.clone(),
+                file: format!("ach/incoming/{name}"),
+                at: now.to_rfc3339(),
+                detail: detail.clone(),
+            })?;
+        }
+    }
     println!("{} ({:?})", path.display(), summary);
     Ok(())
 }

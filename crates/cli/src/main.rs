@@ -74,7 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ach(c) => cmd_ach::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::User(c) => cmd_user::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Registry(c) => cmd_registry::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
-        Command::Simulate(a) => cmd_simulate::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Simulate(a) => cmd_simulate::run(&cfg()?, a).map(|()| ExitCode::SUCCESS),
         Command::Reconcile(a) => cmd_reconcile::run(&cfg()?, a),
         Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
         Command::Nodes(a) => cmd_nodes::run(&cfg()?, a).map(|()| ExitCode::SUCCESS),

@@ -29,7 +29,7 @@ fn entries(clock: &str, at: &[&str]) -> Vec<Vec<(String, String, String, String)
             let mut lines = out.lines();
             assert_eq!(
                 lines.next(),
-                Some("trace\tdirection\tamount_cents\tbilling\twindow\tsettles_at\tstatus")
+                Some("trace\tdirection\tamount_cents\tbilling\twindow\tsettles_at\tstatus\tevents")
             );
             lines
                 .map(|l| {
@@ -92,4 +92,155 @@ fn entries_received_on_their_effective_day_before_14_00_go_same_day_spec_06_3_2(
     );
     assert_eq!(settles, "2026-04-07T21:00:00+00:00");
     assert_eq!(status, "posted");
+}
+
+/// The returns and NOCs `bankdrop simulate` delivers into a partner's `ach/incoming` (spec 06
+/// §1.3, §4, §7): kept against the original entry, a return refused past its deadline (§4.1),
+/// and the files readable over SFTP.
+#[test]
+fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
+    let w = Workdir::new(
+        "[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n[sftp]\nlisten = \"127.0.0.1:0\"\n\
+         [web]\nenabled = false\n[metrics]\nenabled = false\n[recon]\nenabled = false\n\
+         [demo]\npartner = false\n",
+    );
+    let file = common::fixtures().join("../nacha").join(FILE);
+    let file = file.to_str().unwrap();
+    w.ok(&["ingest", "--partner", "acme", file]);
+    let simulate = |kind: &str, code: &str, trace: &str, at: &str, extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            kind,
+            "--partner",
+            "acme",
+            "--file",
+            file,
+            "--trace",
+            trace,
+            "--code",
+            code,
+            "--at",
+            at,
+        ];
+        args.extend(extra);
+        w.run(&args)
+    };
+    // Settled Tuesday 2026-04-07: an R01 is due by Thursday's opening of business.
+    let late = simulate(
+        "return",
+        "R01",
+        "279632500000001",
+        "2026-04-09T08:00:00-05:00",
+        &[],
+    );
+    assert!(!late.status.success());
+    assert!(
+        common::text(&late).contains("was due by 2026-04-09T13:00:00+00:00"),
+        "{}",
+        common::text(&late)
+    );
+    // An unauthorized-debit return (R10) has 60 calendar days; an R01 in time is delivered.
+    let r10 = simulate(
+        "return",
+        "R10",
+        "279632500000002",
+        "2026-05-01T10:00:00-05:00",
+        &[],
+    );
+    assert!(r10.status.success(), "{}", common::text(&r10));
+    let r01 = simulate(
+        "return",
+        "R01",
+        "279632500000001",
+        "2026-04-08T10:00:00-05:00",
+        &[],
+    );
+    assert!(r01.status.success(), "{}", common::text(&r01));
+    let noc = simulate(
+        "noc",
+        "C01",
+        "279632500000003",
+        "2026-04-08T11:00:00-05:00",
+        &["--corrected", "12345678"],
+    );
+    assert!(noc.status.success(), "{}", common::text(&noc));
+    // An unknown trace is refused.
+    let unknown = simulate(
+        "return",
+        "R01",
+        "999999999999999",
+        "2026-04-08T10:00:00-05:00",
+        &[],
+    );
+    assert!(
+        common::text(&unknown).contains("no accepted outgoing entry with trace 999999999999999")
+    );
+
+    let incoming = w.root().join("ach/incoming");
+    let mut names: Vec<String> = std::fs::read_dir(&incoming)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .filter(|n| n.contains("_incoming_ach_return_"))
+            .count()
+            == 2,
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.contains("_incoming_ach_noc_")),
+        "{names:?}"
+    );
+
+    // The returned entry is `returned` once its return is delivered; the NOC is listed.
+    let out = w.ok(&[
+        "ach",
+        "entries",
+        "--partner",
+        "acme",
+        "--settles",
+        "2026-04-07",
+        "--at",
+        "2026-04-08T12:00:00-05:00",
+    ]);
+    let line = |trace: &str| {
+        out.lines()
+            .find(|l| l.starts_with(trace))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line("279632500000001").ends_with("\treturned\treturn R01"),
+        "{out}"
+    );
+    assert!(
+        line("279632500000003").ends_with("\tposted\tnoc C01"),
+        "{out}"
+    );
+    assert!(
+        line("279632500000002").ends_with("\tposted\t"),
+        "not yet delivered then: {out}"
+    );
+
+    // Readable by the partner over SFTP.
+    let s = common::web::Serving::start(w.dir(), "sftp");
+    let local = w.dir().join("got");
+    std::fs::create_dir_all(&local).unwrap();
+    let batch: String = names
+        .iter()
+        .map(|n| format!("get ach/incoming/{n} {}/\n", local.display()))
+        .collect();
+    let got = common::sftp(s.sftp_port, "acme", &w.dir().join("acme_key"), &batch);
+    assert!(got.status.success(), "{}", common::text(&got));
+    for n in &names {
+        assert_eq!(
+            std::fs::read(local.join(n)).unwrap(),
+            std::fs::read(incoming.join(n)).unwrap()
+        );
+    }
+    s.stop();
 }

@@ -189,9 +189,11 @@ pub fn apply_entries<R: Read>(
         let s = match slot {
             Some(s) => s.clone(),
             None => {
-                let s = windows.schedule(arrival, effective, e.amount).map_err(|err| {
-                    store::Error::Apply(format!("entry {}: {err}", e.trace_number))
-                })?;
+                let s = windows
+                    .schedule(arrival, effective, e.amount)
+                    .map_err(|err| {
+                        store::Error::Apply(format!("entry {}: {err}", e.trace_number))
+                    })?;
                 slot.insert(s).clone()
             }
         };

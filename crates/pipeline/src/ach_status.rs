@@ -144,6 +144,33 @@ pub fn clock_status(s: &Scheduled, accepted_at: DateTime<Utc>, now: DateTime<Utc
         .map_or(Status::Scheduled, |(st, _)| *st)
 }
 
+/// "Opening of business" of a banking day (spec 06 §4.1), Chicago time: NOT SEEN, a project
+/// default.
+pub const OPENING_OF_BUSINESS: (u32, u32) = (8, 0);
+
+/// Return reasons that need a Written Statement of Unauthorized Debit and have 60 calendar days
+/// (spec 06 §4.2).
+pub const WSUD_CODES: [&str; 3] = ["R07", "R10", "R11"];
+
+/// When a return of an entry settled on `settlement` must be available by (spec 06 §4.1): the
+/// opening of business of the 2nd banking day after it, or of the 60th calendar day for the
+/// [`WSUD_CODES`].
+pub fn return_deadline(code: &str, settlement: chrono::NaiveDate) -> DateTime<Utc> {
+    use crate::windows::next_business_day;
+    use chrono::TimeZone;
+    let day = if WSUD_CODES.contains(&code) {
+        settlement + Duration::days(60)
+    } else {
+        next_business_day(next_business_day(settlement))
+    };
+    let (h, m) = OPENING_OF_BUSINESS;
+    let t = day.and_hms_opt(h, m, 0).unwrap_or_default();
+    chrono_tz::America::Chicago
+        .from_local_datetime(&t)
+        .earliest()
+        .map_or_else(|| t.and_utc(), |l| l.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +208,30 @@ mod tests {
         assert!(h
             .windows(2)
             .all(|p| may_move(Direction::Outgoing, p[0].0, p[1].0)));
+    }
+
+    #[test]
+    fn returns_are_due_by_the_2nd_banking_day_or_the_60th_calendar_day_spec_06_4_1() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Settled Thursday 2026-11-19: Friday, then Monday (the weekend is no banking day).
+        assert_eq!(
+            return_deadline("R01", d("2026-11-19")),
+            chi("2026-11-23", "08:00")
+        );
+        // Settled Wednesday 2026-11-25: Thanksgiving is skipped, Friday and Monday.
+        assert_eq!(
+            return_deadline("R03", d("2026-11-25")),
+            chi("2026-11-30", "08:00")
+        );
+        // Unauthorized (WSUD): 60 calendar days, weekends included.
+        assert_eq!(
+            return_deadline("R10", d("2026-11-19")),
+            chi("2027-01-18", "08:00")
+        );
+        assert_eq!(
+            return_deadline("R07", d("2026-11-19")),
+            return_deadline("R11", d("2026-11-19"))
+        );
     }
 
     #[test]

@@ -214,6 +214,14 @@ impl Db {
     }
 }
 
+impl crate::AchEvents for Db {
+    forward! {&self:
+        fn ach_entry_data(partner: &str, trace: &str) -> Result<Option<String>>;
+        fn add_ach_event(e: &crate::AchEvent) -> Result<()>;
+        fn ach_events(partner: &str, trace: &str) -> Result<Vec<crate::AchEvent>>;
+    }
+}
+
 impl Partners for Db {
     forward! {&self:
         fn add_partner(name: &str, root: &str, now: &str) -> Result<()>;

@@ -28,6 +28,7 @@ CREATE TABLE partner_keys (
     };
 }
 
+mod ach_events;
 mod activity;
 pub mod api;
 mod apply;
@@ -48,6 +49,7 @@ mod refs;
 pub mod when;
 mod write;
 
+pub use ach_events::{AchEvent, AchEvents};
 pub use api::{
     AlertOutbox, Audit, Cluster, FileSearch, HeldNotes, Ledger, Partners, ReconResults, Users,
 };
@@ -212,6 +214,7 @@ CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.s
     migrate::V6_SCHEMA,
     migrate::V7_SCHEMA,
     ops::sql::SCHEMA,
+    ach_events::SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.

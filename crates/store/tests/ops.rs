@@ -895,3 +895,52 @@ on_both!(the_file_list_filters_pages_and_counts, |db| {
     );
     assert!(between("2026-03-05T00:00:00Z", "2026-03-06T00:00:00Z").is_empty());
 });
+
+// Issue 13: an entry is found by its trace number (the newest file's), and what happened to it
+// later is appended against it.
+on_both!(
+    ach_entries_are_found_by_trace_and_their_events_kept_in_order,
+    |db| {
+        use store::{AchEvent, AchEvents};
+        let decided = Decision {
+            state: State::Accepted,
+            rows: 2,
+            late: false,
+            error_count: 0,
+            warning_count: 0,
+            decided_at: at("01:00:01.000"),
+            final_path: "ach/processed/x.ach".into(),
+        };
+        for (amount, name) in [
+            ("100", "2026-03-01_outgoing_ach_v1.ach"),
+            ("200", "2026-03-02_outgoing_ach_v1.ach"),
+        ] {
+            let mut w = db.write(&common::file(name)).unwrap();
+            let json = format!(r#"{{"trace":"000000000000007","amount_cents":"{amount}"}}"#);
+            w.ach_entry(3, "000000000000007", Some("2026-04-07"), &json)
+                .unwrap();
+            assert!(w.commit(&decided, &mut || Ok(())).unwrap());
+        }
+        let data = db.ach_entry_data("p", "000000000000007").unwrap().unwrap();
+        assert!(
+            data.contains(r#""amount_cents":"200""#),
+            "the newest file's: {data}"
+        );
+        assert_eq!(db.ach_entry_data("p", "000000000000008").unwrap(), None);
+        assert_eq!(db.ach_entry_data("other", "000000000000007").unwrap(), None);
+        let event = |kind: &str, code: &str| AchEvent {
+            partner: "p".into(),
+            trace: "000000000000007".into(),
+            kind: kind.into(),
+            code: code.into(),
+            file: "ach/incoming/x.ach".into(),
+            at: at("02:00:00.000"),
+            detail: String::new(),
+        };
+        db.add_ach_event(&event("noc", "C01")).unwrap();
+        db.add_ach_event(&event("return", "R01")).unwrap();
+        let got = db.ach_events("p", "000000000000007").unwrap();
+        assert_eq!(got, vec![event("noc", "C01"), event("return", "R01")]);
+        assert!(db.ach_events("p", "000000000000008").unwrap().is_empty());
+    }
+);

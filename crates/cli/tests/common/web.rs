@@ -13,7 +13,7 @@ pub struct Serving {
     child: Child,
     out: PathBuf,
     err: PathBuf,
-    /// `http://127.0.0.1:PORT` of the web pages.
+    /// `http://127.0.0.1:PORT` of the web pages (empty when they are off).
     pub web: String,
     /// `http://127.0.0.1:PORT` of the metrics.
     pub metrics: Option<String>,
@@ -65,8 +65,9 @@ impl Serving {
             "serve did not start:\n{printed}\n{}",
             read(&s.err)
         );
-        let web = addr_after(&printed, "web pages on http://").expect("web pages address");
-        s.web = format!("http://{web}");
+        // Empty when `[web] enabled = false`.
+        s.web = addr_after(&printed, "web pages on http://")
+            .map_or_else(String::new, |a| format!("http://{a}"));
         s.metrics = addr_after(&printed, "metrics on http://").map(|a| format!("http://{a}"));
         let sftp = addr_after(&printed, "SFTP on ").unwrap();
         s.sftp_port = sftp.rsplit(':').next().unwrap().parse().unwrap();

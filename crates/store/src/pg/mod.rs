@@ -56,6 +56,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     schema::DATA,
     cluster::HELD,
     ops::SCHEMA,
+    crate::ach_events::PG_SCHEMA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.

@@ -1,0 +1,150 @@
+//! What happened to accepted ACH entries after they went out (spec 06 §4, §7): returns and
+//! notifications of change delivered to the partner's `ach/incoming`, kept against the original
+//! entry's trace number. Both backends run the same SQL (`$N` parameters).
+
+use crate::Result;
+
+/// One event of an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AchEvent {
+    /// Partner.
+    pub partner: String,
+    /// The original entry's trace number (15 digits).
+    pub trace: String,
+    /// `return` or `noc`.
+    pub kind: String,
+    /// The return reason (R01…) or change code (C01…).
+    pub code: String,
+    /// The file delivered, relative to the partner's root.
+    pub file: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The corrected data of a NOC; empty for a return.
+    pub detail: String,
+}
+
+/// SQLite's table (a migration of [`crate::MIGRATIONS`]) and the index that finds an entry by
+/// its trace number.
+pub(crate) const SCHEMA: &str = r#"
+CREATE TABLE ach_events (
+    id INTEGER PRIMARY KEY,
+    partner TEXT NOT NULL,
+    trace TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    file TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX ach_events_trace ON ach_events(partner, trace);
+CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
+"#;
+
+/// PostgreSQL's (a migration of `pg::MIGRATIONS`).
+pub(crate) const PG_SCHEMA: &str = r#"
+CREATE TABLE ach_events (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    partner TEXT NOT NULL,
+    trace TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    file TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX ach_events_trace ON ach_events(partner, trace);
+CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
+"#;
+
+/// The newest stored entry with a trace number.
+pub(crate) const ENTRY: &str = "SELECT data FROM ach_entries WHERE partner = $1 AND trace = $2 \
+     ORDER BY file_id DESC, line DESC LIMIT 1";
+/// Adds an event.
+pub(crate) const ADD: &str =
+    "INSERT INTO ach_events(partner, trace, kind, code, file, at, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// An entry's events, oldest first.
+pub(crate) const OF: &str = "SELECT partner, trace, kind, code, file, at, detail FROM ach_events \
+     WHERE partner = $1 AND trace = $2 ORDER BY id";
+
+/// Entries' later events, on both backends.
+pub trait AchEvents {
+    /// The stored JSON of `partner`'s newest accepted entry with `trace`, if any.
+    fn ach_entry_data(&self, partner: &str, trace: &str) -> Result<Option<String>>;
+    /// Records an event (append-only).
+    fn add_ach_event(&self, e: &AchEvent) -> Result<()>;
+    /// An entry's events, oldest first.
+    fn ach_events(&self, partner: &str, trace: &str) -> Result<Vec<AchEvent>>;
+}
+
+impl AchEvents for crate::Store {
+    fn ach_entry_data(&self, partner: &str, trace: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        let c = self.conn();
+        let found = c
+            .prepare_cached(ENTRY)?
+            .query_row(rusqlite::params![partner, trace], |r| r.get(0))
+            .optional()?;
+        Ok(found)
+    }
+
+    fn add_ach_event(&self, e: &AchEvent) -> Result<()> {
+        let c = self.conn();
+        c.execute(
+            ADD,
+            rusqlite::params![e.partner, e.trace, e.kind, e.code, e.file, e.at, e.detail],
+        )?;
+        Ok(())
+    }
+
+    fn ach_events(&self, partner: &str, trace: &str) -> Result<Vec<AchEvent>> {
+        let c = self.conn();
+        let mut st = c.prepare_cached(OF)?;
+        let rows = st.query_map(rusqlite::params![partner, trace], |r| {
+            Ok(AchEvent {
+                partner: r.get(0)?,
+                trace: r.get(1)?,
+                kind: r.get(2)?,
+                code: r.get(3)?,
+                file: r.get(4)?,
+                at: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+impl AchEvents for crate::pg::PgStore {
+    fn ach_entry_data(&self, partner: &str, trace: &str) -> Result<Option<String>> {
+        let mut c = self.client()?;
+        Ok(c.query_opt(ENTRY, &[&partner, &trace])?.map(|r| r.get(0)))
+    }
+
+    fn add_ach_event(&self, e: &AchEvent) -> Result<()> {
+        let mut c = self.client()?;
+        c.execute(
+            ADD,
+            &[
+                &e.partner, &e.trace, &e.kind, &e.code, &e.file, &e.at, &e.detail,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn ach_events(&self, partner: &str, trace: &str) -> Result<Vec<AchEvent>> {
+        let mut c = self.client()?;
+        Ok(c.query(OF, &[&partner, &trace])?
+            .iter()
+            .map(|r| AchEvent {
+                partner: r.get(0),
+                trace: r.get(1),
+                kind: r.get(2),
+                code: r.get(3),
+                file: r.get(4),
+                at: r.get(5),
+                detail: r.get(6),
+            })
+            .collect())
+    }
+}
