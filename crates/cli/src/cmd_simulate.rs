@@ -60,8 +60,9 @@ struct Delivery {
 }
 
 /// Checks that every trace is an accepted entry of the partner and, for a return, that its
-/// deadline has not passed at `at` (spec 06 §4.1).
-fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<()> {
+/// deadline has not passed at `at` (spec 06 §4.1); the original entries as stored.
+fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<Vec<String>> {
+    let mut originals = Vec::new();
     for t in &args.traces {
         let trace = format!("{t:015}");
         let data = d
@@ -73,6 +74,7 @@ fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<()> {
                     d.partner
                 )
             })?;
+        originals.push(data.clone());
         if !matches!(args.kind, Kind::Return) {
             continue;
         }
@@ -91,7 +93,7 @@ fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(originals)
 }
 
 /// Runs the command and prints the written path.
@@ -116,9 +118,10 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
         }
         None => None,
     };
-    if let Some(d) = &delivery {
-        check_originals(d, &args, now)?;
-    }
+    let originals = match &delivery {
+        Some(d) => check_originals(d, &args, now)?,
+        None => Vec::new(),
+    };
     let today = {
         use chrono::Datelike;
         nacha::Date::new(now.year() as u16, now.month() as u8, now.day() as u8).context("today")?
@@ -167,11 +170,14 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
     File::open(&partial)?.sync_all()?;
     std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
     if let Some(d) = &delivery {
-        let (kind, detail) = match args.kind {
-            Kind::Return => ("return", String::new()),
-            Kind::Noc => ("noc", args.corrected.clone()),
-        };
-        for t in &args.traces {
+        // A return settles on the business day it is delivered (project default: the bank's
+        // return settlement is NOT SEEN); a NOC moves no money.
+        let settles = pipeline::windows::roll_forward(pipeline::deadline::chicago_date(now));
+        for (t, original) in args.traces.iter().zip(&originals) {
+            let (kind, detail, settlement_date) = match args.kind {
+                Kind::Return => ("return", original.clone(), Some(settles.to_string())),
+                Kind::Noc => ("noc", args.corrected.clone(), None),
+            };
             d.store.add_ach_event(&store::AchEvent {
                 partner: d.partner.clone(),
                 trace: format!("{t:015}"),
@@ -179,7 +185,8 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
                 code: args.code.clone(),
                 file: format!("ach/incoming/{name}"),
                 at: now.to_rfc3339(),
-                detail: detail.clone(),
+                detail,
+                settlement_date,
             })?;
         }
     }

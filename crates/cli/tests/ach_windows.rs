@@ -226,6 +226,33 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
         "not yet delivered then: {out}"
     );
 
+    // The ACH cash reconciliation of 04-08 carries the R01 as a RETURN of the entry (spec 06
+    // §8.3), money back the other way; the NOC moves no money and is not there.
+    let o = w.run(&["reconcile", "--date", "2026-04-08"]);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        common::text(&o)
+    );
+    let cash = std::fs::read_to_string(
+        w.root()
+            .join("bank-account-reports/2026-04-08_acme-ach-cash-recon-report_20260408.csv"),
+    )
+    .unwrap();
+    let rows: Vec<&str> = cash.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{cash}");
+    // The entry was a credit of 839.90: its return moves it back, a debit.
+    assert_eq!(
+        rows[0],
+        "\"2026-04-08\",\"\",\"RETURN\",\"\",\"\",\"DEBIT\",\"839.90\",\"279632500000001\",\"PAYROLL\",\"\""
+    );
+    let tuesday = std::fs::read_to_string(
+        w.root()
+            .join("bank-account-reports/2026-04-07_acme-ach-cash-recon-report_20260407.csv"),
+    );
+    // (04-07 is not reconciled here; its ORIGINATION rows are reconcile_cli's.)
+    assert!(tuesday.is_err());
+
     // Readable by the partner over SFTP.
     let s = common::web::Serving::start(w.dir(), "sftp");
     let local = w.dir().join("got");

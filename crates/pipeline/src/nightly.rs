@@ -304,7 +304,21 @@ impl DaySource for StoreDay<'_> {
         let date = self.date.format("%Y-%m-%d").to_string();
         self.reader
             .ach_entries_settled_on::<Fail>(self.partner, &date, &mut |r| {
-                settled.push(settlement(r.trace, r.data, account)?);
+                settled.push(settlement(
+                    r.trace,
+                    r.data,
+                    account,
+                    SettlementType::Origination,
+                )?);
+                Ok(true)
+            })
+            .map_err(|f| f.0)?;
+        // Returns settling on the day (spec 06 §8.3: one ACH ID settles again as a RETURN).
+        self.reader
+            .ach_returns_settled_on::<Fail>(self.partner, &date, &mut |r| {
+                let mut s = settlement(r.trace, r.data, account, SettlementType::Return)?;
+                s.settlement_date = self.date;
+                settled.push(s);
                 Ok(true)
             })
             .map_err(|f| f.0)?;
@@ -362,15 +376,21 @@ fn date(key: &str, v: &str) -> Result<NaiveDate, NightlyError> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| stored(key, format!("bad date `{v}`")))
 }
 
-/// One stored outgoing entry as an [`AchSettlement`]: it settles as an `ORIGINATION`; `ACH ID`
-/// is the trace number (bankdrop has no bank ACH objects) and `Statement Descriptor` the batch's
-/// Company Entry Description.
-fn settlement(key: &str, data: &str, account: &AchAccount) -> Result<AchSettlement, NightlyError> {
+/// One stored outgoing entry as an [`AchSettlement`] of `kind`: an `ORIGINATION` as the entry
+/// moved money, a `RETURN` the other way; `ACH ID` is the trace number (bankdrop has no bank
+/// ACH objects) and `Statement Descriptor` the batch's Company Entry Description.
+fn settlement(
+    key: &str,
+    data: &str,
+    account: &AchAccount,
+    kind: SettlementType,
+) -> Result<AchSettlement, NightlyError> {
     let s: StoredEntry = serde_json::from_str(data).map_err(|e| stored(key, e.to_string()))?;
-    let direction = match s.direction.as_str() {
-        "credit" => EntryDirection::Credit,
-        "debit" => EntryDirection::Debit,
-        other => return Err(stored(key, format!("bad direction `{other}`"))),
+    let returned = kind != SettlementType::Origination;
+    let direction = match (s.direction.as_str(), returned) {
+        ("credit", false) | ("debit", true) => EntryDirection::Credit,
+        ("debit", false) | ("credit", true) => EntryDirection::Debit,
+        (other, _) => return Err(stored(key, format!("bad direction `{other}`"))),
     };
     let amount_cents = s
         .amount_cents
@@ -379,7 +399,7 @@ fn settlement(key: &str, data: &str, account: &AchAccount) -> Result<AchSettleme
     Ok(AchSettlement {
         settlement_date: date(key, &s.settlement_date)?,
         settlement_code: account.settlement_code.clone(),
-        settlement_type: SettlementType::Origination,
+        settlement_type: kind,
         bank_account_id: account.bank_account_id.clone(),
         bank_account_number: account.bank_account_number.clone(),
         direction,

@@ -19,8 +19,11 @@ pub struct AchEvent {
     pub file: String,
     /// When (RFC 3339).
     pub at: String,
-    /// The corrected data of a NOC; empty for a return.
+    /// A return: the original entry as stored (its JSON), for the reports; a NOC: the
+    /// corrected data.
     pub detail: String,
+    /// The day a return settles (the reports' day); `None` for a NOC (no money moves).
+    pub settlement_date: Option<String>,
 }
 
 /// SQLite's table (a migration of [`crate::MIGRATIONS`]) and the index that finds an entry by
@@ -34,9 +37,11 @@ CREATE TABLE ach_events (
     code TEXT NOT NULL,
     file TEXT NOT NULL,
     at TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    settlement_date TEXT
 );
 CREATE INDEX ach_events_trace ON ach_events(partner, trace);
+CREATE INDEX ach_events_settled ON ach_events(partner, settlement_date);
 CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
 "#;
 
@@ -50,9 +55,11 @@ CREATE TABLE ach_events (
     code TEXT NOT NULL,
     file TEXT NOT NULL,
     at TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    settlement_date TEXT
 );
 CREATE INDEX ach_events_trace ON ach_events(partner, trace);
+CREATE INDEX ach_events_settled ON ach_events(partner, settlement_date);
 CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
 "#;
 
@@ -61,11 +68,17 @@ pub(crate) const ENTRY: &str = "SELECT data FROM ach_entries WHERE partner = $1 
      ORDER BY file_id DESC, line DESC LIMIT 1";
 /// Adds an event.
 pub(crate) const ADD: &str =
-    "INSERT INTO ach_events(partner, trace, kind, code, file, at, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO ach_events(partner, trace, kind, code, file, at, detail, settlement_date) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 /// An entry's events, oldest first.
-pub(crate) const OF: &str = "SELECT partner, trace, kind, code, file, at, detail FROM ach_events \
-     WHERE partner = $1 AND trace = $2 ORDER BY id";
+pub(crate) const OF: &str = "SELECT partner, trace, kind, code, file, at, detail, \
+     settlement_date FROM ach_events WHERE partner = $1 AND trace = $2 ORDER BY id";
+/// A day's settled entries, in file and line order.
+pub(crate) const SETTLED: &str = "SELECT trace, data FROM ach_entries WHERE partner = $1 \
+     AND settlement_date = $2 ORDER BY file_id, line";
+/// A day's settled returns (the original entries), in delivery order.
+pub(crate) const RETURNS_SETTLED: &str = "SELECT trace, detail FROM ach_events \
+     WHERE partner = $1 AND settlement_date = $2 AND kind = 'return' ORDER BY id";
 
 /// Entries' later events, on both backends.
 pub trait AchEvents {
@@ -92,7 +105,16 @@ impl AchEvents for crate::Store {
         let c = self.conn();
         c.execute(
             ADD,
-            rusqlite::params![e.partner, e.trace, e.kind, e.code, e.file, e.at, e.detail],
+            rusqlite::params![
+                e.partner,
+                e.trace,
+                e.kind,
+                e.code,
+                e.file,
+                e.at,
+                e.detail,
+                e.settlement_date
+            ],
         )?;
         Ok(())
     }
@@ -109,6 +131,7 @@ impl AchEvents for crate::Store {
                 file: r.get(4)?,
                 at: r.get(5)?,
                 detail: r.get(6)?,
+                settlement_date: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -126,7 +149,14 @@ impl AchEvents for crate::pg::PgStore {
         c.execute(
             ADD,
             &[
-                &e.partner, &e.trace, &e.kind, &e.code, &e.file, &e.at, &e.detail,
+                &e.partner,
+                &e.trace,
+                &e.kind,
+                &e.code,
+                &e.file,
+                &e.at,
+                &e.detail,
+                &e.settlement_date,
             ],
         )?;
         Ok(())
@@ -144,6 +174,7 @@ impl AchEvents for crate::pg::PgStore {
                 file: r.get(4),
                 at: r.get(5),
                 detail: r.get(6),
+                settlement_date: r.get(7),
             })
             .collect())
     }

@@ -375,6 +375,16 @@ impl Snapshot<'_> {
         each!(self, r => r.ach_entries_settled_on(partner, date, each))
     }
 
+    /// The returns of entries settling on `date`, each the original entry as stored.
+    pub fn ach_returns_settled_on<E: From<Error>>(
+        &self,
+        partner: &str,
+        date: &str,
+        each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        each!(self, r => r.ach_returns_settled_on(partner, date, each))
+    }
+
     /// The balance days of `file_date`, one row at a time.
     pub fn day_balances<E: From<Error>>(
         &self,

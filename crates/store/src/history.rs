@@ -65,13 +65,28 @@ impl Reader {
         date: &str,
         each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
-        let mut st = self
-            .0
-            .prepare_cached(
-                "SELECT trace, data FROM ach_entries WHERE partner = ?1 AND settlement_date = ?2 \
-                 ORDER BY file_id, line",
-            )
-            .map_err(crate::Error::from)?;
+        self.ach_rows(crate::ach_events::SETTLED, partner, date, each)
+    }
+
+    /// The returns of `partner`'s entries settling on `date` (each the original entry as stored,
+    /// `crate::AchEvent::detail`), in the order they were delivered.
+    pub fn ach_returns_settled_on<E: From<crate::Error>>(
+        &self,
+        partner: &str,
+        date: &str,
+        each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        self.ach_rows(crate::ach_events::RETURNS_SETTLED, partner, date, each)
+    }
+
+    fn ach_rows<E: From<crate::Error>>(
+        &self,
+        sql: &str,
+        partner: &str,
+        date: &str,
+        each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        let mut st = self.0.prepare_cached(sql).map_err(crate::Error::from)?;
         let mut rows = st
             .query(params![partner, date])
             .map_err(crate::Error::from)?;

@@ -936,11 +936,21 @@ on_both!(
             file: "ach/incoming/x.ach".into(),
             at: at("02:00:00.000"),
             detail: String::new(),
+            settlement_date: (kind == "return").then(|| "2026-04-08".to_string()),
         };
         db.add_ach_event(&event("noc", "C01")).unwrap();
         db.add_ach_event(&event("return", "R01")).unwrap();
         let got = db.ach_events("p", "000000000000007").unwrap();
         assert_eq!(got, vec![event("noc", "C01"), event("return", "R01")]);
         assert!(db.ach_events("p", "000000000000008").unwrap().is_empty());
+        // The day's returns for the reports: the return, not the NOC.
+        let snap = db.snapshot().unwrap();
+        let mut returns = Vec::new();
+        snap.ach_returns_settled_on::<store::Error>("p", "2026-04-08", &mut |r| {
+            returns.push(r.trace.to_string());
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(returns, ["000000000000007"]);
     }
 );

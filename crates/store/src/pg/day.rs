@@ -158,14 +158,31 @@ impl PgReader<'_> {
         date: &str,
         each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
+        self.ach_rows(crate::ach_events::SETTLED, partner, date, each)
+    }
+
+    /// The returns of `partner`'s entries settling on `date` (each the original entry as stored),
+    /// in the order they were delivered.
+    pub fn ach_returns_settled_on<E: From<crate::Error>>(
+        &self,
+        partner: &str,
+        date: &str,
+        each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
+        self.ach_rows(crate::ach_events::RETURNS_SETTLED, partner, date, each)
+    }
+
+    fn ach_rows<E: From<crate::Error>>(
+        &self,
+        sql: &str,
+        partner: &str,
+        date: &str,
+        each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<u64, E> {
         self.with_client(|c: &mut Client| -> std::result::Result<u64, E> {
             let params: [&(dyn ToSql + Sync); 2] = [&partner, &date];
             let mut rows = c
-                .query_raw(
-                    "SELECT trace, data FROM ach_entries WHERE partner = $1 \
-                     AND settlement_date = $2 ORDER BY file_id, line",
-                    params.iter().copied(),
-                )
+                .query_raw(sql, params.iter().copied())
                 .map_err(crate::Error::from)?;
             let mut n = 0;
             while let Some(r) = rows.next().map_err(crate::Error::from)? {
