@@ -26,42 +26,37 @@ pub struct AchEvent {
     pub settlement_date: Option<String>,
 }
 
+/// The table and its indexes, with the id column of a backend.
+macro_rules! ach_events_ddl {
+    ($id:literal) => {
+        concat!(
+            "CREATE TABLE ach_events (\n    id ",
+            $id,
+            r#",
+    partner TEXT NOT NULL,
+    trace TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    file TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    settlement_date TEXT
+);
+CREATE INDEX ach_events_trace ON ach_events(partner, trace);
+CREATE INDEX ach_events_settled ON ach_events(partner, settlement_date);
+CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
+"#
+        )
+    };
+}
+
 /// SQLite's table (a migration of [`crate::MIGRATIONS`]) and the index that finds an entry by
 /// its trace number.
-pub(crate) const SCHEMA: &str = r#"
-CREATE TABLE ach_events (
-    id INTEGER PRIMARY KEY,
-    partner TEXT NOT NULL,
-    trace TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    code TEXT NOT NULL,
-    file TEXT NOT NULL,
-    at TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    settlement_date TEXT
-);
-CREATE INDEX ach_events_trace ON ach_events(partner, trace);
-CREATE INDEX ach_events_settled ON ach_events(partner, settlement_date);
-CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
-"#;
+pub(crate) const SCHEMA: &str = ach_events_ddl!("INTEGER PRIMARY KEY");
 
 /// PostgreSQL's (a migration of `pg::MIGRATIONS`).
-pub(crate) const PG_SCHEMA: &str = r#"
-CREATE TABLE ach_events (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    partner TEXT NOT NULL,
-    trace TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    code TEXT NOT NULL,
-    file TEXT NOT NULL,
-    at TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    settlement_date TEXT
-);
-CREATE INDEX ach_events_trace ON ach_events(partner, trace);
-CREATE INDEX ach_events_settled ON ach_events(partner, settlement_date);
-CREATE INDEX ach_entries_trace ON ach_entries(partner, trace);
-"#;
+pub(crate) const PG_SCHEMA: &str =
+    ach_events_ddl!("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
 
 /// The newest stored entry with a trace number.
 pub(crate) const ENTRY: &str = "SELECT data FROM ach_entries WHERE partner = $1 AND trace = $2 \
