@@ -110,38 +110,79 @@ fn effective_of(b: &nacha::BatchHeader) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(eff.year().into(), eff.month().into(), eff.day().into())
 }
 
-/// The effective-date rules of the processing windows (spec 06 §3.4, `[ach]`), as findings on
-/// each batch header whose date they refuse: line, field `effective_entry_date`, and the code
-/// `effective_date_past`, `effective_date_too_far` or `effective_date_not_business_day`.
-pub fn check_effective_dates<R: Read>(
+/// Trace numbers looked up at a time.
+const TRACE_CHUNK: usize = 1000;
+
+/// The checks of a well-formed Nacha file against the bank's rules beyond the file itself, in
+/// one pass: the processing windows' effective-date rules (spec 06 §3.4, `[ach]`) on each batch
+/// header — codes `effective_date_past`, `effective_date_too_far`,
+/// `effective_date_not_business_day`, field `effective_entry_date` — and, spec 06 §1.5 ("new
+/// entries only"), each money-moving entry whose trace number an earlier accepted file of the
+/// partner used — code `duplicate_trace`, field `trace_number`. `known` answers which of a chunk
+/// of trace numbers were used.
+pub fn check_against_bank<R: Read>(
     input: R,
     windows: &Windows,
     arrival: DateTime<Utc>,
+    known: &mut dyn FnMut(&[String]) -> io::Result<Vec<String>>,
 ) -> io::Result<Vec<Finding>> {
     let mut out = Vec::new();
-    for item in nacha::TypedReader::new(io::BufReader::with_capacity(1 << 16, input)) {
-        let Ok((raw, nacha::Record::BatchHeader(b))) = item else {
-            continue;
-        };
-        let effective = effective_of(&b);
-        if let Err(e) = windows.schedule(arrival, effective, 0) {
-            let code = match e {
-                WindowError::Past(_) => "effective_date_past",
-                WindowError::TooFarAhead { .. } => "effective_date_too_far",
-                WindowError::NotBusinessDay(_) => "effective_date_not_business_day",
-            };
+    let mut chunk: Vec<(u64, String)> = Vec::new();
+    let mut flush = |chunk: &mut Vec<(u64, String)>, out: &mut Vec<Finding>| -> io::Result<()> {
+        let traces: Vec<String> = chunk.iter().map(|(_, t)| t.clone()).collect();
+        let used: std::collections::HashSet<String> = known(&traces)?.into_iter().collect();
+        for (line, trace) in chunk.drain(..).filter(|(_, t)| used.contains(t)) {
             out.push(Finding {
-                row: raw.line,
-                column: Some("effective_entry_date".into()),
-                code,
+                row: line,
+                column: Some("trace_number".into()),
+                code: validate::report::code::DUPLICATE_TRACE,
                 message: format!(
-                    "{e} (received {}; spec 06 §3.4, [ach] effective_dates)",
-                    arrival.to_rfc3339()
+                    "trace number {trace} was used by an entry of an earlier accepted file; ACH files carry new entries only (spec 06 §1.5)"
                 ),
-                value: effective.map(|d| d.to_string()),
+                value: Some(trace),
             });
         }
+        Ok(())
+    };
+    for item in nacha::TypedReader::new(io::BufReader::with_capacity(1 << 16, input)) {
+        let Ok((raw, record)) = item else {
+            continue;
+        };
+        match record {
+            nacha::Record::BatchHeader(b) => {
+                let effective = effective_of(&b);
+                if let Err(e) = windows.schedule(arrival, effective, 0) {
+                    use validate::report::code;
+                    let code = match e {
+                        WindowError::Past(_) => code::EFFECTIVE_DATE_PAST,
+                        WindowError::TooFarAhead { .. } => code::EFFECTIVE_DATE_TOO_FAR,
+                        WindowError::NotBusinessDay(_) => code::EFFECTIVE_DATE_NOT_BUSINESS_DAY,
+                    };
+                    out.push(Finding {
+                        row: raw.line,
+                        column: Some("effective_entry_date".into()),
+                        code,
+                        message: format!(
+                            "{e} (received {}; spec 06 §3.4, [ach] effective_dates)",
+                            arrival.to_rfc3339()
+                        ),
+                        value: effective.map(|d| d.to_string()),
+                    });
+                }
+            }
+            nacha::Record::EntryDetail(e) => {
+                chunk.push((raw.line, format!("{:015}", e.trace_number)));
+                if chunk.len() >= TRACE_CHUNK {
+                    flush(&mut chunk, &mut out)?;
+                }
+            }
+            _ => {}
+        }
     }
+    if !chunk.is_empty() {
+        flush(&mut chunk, &mut out)?;
+    }
+    out.sort_by_key(|f| f.row);
     Ok(out)
 }
 

@@ -13,7 +13,7 @@ use crate::status::STATUS_LIMIT;
 use crate::{io_err, Result};
 use std::fs::File;
 use std::io;
-use store::Ledger;
+use store::{AchEvents, Ledger};
 use store::{Db, State};
 use validate::filename::FileName;
 use validate::report::code;
@@ -235,12 +235,23 @@ impl Decider<'_> {
         .map_err(io_err(&path))?;
         spilled.map_err(io_err(&path))?;
         if report.outcome == validate::Outcome::Accepted {
-            // A well-formed file whose effective dates the windows refuse (spec 06 §3.4).
+            // A well-formed file the bank's rules refuse: effective dates the windows do not
+            // take (spec 06 §3.4), trace numbers used before (spec 06 §1.5).
             let file = File::open(&path).map_err(io_err(&path))?;
             let arrival = self.config.ach_arrival(c.received);
-            let refused =
-                crate::ach::check_effective_dates(file, &self.config.ach_windows, arrival)
-                    .map_err(io_err(&path))?;
+            let partner = &c.partner.name;
+            let mut known = |traces: &[String]| {
+                self.store
+                    .ach_traces_known(partner, traces)
+                    .map_err(std::io::Error::other)
+            };
+            let refused = crate::ach::check_against_bank(
+                file,
+                &self.config.ach_windows,
+                arrival,
+                &mut known,
+            )
+            .map_err(io_err(&path))?;
             for f in refused {
                 errors.push(&f).map_err(io_err(&path))?;
                 report.error_count += 1;

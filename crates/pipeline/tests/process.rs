@@ -334,6 +334,22 @@ fn nacha_files_are_validated_in_ach_outgoing() {
     assert_eq!(entries[0]["cutoff"], "13:15");
     assert_eq!(entries[0]["billing"], "next_day");
     assert_eq!(entries[0]["settles_at"], "2026-04-07T12:30:00+00:00");
+    // The same entries again under another file ID modifier (other bytes, so not a D5
+    // duplicate): ACH files carry new entries only (spec 06 §1.5), each entry refused on its
+    // line by its trace number.
+    let mut again = good.clone();
+    assert_eq!(again[33], b'A', "the file header's File ID Modifier");
+    again[33] = b'B';
+    e.drop_file("ach/outgoing/20260115T171641Z_outgoing_ach_1768497401.ach", &again);
+    let p2 = e.process("ach/outgoing/20260115T171641Z_outgoing_ach_1768497401.ach");
+    assert_eq!(p2.state, State::Rejected);
+    let status = e.status(&p2);
+    let first = &status["errors"][0];
+    assert_eq!(first["code"], "duplicate_trace", "{status}");
+    assert_eq!(first["column"], "trace_number");
+    assert_eq!(first["row"], 3);
+    assert_eq!(first["value"], "279632500000001");
+    assert_eq!(status["error_count"], entries_total(&good), "{status}");
     let bad = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/nacha/bad_entry_hash.ach"),
     )
@@ -536,4 +552,12 @@ fn effective_dates_the_windows_refuse_reject_a_nacha_file_at_the_batch_header() 
     let p = e.process(name);
     assert_eq!(p.state, State::Rejected);
     assert_eq!(e.status(&p)["errors"][0]["code"], "effective_date_too_far");
+}
+
+/// Entry detail records (type 6) of a Nacha file.
+fn entries_total(file: &[u8]) -> u64 {
+    String::from_utf8_lossy(file)
+        .lines()
+        .filter(|l| l.starts_with('6'))
+        .count() as u64
 }

@@ -61,6 +61,11 @@ pub(crate) const PG_SCHEMA: &str =
 /// The newest stored entry with a trace number.
 pub(crate) const ENTRY: &str = "SELECT data FROM ach_entries WHERE partner = $1 AND trace = $2 \
      ORDER BY file_id DESC, line DESC LIMIT 1";
+/// Whether a trace number is an accepted entry's (SQLite: one lookup a trace).
+const KNOWN_ONE: &str = "SELECT 1 FROM ach_entries WHERE partner = $1 AND trace = $2 LIMIT 1";
+/// Which of an array of trace numbers are accepted entries' (PostgreSQL: one query a chunk).
+const KNOWN_ANY: &str =
+    "SELECT DISTINCT trace FROM ach_entries WHERE partner = $1 AND trace = ANY($2)";
 /// Adds an event.
 pub(crate) const ADD: &str =
     "INSERT INTO ach_events(partner, trace, kind, code, file, at, detail, settlement_date) \
@@ -79,6 +84,9 @@ pub(crate) const RETURNS_SETTLED: &str = "SELECT trace, detail FROM ach_events \
 pub trait AchEvents {
     /// The stored JSON of `partner`'s newest accepted entry with `trace`, if any.
     fn ach_entry_data(&self, partner: &str, trace: &str) -> Result<Option<String>>;
+    /// Which of `traces` are trace numbers of `partner`'s accepted entries already (spec 06
+    /// §1.5: ACH files carry new entries only).
+    fn ach_traces_known(&self, partner: &str, traces: &[String]) -> Result<Vec<String>>;
     /// Records an event (append-only).
     fn add_ach_event(&self, e: &AchEvent) -> Result<()>;
     /// An entry's events, oldest first.
@@ -86,6 +94,18 @@ pub trait AchEvents {
 }
 
 impl AchEvents for crate::Store {
+    fn ach_traces_known(&self, partner: &str, traces: &[String]) -> Result<Vec<String>> {
+        let c = self.conn();
+        let mut st = c.prepare_cached(KNOWN_ONE)?;
+        let mut known = Vec::new();
+        for t in traces {
+            if st.exists(rusqlite::params![partner, t])? {
+                known.push(t.clone());
+            }
+        }
+        Ok(known)
+    }
+
     fn ach_entry_data(&self, partner: &str, trace: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         let c = self.conn();
@@ -134,6 +154,14 @@ impl AchEvents for crate::Store {
 }
 
 impl AchEvents for crate::pg::PgStore {
+    fn ach_traces_known(&self, partner: &str, traces: &[String]) -> Result<Vec<String>> {
+        let mut c = self.client()?;
+        Ok(c.query(KNOWN_ANY, &[&partner, &traces])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
     fn ach_entry_data(&self, partner: &str, trace: &str) -> Result<Option<String>> {
         let mut c = self.client()?;
         Ok(c.query_opt(ENTRY, &[&partner, &trace])?.map(|r| r.get(0)))

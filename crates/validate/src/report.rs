@@ -92,6 +92,10 @@ catalogue! {
     ALREADY_ACCEPTED = "already_accepted", Error, "A file of this type was already accepted for this date (only customer files may come several times a day).", "`..._card_v2.csv` after `v1` was accepted", "decision D5, spec 01 §5.2";
     UNKNOWN_FILE_TYPE = "unknown_file_type", Error, "The file type is not one bankdrop knows (or is not supported by this command).", "`--type cheque`", "decision D5";
     PROCESSING_FAILED = "processing_failed", Error, "bankdrop itself could not decide the file after several attempts (outcome `failed`): it was set aside in `failed/` and the operators alerted; nothing was applied, and the same name may be sent again.", "the disk was full while its results were written", "issue 9 (project default)";
+    DUPLICATE_TRACE = "duplicate_trace", Error, "A Nacha entry whose trace number an entry of an earlier accepted file of the partner used: ACH files carry new entries only.", "yesterday's entries sent again under a new file name", "spec 06 §1.5";
+    EFFECTIVE_DATE_PAST = "effective_date_past", Error, "A batch effective before the day the file arrived, refused by `[ach.windows.effective_dates] past = \"reject\"` (the default processes it at the next window).", "a batch effective last Friday, sent Monday", "spec 06 §3.4 (project default)";
+    EFFECTIVE_DATE_TOO_FAR = "effective_date_too_far", Error, "A batch effective further ahead than `[ach.windows.effective_dates] max_days_ahead` (30 days).", "a batch effective in three months", "spec 06 §3.4 (project default)";
+    EFFECTIVE_DATE_NOT_BUSINESS_DAY = "effective_date_not_business_day", Error, "A batch effective on a weekend or Fed holiday, refused by `non_business = \"reject\"` (the default rolls it to the next business day).", "a batch effective on Christmas", "spec 06 §3.4 (project default)";
 }
 
 /// One problem found in a file.

@@ -124,6 +124,10 @@ fn cases_match_their_expected_reports() {
         "outdated_update",
         "terminal_record",
         "processing_failed",
+        "duplicate_trace",
+        "effective_date_past",
+        "effective_date_too_far",
+        "effective_date_not_business_day",
     ];
     for c in CODES {
         assert!(
