@@ -154,7 +154,8 @@ pub fn check_against_bank<R: Read>(
                 if let Err(e) = windows.schedule(arrival, effective, 0) {
                     use validate::report::code;
                     let code = match e {
-                        WindowError::Past(_) => code::EFFECTIVE_DATE_PAST,
+                        // The Nacha validator's own code for it (crates/nacha/README.md).
+                        WindowError::Past(_) => "effective_date_past",
                         WindowError::TooFarAhead { .. } => code::EFFECTIVE_DATE_TOO_FAR,
                         WindowError::NotBusinessDay(_) => code::EFFECTIVE_DATE_NOT_BUSINESS_DAY,
                     };

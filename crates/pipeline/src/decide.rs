@@ -245,13 +245,9 @@ impl Decider<'_> {
                     .ach_traces_known(partner, traces)
                     .map_err(std::io::Error::other)
             };
-            let refused = crate::ach::check_against_bank(
-                file,
-                &self.config.ach_windows,
-                arrival,
-                &mut known,
-            )
-            .map_err(io_err(&path))?;
+            let refused =
+                crate::ach::check_against_bank(file, &self.config.ach_windows, arrival, &mut known)
+                    .map_err(io_err(&path))?;
             for f in refused {
                 errors.push(&f).map_err(io_err(&path))?;
                 report.error_count += 1;

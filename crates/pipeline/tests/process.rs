@@ -340,7 +340,10 @@ fn nacha_files_are_validated_in_ach_outgoing() {
     let mut again = good.clone();
     assert_eq!(again[33], b'A', "the file header's File ID Modifier");
     again[33] = b'B';
-    e.drop_file("ach/outgoing/20260115T171641Z_outgoing_ach_1768497401.ach", &again);
+    e.drop_file(
+        "ach/outgoing/20260115T171641Z_outgoing_ach_1768497401.ach",
+        &again,
+    );
     let p2 = e.process("ach/outgoing/20260115T171641Z_outgoing_ach_1768497401.ach");
     assert_eq!(p2.state, State::Rejected);
     let status = e.status(&p2);

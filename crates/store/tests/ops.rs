@@ -929,7 +929,10 @@ on_both!(
         assert_eq!(db.ach_entry_data("p", "000000000000008").unwrap(), None);
         assert_eq!(db.ach_entry_data("other", "000000000000007").unwrap(), None);
         let asked = ["000000000000008".to_string(), "000000000000007".to_string()];
-        assert_eq!(db.ach_traces_known("p", &asked).unwrap(), ["000000000000007"]);
+        assert_eq!(
+            db.ach_traces_known("p", &asked).unwrap(),
+            ["000000000000007"]
+        );
         assert!(db.ach_traces_known("other", &asked).unwrap().is_empty());
         let event = |kind: &str, code: &str| AchEvent {
             partner: "p".into(),

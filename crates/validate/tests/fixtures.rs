@@ -125,7 +125,6 @@ fn cases_match_their_expected_reports() {
         "terminal_record",
         "processing_failed",
         "duplicate_trace",
-        "effective_date_past",
         "effective_date_too_far",
         "effective_date_not_business_day",
     ];
