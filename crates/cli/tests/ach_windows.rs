@@ -246,6 +246,22 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
         rows[0],
         "\"2026-04-08\",\"\",\"RETURN\",\"\",\"\",\"DEBIT\",\"839.90\",\"279632500000001\",\"PAYROLL\",\"\""
     );
+    // The daily activity report of the day has it too, as an ACH RETURN line (spec 06 §10).
+    let activity = std::fs::read_dir(w.root().join("bank-account-reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.to_string_lossy()
+                .contains("2026-04-08_acme-daily-activity-report")
+        })
+        .unwrap();
+    let activity = std::fs::read_to_string(activity).unwrap();
+    let lines: Vec<&str> = activity.lines().skip(1).collect();
+    assert_eq!(lines.len(), 1, "{activity}");
+    assert!(
+        lines[0].contains("ACH RETURN DEBIT WONKA IND PAYROLL 279632500000001"),
+        "{activity}"
+    );
     let tuesday = std::fs::read_to_string(
         w.root()
             .join("bank-account-reports/2026-04-07_acme-ach-cash-recon-report_20260407.csv"),
