@@ -124,13 +124,21 @@ pub fn check_against_bank<R: Read>(
     input: R,
     windows: &Windows,
     arrival: DateTime<Utc>,
-    known: &mut dyn FnMut(&[String]) -> io::Result<Vec<String>>,
+    limits: crate::AchLimits,
+    prior: &mut dyn Prior,
 ) -> io::Result<Vec<Finding>> {
     let mut out = Vec::new();
     let mut chunk: Vec<(u64, String)> = Vec::new();
-    let mut flush = |chunk: &mut Vec<(u64, String)>, out: &mut Vec<Finding>| -> io::Result<()> {
+    // Per processing day: what earlier accepted files and this one send.
+    let mut days: std::collections::BTreeMap<NaiveDate, u64> = Default::default();
+    let mut batch: Option<nacha::BatchHeader> = None;
+    let flush = |chunk: &mut Vec<(u64, String)>,
+                 out: &mut Vec<Finding>,
+                 prior: &mut dyn Prior|
+     -> io::Result<()> {
         let traces: Vec<String> = chunk.iter().map(|(_, t)| t.clone()).collect();
-        let used: std::collections::HashSet<String> = known(&traces)?.into_iter().collect();
+        let used: std::collections::HashSet<String> =
+            prior.traces_used(&traces)?.into_iter().collect();
         for (line, trace) in chunk.drain(..).filter(|(_, t)| used.contains(t)) {
             out.push(Finding {
                 row: line,
@@ -151,7 +159,9 @@ pub fn check_against_bank<R: Read>(
         match record {
             nacha::Record::BatchHeader(b) => {
                 let effective = effective_of(&b);
-                if let Err(e) = windows.schedule(arrival, effective, 0) {
+                let refused = windows.schedule(arrival, effective, 0).err();
+                batch = Some(b);
+                if let Some(e) = refused {
                     use validate::report::code;
                     let code = match e {
                         // The Nacha validator's own code for it (crates/nacha/README.md).
@@ -174,17 +184,87 @@ pub fn check_against_bank<R: Read>(
             nacha::Record::EntryDetail(e) => {
                 chunk.push((raw.line, format!("{:015}", e.trace_number)));
                 if chunk.len() >= TRACE_CHUNK {
-                    flush(&mut chunk, &mut out)?;
+                    flush(&mut chunk, &mut out, prior)?;
+                }
+                let live = nacha::TxCode::new(e.transaction_code)
+                    .is_some_and(|c| c.kind == nacha::TxKind::Live);
+                if live && e.amount > 0 {
+                    let effective = batch.as_ref().and_then(effective_of);
+                    limit_checks(
+                        &mut out,
+                        raw.line,
+                        e.amount,
+                        limits,
+                        &mut days,
+                        prior,
+                        || {
+                            windows
+                                .schedule(arrival, effective, e.amount)
+                                .ok()
+                                .map(|s| s.window_date)
+                        },
+                    )?;
                 }
             }
             _ => {}
         }
     }
     if !chunk.is_empty() {
-        flush(&mut chunk, &mut out)?;
+        flush(&mut chunk, &mut out, prior)?;
     }
     out.sort_by_key(|f| f.row);
     Ok(out)
+}
+
+/// What earlier accepted files of the partner did, for [`check_against_bank`].
+pub trait Prior {
+    /// Which of `traces` earlier accepted entries used.
+    fn traces_used(&mut self, traces: &[String]) -> io::Result<Vec<String>>;
+    /// The total, in cents, of the accepted entries sent in the windows of `day`.
+    fn day_total(&mut self, day: NaiveDate) -> io::Result<u64>;
+}
+
+/// The limits agreed with the bank (spec 06 §5.2) on one money-moving entry at `line`: its own
+/// amount, and its processing day's total with it (found by `window_day`).
+fn limit_checks(
+    out: &mut Vec<Finding>,
+    line: u64,
+    amount: u64,
+    limits: crate::AchLimits,
+    days: &mut std::collections::BTreeMap<NaiveDate, u64>,
+    prior: &mut dyn Prior,
+    window_day: impl FnOnce() -> Option<NaiveDate>,
+) -> io::Result<()> {
+    let dollars = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+    if let Some(max) = limits.per_transaction_cents.filter(|max| amount > *max) {
+        out.push(Finding {
+            row: line,
+            column: Some("amount".into()),
+            code: validate::report::code::PER_TRANSACTION_LIMIT_EXCEEDED,
+            message: format!("{} is more than the per-transaction limit of {} agreed with the bank (spec 06 §5.2)", dollars(amount), dollars(max)),
+            value: Some(dollars(amount)),
+        });
+    }
+    let (Some(max), Some(day)) = (limits.daily_cents, window_day()) else {
+        return Ok(());
+    };
+    let total = match days.get_mut(&day) {
+        Some(t) => t,
+        None => days.entry(day).or_insert(prior.day_total(day)?),
+    };
+    let before = *total;
+    *total = total.saturating_add(amount);
+    // Reported once, on the entry that crosses the limit.
+    if before <= max && *total > max {
+        out.push(Finding {
+            row: line,
+            column: Some("amount".into()),
+            code: validate::report::code::AGGREGATE_LIMIT_EXCEEDED,
+            message: format!("entries for the windows of {day} reach {} with this one, more than the daily limit of {} agreed with the bank (spec 06 §5.2)", dollars(*total), dollars(max)),
+            value: Some(dollars(amount)),
+        });
+    }
+    Ok(())
 }
 
 /// Stores every money-moving entry of an accepted Nacha file in `ach_entries` (the ACH cash

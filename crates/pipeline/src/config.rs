@@ -64,6 +64,19 @@ pub struct Program {
     pub ach_policy: nacha::Policy,
     /// How the program creates balances (spec 05 §3.2).
     pub balance_creation: BalanceCreation,
+    /// ACH limits agreed with the bank (spec 06 §5.2).
+    pub ach_limits: AchLimits,
+}
+
+/// ACH limits agreed with the bank (spec 06 §5.2: "set with Lead" per partner; their values are
+/// configuration), in cents; `None`: no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AchLimits {
+    /// The largest entry (`per_transaction_limit_exceeded`).
+    pub per_transaction_cents: Option<u64>,
+    /// The most originated for one processing day, accepted files and this one together
+    /// (`aggregate_limit_exceeded`).
+    pub daily_cents: Option<u64>,
 }
 
 impl Config {

@@ -236,18 +236,23 @@ impl Decider<'_> {
         spilled.map_err(io_err(&path))?;
         if report.outcome == validate::Outcome::Accepted {
             // A well-formed file the bank's rules refuse: effective dates the windows do not
-            // take (spec 06 §3.4), trace numbers used before (spec 06 §1.5).
+            // take (spec 06 §3.4), trace numbers used before (spec 06 §1.5), the limits agreed
+            // with the bank (spec 06 §5.2).
             let file = File::open(&path).map_err(io_err(&path))?;
             let arrival = self.config.ach_arrival(c.received);
-            let partner = &c.partner.name;
-            let mut known = |traces: &[String]| {
-                self.store
-                    .ach_traces_known(partner, traces)
-                    .map_err(std::io::Error::other)
+            let mut prior = StorePrior {
+                store: self.store,
+                partner: &c.partner.name,
             };
-            let refused =
-                crate::ach::check_against_bank(file, &self.config.ach_windows, arrival, &mut known)
-                    .map_err(io_err(&path))?;
+            let limits = self.config.program(&c.partner.name).ach_limits;
+            let refused = crate::ach::check_against_bank(
+                file,
+                &self.config.ach_windows,
+                arrival,
+                limits,
+                &mut prior,
+            )
+            .map_err(io_err(&path))?;
             for f in refused {
                 errors.push(&f).map_err(io_err(&path))?;
                 report.error_count += 1;
@@ -305,5 +310,25 @@ fn verdict(state: State, report: Report, sha256: String, bytes: u64) -> Verdict 
         sha256,
         bytes,
         apply: Apply::Nothing,
+    }
+}
+
+/// What a partner's earlier accepted Nacha files did, from the store.
+struct StorePrior<'a> {
+    store: &'a store::Db,
+    partner: &'a str,
+}
+
+impl crate::ach::Prior for StorePrior<'_> {
+    fn traces_used(&mut self, traces: &[String]) -> io::Result<Vec<String>> {
+        self.store
+            .ach_traces_known(self.partner, traces)
+            .map_err(io::Error::other)
+    }
+
+    fn day_total(&mut self, day: chrono::NaiveDate) -> io::Result<u64> {
+        self.store
+            .ach_total_for_day(self.partner, &day.to_string())
+            .map_err(io::Error::other)
     }
 }

@@ -41,7 +41,7 @@ pub mod windows;
 
 pub use alert::{Alert, Alerts, CommandHook, LogOnly};
 pub use apply::{apply_rows, Conflict, RowWriter};
-pub use config::{Config, Inbox, Program};
+pub use config::{AchLimits, Config, Inbox, Program};
 pub use crossfile::BalanceCreation;
 pub use held::{default_order, HeldNote, Hold};
 pub use names::{claim_name, CLAIM_PREFIX};

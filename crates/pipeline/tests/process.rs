@@ -564,3 +564,86 @@ fn entries_total(file: &[u8]) -> u64 {
         .filter(|l| l.starts_with('6'))
         .count() as u64
 }
+
+/// (line, amount in cents) of each entry detail record of a Nacha file.
+fn entry_amounts(file: &[u8]) -> Vec<(u64, u64)> {
+    String::from_utf8_lossy(file)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with('6'))
+        .map(|(i, l)| (i as u64 + 1, l[29..39].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_ach_limits_agreed_with_the_bank_refuse_entries_on_their_lines_spec_06_5_2() {
+    let good = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/nacha/20260115T171640Z_outgoing_ach_1768497400.ach"),
+    )
+    .unwrap();
+    let amounts = entry_amounts(&good);
+    let total: u64 = amounts.iter().map(|(_, a)| a).sum();
+    let name = "ach/outgoing/20260115T171640Z_outgoing_ach_1768497400.ach";
+    let clock = Some("2026-04-06T15:00:00Z".parse().unwrap());
+    let codes_at = |status: &serde_json::Value, code: &str| -> Vec<u64> {
+        status["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["code"] == code)
+            .map(|e| e["row"].as_u64().unwrap())
+            .collect()
+    };
+
+    // Per transaction: every entry above 500.00, on its own line.
+    let e = env_with(|c| {
+        c.ach_clock = clock;
+        c.program.ach_limits.per_transaction_cents = Some(50_000);
+    });
+    e.drop_file(name, &good);
+    let p = e.process(name);
+    assert_eq!(p.state, State::Rejected);
+    let over: Vec<u64> = amounts
+        .iter()
+        .filter(|(_, a)| *a > 50_000)
+        .map(|(l, _)| *l)
+        .collect();
+    assert!(
+        !over.is_empty() && over.len() < amounts.len(),
+        "{amounts:?}"
+    );
+    assert_eq!(
+        codes_at(&e.status(&p), "per_transaction_limit_exceeded"),
+        over
+    );
+
+    // Daily aggregate: one cent short of the file's total; once, on its last entry.
+    let e = env_with(|c| {
+        c.ach_clock = clock;
+        c.program.ach_limits.daily_cents = Some(total - 1);
+    });
+    e.drop_file(name, &good);
+    let p = e.process(name);
+    assert_eq!(p.state, State::Rejected);
+    let last = amounts.last().unwrap().0;
+    assert_eq!(codes_at(&e.status(&p), "aggregate_limit_exceeded"), [last]);
+
+    // The day's earlier accepted files count: the file fits, then more that day does not.
+    let e = env_with(|c| {
+        c.ach_clock = clock;
+        c.program.ach_limits.daily_cents = Some(total + 100);
+    });
+    e.drop_file(name, &good);
+    assert_eq!(e.process(name).state, State::Accepted);
+    let mut again = good.clone();
+    again[33] = b'B';
+    let second = "ach/outgoing/20260115T171641Z_outgoing_ach_1768497401.ach";
+    e.drop_file(second, &again);
+    let p = e.process(second);
+    let first_over = amounts.iter().find(|(_, a)| *a > 100).unwrap().0;
+    assert_eq!(
+        codes_at(&e.status(&p), "aggregate_limit_exceeded"),
+        [first_over]
+    );
+}

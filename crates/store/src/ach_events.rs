@@ -66,6 +66,14 @@ const KNOWN_ONE: &str = "SELECT 1 FROM ach_entries WHERE partner = $1 AND trace 
 /// Which of an array of trace numbers are accepted entries' (PostgreSQL: one query a chunk).
 const KNOWN_ANY: &str =
     "SELECT DISTINCT trace FROM ach_entries WHERE partner = $1 AND trace = ANY($2)";
+/// A processing day's total of accepted entries, in cents (SQLite's JSON functions).
+const DAY_TOTAL: &str =
+    "SELECT COALESCE(SUM(CAST(json_extract(data, '$.amount_cents') AS INTEGER)), 0) \
+     FROM ach_entries WHERE partner = $1 AND json_extract(data, '$.window_date') = $2";
+/// The same on PostgreSQL.
+const PG_DAY_TOTAL: &str =
+    "SELECT COALESCE(SUM(((data::jsonb) ->> 'amount_cents')::BIGINT), 0)::BIGINT \
+     FROM ach_entries WHERE partner = $1 AND (data::jsonb) ->> 'window_date' = $2";
 /// Adds an event.
 pub(crate) const ADD: &str =
     "INSERT INTO ach_events(partner, trace, kind, code, file, at, detail, settlement_date) \
@@ -87,6 +95,9 @@ pub trait AchEvents {
     /// Which of `traces` are trace numbers of `partner`'s accepted entries already (spec 06
     /// §1.5: ACH files carry new entries only).
     fn ach_traces_known(&self, partner: &str, traces: &[String]) -> Result<Vec<String>>;
+    /// The total, in cents, of `partner`'s accepted entries sent in the windows of `day`
+    /// (`window_date` of the stored entry): a daily aggregate limit's use so far.
+    fn ach_total_for_day(&self, partner: &str, day: &str) -> Result<u64>;
     /// Records an event (append-only).
     fn add_ach_event(&self, e: &AchEvent) -> Result<()>;
     /// An entry's events, oldest first.
@@ -94,6 +105,14 @@ pub trait AchEvents {
 }
 
 impl AchEvents for crate::Store {
+    fn ach_total_for_day(&self, partner: &str, day: &str) -> Result<u64> {
+        let c = self.conn();
+        let total: i64 = c
+            .prepare_cached(DAY_TOTAL)?
+            .query_row(rusqlite::params![partner, day], |r| r.get(0))?;
+        Ok(total.max(0) as u64)
+    }
+
     fn ach_traces_known(&self, partner: &str, traces: &[String]) -> Result<Vec<String>> {
         let c = self.conn();
         let mut st = c.prepare_cached(KNOWN_ONE)?;
@@ -154,6 +173,12 @@ impl AchEvents for crate::Store {
 }
 
 impl AchEvents for crate::pg::PgStore {
+    fn ach_total_for_day(&self, partner: &str, day: &str) -> Result<u64> {
+        let mut c = self.client()?;
+        let total: i64 = c.query_one(PG_DAY_TOTAL, &[&partner, &day])?.get(0);
+        Ok(total.max(0) as u64)
+    }
+
     fn ach_traces_known(&self, partner: &str, traces: &[String]) -> Result<Vec<String>> {
         let mut c = self.client()?;
         Ok(c.query(KNOWN_ANY, &[&partner, &traces])?

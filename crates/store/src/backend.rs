@@ -218,6 +218,7 @@ impl crate::AchEvents for Db {
     forward! {&self:
         fn ach_entry_data(partner: &str, trace: &str) -> Result<Option<String>>;
         fn ach_traces_known(partner: &str, traces: &[String]) -> Result<Vec<String>>;
+        fn ach_total_for_day(partner: &str, day: &str) -> Result<u64>;
         fn add_ach_event(e: &crate::AchEvent) -> Result<()>;
         fn ach_events(partner: &str, trace: &str) -> Result<Vec<crate::AchEvent>>;
     }

@@ -916,7 +916,9 @@ on_both!(
             ("200", "2026-03-02_outgoing_ach_v1.ach"),
         ] {
             let mut w = db.write(&common::file(name)).unwrap();
-            let json = format!(r#"{{"trace":"000000000000007","amount_cents":"{amount}"}}"#);
+            let json = format!(
+                r#"{{"trace":"000000000000007","amount_cents":"{amount}","window_date":"2026-04-06"}}"#
+            );
             w.ach_entry(3, "000000000000007", Some("2026-04-07"), &json)
                 .unwrap();
             assert!(w.commit(&decided, &mut || Ok(())).unwrap());
@@ -928,6 +930,9 @@ on_both!(
         );
         assert_eq!(db.ach_entry_data("p", "000000000000008").unwrap(), None);
         assert_eq!(db.ach_entry_data("other", "000000000000007").unwrap(), None);
+        // Only the newest file's entry is this trace's, but both count toward their day.
+        assert_eq!(db.ach_total_for_day("p", "2026-04-06").unwrap(), 300);
+        assert_eq!(db.ach_total_for_day("p", "2026-04-07").unwrap(), 0);
         let asked = ["000000000000008".to_string(), "000000000000007".to_string()];
         assert_eq!(
             db.ach_traces_known("p", &asked).unwrap(),

@@ -125,6 +125,8 @@ fn cases_match_their_expected_reports() {
         "terminal_record",
         "processing_failed",
         "duplicate_trace",
+        "per_transaction_limit_exceeded",
+        "aggregate_limit_exceeded",
         "effective_date_too_far",
         "effective_date_not_business_day",
     ];

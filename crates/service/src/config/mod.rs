@@ -223,6 +223,12 @@ pub struct Program {
     pub balance_creation: pipeline::BalanceCreation,
     /// SEC codes the program may originate (D10; default `CCD PPD WEB TEL`, spec 06 §2.1).
     pub sec_codes: Vec<String>,
+    /// The largest ACH entry, in dollars (`"25000.00"`), as agreed with the bank (spec 06 §5.2
+    /// `per_transaction_limit_exceeded`); absent: no limit.
+    pub ach_per_transaction_limit: Option<String>,
+    /// The most a program originates for one processing day, in dollars (spec 06 §5.2
+    /// `aggregate_limit_exceeded`); absent: no limit.
+    pub ach_daily_limit: Option<String>,
 }
 
 impl Default for Program {
@@ -231,6 +237,8 @@ impl Default for Program {
             currencies: Vec::new(),
             balance_creation: pipeline::BalanceCreation::default(),
             sec_codes: ["CCD", "PPD", "WEB", "TEL"].map(String::from).to_vec(),
+            ach_per_transaction_limit: None,
+            ach_daily_limit: None,
         }
     }
 }
@@ -253,8 +261,35 @@ impl Program {
                 ..nacha::Policy::default()
             },
             balance_creation: self.balance_creation,
+            ach_limits: pipeline::AchLimits {
+                per_transaction_cents: cents(
+                    "ach_per_transaction_limit",
+                    &self.ach_per_transaction_limit,
+                )?,
+                daily_cents: cents("ach_daily_limit", &self.ach_daily_limit)?,
+            },
         })
     }
+}
+
+/// A dollar amount of the configuration (`"25000.00"`) in cents.
+fn cents(key: &str, v: &Option<String>) -> Result<Option<u64>> {
+    let Some(v) = v else {
+        return Ok(None);
+    };
+    let bad = || {
+        crate::Error::Invalid(format!(
+            "[program] {key}: `{v}` is not an amount in dollars"
+        ))
+    };
+    let d: rust_decimal::Decimal = v.trim().parse().map_err(|_| bad())?;
+    let c = d
+        .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
+        .ok_or_else(bad)?;
+    if c.is_sign_negative() || c.fract() != rust_decimal::Decimal::ZERO {
+        return Err(bad());
+    }
+    u64::try_from(c).map(Some).map_err(|_| bad())
 }
 
 /// `[store]`: the database (`docs/MULTI-NODE.md`).
@@ -467,6 +502,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ach_limits_are_dollars_kept_as_cents_spec_06_5_2() {
+        let cfg = Config::parse(
+            "[program]\nach_per_transaction_limit = \"25000.00\"\n\n[partners.acme]\nach_daily_limit = \"1000000\"\n",
+        )
+        .unwrap();
+        let limits = cfg.program.resolve().unwrap().ach_limits;
+        assert_eq!(limits.per_transaction_cents, Some(2_500_000));
+        assert_eq!(limits.daily_cents, None);
+        let acme = cfg.programs["acme"].ach_limits;
+        assert_eq!(
+            (acme.per_transaction_cents, acme.daily_cents),
+            (Some(2_500_000), Some(100_000_000))
+        );
+        for bad in ["\"1.001\"", "\"-5.00\"", "\"lots\""] {
+            let e = Config::parse(&format!("[program]\nach_daily_limit = {bad}\n")).unwrap_err();
+            assert!(e.to_string().contains("ach_daily_limit"), "{e}");
+        }
+    }
 
     #[test]
     fn a_partner_program_overrides_the_default_one_key_by_key() {
