@@ -115,6 +115,11 @@ impl Results<'_> {
             errors: &first,
             warnings: &warnings[..warnings.len().min(STATUS_LIMIT)],
             errors_file: errors_rel,
+            bank_validations: if parsed.is_some_and(|f| f.is_ach()) {
+                crate::status::bank_validations(&first)
+            } else {
+                Vec::new()
+            },
         };
         let status_rel = format!("{final_rel}.status.json");
         let json = serde_json::to_vec_pretty(&status)?;

@@ -162,6 +162,7 @@ fn write_status(
         errors: std::slice::from_ref(&finding),
         warnings: &[],
         errors_file: None,
+        bank_validations: Vec::new(),
     };
     let path = root.join(format!("{}.status.json", d.final_path));
     let json = serde_json::to_vec_pretty(&status)?;

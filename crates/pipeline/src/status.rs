@@ -50,6 +50,45 @@ pub struct Status<'a> {
     pub warnings: &'a [Finding],
     /// The errors file, relative to the partner's root.
     pub errors_file: Option<String>,
+    /// A Nacha file's errors under the bank's validation names (spec 06 §5.2), beside the
+    /// detailed codes: how many of the listed errors each stands for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bank_validations: Vec<BankValidation>,
+}
+
+/// A validation name of the bank's (spec 06 §5.2) and how many listed errors it stands for.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct BankValidation {
+    /// `invalid_format`, `disallowed_sec_code`, `per_transaction_limit_exceeded`, …
+    pub validation: &'static str,
+    /// Errors among the status file's listed ones.
+    pub errors: u64,
+}
+
+/// The bank's validation name for one of our codes on a Nacha file (spec 06 §5.2: `invalid_format`
+/// is "the Nacha file is not properly formatted"); `None` for a code the bank's list has no name
+/// for (its rows after `per_transaction_limit_exceeded` are NOT SEEN).
+pub fn bank_validation(code: &str) -> Option<&'static str> {
+    match code {
+        "sec_code_not_allowed" => Some("disallowed_sec_code"),
+        "per_transaction_limit_exceeded" => Some("per_transaction_limit_exceeded"),
+        "aggregate_limit_exceeded" | "max_file_amount" => Some("aggregate_limit_exceeded"),
+        c if nacha::CODES.iter().any(|(n, _)| *n == c) => Some("invalid_format"),
+        _ => None,
+    }
+}
+
+/// The bank's validation names of `errors`, with counts, by name.
+pub fn bank_validations(errors: &[Finding]) -> Vec<BankValidation> {
+    let mut n: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    for e in errors {
+        if let Some(v) = bank_validation(e.code) {
+            *n.entry(v).or_insert(0) += 1;
+        }
+    }
+    n.into_iter()
+        .map(|(validation, errors)| BankValidation { validation, errors })
+        .collect()
 }
 
 /// Escapes a value for the pipe-delimited errors file (RFC 4180 quoting when needed).

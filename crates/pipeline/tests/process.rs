@@ -353,6 +353,8 @@ fn nacha_files_are_validated_in_ach_outgoing() {
     assert_eq!(first["row"], 3);
     assert_eq!(first["value"], "279632500000001");
     assert_eq!(status["error_count"], entries_total(&good), "{status}");
+    // Not a format error, nor one the bank's list names: no bank validation name.
+    assert!(status.get("bank_validations").is_none(), "{status}");
     let bad = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/nacha/bad_entry_hash.ach"),
     )
@@ -367,6 +369,11 @@ fn nacha_files_are_validated_in_ach_outgoing() {
             .unwrap()
             .iter()
             .any(|x| x["code"] == "entry_hash" && x["column"] == "entry_hash"),
+        "{s}"
+    );
+    // Under the bank's name too: the Nacha file is not properly formatted (spec 06 §5.2).
+    assert_eq!(
+        s["bank_validations"][0]["validation"], "invalid_format",
         "{s}"
     );
     assert!(e
