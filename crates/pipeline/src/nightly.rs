@@ -38,6 +38,24 @@ pub fn run_day(
     recon::run_day(&mut day, partner, date, cfg)
 }
 
+/// Writes the bank's ACH reports of calendar day `date` for one partner from one snapshot of
+/// `store` (`recon::nightly::run_bank_reports`).
+pub fn run_bank_reports(
+    store: &Db,
+    partner: PartnerTree,
+    date: NaiveDate,
+    cfg: &NightlyConfig,
+) -> Result<recon::nightly::BankReports, NightlyError> {
+    let reader = store.snapshot().map_err(source)?;
+    let mut day = StoreDay {
+        reader,
+        partner: partner.name,
+        date,
+        file_date: (date + Duration::days(1)).format("%Y-%m-%d").to_string(),
+    };
+    recon::nightly::run_bank_reports(&mut day, partner, date, cfg)
+}
+
 fn source(e: store::Error) -> NightlyError {
     NightlyError::Source(e.to_string())
 }

@@ -192,6 +192,64 @@ fn rerun_stale(store: &Db, cfg: &Recon, node: &Node, today: NaiveDate) -> Vec<(S
     done
 }
 
+/// Writes the bank's ACH reports of calendar day `date` for every partner, each once across the
+/// cluster (lease `partner/date/bank`); a failure raises `nightly_failed`. Blocking. Returns the
+/// partners written.
+fn bank_reports_all(store: &Db, cfg: &Recon, node: &Node, date: NaiveDate) -> Vec<String> {
+    let mut done = Vec::new();
+    let Ok(partners) = store.partners() else {
+        return done;
+    };
+    for p in partners {
+        let Some(lease) = take(store, node, format!("{}/{date}/bank", p.name)) else {
+            continue;
+        };
+        let tree = recon::nightly::PartnerTree {
+            name: &p.name,
+            root: Path::new(&p.root),
+        };
+        match pipeline::nightly::run_bank_reports(store, tree, date, cfg.nightly_for(&p.name)) {
+            Ok(r) => {
+                finished(lease);
+                tracing::info!(partner = %p.name, %date, ach_entries = r.ach_entries,
+                    activity_lines = r.activity_lines, "bank ACH reports written");
+                done.push(p.name.clone());
+            }
+            Err(e) => {
+                tracing::error!(partner = %p.name, %date, error = %e, "bank ACH reports failed");
+                let _ = crate::events::day_failed(store, &p.name, date, &e.to_string());
+            }
+        }
+    }
+    done
+}
+
+/// The bank's ACH reports at `[recon] bank_reports_time` each day (spec 06 §8.2: between 03:00
+/// and 06:00 CT), for D = the local date − 1; at start-up, today's if their time has passed.
+pub async fn run_bank_reports(store: Arc<Db>, cfg: Arc<Recon>, node: Arc<Node>) {
+    let mut due = due_today(Utc::now(), cfg.bank_reports_time, cfg.timezone);
+    loop {
+        if let Some(date) = due {
+            let (store, cfg, node) = (store.clone(), cfg.clone(), node.clone());
+            let ran =
+                tokio::task::spawn_blocking(move || bank_reports_all(&store, &cfg, &node, date))
+                    .await;
+            if let Err(e) = ran {
+                tracing::error!(%date, error = %e, "bank ACH reports task failed");
+            }
+        }
+        let (at, date) = next_run(Utc::now(), cfg.bank_reports_time, cfg.timezone);
+        loop {
+            let left = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            if left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(left.min(Duration::from_secs(60))).await;
+        }
+        due = Some(date);
+    }
+}
+
 /// The task: catch-up, then one run a day, for ever; in between, every minute, days whose
 /// reports miss a late file are run again, and today's runs a dead node left unfinished are
 /// taken over.
@@ -251,6 +309,33 @@ mod tests {
             final_path: format!("balance/processed/{name}"),
         };
         assert!(store.decide(id, &d).unwrap());
+    }
+
+    #[test]
+    fn the_bank_reports_of_a_day_are_written_once_spec_06_8_2() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("acme");
+        let store = Db::open(None, &tmp.path().join("db.sqlite")).unwrap();
+        store
+            .add_partner("acme", root.to_str().unwrap(), "now")
+            .unwrap();
+        let (cfg, node) = (Recon::default(), Node::default());
+        let d = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+        assert_eq!(bank_reports_all(&store, &cfg, &node, d), ["acme"]);
+        let cash =
+            root.join("bank-account-reports/2026-03-09_acme-ach-cash-recon-report_20260309.csv");
+        let text = std::fs::read_to_string(&cash).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            1,
+            "a day without settlements: header only\n{text}"
+        );
+        // Done once: not again, whichever node asks.
+        std::fs::remove_file(&cash).unwrap();
+        assert!(bank_reports_all(&store, &cfg, &node, d).is_empty());
+        assert!(!cash.exists());
+        // Its balance reconciliation is not written by it (that waits for 06:30).
+        assert!(!summary_path(&root, d).exists());
     }
 
     #[test]

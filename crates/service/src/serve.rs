@@ -183,11 +183,19 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         }
     }
     let nightly = cfg.recon.enabled.then(|| {
-        tokio::spawn(crate::nightly::run(
-            store.clone(),
-            Arc::new(cfg.recon.clone()),
-            node.clone(),
-        ))
+        let recon = Arc::new(cfg.recon.clone());
+        [
+            tokio::spawn(crate::nightly::run(
+                store.clone(),
+                recon.clone(),
+                node.clone(),
+            )),
+            tokio::spawn(crate::nightly::run_bank_reports(
+                store.clone(),
+                recon,
+                node.clone(),
+            )),
+        ]
     });
     let (job_tx, job_rx) = pipeline::queue(4096);
     let runner = tokio::spawn(pipeline::run(p.clone(), job_rx, cfg.pipeline.workers));
@@ -292,7 +300,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     for t in operations {
         t.abort();
     }
-    if let Some(n) = nightly {
+    for n in nightly.into_iter().flatten() {
         n.abort();
     }
     let _ = runner.await;

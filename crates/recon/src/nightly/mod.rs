@@ -234,7 +234,55 @@ pub fn run_day(
     })?;
     files.push(breaks_path);
 
-    // The ACH reports: one day's settled entries (the writers sort them).
+    let bank_reports = run_bank_reports(source, partner, date, cfg)?;
+    let (ach_entries, activity_lines) = (bank_reports.ach_entries, bank_reports.activity_lines);
+    files.extend(bank_reports.files);
+
+    // The summary last: its presence means the whole day was written (the catch-up checks it).
+    let summary = summary_path(partner.root, date);
+    reports::write_atomically(&summary, |w| {
+        reports::write_summary_json(w, &recon, fbo.as_ref())
+    })?;
+    files.push(summary);
+
+    Ok(DaySummary {
+        date,
+        breaks: recon.summary.breaks,
+        break_list: recon.breaks,
+        balances: recon.summary.balances_closing,
+        transactions: recon.summary.transactions,
+        fbo: fbo.map_or(FboOutcome::Skipped, FboOutcome::Checked),
+        ach_entries,
+        activity_lines,
+        files,
+    })
+}
+
+/// What [`run_bank_reports`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankReports {
+    /// ACH entries in the ACH cash reconciliation.
+    pub ach_entries: usize,
+    /// Lines of the daily activity report.
+    pub activity_lines: usize,
+    /// The reports written.
+    pub files: Vec<PathBuf>,
+}
+
+/// The bank's ACH reports of calendar day `date` (spec 06 §8, §10): the ACH cash reconciliation
+/// and the daily activity report, from the entries (and returns) settled on it. Part of
+/// [`run_day`]; also run on its own, earlier in the morning, as the bank delivers them (spec 06
+/// §8.2: between 03:00 and 06:00 CT).
+pub fn run_bank_reports(
+    source: &mut dyn DaySource,
+    partner: PartnerTree,
+    date: NaiveDate,
+    cfg: &NightlyConfig,
+) -> Result<BankReports, NightlyError> {
+    let bank = partner.root.join("bank-account-reports");
+    std::fs::create_dir_all(&bank).map_err(crate::Error::from)?;
+    let mut files = Vec::new();
+    // One day's settled entries (the writers sort them).
     let settled = source.ach_settlements(&cfg.reports.ach)?;
     let fmt = &cfg.reports.bank_reports;
     let pf = postfix(date);
@@ -258,20 +306,7 @@ pub fn run_day(
     })?;
     files.push(activity_path);
 
-    // The summary last: its presence means the whole day was written (the catch-up checks it).
-    let summary = summary_path(partner.root, date);
-    reports::write_atomically(&summary, |w| {
-        reports::write_summary_json(w, &recon, fbo.as_ref())
-    })?;
-    files.push(summary);
-
-    Ok(DaySummary {
-        date,
-        breaks: recon.summary.breaks,
-        break_list: recon.breaks,
-        balances: recon.summary.balances_closing,
-        transactions: recon.summary.transactions,
-        fbo: fbo.map_or(FboOutcome::Skipped, FboOutcome::Checked),
+    Ok(BankReports {
         ach_entries,
         activity_lines,
         files,

@@ -471,7 +471,7 @@ impl Config {
                 let Value::Table(r) = r else {
                     crate::bail!("[partners.{name}.recon] is not a table");
                 };
-                if let Some(k) = ["enabled", "time", "timezone"]
+                if let Some(k) = ["enabled", "time", "bank_reports_time", "timezone"]
                     .iter()
                     .find(|k| r.contains_key(**k))
                 {

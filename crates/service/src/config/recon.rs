@@ -19,6 +19,9 @@ pub struct Recon {
     pub enabled: bool,
     /// Local time of the nightly run (default 06:30, after the 06:00 file deadline, D9).
     pub time: NaiveTime,
+    /// Local time the bank's ACH reports of the previous day are written (default 04:00: the bank
+    /// delivers them between 03:00 and 06:00 CT, spec 06 §8.2); the nightly run writes them again.
+    pub bank_reports_time: NaiveTime,
     /// Time zone of `time` and of activity days (default America/Chicago, D9).
     pub timezone: Tz,
     /// Formulas, tolerance and report settings.
@@ -39,6 +42,7 @@ impl Default for Recon {
         Recon {
             enabled: true,
             time: NaiveTime::from_hms_opt(6, 30, 0).unwrap_or(NaiveTime::MIN),
+            bank_reports_time: NaiveTime::from_hms_opt(4, 0, 0).unwrap_or(NaiveTime::MIN),
             timezone: chrono_tz::America::Chicago,
             nightly: NightlyConfig::default(),
             partners: Default::default(),
@@ -61,6 +65,14 @@ impl<'de> Deserialize<'de> for Recon {
             let s = v.as_str().unwrap_or_default();
             r.time = NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
                 D::Error::custom(format!("recon.time: `{s}` is not a HH:MM local time"))
+            })?;
+        }
+        if let Some(v) = t.remove("bank_reports_time") {
+            let s = v.as_str().unwrap_or_default();
+            r.bank_reports_time = NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
+                D::Error::custom(format!(
+                    "recon.bank_reports_time: `{s}` is not a HH:MM local time"
+                ))
             })?;
         }
         if let Some(v) = t.remove("timezone") {
