@@ -97,7 +97,7 @@ pub fn generate<W: Write>(
             sec_code: sec,
             company_entry_description: description(sec).into(),
             company_descriptive_date: String::new(),
-            effective_entry_date: effective,
+            effective_entry_date: Some(effective),
             settlement_date: String::new(),
             originator_status_code: 1,
             originating_dfi_identification: odfi,

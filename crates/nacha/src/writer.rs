@@ -51,7 +51,7 @@ struct BatchAcc {
 ///     sec_code: SecCode::Ppd,
 ///     company_entry_description: "PAYROLL".into(),
 ///     company_descriptive_date: String::new(),
-///     effective_entry_date: date,
+///     effective_entry_date: Some(date),
 ///     settlement_date: String::new(),
 ///     originator_status_code: 1,
 ///     originating_dfi_identification: 9100001,

@@ -106,7 +106,7 @@ pub fn validate_ach_with_len<R: Read>(
 /// A batch's effective entry date; `None` when blank or not a date (ENR batches leave it blank,
 /// and the validator has already judged the field).
 fn effective_of(b: &nacha::BatchHeader) -> Option<NaiveDate> {
-    let eff = b.effective_entry_date;
+    let eff = b.effective_entry_date?;
     NaiveDate::from_ymd_opt(eff.year().into(), eff.month().into(), eff.day().into())
 }
 

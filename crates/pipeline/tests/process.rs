@@ -654,3 +654,39 @@ fn the_ach_limits_agreed_with_the_bank_refuse_entries_on_their_lines_spec_06_5_2
         [first_over]
     );
 }
+
+#[test]
+fn an_enr_batch_without_an_effective_date_is_accepted_and_scheduled_at_once() {
+    // Issue 13: ENR batches leave the effective entry date blank; with ENR in the program's SEC
+    // codes the file is accepted and its entries go in the next window.
+    let e = env_with(|c| {
+        c.ach_clock = Some("2026-04-06T15:00:00Z".parse().unwrap());
+        c.program
+            .ach_policy
+            .allowed_sec_codes
+            .push(nacha::SecCode::Enr);
+    });
+    let enr = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/nacha/valid_enr.ach"),
+    )
+    .unwrap();
+    let name = "ach/outgoing/20260406T150000Z_outgoing_ach_1775487600.ach";
+    e.drop_file(name, &enr);
+    let p = e.process(name);
+    assert_eq!(p.state, State::Accepted, "{}", e.status(&p));
+    let mut entries = Vec::new();
+    e.pipeline
+        .store()
+        .snapshot()
+        .unwrap()
+        .ach_entries_settled_on::<store::Error>("acme", "2026-04-06", &mut |r| {
+            entries.push(serde_json::from_str::<serde_json::Value>(r.data).unwrap());
+            Ok(true)
+        })
+        .unwrap();
+    // Its third entry is a prenote (code 28, no money): not stored.
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["sec_code"], "ENR");
+    assert_eq!(entries[0]["billing"], "same_day");
+    assert_eq!(entries[0]["effective_date"], "2026-04-06");
+}

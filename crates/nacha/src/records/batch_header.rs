@@ -22,8 +22,9 @@ pub struct BatchHeader {
     pub company_entry_description: String,
     /// Free-form date text shown to the receiver.
     pub company_descriptive_date: String,
-    /// Date the originator intends the entries to settle.
-    pub effective_entry_date: Date,
+    /// Date the originator intends the entries to settle; `None` when blank, as automated
+    /// enrollment (ENR) batches leave it (the validator allows a blank only there).
+    pub effective_entry_date: Option<Date>,
     /// Julian settlement date, inserted by the ACH operator (blank on input).
     pub settlement_date: String,
     /// `1` for a DFI bound by the Nacha rules.
@@ -49,7 +50,11 @@ impl BatchHeader {
             })?,
             company_entry_description: text(r, f::COMPANY_ENTRY_DESCRIPTION),
             company_descriptive_date: text(r, f::COMPANY_DESCRIPTIVE_DATE),
-            effective_entry_date: date(r, f::EFFECTIVE_ENTRY_DATE)?,
+            effective_entry_date: if f::EFFECTIVE_ENTRY_DATE.get(r).iter().all(|b| *b == b' ') {
+                None
+            } else {
+                Some(date(r, f::EFFECTIVE_ENTRY_DATE)?)
+            },
             settlement_date: text(r, f::SETTLEMENT_DATE),
             originator_status_code: number_as(r, f::ORIGINATOR_STATUS_CODE)?,
             originating_dfi_identification: number_as(r, f::ODFI)?,
@@ -90,7 +95,9 @@ impl BatchHeader {
         put_text(
             &mut r,
             f::EFFECTIVE_ENTRY_DATE,
-            &self.effective_entry_date.to_yymmdd(),
+            &self
+                .effective_entry_date
+                .map_or_else(String::new, |d| d.to_yymmdd()),
         )?;
         put_text(&mut r, f::SETTLEMENT_DATE, &self.settlement_date)?;
         put_num(

@@ -4,6 +4,16 @@ use super::{show_field, Finding, Rec, Validator};
 use crate::date::{Date, Time};
 use crate::layout::{Field, Kind};
 
+/// An ENR batch header may leave its effective entry date blank (automated enrollment entries
+/// move no money and settle on no date; Nacha rules, spec 06 §9.3's field).
+fn enr_blank_date(r: &Rec, f: &Field, v: &[u8]) -> bool {
+    use crate::layout::batch_header as bh;
+    f.name == bh::EFFECTIVE_ENTRY_DATE.name
+        && r.b.first() == Some(&b'5')
+        && bh::SEC_CODE.get(r.b) == b"ENR"
+        && v.iter().all(|b| *b == b' ')
+}
+
 impl Validator {
     /// Checks every field of `layout` against its [`Kind`]. Semantic fields are left
     /// to the record's own checks. Nothing is checked for a record of the wrong length.
@@ -66,7 +76,7 @@ impl Validator {
                 }
             }
             Kind::Date => {
-                if Date::from_yymmdd(v).is_some() {
+                if Date::from_yymmdd(v).is_some() || enr_blank_date(r, f, v) {
                     return true;
                 }
                 (

@@ -33,7 +33,7 @@ pub fn batch_header(service_class_code: u16, batch_number: u32) -> BatchHeader {
         sec_code: SecCode::Ppd,
         company_entry_description: "PAYROLL".into(),
         company_descriptive_date: String::new(),
-        effective_entry_date: effective(),
+        effective_entry_date: Some(effective()),
         settlement_date: String::new(),
         originator_status_code: 1,
         originating_dfi_identification: 9_100_001,
