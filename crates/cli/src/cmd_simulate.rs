@@ -176,7 +176,16 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
         for (t, original) in args.traces.iter().zip(&originals) {
             let (kind, detail, settlement_date) = match args.kind {
                 Kind::Return => ("return", original.clone(), Some(settles.to_string())),
-                Kind::Noc => ("noc", args.corrected.clone(), None),
+                Kind::Noc => {
+                    // The receiver it corrects, by key only (no account number is kept):
+                    // later entries still sending its old data are warned (spec 06 §7).
+                    let original: serde_json::Value = serde_json::from_str(original)?;
+                    let detail = serde_json::json!({
+                        "corrected": args.corrected,
+                        "receiver_key": original["receiver_key"],
+                    });
+                    ("noc", detail.to_string(), None)
+                }
             };
             d.store.add_ach_event(&store::AchEvent {
                 partner: d.partner.clone(),

@@ -269,6 +269,47 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
     // (04-07 is not reconciled here; its ORIGINATION rows are reconcile_cli's.)
     assert!(tuesday.is_err());
 
+    // A later file still sending the NOC'd receiver its old account: accepted, with a
+    // noc_not_applied warning on that entry's line (spec 06 §7). Its trace numbers are new.
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut next: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut noc_line = 0;
+    for i in 0..next.len() {
+        if next[i].starts_with('6') {
+            let trace: u64 = next[i][79..94].parse().unwrap();
+            if trace == 279632500000003 {
+                noc_line = i + 1;
+            }
+            next[i].replace_range(79..94, &format!("{:015}", trace + 500));
+        } else if next[i].starts_with('7') && next[i - 1].starts_with('6') {
+            let seq: u64 = next[i][87..94].parse().unwrap();
+            next[i].replace_range(87..94, &format!("{:07}", seq + 500));
+        }
+    }
+    let later = w
+        .dir()
+        .join("in/20260409T150000Z_outgoing_ach_1775746800.ach");
+    std::fs::write(&later, next.join("\n") + "\n").unwrap();
+    w.ok(&["ingest", "--partner", "acme", later.to_str().unwrap()]);
+    let status: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            w.root()
+                .join("ach/processed/20260409T150000Z_outgoing_ach_1775746800.ach.status.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(status["outcome"], "accepted");
+    let warned: Vec<&serde_json::Value> = status["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "noc_not_applied")
+        .collect();
+    assert_eq!(warned.len(), 1, "{status}");
+    assert_eq!(warned[0]["row"], noc_line as u64);
+    assert_eq!(warned[0]["column"], "dfi_account_number");
+
     // Readable by the partner over SFTP.
     let s = common::web::Serving::start(w.dir(), "sftp");
     let local = w.dir().join("got");

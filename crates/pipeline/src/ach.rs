@@ -110,6 +110,19 @@ fn effective_of(b: &nacha::BatchHeader) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(eff.year().into(), eff.month().into(), eff.day().into())
 }
 
+/// A receiver as a notification of change names it, without keeping its account number: a hash
+/// of the receiving DFI and the account (the entry JSON and the NOC's event hold only this).
+pub fn receiver_key(rdfi: u32, account: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("{rdfi:08}|{}", account.trim()).as_bytes());
+    h.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether a finding of [`check_against_bank`] is a warning (the file is still accepted).
+pub fn is_warning(code: &str) -> bool {
+    code == validate::report::code::NOC_NOT_APPLIED
+}
+
 /// Trace numbers looked up at a time.
 const TRACE_CHUNK: usize = 1000;
 
@@ -132,6 +145,8 @@ pub fn check_against_bank<R: Read>(
     // Per processing day: what earlier accepted files and this one send.
     let mut days: std::collections::BTreeMap<NaiveDate, u64> = Default::default();
     let mut batch: Option<nacha::BatchHeader> = None;
+    // Receivers a notification of change corrected (read at the first entry).
+    let mut corrected: Option<std::collections::HashMap<String, String>> = None;
     let flush = |chunk: &mut Vec<(u64, String)>,
                  out: &mut Vec<Finding>,
                  prior: &mut dyn Prior|
@@ -182,6 +197,22 @@ pub fn check_against_bank<R: Read>(
                 }
             }
             nacha::Record::EntryDetail(e) => {
+                let corrected = match &mut corrected {
+                    Some(c) => c,
+                    None => corrected.insert(prior.noc_receivers()?),
+                };
+                let key = receiver_key(e.receiving_dfi_identification, &e.dfi_account_number);
+                if let Some(noc) = corrected.get(&key) {
+                    out.push(Finding {
+                        row: raw.line,
+                        column: Some("dfi_account_number".into()),
+                        code: validate::report::code::NOC_NOT_APPLIED,
+                        message: format!(
+                            "a notification of change ({noc}) corrected this receiver's account data; the entry still uses the old data (spec 06 §7)"
+                        ),
+                        value: None,
+                    });
+                }
                 chunk.push((raw.line, format!("{:015}", e.trace_number)));
                 if chunk.len() >= TRACE_CHUNK {
                     flush(&mut chunk, &mut out, prior)?;
@@ -222,6 +253,9 @@ pub trait Prior {
     fn traces_used(&mut self, traces: &[String]) -> io::Result<Vec<String>>;
     /// The total, in cents, of the accepted entries sent in the windows of `day`.
     fn day_total(&mut self, day: NaiveDate) -> io::Result<u64>;
+    /// The receivers (by [`receiver_key`]) a delivered notification of change corrected, each
+    /// with what it was (`C01 of <date>`).
+    fn noc_receivers(&mut self) -> io::Result<std::collections::HashMap<String, String>>;
 }
 
 /// The limits agreed with the bank (spec 06 §5.2) on one money-moving entry at `line`: its own
@@ -339,6 +373,7 @@ pub fn apply_entries<R: Read>(
             "billing": s.billing,
             "accepted_at": arrival.to_rfc3339(),
             "individual_name": e.individual_name,
+            "receiver_key": receiver_key(e.receiving_dfi_identification, &e.dfi_account_number),
             "identification_number": e.identification_number,
         });
         ap.ach_entry(raw.line, &trace, Some(&settles), &json.to_string())?;

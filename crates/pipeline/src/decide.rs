@@ -254,6 +254,13 @@ impl Decider<'_> {
             )
             .map_err(io_err(&path))?;
             for f in refused {
+                if crate::ach::is_warning(f.code) {
+                    report.warning_count += 1;
+                    if report.warnings.len() < STATUS_LIMIT {
+                        report.warnings.push(f);
+                    }
+                    continue;
+                }
                 errors.push(&f).map_err(io_err(&path))?;
                 report.error_count += 1;
                 if report.errors.len() < STATUS_LIMIT {
@@ -330,5 +337,21 @@ impl crate::ach::Prior for StorePrior<'_> {
         self.store
             .ach_total_for_day(self.partner, &day.to_string())
             .map_err(io::Error::other)
+    }
+
+    fn noc_receivers(&mut self) -> io::Result<std::collections::HashMap<String, String>> {
+        let nocs = self
+            .store
+            .ach_nocs(self.partner)
+            .map_err(io::Error::other)?;
+        Ok(nocs
+            .into_iter()
+            .filter_map(|e| {
+                let detail: serde_json::Value = serde_json::from_str(&e.detail).ok()?;
+                let key = detail["receiver_key"].as_str()?.to_string();
+                let day = e.at.get(..10).unwrap_or(&e.at).to_string();
+                Some((key, format!("{} of {day}", e.code)))
+            })
+            .collect())
     }
 }

@@ -81,6 +81,9 @@ pub(crate) const ADD: &str =
 /// An entry's events, oldest first.
 pub(crate) const OF: &str = "SELECT partner, trace, kind, code, file, at, detail, \
      settlement_date FROM ach_events WHERE partner = $1 AND trace = $2 ORDER BY id";
+/// A partner's notifications of change, oldest first.
+pub(crate) const NOCS: &str = "SELECT partner, trace, kind, code, file, at, detail, \
+     settlement_date FROM ach_events WHERE partner = $1 AND kind = 'noc' ORDER BY id";
 /// A day's settled entries, in file and line order.
 pub(crate) const SETTLED: &str = "SELECT trace, data FROM ach_entries WHERE partner = $1 \
      AND settlement_date = $2 ORDER BY file_id, line";
@@ -102,6 +105,8 @@ pub trait AchEvents {
     fn add_ach_event(&self, e: &AchEvent) -> Result<()>;
     /// An entry's events, oldest first.
     fn ach_events(&self, partner: &str, trace: &str) -> Result<Vec<AchEvent>>;
+    /// Every notification of change delivered to `partner`, oldest first.
+    fn ach_nocs(&self, partner: &str) -> Result<Vec<AchEvent>>;
 }
 
 impl AchEvents for crate::Store {
@@ -153,21 +158,17 @@ impl AchEvents for crate::Store {
         Ok(())
     }
 
+    fn ach_nocs(&self, partner: &str) -> Result<Vec<AchEvent>> {
+        let c = self.conn();
+        let mut st = c.prepare_cached(NOCS)?;
+        let rows = st.query_map(rusqlite::params![partner], sqlite_event)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     fn ach_events(&self, partner: &str, trace: &str) -> Result<Vec<AchEvent>> {
         let c = self.conn();
         let mut st = c.prepare_cached(OF)?;
-        let rows = st.query_map(rusqlite::params![partner, trace], |r| {
-            Ok(AchEvent {
-                partner: r.get(0)?,
-                trace: r.get(1)?,
-                kind: r.get(2)?,
-                code: r.get(3)?,
-                file: r.get(4)?,
-                at: r.get(5)?,
-                detail: r.get(6)?,
-                settlement_date: r.get(7)?,
-            })
-        })?;
+        let rows = st.query_map(rusqlite::params![partner, trace], sqlite_event)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 }
@@ -210,20 +211,42 @@ impl AchEvents for crate::pg::PgStore {
         Ok(())
     }
 
+    fn ach_nocs(&self, partner: &str) -> Result<Vec<AchEvent>> {
+        let mut c = self.client()?;
+        Ok(c.query(NOCS, &[&partner])?.iter().map(pg_event).collect())
+    }
+
     fn ach_events(&self, partner: &str, trace: &str) -> Result<Vec<AchEvent>> {
         let mut c = self.client()?;
         Ok(c.query(OF, &[&partner, &trace])?
             .iter()
-            .map(|r| AchEvent {
-                partner: r.get(0),
-                trace: r.get(1),
-                kind: r.get(2),
-                code: r.get(3),
-                file: r.get(4),
-                at: r.get(5),
-                detail: r.get(6),
-                settlement_date: r.get(7),
-            })
+            .map(pg_event)
             .collect())
+    }
+}
+
+fn sqlite_event(r: &rusqlite::Row) -> rusqlite::Result<AchEvent> {
+    Ok(AchEvent {
+        partner: r.get(0)?,
+        trace: r.get(1)?,
+        kind: r.get(2)?,
+        code: r.get(3)?,
+        file: r.get(4)?,
+        at: r.get(5)?,
+        detail: r.get(6)?,
+        settlement_date: r.get(7)?,
+    })
+}
+
+fn pg_event(r: &postgres::Row) -> AchEvent {
+    AchEvent {
+        partner: r.get(0),
+        trace: r.get(1),
+        kind: r.get(2),
+        code: r.get(3),
+        file: r.get(4),
+        at: r.get(5),
+        detail: r.get(6),
+        settlement_date: r.get(7),
     }
 }

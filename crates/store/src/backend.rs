@@ -221,6 +221,7 @@ impl crate::AchEvents for Db {
         fn ach_total_for_day(partner: &str, day: &str) -> Result<u64>;
         fn add_ach_event(e: &crate::AchEvent) -> Result<()>;
         fn ach_events(partner: &str, trace: &str) -> Result<Vec<crate::AchEvent>>;
+        fn ach_nocs(partner: &str) -> Result<Vec<crate::AchEvent>>;
     }
 }
 

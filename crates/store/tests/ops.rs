@@ -963,5 +963,9 @@ on_both!(
         })
         .unwrap();
         assert_eq!(returns, ["000000000000007"]);
+        // The partner's NOCs, for the warning on later entries.
+        let nocs = db.ach_nocs("p").unwrap();
+        assert_eq!(nocs, vec![event("noc", "C01")]);
+        assert!(db.ach_nocs("other").unwrap().is_empty());
     }
 );

@@ -125,6 +125,7 @@ fn cases_match_their_expected_reports() {
         "terminal_record",
         "processing_failed",
         "duplicate_trace",
+        "noc_not_applied",
         "per_transaction_limit_exceeded",
         "aggregate_limit_exceeded",
         "effective_date_too_far",
