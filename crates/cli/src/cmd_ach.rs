@@ -8,7 +8,7 @@ use pipeline::ach_status::{clock_history, Status};
 use pipeline::windows::{Billing, Scheduled};
 use service::setup::open_store;
 use service::Config;
-use store::AchEvents;
+use store::{AchEvents, Partners};
 
 /// ACH commands.
 #[derive(Subcommand)]
@@ -28,6 +28,115 @@ pub enum Cmd {
         #[arg(long)]
         history: bool,
     },
+    /// Deliver entries received from the network into a partner's `ach/incoming`, as the bank
+    /// does (spec 06 §1.3: `..._incoming_ach_forward_...`), for demos and tests.
+    Forward {
+        /// Partner.
+        #[arg(long)]
+        partner: String,
+        /// How many entries (generated PPD entries).
+        #[arg(long, default_value_t = 5)]
+        entries: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The moment of delivery (RFC 3339; default now, or `[ach] clock`).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+/// `--at`, else the simulated clock, else now.
+fn moment(cfg: &Config, at: Option<&str>) -> Result<DateTime<Utc>> {
+    Ok(match at {
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
+            .with_timezone(&Utc),
+        None => cfg.ach.clock()?.unwrap_or_else(Utc::now),
+    })
+}
+
+/// Writes a forward file into the partner's `ach/incoming` (hidden name, then renamed) and records
+/// its money-moving entries as received (`ach_events`, kind `forward`): they settle on the
+/// delivery's business day and appear in that day's ACH reports as `INCOMING` originations.
+fn forward(
+    cfg: &Config,
+    partner: &str,
+    entries: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let store = open_store(cfg)?;
+    let root = store
+        .partner(partner)?
+        .with_context(|| format!("no partner `{partner}` (bankdrop partner add)"))?
+        .root;
+    let mut bytes = Vec::new();
+    nacha::gen::generate(entries, nacha::SecCode::Ppd, seed, &mut bytes)?;
+    let secs = now.timestamp();
+    let id = nacha::names::content_id(secs).context("content id")?;
+    let name = nacha::names::file_name(
+        &id,
+        nacha::names::AchFileType::IncomingAchForward,
+        &secs.to_string(),
+    );
+    let dir = std::path::Path::new(&root).join("ach").join("incoming");
+    std::fs::create_dir_all(&dir)?;
+    let partial = dir.join(format!(".{name}.partial"));
+    std::fs::write(&partial, &bytes)?;
+    std::fs::File::open(&partial)?.sync_all()?;
+    std::fs::rename(&partial, dir.join(&name))?;
+    let settles = pipeline::windows::roll_forward(pipeline::deadline::chicago_date(now));
+    let mut batch = None;
+    let mut recorded = 0;
+    for item in nacha::TypedReader::new(&bytes[..]) {
+        let (_, record) = item.context("reading the generated file")?;
+        let e = match record {
+            nacha::Record::BatchHeader(b) => {
+                batch = Some(b);
+                continue;
+            }
+            nacha::Record::EntryDetail(e) => e,
+            _ => continue,
+        };
+        let (Some(b), Some(code)) = (&batch, nacha::TxCode::new(e.transaction_code)) else {
+            continue;
+        };
+        if code.kind != nacha::TxKind::Live || e.amount == 0 {
+            continue;
+        }
+        let trace = format!("{:015}", e.trace_number);
+        let detail = serde_json::json!({
+            "trace": trace,
+            "received": true,
+            "transaction_code": e.transaction_code.to_string(),
+            "direction": if code.credit { "credit" } else { "debit" },
+            "amount_cents": e.amount.to_string(),
+            "sec_code": b.sec_code.to_string(),
+            "company_name": b.company_name,
+            "company_id": b.company_identification,
+            "company_entry_description": b.company_entry_description,
+            "effective_date": settles.to_string(),
+            "settlement_date": settles.to_string(),
+            "individual_name": e.individual_name,
+        });
+        store.add_ach_event(&store::AchEvent {
+            partner: partner.to_string(),
+            trace,
+            kind: "forward".into(),
+            code: String::new(),
+            file: format!("ach/incoming/{name}"),
+            at: now.to_rfc3339(),
+            detail: detail.to_string(),
+            settlement_date: Some(settles.to_string()),
+        })?;
+        recorded += 1;
+    }
+    println!(
+        "{} ({recorded} entries received, settling {settles})",
+        dir.join(&name).display()
+    );
+    Ok(())
 }
 
 fn time(v: &serde_json::Value, key: &str) -> Result<DateTime<Utc>> {
@@ -64,18 +173,21 @@ fn scheduled(v: &serde_json::Value) -> Result<Scheduled> {
 
 /// Runs the command.
 pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
-    let Cmd::Entries {
-        partner,
-        settles,
-        at,
-        history,
-    } = cmd;
-    let now = match at {
-        Some(t) => DateTime::parse_from_rfc3339(&t)
-            .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
-            .with_timezone(&Utc),
-        None => cfg.ach.clock()?.unwrap_or_else(Utc::now),
+    let (partner, settles, at, history) = match cmd {
+        Cmd::Entries {
+            partner,
+            settles,
+            at,
+            history,
+        } => (partner, settles, at, history),
+        Cmd::Forward {
+            partner,
+            entries,
+            seed,
+            at,
+        } => return forward(cfg, &partner, entries, seed, moment(cfg, at.as_deref())?),
     };
+    let now = moment(cfg, at.as_deref())?;
     let store = open_store(cfg)?;
     let snapshot = store.snapshot()?;
     let mut rows = Vec::new();

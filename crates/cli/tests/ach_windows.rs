@@ -328,3 +328,80 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
     }
     s.stop();
 }
+
+/// Entries received from the network (spec 06 §1.3, `..._incoming_ach_forward_...`): delivered
+/// into `ach/incoming` and reported that day as `INCOMING` originations (spec 06 §8.3, §10).
+#[test]
+fn received_entries_are_delivered_and_reported_as_incoming() {
+    let w = Workdir::new("");
+    let out = w.ok(&[
+        "ach",
+        "forward",
+        "--partner",
+        "acme",
+        "--entries",
+        "6",
+        "--seed",
+        "7",
+        "--at",
+        "2026-04-08T09:00:00-05:00",
+    ]);
+    let path = out.split(' ').next().unwrap();
+    assert!(
+        path.contains("/ach/incoming/20260408T140000Z_incoming_ach_forward_1775656800.ach"),
+        "{out}"
+    );
+    let received: usize = out
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(received > 0, "{out}");
+    // A valid Nacha file.
+    let v = w.run(&[
+        "validate",
+        "--type",
+        "outgoing_ach",
+        "--sec-codes",
+        "all",
+        path,
+    ]);
+    assert!(v.status.success(), "{}", common::text(&v));
+
+    let o = w.run(&["reconcile", "--date", "2026-04-08"]);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        common::text(&o)
+    );
+    let cash = std::fs::read_to_string(
+        w.root()
+            .join("bank-account-reports/2026-04-08_acme-ach-cash-recon-report_20260408.csv"),
+    )
+    .unwrap();
+    let rows: Vec<&str> = cash.lines().skip(1).collect();
+    assert_eq!(rows.len(), received, "{cash}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("\"2026-04-08\",\"\",\"ORIGINATION\"")),
+        "{cash}"
+    );
+    let activity = std::fs::read_dir(w.root().join("bank-account-reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.to_string_lossy()
+                .contains("2026-04-08_acme-daily-activity-report")
+        })
+        .unwrap();
+    let activity = std::fs::read_to_string(activity).unwrap();
+    assert_eq!(
+        activity.matches("ACH INCOMING").count(),
+        received,
+        "{activity}"
+    );
+}

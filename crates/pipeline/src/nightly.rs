@@ -322,19 +322,15 @@ impl DaySource for StoreDay<'_> {
         let date = self.date.format("%Y-%m-%d").to_string();
         self.reader
             .ach_entries_settled_on::<Fail>(self.partner, &date, &mut |r| {
-                settled.push(settlement(
-                    r.trace,
-                    r.data,
-                    account,
-                    SettlementType::Origination,
-                )?);
+                settled.push(settlement(r.trace, r.data, account, Settled::Entry)?);
                 Ok(true)
             })
             .map_err(|f| f.0)?;
-        // Returns settling on the day (spec 06 §8.3: one ACH ID settles again as a RETURN).
+        // Returns settling on the day (spec 06 §8.3: one ACH ID settles again as a RETURN), and
+        // entries received from the network (ORIGINATION, received).
         self.reader
-            .ach_returns_settled_on::<Fail>(self.partner, &date, &mut |r| {
-                let mut s = settlement(r.trace, r.data, account, SettlementType::Return)?;
+            .ach_events_settled_on::<Fail>(self.partner, &date, &mut |r| {
+                let mut s = settlement(r.trace, r.data, account, Settled::Event)?;
                 s.settlement_date = self.date;
                 settled.push(s);
                 Ok(true)
@@ -376,9 +372,21 @@ impl From<NightlyError> for Fail {
     }
 }
 
-/// An entry as the pipeline stores it (`crate::ach::apply_entries`).
+/// How a stored entry settled on the day.
+#[derive(Clone, Copy)]
+enum Settled {
+    /// An accepted outgoing entry (`ach_entries`).
+    Entry,
+    /// An event (`ach_events`): a return of an entry, or an entry received from the network.
+    Event,
+}
+
+/// An entry as the pipeline stores it (`crate::ach::apply_entries`), or as a forward entry is
+/// recorded (`received`).
 #[derive(Deserialize)]
 struct StoredEntry {
+    #[serde(default)]
+    received: bool,
     trace: String,
     direction: String,
     amount_cents: String,
@@ -394,17 +402,22 @@ fn date(key: &str, v: &str) -> Result<NaiveDate, NightlyError> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| stored(key, format!("bad date `{v}`")))
 }
 
-/// One stored outgoing entry as an [`AchSettlement`] of `kind`: an `ORIGINATION` as the entry
-/// moved money, a `RETURN` the other way; `ACH ID` is the trace number (bankdrop has no bank
+/// One stored entry as an [`AchSettlement`]: an `ORIGINATION` as the entry moved money (sent,
+/// or received from the network), or, for a return event, a `RETURN` the other way; `ACH ID` is the trace number (bankdrop has no bank
 /// ACH objects) and `Statement Descriptor` the batch's Company Entry Description.
 fn settlement(
     key: &str,
     data: &str,
     account: &AchAccount,
-    kind: SettlementType,
+    how: Settled,
 ) -> Result<AchSettlement, NightlyError> {
     let s: StoredEntry = serde_json::from_str(data).map_err(|e| stored(key, e.to_string()))?;
-    let returned = kind != SettlementType::Origination;
+    let returned = matches!(how, Settled::Event) && !s.received;
+    let kind = if returned {
+        SettlementType::Return
+    } else {
+        SettlementType::Origination
+    };
     let direction = match (s.direction.as_str(), returned) {
         ("credit", false) | ("debit", true) => EntryDirection::Credit,
         ("debit", false) | ("credit", true) => EntryDirection::Debit,
@@ -430,7 +443,7 @@ fn settlement(
         company_name: s.company_name,
         company_id: s.company_id,
         sec_code: s.sec_code,
-        received: false,
+        received: s.received,
     })
 }
 

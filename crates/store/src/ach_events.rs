@@ -11,7 +11,7 @@ pub struct AchEvent {
     pub partner: String,
     /// The original entry's trace number (15 digits).
     pub trace: String,
-    /// `return` or `noc`.
+    /// `return`, `noc`, or `forward` (an entry received from the network).
     pub kind: String,
     /// The return reason (R01…) or change code (C01…).
     pub code: String,
@@ -19,8 +19,9 @@ pub struct AchEvent {
     pub file: String,
     /// When (RFC 3339).
     pub at: String,
-    /// A return: the original entry as stored (its JSON), for the reports; a NOC: the
-    /// corrected data.
+    /// A return: the original entry as stored (its JSON), for the reports; a forward entry: the
+    /// entry in the same JSON form with `"received": true`; a NOC: the corrected data and the
+    /// receiver's key.
     pub detail: String,
     /// The day a return settles (the reports' day); `None` for a NOC (no money moves).
     pub settlement_date: Option<String>,
@@ -87,9 +88,10 @@ pub(crate) const NOCS: &str = "SELECT partner, trace, kind, code, file, at, deta
 /// A day's settled entries, in file and line order.
 pub(crate) const SETTLED: &str = "SELECT trace, data FROM ach_entries WHERE partner = $1 \
      AND settlement_date = $2 ORDER BY file_id, line";
-/// A day's settled returns (the original entries), in delivery order.
-pub(crate) const RETURNS_SETTLED: &str = "SELECT trace, detail FROM ach_events \
-     WHERE partner = $1 AND settlement_date = $2 AND kind = 'return' ORDER BY id";
+/// A day's settled returns (each the original entry) and received forward entries, in delivery
+/// order (NOCs settle nothing: no settlement date).
+pub(crate) const EVENTS_SETTLED: &str = "SELECT trace, detail FROM ach_events \
+     WHERE partner = $1 AND settlement_date = $2 AND kind IN ('return', 'forward') ORDER BY id";
 
 /// Entries' later events, on both backends.
 pub trait AchEvents {

@@ -378,14 +378,15 @@ impl Snapshot<'_> {
         each!(self, r => r.ach_entries_settled_on(partner, date, each))
     }
 
-    /// The returns of entries settling on `date`, each the original entry as stored.
-    pub fn ach_returns_settled_on<E: From<Error>>(
+    /// The returns (each the original entry as stored) and received forward entries settling on
+    /// `date`.
+    pub fn ach_events_settled_on<E: From<Error>>(
         &self,
         partner: &str,
         date: &str,
         each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
-        each!(self, r => r.ach_returns_settled_on(partner, date, each))
+        each!(self, r => r.ach_events_settled_on(partner, date, each))
     }
 
     /// The balance days of `file_date`, one row at a time.

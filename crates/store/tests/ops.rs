@@ -957,7 +957,7 @@ on_both!(
         // The day's returns for the reports: the return, not the NOC.
         let snap = db.snapshot().unwrap();
         let mut returns = Vec::new();
-        snap.ach_returns_settled_on::<store::Error>("p", "2026-04-08", &mut |r| {
+        snap.ach_events_settled_on::<store::Error>("p", "2026-04-08", &mut |r| {
             returns.push(r.trace.to_string());
             Ok(true)
         })

@@ -161,15 +161,15 @@ impl PgReader<'_> {
         self.ach_rows(crate::ach_events::SETTLED, partner, date, each)
     }
 
-    /// The returns of `partner`'s entries settling on `date` (each the original entry as stored),
-    /// in the order they were delivered.
-    pub fn ach_returns_settled_on<E: From<crate::Error>>(
+    /// The returns (each the original entry as stored) and received forward entries of `partner`
+    /// settling on `date`, in the order they were delivered.
+    pub fn ach_events_settled_on<E: From<crate::Error>>(
         &self,
         partner: &str,
         date: &str,
         each: &mut dyn FnMut(AchRow) -> std::result::Result<bool, E>,
     ) -> std::result::Result<u64, E> {
-        self.ach_rows(crate::ach_events::RETURNS_SETTLED, partner, date, each)
+        self.ach_rows(crate::ach_events::EVENTS_SETTLED, partner, date, each)
     }
 
     fn ach_rows<E: From<crate::Error>>(
