@@ -259,7 +259,8 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
     let lines: Vec<&str> = activity.lines().skip(1).collect();
     assert_eq!(lines.len(), 1, "{activity}");
     assert!(
-        lines[0].contains("ACH RETURN DEBIT WONKA IND PAYROLL 279632500000001"),
+        // The returned credit comes back to the program account: its credit (spec 06 §10.2).
+        lines[0].contains("ACH RETURN DEBIT WONKA IND PAYROLL 279632500000001\",\"\",\"839.9\""),
         "{activity}"
     );
     let tuesday = std::fs::read_to_string(

@@ -218,7 +218,8 @@ fn a_two_day_program_reconciles_with_its_planted_break_and_reruns_identically() 
         == &"\"2026-04-07\",\"\",\"ORIGINATION\",\"\",\"\",\"CREDIT\",\"839.90\",\"279632500000001\",\"PAYROLL\",\"\""));
     let activity = text("bank-account-reports/2026-04-07_acme-daily-activity-report_20260407.csv");
     assert_eq!(activity.lines().count(), 13, "{activity}");
-    assert!(activity.contains("\"2026-04-07T00:00:00\",\"2026-04-07T00:00:00\",\"ACH OUTGOING CREDIT WONKA IND PAYROLL 279632500000001\",\"\",\"839.9\""), "{activity}");
+    // The outgoing credit leaves the program account: a debit there (spec 06 §10.2).
+    assert!(activity.contains("\"2026-04-07T00:00:00\",\"2026-04-07T00:00:00\",\"ACH OUTGOING CREDIT WONKA IND PAYROLL 279632500000001\",\"839.9\",\"\""), "{activity}");
     // Day 1 settled nothing: header-only bank reports.
     let empty = text("bank-account-reports/2026-04-06_acme-ach-cash-recon-report_20260406.csv");
     assert_eq!(empty.lines().count(), 1);

@@ -348,12 +348,15 @@ fn daily_activity_is_byte_exact() {
     let mut n = 0;
     let got = text(|w| n = write_daily_activity(w, date("2026-01-14"), &lines, &fmt).unwrap());
     assert_eq!(n, 4);
+    // DEBIT_AMOUNT / CREDIT_AMOUNT are the program account's (spec 06 §10.2): the received credit
+    // credits it, the outgoing debit pulls money into it (a credit), the return of an outgoing
+    // credit brings the money back (a credit); descriptions keep the entries' own direction.
     assert_eq!(
         got,
         "\"ACCOUNT_NUMBER\",\"TRANSACTION_DATE\",\"POSTED_DATE\",\"DESCRIPTION\",\"DEBIT_AMOUNT\",\"CREDIT_AMOUNT\",\"TRANSACTION_CODE\",\"CHECK_NUMBER\",\"COMPANY_ID\",\"SEC_CODE\"\n\
          \"1000122854\",\"2026-01-13T00:00:00\",\"2026-01-14T00:00:00\",\"ACH INCOMING CREDIT ACME, INC PAYROLL 091000010000001\",\"\",\"1230.45\",\"26\",\"0\",\"9001843647\",\"PPD\"\n\
-         \"1000122854\",\"2026-01-13T00:00:00\",\"2026-01-14T00:00:00\",\"ACH OUTGOING DEBIT ACME, INC PAYROLL 091000010000003\",\"25\",\"\",\"14\",\"0\",\"\",\"\"\n\
-         \"1000122854\",\"2026-01-13T00:00:00\",\"2026-01-14T00:00:00\",\"ACH RETURN DEBIT ACME, INC say \"\"hi\"\" 091000010000002\",\"24.6\",\"\",\"\",\"0\",\"\",\"\"\n\
+         \"1000122854\",\"2026-01-13T00:00:00\",\"2026-01-14T00:00:00\",\"ACH OUTGOING DEBIT ACME, INC PAYROLL 091000010000003\",\"\",\"25\",\"14\",\"0\",\"\",\"\"\n\
+         \"1000122854\",\"2026-01-13T00:00:00\",\"2026-01-14T00:00:00\",\"ACH RETURN DEBIT ACME, INC say \"\"hi\"\" 091000010000002\",\"\",\"24.6\",\"\",\"0\",\"\",\"\"\n\
          \"1000123456\",\"2026-01-14T09:30:05\",\"2026-01-14T09:30:05\",\"TRANSFER FROM ALL IN CHECKING ACCOUNT 1000123456\",\"\",\"19.95\",\"16\",\"12345\",\"\",\"\"\n"
     );
 }

@@ -41,6 +41,20 @@ pub enum SettlementType {
     ContestedReturn,
 }
 
+impl AchSettlement {
+    /// The movement on the program account (spec 06 §10.2: the account the activity belongs
+    /// to): an entry it originated moves money the other way at its end (an outgoing credit
+    /// debits it), one it received the same way (a received credit credits it). A return's
+    /// `direction` already runs back, so its account side follows the same rule.
+    pub fn account_direction(&self) -> EntryDirection {
+        if self.received {
+            self.direction
+        } else {
+            self.direction.flip()
+        }
+    }
+}
+
 impl SettlementType {
     /// The bank's spelling.
     pub fn as_str(self) -> &'static str {
@@ -71,10 +85,19 @@ impl EntryDirection {
             EntryDirection::Debit => "DEBIT",
         }
     }
+
+    /// The other direction.
+    pub fn flip(self) -> EntryDirection {
+        match self {
+            EntryDirection::Credit => EntryDirection::Debit,
+            EntryDirection::Debit => EntryDirection::Credit,
+        }
+    }
 }
 
 /// One settled ACH entry, from the Nacha data bankdrop accepted or received, with the bank
-/// account facts the report needs.
+/// account facts the report needs. `direction` is the movement as the entry states it, at the
+/// receiver: what the program account sees is [`AchSettlement::account_direction`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AchSettlement {
     /// The day the money settled (`Settlement Date`).

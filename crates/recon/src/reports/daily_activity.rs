@@ -40,7 +40,8 @@ pub struct ActivityLine {
     pub posted_date: NaiveDateTime,
     /// `DESCRIPTION`.
     pub description: String,
-    /// Which of `DEBIT_AMOUNT` / `CREDIT_AMOUNT` carries the amount.
+    /// Which of `DEBIT_AMOUNT` / `CREDIT_AMOUNT` carries the amount: the movement on the account
+    /// the line belongs to (spec 06 §10.2).
     pub direction: EntryDirection,
     /// The amount in dollars, positive; written without padding (`25`, `24.6`) as the page's
     /// examples are.
@@ -130,7 +131,7 @@ impl ActivityLine {
             transaction_date: midnight(entry.effective_date),
             posted_date: midnight(entry.settlement_date),
             description,
-            direction: entry.direction,
+            direction: entry.account_direction(),
             amount: entry.amount()?,
             transaction_code: code,
             check_number: None,
