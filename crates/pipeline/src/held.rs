@@ -64,6 +64,22 @@ pub struct HeldNote {
 /// How many previous days show which types a partner sends.
 const EXPECTED_WINDOW_DAYS: i64 = 7;
 
+/// The types `partner` is expected to send for file date `date` (D7): `configured` (`[pipeline]
+/// expected_types`), or, when that is empty, the types it sent in the 7 days before. What files
+/// wait for, and what the operations page and the missing-file alert expect.
+pub fn expected_types(
+    store: &Db,
+    configured: &[String],
+    partner: &str,
+    date: NaiveDate,
+) -> store::Result<Vec<String>> {
+    if !configured.is_empty() {
+        return Ok(configured.to_vec());
+    }
+    let from = (date - Duration::days(EXPECTED_WINDOW_DAYS)).to_string();
+    store.types_sent_between(partner, &from, &date.to_string())
+}
+
 /// The D7 order of one pipeline: which files wait for which.
 pub(crate) struct Order<'a> {
     pub store: &'a Db,
@@ -147,13 +163,12 @@ impl Order<'_> {
     }
 
     fn expected_types(&self, partner: &str, date: NaiveDate) -> Result<Vec<String>> {
-        if !self.config.expected_types.is_empty() {
-            return Ok(self.config.expected_types.clone());
-        }
-        let from = (date - Duration::days(EXPECTED_WINDOW_DAYS)).to_string();
-        Ok(self
-            .store
-            .types_sent_between(partner, &from, &date.to_string())?)
+        Ok(expected_types(
+            self.store,
+            &self.config.expected_types,
+            partner,
+            date,
+        )?)
     }
 
     /// Whether a file of `file_type` for `prefix` sits in its inbox, claimed or not.

@@ -24,7 +24,7 @@ pub mod deadline;
 mod decide;
 pub mod events;
 mod fsio;
-mod held;
+pub mod held;
 pub mod metrics;
 mod names;
 pub mod nightly;

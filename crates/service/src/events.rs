@@ -118,7 +118,7 @@ pub fn check_missing(
                 continue;
             };
             let prefix = t.to_string();
-            for ty in crate::web::partners::expected_types(db, configured, &p.name, t)? {
+            for ty in pipeline::held::expected_types(db, configured, &p.name, t)? {
                 if db.accepted_for(&p.name, &ty, &prefix)?.is_some() {
                     continue;
                 }

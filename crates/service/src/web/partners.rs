@@ -3,13 +3,9 @@
 
 use super::auth::User;
 use super::WebError;
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use store::{Db, FileSearch, Ledger, Partners};
-
-/// How many days back "the types a partner sends" are learnt from when `[pipeline]
-/// expected_types` is empty (as D7's waiting does).
-const EXPECTED_WINDOW_DAYS: u64 = 7;
 
 /// One partner.
 #[derive(Debug, Serialize)]
@@ -39,23 +35,6 @@ pub struct Expected {
     pub file_id: Option<i64>,
 }
 
-/// The types `partner` is expected to send for `file_date`: the configured list, or what it
-/// sent in the week before.
-pub fn expected_types(
-    db: &Db,
-    configured: &[String],
-    partner: &str,
-    file_date: chrono::NaiveDate,
-) -> Result<Vec<String>, store::Error> {
-    if !configured.is_empty() {
-        return Ok(configured.to_vec());
-    }
-    let from = file_date
-        .checked_sub_days(Days::new(EXPECTED_WINDOW_DAYS))
-        .unwrap_or(file_date);
-    db.types_sent_between(partner, &from.to_string(), &file_date.to_string())
-}
-
 /// The partners `user` may see, as of `now`.
 pub fn partners(
     db: &Db,
@@ -81,7 +60,7 @@ pub fn partners(
             })
             .collect();
         let mut expected = Vec::new();
-        for t in expected_types(db, configured, &p.name, date)? {
+        for t in pipeline::held::expected_types(db, configured, &p.name, date)? {
             let got = db.accepted_for(&p.name, &t, &prefix)?;
             let state = match (&got, due) {
                 (Some(r), _) if r.decision.as_ref().is_some_and(|d| d.late) => "late",
