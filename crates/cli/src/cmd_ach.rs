@@ -47,7 +47,7 @@ pub enum Cmd {
 }
 
 /// `--at`, else the simulated clock, else now.
-fn moment(cfg: &Config, at: Option<&str>) -> Result<DateTime<Utc>> {
+pub(crate) fn moment(cfg: &Config, at: Option<&str>) -> Result<DateTime<Utc>> {
     Ok(match at {
         Some(t) => DateTime::parse_from_rfc3339(t)
             .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
@@ -82,56 +82,31 @@ fn forward(
     );
     let dir = std::path::Path::new(&root).join("ach").join("incoming");
     std::fs::create_dir_all(&dir)?;
-    let partial = dir.join(format!(".{name}.partial"));
-    std::fs::write(&partial, &bytes)?;
-    std::fs::File::open(&partial)?.sync_all()?;
-    std::fs::rename(&partial, dir.join(&name))?;
+    recon::reports::write_atomically(&dir.join(&name), |w| {
+        Ok(std::io::Write::write_all(w, &bytes)?)
+    })?;
     let settles = pipeline::windows::roll_forward(pipeline::deadline::chicago_date(now));
-    let mut batch = None;
     let mut recorded = 0;
-    for item in nacha::TypedReader::new(&bytes[..]) {
-        let (_, record) = item.context("reading the generated file")?;
-        let e = match record {
-            nacha::Record::BatchHeader(b) => {
-                batch = Some(b);
-                continue;
-            }
-            nacha::Record::EntryDetail(e) => e,
-            _ => continue,
-        };
-        let (Some(b), Some(code)) = (&batch, nacha::TxCode::new(e.transaction_code)) else {
-            continue;
-        };
-        if code.kind != nacha::TxKind::Live || e.amount == 0 {
-            continue;
-        }
-        let trace = format!("{:015}", e.trace_number);
-        let detail = serde_json::json!({
-            "trace": trace,
-            "received": true,
-            "transaction_code": e.transaction_code.to_string(),
-            "direction": if code.credit { "credit" } else { "debit" },
-            "amount_cents": e.amount.to_string(),
-            "sec_code": b.sec_code.to_string(),
-            "company_name": b.company_name,
-            "company_id": b.company_identification,
-            "company_entry_description": b.company_entry_description,
-            "effective_date": settles.to_string(),
-            "settlement_date": settles.to_string(),
-            "individual_name": e.individual_name,
-        });
+    let bad = |e: nacha::Error| anyhow::anyhow!("reading the generated file: {e}");
+    pipeline::ach::each_live_entry(&bytes[..], bad, &mut |live| {
+        let e = live.entry;
+        let mut detail = pipeline::ach::entry_json(live.batch, e, live.code);
+        detail.insert("received".into(), true.into());
+        detail.insert("effective_date".into(), settles.to_string().into());
+        detail.insert("settlement_date".into(), settles.to_string().into());
         store.add_ach_event(&store::AchEvent {
             partner: partner.to_string(),
-            trace,
+            trace: format!("{:015}", e.trace_number),
             kind: "forward".into(),
             code: String::new(),
             file: format!("ach/incoming/{name}"),
             at: now.to_rfc3339(),
-            detail: detail.to_string(),
+            detail: serde_json::Value::Object(detail).to_string(),
             settlement_date: Some(settles.to_string()),
         })?;
         recorded += 1;
-    }
+        Ok(())
+    })?;
     println!(
         "{} ({recorded} entries received, settling {settles})",
         dir.join(&name).display()

@@ -98,12 +98,7 @@ fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<Vec<S
 
 /// Runs the command and prints the written path.
 pub fn run(cfg: &Config, args: Args) -> Result<()> {
-    let now = match &args.at {
-        Some(t) => DateTime::parse_from_rfc3339(t)
-            .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
-            .with_timezone(&Utc),
-        None => cfg.ach.clock()?.unwrap_or_else(Utc::now),
-    };
+    let now = crate::cmd_ach::moment(cfg, args.at.as_deref())?;
     let delivery = match &args.partner {
         Some(p) => {
             let store = open_store(cfg)?;
@@ -138,37 +133,38 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(&name);
-    // Written under a hidden name and renamed: the partner never sees half a file.
-    let partial = dir.join(format!(".{name}.partial"));
     let input = BufReader::new(
         File::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?,
     );
-    let out = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
     let opts = ResponseOptions::new(today);
-    let summary = match args.kind {
-        Kind::Return => {
-            let reqs: Vec<ReturnRequest> = args
-                .traces
-                .iter()
-                .map(|t| ReturnRequest::new(*t, args.code.clone()))
-                .collect();
-            build_return(input, &reqs, &opts, out)?
-        }
-        Kind::Noc => {
-            let correction = Correction::parse(&args.code, &args.corrected)?;
-            let reqs: Vec<NocRequest> = args
-                .traces
-                .iter()
-                .map(|t| NocRequest {
-                    trace_number: *t,
-                    correction: correction.clone(),
-                })
-                .collect();
-            build_noc(input, &reqs, &opts, out)?
-        }
-    };
-    File::open(&partial)?.sync_all()?;
-    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    let mut summary = None;
+    // Written under a hidden name and renamed: the partner never sees half a file.
+    recon::reports::write_atomically(&path, |out| {
+        let built = match args.kind {
+            Kind::Return => {
+                let reqs: Vec<ReturnRequest> = args
+                    .traces
+                    .iter()
+                    .map(|t| ReturnRequest::new(*t, args.code.clone()))
+                    .collect();
+                build_return(input, &reqs, &opts, out)
+            }
+            Kind::Noc => Correction::parse(&args.code, &args.corrected).and_then(|correction| {
+                let reqs: Vec<NocRequest> = args
+                    .traces
+                    .iter()
+                    .map(|t| NocRequest {
+                        trace_number: *t,
+                        correction: correction.clone(),
+                    })
+                    .collect();
+                build_noc(input, &reqs, &opts, out)
+            }),
+        };
+        summary = Some(built.map_err(std::io::Error::other)?);
+        Ok(())
+    })
+    .with_context(|| format!("writing {}", path.display()))?;
     if let Some(d) = &delivery {
         // A return settles on the business day it is delivered (project default: the bank's
         // return settlement is NOT SEEN); a NOC moves no money.
@@ -199,6 +195,7 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
             })?;
         }
     }
+    let summary = summary.context("the response was not written")?;
     println!("{} ({:?})", path.display(), summary);
     Ok(())
 }

@@ -301,30 +301,32 @@ fn limit_checks(
     Ok(())
 }
 
-/// Stores every money-moving entry of an accepted Nacha file in `ach_entries` (the ACH cash
-/// reconciliation and daily activity reports read them, spec 06 §8, §10): one JSON object per
-/// live entry with its batch facts and its window (spec 06 §3: the window's day and cutoff, when
-/// it is submitted and settles, Same Day or next-day billing), scheduled from `arrival`.
-/// Prenotes and zero-dollar entries move no money and are skipped; IAT batches are not stored
-/// (no IAT program yet). The receiver's account number is not stored: no report needs it.
-pub fn apply_entries<R: Read>(
+/// A money-moving entry of a Nacha file, as [`each_live_entry`] hands it on.
+pub struct LiveEntry<'a> {
+    /// Its line.
+    pub line: u64,
+    /// Its batch's header.
+    pub batch: &'a nacha::BatchHeader,
+    /// The entry.
+    pub entry: &'a nacha::EntryDetail,
+    /// Its transaction code.
+    pub code: nacha::TxCode,
+}
+
+/// Each money-moving entry of a Nacha file with its batch header and line, in file order, to
+/// `each`: prenotes and zero-dollar entries move no money and are skipped, and so are IAT
+/// batches (no IAT program yet). A record that does not parse is `bad`'s error.
+pub fn each_live_entry<R: Read, E>(
     input: R,
-    ap: &mut store::Writing,
-    windows: &Windows,
-    arrival: DateTime<Utc>,
-) -> store::Result<()> {
-    let reader = io::BufReader::with_capacity(1 << 16, input);
+    bad: impl Fn(nacha::Error) -> E,
+    each: &mut dyn FnMut(LiveEntry) -> Result<(), E>,
+) -> Result<(), E> {
     let mut batch: Option<nacha::BatchHeader> = None;
-    // A batch's entries share a window but for the Same Day limit: two schedules per batch.
-    let mut windows_of: [Option<crate::windows::Scheduled>; 2] = [None, None];
-    for item in nacha::TypedReader::new(reader) {
-        // The file was validated and accepted: a record that no longer parses means the bytes
-        // changed under us, so refuse to apply rather than store half a file.
-        let (raw, record) = item.map_err(|e| store::Error::Apply(e.to_string()))?;
+    for item in nacha::TypedReader::new(io::BufReader::with_capacity(1 << 16, input)) {
+        let (raw, record) = item.map_err(&bad)?;
         let e = match record {
             nacha::Record::BatchHeader(h) => {
                 batch = Some(h);
-                windows_of = [None, None];
                 continue;
             }
             nacha::Record::IatBatchHeader(_) | nacha::Record::BatchControl(_) => {
@@ -337,8 +339,71 @@ pub fn apply_entries<R: Read>(
         let (Some(b), Some(code)) = (&batch, nacha::TxCode::new(e.transaction_code)) else {
             continue;
         };
-        if code.kind != nacha::TxKind::Live || e.amount == 0 {
-            continue;
+        if code.kind == nacha::TxKind::Live && e.amount > 0 {
+            each(LiveEntry {
+                line: raw.line,
+                batch: b,
+                entry: &e,
+                code,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// An entry as the ACH reports read it (`pipeline::nightly`), stored with its batch facts:
+/// the caller adds its dates. The receiver's account number is not kept, only its
+/// [`receiver_key`].
+pub fn entry_json(
+    b: &nacha::BatchHeader,
+    e: &nacha::EntryDetail,
+    code: nacha::TxCode,
+) -> serde_json::Map<String, serde_json::Value> {
+    let v = serde_json::json!({
+        "trace": format!("{:015}", e.trace_number),
+        "transaction_code": e.transaction_code.to_string(),
+        "direction": if code.credit { "credit" } else { "debit" },
+        "amount_cents": e.amount.to_string(),
+        "sec_code": b.sec_code.to_string(),
+        "company_name": b.company_name,
+        "company_id": b.company_identification,
+        "company_entry_description": b.company_entry_description,
+        "individual_name": e.individual_name,
+        "identification_number": e.identification_number,
+        "receiver_key": receiver_key(e.receiving_dfi_identification, &e.dfi_account_number),
+    });
+    match v {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Stores every money-moving entry of an accepted Nacha file in `ach_entries` (the ACH cash
+/// reconciliation and daily activity reports read them, spec 06 §8, §10): its [`entry_json`]
+/// and its window (spec 06 §3: the window's day and cutoff, when it is submitted and settles,
+/// Same Day or next-day billing), scheduled from `arrival`.
+pub fn apply_entries<R: Read>(
+    input: R,
+    ap: &mut store::Writing,
+    windows: &Windows,
+    arrival: DateTime<Utc>,
+) -> store::Result<()> {
+    // A batch's entries share a window but for the Same Day limit: two schedules per batch,
+    // kept until the batch header changes.
+    let mut windows_of: [Option<crate::windows::Scheduled>; 2] = [None, None];
+    let mut batch_number = None;
+    // The file was validated and accepted: a record that no longer parses means the bytes
+    // changed under us, so refuse to apply rather than store half a file.
+    let bad = |e: nacha::Error| store::Error::Apply(e.to_string());
+    each_live_entry(input, bad, &mut |LiveEntry {
+                                          line,
+                                          batch: b,
+                                          entry: e,
+                                          code,
+                                      }| {
+        if batch_number != Some(b.batch_number) {
+            batch_number = Some(b.batch_number);
+            windows_of = [None, None];
         }
         let effective = effective_of(b);
         let slot = &mut windows_of[usize::from(e.amount > windows.same_day_limit_cents)];
@@ -353,32 +418,28 @@ pub fn apply_entries<R: Read>(
                 slot.insert(s).clone()
             }
         };
-        let trace = format!("{:015}", e.trace_number);
         let settles = s.settlement_date.to_string();
-        let json = serde_json::json!({
-            "trace": trace,
-            "transaction_code": e.transaction_code.to_string(),
-            "direction": if code.credit { "credit" } else { "debit" },
-            "amount_cents": e.amount.to_string(),
-            "sec_code": b.sec_code.to_string(),
-            "company_name": b.company_name,
-            "company_id": b.company_identification,
-            "company_entry_description": b.company_entry_description,
-            "effective_date": effective.map_or_else(|| s.window_date.to_string(), |d| d.to_string()),
-            "settlement_date": settles,
-            "window_date": s.window_date.to_string(),
-            "cutoff": s.cutoff.format("%H:%M").to_string(),
-            "submit_at": s.submit_at.to_rfc3339(),
-            "settles_at": s.settles_at.to_rfc3339(),
-            "billing": s.billing,
-            "accepted_at": arrival.to_rfc3339(),
-            "individual_name": e.individual_name,
-            "receiver_key": receiver_key(e.receiving_dfi_identification, &e.dfi_account_number),
-            "identification_number": e.identification_number,
-        });
-        ap.ach_entry(raw.line, &trace, Some(&settles), &json.to_string())?;
-    }
-    Ok(())
+        let mut json = entry_json(b, e, code);
+        let effective = effective.map_or_else(|| s.window_date.to_string(), |d| d.to_string());
+        for (k, v) in [
+            ("effective_date", serde_json::json!(effective)),
+            ("settlement_date", serde_json::json!(settles)),
+            ("window_date", serde_json::json!(s.window_date.to_string())),
+            (
+                "cutoff",
+                serde_json::json!(s.cutoff.format("%H:%M").to_string()),
+            ),
+            ("submit_at", serde_json::json!(s.submit_at.to_rfc3339())),
+            ("settles_at", serde_json::json!(s.settles_at.to_rfc3339())),
+            ("billing", serde_json::json!(s.billing)),
+            ("accepted_at", serde_json::json!(arrival.to_rfc3339())),
+        ] {
+            json.insert(k.to_string(), v);
+        }
+        let trace = format!("{:015}", e.trace_number);
+        let json = serde_json::Value::Object(json).to_string();
+        ap.ach_entry(line, &trace, Some(&settles), &json)
+    })
 }
 
 #[cfg(test)]
