@@ -46,6 +46,24 @@ fn entries(clock: &str, at: &[&str]) -> Vec<Vec<(String, String, String, String)
         .collect()
 }
 
+/// `bankdrop reconcile --date 2026-04-08` and the two bank ACH reports it writes: the ACH cash
+/// reconciliation and the daily activity report.
+fn bank_reports_of_04_08(w: &Workdir) -> (String, String) {
+    let o = w.run(&["reconcile", "--date", "2026-04-08"]);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        common::text(&o)
+    );
+    let read = |name: &str| {
+        std::fs::read_to_string(w.root().join("bank-account-reports").join(name)).unwrap()
+    };
+    (
+        read("2026-04-08_acme-ach-cash-recon-report_20260408.csv"),
+        read("2026-04-08_acme-daily-activity-report_20260408.csv"),
+    )
+}
+
 fn all_same(rows: &[(String, String, String, String)]) -> (String, String, String, String) {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| *r == rows[0]), "{rows:?}");
@@ -228,17 +246,7 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
 
     // The ACH cash reconciliation of 04-08 carries the R01 as a RETURN of the entry (spec 06
     // §8.3), money back the other way; the NOC moves no money and is not there.
-    let o = w.run(&["reconcile", "--date", "2026-04-08"]);
-    assert!(
-        o.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        common::text(&o)
-    );
-    let cash = std::fs::read_to_string(
-        w.root()
-            .join("bank-account-reports/2026-04-08_acme-ach-cash-recon-report_20260408.csv"),
-    )
-    .unwrap();
+    let (cash, activity) = bank_reports_of_04_08(&w);
     let rows: Vec<&str> = cash.lines().skip(1).collect();
     assert_eq!(rows.len(), 1, "{cash}");
     // The entry was a credit of 839.90: its return moves it back, a debit.
@@ -247,15 +255,6 @@ fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
         "\"2026-04-08\",\"\",\"RETURN\",\"\",\"\",\"DEBIT\",\"839.90\",\"279632500000001\",\"PAYROLL\",\"\""
     );
     // The daily activity report of the day has it too, as an ACH RETURN line (spec 06 §10).
-    let activity = std::fs::read_dir(w.root().join("bank-account-reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.to_string_lossy()
-                .contains("2026-04-08_acme-daily-activity-report")
-        })
-        .unwrap();
-    let activity = std::fs::read_to_string(activity).unwrap();
     let lines: Vec<&str> = activity.lines().skip(1).collect();
     assert_eq!(lines.len(), 1, "{activity}");
     assert!(
@@ -373,17 +372,7 @@ fn received_entries_are_delivered_and_reported_as_incoming() {
     ]);
     assert!(v.status.success(), "{}", common::text(&v));
 
-    let o = w.run(&["reconcile", "--date", "2026-04-08"]);
-    assert!(
-        o.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        common::text(&o)
-    );
-    let cash = std::fs::read_to_string(
-        w.root()
-            .join("bank-account-reports/2026-04-08_acme-ach-cash-recon-report_20260408.csv"),
-    )
-    .unwrap();
+    let (cash, activity) = bank_reports_of_04_08(&w);
     let rows: Vec<&str> = cash.lines().skip(1).collect();
     assert_eq!(rows.len(), received, "{cash}");
     assert!(
@@ -391,15 +380,6 @@ fn received_entries_are_delivered_and_reported_as_incoming() {
             .all(|r| r.starts_with("\"2026-04-08\",\"\",\"ORIGINATION\"")),
         "{cash}"
     );
-    let activity = std::fs::read_dir(w.root().join("bank-account-reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.to_string_lossy()
-                .contains("2026-04-08_acme-daily-activity-report")
-        })
-        .unwrap();
-    let activity = std::fs::read_to_string(activity).unwrap();
     assert_eq!(
         activity.matches("ACH INCOMING").count(),
         received,

@@ -13,7 +13,6 @@ use common::workdir::Workdir;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 /// Every listener on a free port; no demo partner, no nightly run (the days are reconciled by
 /// hand, as an operator would).
@@ -503,6 +502,5 @@ fn a_planted_break_is_new_then_persisting_then_resolved_and_its_acknowledgement_
     let doc = web::get(&format!("{}/api/openapi.json", s.web), Some(&t)).json();
     assert_eq!(doc["openapi"], "3.0.3");
     assert!(doc["paths"]["/api/recon/{partner}/{date}/acks"]["post"].is_object());
-    std::thread::sleep(Duration::from_millis(10));
     s.stop();
 }

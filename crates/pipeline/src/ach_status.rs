@@ -137,13 +137,6 @@ pub fn clock_history(
     steps.into_iter().filter(|(_, at)| *at <= now).collect()
 }
 
-/// Where the clock has put an outgoing entry of window `s` by `now`.
-pub fn clock_status(s: &Scheduled, accepted_at: DateTime<Utc>, now: DateTime<Utc>) -> Status {
-    clock_history(s, accepted_at, now)
-        .last()
-        .map_or(Status::Scheduled, |(st, _)| *st)
-}
-
 /// "Opening of business" of a banking day (spec 06 §4.1), Chicago time: NOT SEEN, a project
 /// default.
 pub const OPENING_OF_BUSINESS: (u32, u32) = (8, 0);
@@ -157,18 +150,16 @@ pub const WSUD_CODES: [&str; 3] = ["R07", "R10", "R11"];
 /// [`WSUD_CODES`].
 pub fn return_deadline(code: &str, settlement: chrono::NaiveDate) -> DateTime<Utc> {
     use crate::windows::next_business_day;
-    use chrono::TimeZone;
     let day = if WSUD_CODES.contains(&code) {
         settlement + Duration::days(60)
     } else {
         next_business_day(next_business_day(settlement))
     };
     let (h, m) = OPENING_OF_BUSINESS;
-    let t = day.and_hms_opt(h, m, 0).unwrap_or_default();
-    chrono_tz::America::Chicago
-        .from_local_datetime(&t)
-        .earliest()
-        .map_or_else(|| t.and_utc(), |l| l.with_timezone(&Utc))
+    crate::windows::at(
+        day,
+        chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]
@@ -193,7 +184,7 @@ mod tests {
         let eff = NaiveDate::from_ymd_opt(2026, 12, 8);
         let s = Windows::default().schedule(accepted, eff, 5_000).unwrap();
         // Next-day window 13:15 Monday, settling 07:30 Tuesday.
-        let at = |d: &str, t: &str| clock_status(&s, accepted, chi(d, t));
+        let at = |d: &str, t: &str| clock_history(&s, accepted, chi(d, t)).last().unwrap().0;
         assert_eq!(at("2026-12-07", "10:00"), Status::Scheduled);
         assert_eq!(at("2026-12-07", "12:44"), Status::Scheduled);
         assert_eq!(at("2026-12-07", "12:45"), Status::Processing);

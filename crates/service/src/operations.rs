@@ -64,7 +64,6 @@ pub async fn start(
             secure_cookie: cfg.web.secure_cookie,
             expected_types: cfg.pipeline.expected_types.clone(),
             deadline_hour: cfg.pipeline.deadline_hour,
-            data_dir: cfg.data_dir.clone(),
         });
         let stopped = stopped(stop.clone());
         tasks.push(tokio::spawn(async move {

@@ -92,9 +92,8 @@ pub fn csrf_of(session_id: &str) -> String {
 }
 
 /// The session id in a request's cookies.
-pub fn session_cookie(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -152,7 +151,7 @@ impl FromRequestParts<Arc<WebState>> for User {
         let now = now();
         let found = if let Some(token) = bearer {
             blocking(|| state.store.token_user(&digest(&token), &now)).map(|u| u.map(|u| (u, None)))
-        } else if let Some(id) = session_cookie(parts) {
+        } else if let Some(id) = session_cookie(&parts.headers) {
             blocking(|| state.store.session_user(&digest(&id), &now))
                 .map(|u| u.map(|u| (u, Some(csrf_of(&id)))))
         } else {

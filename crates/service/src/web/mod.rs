@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Db;
@@ -32,8 +31,6 @@ pub struct WebState {
     pub expected_types: Vec<String>,
     /// The file deadline hour, America/Chicago (D9).
     pub deadline_hour: u32,
-    /// Where the data lives (for messages only).
-    pub data_dir: PathBuf,
 }
 
 /// Runs a store call from a handler: the store is synchronous (see `serve::blocking`).

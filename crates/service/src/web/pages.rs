@@ -185,9 +185,7 @@ pub async fn logout(
     if !user.form_ok(&f.csrf) {
         return Err(WebError::Forbidden);
     }
-    let mut parts = axum::http::Request::new(()).into_parts().0;
-    parts.headers = headers;
-    if let Some(id) = auth::session_cookie(&parts) {
+    if let Some(id) = auth::session_cookie(&headers) {
         blocking(|| s.store.end_session(&auth::digest(&id)))?;
     }
     let gone = format!(
@@ -195,10 +193,6 @@ pub async fn logout(
         auth::COOKIE
     );
     Ok(([(header::SET_COOKIE, gone)], Redirect::to("/login")).into_response())
-}
-
-fn outcome_class(o: &str) -> &str {
-    o
 }
 
 fn filter_query(f: &FileFilter, page: u64) -> String {
@@ -266,7 +260,7 @@ pub async fn files(
                     td { (file.partner) }
                     td { a href={ "/files/" (file.id) } { (file.name) } }
                     td { (file.file_type.clone().unwrap_or_default()) }
-                    td.outcome class=(outcome_class(&file.outcome)) { (file.outcome) }
+                    td.outcome class=(file.outcome) { (file.outcome) }
                     td { (file.rows.map(|r| r.to_string()).unwrap_or_default()) }
                     td { (file.errors) }
                     td { @if file.late { span.late { "late" } } }
