@@ -248,7 +248,11 @@ pub fn file_path(db: &Db, user: &User, id: i64) -> Result<(PathBuf, String), Web
 
 /// A file's errors file, if it has one: its path and its download name.
 pub fn errors_path(db: &Db, user: &User, id: i64) -> Result<(PathBuf, String), WebError> {
-    let d = file(db, user, id)?;
+    errors_file_of(db, &file(db, user, id)?)?.ok_or(WebError::NotFound)
+}
+
+/// The errors file of a file already read (`None` when it has none): its path and download name.
+fn errors_file_of(db: &Db, d: &FileDetail) -> Result<Option<(PathBuf, String)>, WebError> {
     let rel = d
         .status
         .as_ref()
@@ -260,13 +264,14 @@ pub fn errors_path(db: &Db, user: &User, id: i64) -> Result<(PathBuf, String), W
                 .final_path
                 .as_ref()
                 .map(|p| format!("{p}.errors.csv"))
-        })
-        .ok_or(WebError::NotFound)?;
+        });
+    let Some(rel) = rel else {
+        return Ok(None);
+    };
     let path = under(&root_of(db, &d.file.partner)?, &rel)?;
-    if !path.is_file() {
-        return Err(WebError::NotFound);
-    }
-    Ok((path, format!("{}.errors.csv", d.file.name)))
+    Ok(path
+        .is_file()
+        .then(|| (path, format!("{}.errors.csv", d.file.name))))
 }
 
 /// The errors page's filters.
@@ -323,11 +328,15 @@ fn most_first(m: std::collections::HashMap<String, u64>) -> Vec<(String, u64)> {
 
 /// Reads a file's errors file as a stream: counts everything, keeps one page of the filter.
 pub fn errors(db: &Db, user: &User, id: i64, f: &ErrorFilter) -> Result<ErrorsView, WebError> {
-    let (path, _) = match errors_path(db, user, id) {
-        Ok(p) => p,
+    errors_of(db, &file(db, user, id)?, f)
+}
+
+/// [`errors`] of a file already read (the file page reads it once for both).
+pub fn errors_of(db: &Db, d: &FileDetail, f: &ErrorFilter) -> Result<ErrorsView, WebError> {
+    let (path, _) = match errors_file_of(db, d)? {
+        Some(p) => p,
         // A file without errors has no errors file: an empty list, not a missing page.
-        Err(WebError::NotFound) => {
-            file_row(db, user, id)?;
+        None => {
             return Ok(ErrorsView {
                 total: 0,
                 by_code: Vec::new(),
@@ -338,7 +347,6 @@ pub fn errors(db: &Db, user: &User, id: i64, f: &ErrorFilter) -> Result<ErrorsVi
                 errors: Vec::new(),
             });
         }
-        Err(e) => return Err(e),
     };
     let file = std::fs::File::open(&path).map_err(|e| WebError::Internal(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
