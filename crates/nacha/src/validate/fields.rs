@@ -4,24 +4,26 @@ use super::{show_field, Finding, Rec, Validator};
 use crate::date::{Date, Time};
 use crate::layout::{Field, Kind};
 
-/// An ENR batch header may leave its effective entry date blank (automated enrollment entries
-/// move no money and settle on no date; Nacha rules, spec 06 §9.3's field).
-fn enr_blank_date(r: &Rec, f: &Field, v: &[u8]) -> bool {
-    use crate::layout::batch_header as bh;
-    f.name == bh::EFFECTIVE_ENTRY_DATE.name
-        && r.b.first() == Some(&b'5')
-        && bh::SEC_CODE.get(r.b) == b"ENR"
-        && v.iter().all(|b| *b == b' ')
-}
-
 impl Validator {
     /// Checks every field of `layout` against its [`Kind`]. Semantic fields are left
     /// to the record's own checks. Nothing is checked for a record of the wrong length.
     pub(super) fn check_layout(&mut self, r: &Rec, layout: &[Field], out: &mut dyn FnMut(Finding)) {
+        self.check_layout_except(r, layout, None, out);
+    }
+
+    /// [`Validator::check_layout`] without the field named `skip`, which the record's own checks
+    /// judge (e.g. an ENR batch's blank effective entry date).
+    pub(super) fn check_layout_except(
+        &mut self,
+        r: &Rec,
+        layout: &[Field],
+        skip: Option<&str>,
+        out: &mut dyn FnMut(Finding),
+    ) {
         if !r.check_fields {
             return;
         }
-        for f in layout {
+        for f in layout.iter().filter(|f| Some(f.name) != skip) {
             self.check_field(r, f, out);
         }
     }
@@ -76,7 +78,7 @@ impl Validator {
                 }
             }
             Kind::Date => {
-                if Date::from_yymmdd(v).is_some() || enr_blank_date(r, f, v) {
+                if Date::from_yymmdd(v).is_some() {
                     return true;
                 }
                 (

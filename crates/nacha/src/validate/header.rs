@@ -85,7 +85,11 @@ impl Validator {
         } else {
             bh::LAYOUT
         };
-        self.check_layout(r, layout, out);
+        // An ENR batch may leave its effective entry date blank (automated enrollment entries
+        // settle on no date); any other batch, or a filled one, is checked as a date.
+        let date = bh::EFFECTIVE_ENTRY_DATE;
+        let enr_blank = sec == Some(SecCode::Enr) && date.get(r.b).iter().all(|b| *b == b' ');
+        self.check_layout_except(r, layout, enr_blank.then_some(date.name), out);
 
         let service_class =
             num(bh::SERVICE_CLASS_CODE.get(r.b)).and_then(|v| u16::try_from(v).ok());
