@@ -213,7 +213,23 @@ fn alerts_reach_a_webhook_that_was_down_once_each_and_metrics_follow_uploads() {
     }
 
     // The metrics moved with the upload.
+    // A login with a key nobody registered: refused, and counted.
+    let failures = |m: &BTreeMap<String, f64>| {
+        m.get("bankdrop_sftp_auth_failures_total")
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let (_, mid) = scrape(&s);
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f", "stranger_key"])
+        .current_dir(w.dir())
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+    let refused = common::sftp(s.sftp_port, "acme", &w.dir().join("stranger_key"), "ls\n");
+    assert!(!refused.status.success());
     let (page, after) = scrape(&s);
+    assert!(failures(&after) > failures(&mid), "{page}");
     assert_eq!(after.get(rejected_key), Some(&1.0), "{page}");
     assert_eq!(
         after.get("bankdrop_files_received_total{partner=\"acme\",type=\"customer\"}"),

@@ -498,6 +498,65 @@ fn a_planted_break_is_new_then_persisting_then_resolved_and_its_acknowledgement_
         assert_eq!(acks[0]["user"], "ops");
         assert_eq!(acks[0]["note"], "restated on day 4");
     }
+    // A form posted with a session cookie but without the session's form token is refused
+    // (403) and changes nothing; the page's own form token is accepted.
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let login = agent
+        .post(&format!("{}/login", s.web))
+        .send_form(&[("user", "ops"), ("password", PASSWORD), ("next", "/files")])
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let ack_url = format!("{}/recon/acme/{}/ack", s.web, day(3));
+    let forged = agent.post(&ack_url).set("Cookie", &cookie).send_form(&[
+        ("csrf", "not-the-token"),
+        ("balance_id", &planted),
+        ("component", "balance"),
+        ("note", "forged"),
+    ]);
+    assert!(
+        matches!(forged, Err(ureq::Error::Status(403, _))),
+        "{forged:?}"
+    );
+    let page = agent
+        .get(&format!("{}/recon/acme/{}", s.web, day(3)))
+        .set("Cookie", &cookie)
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let posted = agent
+        .post(&ack_url)
+        .set("Cookie", &cookie)
+        .send_form(&[
+            ("csrf", token),
+            ("balance_id", &planted),
+            ("component", "balance"),
+            ("note", "from the form"),
+        ])
+        .unwrap();
+    assert_eq!(posted.status(), 303);
+    let notes: Vec<String> = ours(&api(&s.web, &day(3)))[0]["acks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["note"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(notes, ["restated on day 4", "from the form"]);
+
     // The API's document is served to a logged-in client, and valid JSON.
     let doc = web::get(&format!("{}/api/openapi.json", s.web), Some(&t)).json();
     assert_eq!(doc["openapi"], "3.0.3");
