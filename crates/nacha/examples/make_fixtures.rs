@@ -9,7 +9,9 @@
 use std::fs;
 use std::path::Path;
 
-use nacha::returns::{self, Correction, NocRequest, ResponseOptions, ReturnRequest};
+use nacha::returns::{
+    self, ContestRequest, Correction, DishonorRequest, NocRequest, ResponseOptions, ReturnRequest,
+};
 use nacha::{gen, names, Date, LineEnding, Policy, Record, SecCode, Time, TypedReader};
 
 type Lines = Vec<Vec<u8>>;
@@ -75,7 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &join(&no_filler, b"\n"),
         &default,
     )?;
-    write(dir, "valid_iat", &iat()?, &permissive)?;
+    write(dir, "valid_iat", &iat(false)?, &permissive)?;
+    // Service class 200: a credit and a debit in one IAT batch (issue 13).
+    write(dir, "valid_iat_mixed", &iat(true)?, &permissive)?;
 
     // An original, its return and its NOC, named per spec 06 §1.4.
     let created = 1_768_497_400;
@@ -112,6 +116,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     returns::build_return(&original[..], &requests, &opts, &mut ret)?;
     let return_name = names::return_file_name(answered).ok_or("name")?;
     write(dir, return_name.trim_end_matches(".ach"), &ret, &permissive)?;
+    // The originator dishonors two of the returns (R69: fields of the return wrong; R61:
+    // misrouted), and the RDFI contests one dishonor (R73: its return was timely).
+    let mut dishonored = Vec::new();
+    let dishonor = |trace: u64, code: &str| DishonorRequest {
+        original_trace_number: trace,
+        code: code.into(),
+        return_settlement_date: Date::new(2026, 1, 20),
+        addenda_information: String::new(),
+    };
+    let mut dopts = ResponseOptions::new(Date::new(2026, 1, 21).ok_or("date")?);
+    dopts.file_creation_time = Time::new(10, 0);
+    returns::build_dishonored(
+        &ret[..],
+        &[dishonor(traces[0], "R69"), dishonor(traces[2], "R61")],
+        &dopts,
+        &mut dishonored,
+    )?;
+    write(dir, "valid_dishonored_return", &dishonored, &permissive)?;
+    let mut contested = Vec::new();
+    let mut copts = ResponseOptions::new(Date::new(2026, 1, 23).ok_or("date")?);
+    copts.file_creation_time = Time::new(11, 0);
+    returns::build_contested(
+        &dishonored[..],
+        &[ContestRequest {
+            original_trace_number: traces[0],
+            code: "R73".into(),
+            date_original_entry_returned: Date::new(2026, 1, 19).ok_or("date")?,
+            original_settlement_date: Date::new(2026, 1, 16),
+            dishonored_return_settlement_date: Date::new(2026, 1, 22),
+        }],
+        &copts,
+        &mut contested,
+    )?;
+    write(dir, "valid_contested_return", &contested, &permissive)?;
+    let mut dis_lines = lines(&dishonored);
+    let a = first(&dis_lines, b'7');
+    // The dishonored return repeats a return reason that does not exist (R99).
+    set(&mut dis_lines, a, 57, b"99");
+    write(
+        dir,
+        "bad_dishonored_return_reason",
+        &join(&dis_lines, b"\n"),
+        &permissive,
+    )?;
+    let mut con_lines = lines(&contested);
+    let a = first(&con_lines, b'7');
+    // 30 February, and a dishonor reason that is a plain return's (R01, not R61/R67-R70).
+    set(&mut con_lines, a, 22, b"260230");
+    set(&mut con_lines, a, 77, b"01");
+    write(
+        dir,
+        "bad_contested_return",
+        &join(&con_lines, b"\n"),
+        &permissive,
+    )?;
+
     let mut noc = Vec::new();
     let nocs = [
         NocRequest {
@@ -318,8 +378,9 @@ fn write(
     Ok(())
 }
 
-fn iat() -> Result<Vec<u8>, nacha::Error> {
-    use nacha::{FileHeader, FileWriter, IatAddenda, IatBatchHeader, IatEntryDetail};
+/// An IAT batch: one credit, or (`mixed`) a credit and a debit under service class 200.
+fn iat(mixed: bool) -> Result<Vec<u8>, nacha::Error> {
+    use nacha::{FileHeader, FileWriter, IatBatchHeader};
     let date = Date::new(2026, 1, 15).ok_or(nacha::Error::Invalid("date".into()))?;
     let header = FileHeader {
         immediate_destination: "091000019".into(),
@@ -333,7 +394,7 @@ fn iat() -> Result<Vec<u8>, nacha::Error> {
     };
     let mut w = FileWriter::new(Vec::new(), &header, LineEnding::Lf)?;
     w.begin_iat_batch(&IatBatchHeader {
-        service_class_code: 220,
+        service_class_code: if mixed { 200 } else { 220 },
         iat_indicator: String::new(),
         foreign_exchange_indicator: "FF".into(),
         foreign_exchange_reference_indicator: 3,
@@ -349,7 +410,24 @@ fn iat() -> Result<Vec<u8>, nacha::Error> {
         originating_dfi_identification: 9_100_001,
         batch_number: 1,
     })?;
-    let e = "0000001";
+    let mut entries = vec![(22, 91_000_010_000_001, "0000001")];
+    if mixed {
+        entries.push((27, 91_000_010_000_002, "0000002"));
+    }
+    for (transaction_code, trace_number, e) in entries {
+        iat_entry(&mut w, transaction_code, trace_number, e)?;
+    }
+    w.end_batch()?;
+    w.finish()
+}
+
+fn iat_entry(
+    w: &mut nacha::FileWriter<Vec<u8>>,
+    transaction_code: u8,
+    trace_number: u64,
+    e: &str,
+) -> Result<(), nacha::Error> {
+    use nacha::{IatAddenda, IatEntryDetail};
     let addenda = vec![
         IatAddenda::new(
             10,
@@ -423,16 +501,14 @@ fn iat() -> Result<Vec<u8>, nacha::Error> {
     ];
     w.iat_entry(
         &IatEntryDetail {
-            transaction_code: 22,
+            transaction_code,
             receiving_dfi_identification: 2_100_002,
             check_digit: 1,
             amount: 100_000,
             foreign_receivers_account_number: "123456789".into(),
-            trace_number: 91_000_010_000_001,
+            trace_number,
             ..IatEntryDetail::default()
         },
         &addenda,
-    )?;
-    w.end_batch()?;
-    w.finish()
+    )
 }

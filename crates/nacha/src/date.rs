@@ -54,6 +54,24 @@ impl Date {
         Date::new(2000 + u16::from(n(0)), n(2), n(4))
     }
 
+    /// The Julian (day-of-year) form Nacha settlement dates use, `001`–`366`.
+    ///
+    /// ```
+    /// let d = nacha::Date::new(2026, 2, 1).unwrap();
+    /// assert_eq!(d.to_julian(), "032");
+    /// ```
+    pub fn to_julian(self) -> String {
+        let jan1 = Date {
+            year: self.year,
+            month: 1,
+            day: 1,
+        };
+        format!(
+            "{:03}",
+            self.days_since_epoch() - jan1.days_since_epoch() + 1
+        )
+    }
+
     /// Formats as `YYMMDD`.
     pub fn to_yymmdd(self) -> String {
         format!("{:02}{:02}{:02}", self.year % 100, self.month, self.day)

@@ -373,6 +373,69 @@ pub(crate) mod addenda {
         TRACE_NUMBER,
     ];
 
+    // Dishonored (R61, R67–R70) and contested dishonored (R71–R77) returns carry their own
+    // addenda 99 layouts (spec 06 §9.7 names them; positions from the public Nacha layout as
+    // moov-io/ach publishes it, the source basis of spec 06 §9).
+    /// The original return's settlement date (Julian) and reason code without its `R`.
+    pub const RETURN_TRACE: Field = Field::new("return_trace_number", 39, 15, Numeric);
+    pub const RETURN_SETTLEMENT_DATE: Field =
+        Field::new("return_settlement_date", 54, 3, OptJulian);
+    pub const RETURN_REASON_2: Field = Field::new("return_reason_code", 57, 2, Numeric);
+    pub const DISHONORED_CODE: Field = Field::new("dishonored_return_reason_code", 4, 3, Semantic);
+    pub const DISHONORED_ADDENDA_INFORMATION: Field =
+        Field::new("addenda_information", 59, 21, Alnum);
+    pub const A99_DISHONORED: &[Field] = &[
+        RT,
+        TYPE_CODE,
+        DISHONORED_CODE,
+        ORIGINAL_TRACE,
+        Field::new("reserved", 22, 6, Blank),
+        ORIGINAL_RDFI,
+        Field::new("reserved", 36, 3, Blank),
+        RETURN_TRACE,
+        RETURN_SETTLEMENT_DATE,
+        RETURN_REASON_2,
+        DISHONORED_ADDENDA_INFORMATION,
+        TRACE_NUMBER,
+    ];
+    pub const CONTESTED_CODE: Field = Field::new("contested_return_code", 4, 3, Semantic);
+    pub const DATE_ORIGINAL_ENTRY_RETURNED: Field =
+        Field::new("date_original_entry_returned", 22, 6, Date);
+    pub const ORIGINAL_SETTLEMENT_DATE: Field =
+        Field::new("original_settlement_date", 36, 3, OptJulian);
+    pub const DISHONORED_TRACE: Field =
+        Field::new("dishonored_return_trace_number", 59, 15, Numeric);
+    pub const DISHONORED_SETTLEMENT_DATE: Field =
+        Field::new("dishonored_return_settlement_date", 74, 3, OptJulian);
+    pub const DISHONORED_REASON_2: Field =
+        Field::new("dishonored_return_reason_code", 77, 2, Numeric);
+    pub const A99_CONTESTED: &[Field] = &[
+        RT,
+        TYPE_CODE,
+        CONTESTED_CODE,
+        ORIGINAL_TRACE,
+        DATE_ORIGINAL_ENTRY_RETURNED,
+        ORIGINAL_RDFI,
+        ORIGINAL_SETTLEMENT_DATE,
+        RETURN_TRACE,
+        RETURN_SETTLEMENT_DATE,
+        RETURN_REASON_2,
+        DISHONORED_TRACE,
+        DISHONORED_SETTLEMENT_DATE,
+        DISHONORED_REASON_2,
+        Field::new("reserved", 79, 1, Blank),
+        TRACE_NUMBER,
+    ];
+
+    /// The addenda 99 layout its reason code (positions 4–6) selects.
+    pub fn layout_99(code: &[u8]) -> &'static [Field] {
+        match crate::reasons::return_kind(code) {
+            crate::reasons::ReturnKind::Return => A99,
+            crate::reasons::ReturnKind::Dishonored => A99_DISHONORED,
+            crate::reasons::ReturnKind::Contested => A99_CONTESTED,
+        }
+    }
+
     const EDSN: Field = ENTRY_DETAIL_SEQUENCE_NUMBER;
     pub const A10: &[Field] = &[
         RT,

@@ -60,8 +60,9 @@ pub use error::{Error, ParseError};
 pub use layout::RECORD_LEN;
 pub use reader::{copy_records, LineEnding, RawRecord, RecordReader, MAX_KEPT_LINE};
 pub use records::{
-    Addenda, Addenda02, Addenda05, Addenda98, Addenda99, BatchControl, BatchHeader, EntryDetail,
-    FileControl, FileHeader, IatAddenda, IatBatchHeader, IatEntryDetail, Record, TypedReader,
+    Addenda, Addenda02, Addenda05, Addenda98, Addenda99, Addenda99Contested, Addenda99Dishonored,
+    BatchControl, BatchHeader, EntryDetail, FileControl, FileHeader, IatAddenda, IatBatchHeader,
+    IatEntryDetail, Record, TypedReader,
 };
 pub use sec::{SecCode, UnknownSecCode};
 pub use txcode::{TxCode, TxKind};

@@ -27,6 +27,34 @@ pub fn is_change_code(code: &str) -> bool {
     }
 }
 
+/// Which addenda 99 a return reason code belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReturnKind {
+    /// A return (every code but the two families below).
+    Return,
+    /// A dishonored return, sent by the ODFI against a return: `R61`, `R67`–`R70`.
+    Dishonored,
+    /// A contested dishonored return, sent by the RDFI against a dishonor: `R71`–`R77`.
+    Contested,
+}
+
+/// The kind of return `code` (positions 4–6 of an addenda 99) makes (spec 06 §9.7: the
+/// dishonored and contested families use their own layouts).
+///
+/// ```
+/// use nacha::reasons::{return_kind, ReturnKind};
+/// assert_eq!(return_kind(b"R69"), ReturnKind::Dishonored);
+/// assert_eq!(return_kind(b"R73"), ReturnKind::Contested);
+/// assert_eq!(return_kind(b"R01"), ReturnKind::Return);
+/// ```
+pub fn return_kind(code: &[u8]) -> ReturnKind {
+    match std::str::from_utf8(code).ok().and_then(|c| parse(c, b'R')) {
+        Some(61 | 67..=70) => ReturnKind::Dishonored,
+        Some(71..=77) => ReturnKind::Contested,
+        _ => ReturnKind::Return,
+    }
+}
+
 /// Whether a return code carries a date of death (R14, R15).
 pub(crate) fn has_date_of_death(code: &[u8]) -> bool {
     code == b"R14" || code == b"R15"

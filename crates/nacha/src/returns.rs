@@ -9,8 +9,10 @@
 
 use std::io::{BufRead, Write};
 
+use crate::reasons::ReturnKind;
 use crate::records::{
-    Addenda, Addenda98, Addenda99, BatchHeader, EntryDetail, FileHeader, Record, TypedReader,
+    Addenda, Addenda98, Addenda99, Addenda99Contested, Addenda99Dishonored, BatchHeader,
+    EntryDetail, FileHeader, Record, TypedReader,
 };
 use crate::{reasons, routing, Date, Error, FileWriter, LineEnding, SecCode, Time, TxCode};
 
@@ -272,6 +274,191 @@ struct Found {
     header: BatchHeader,
     entry: EntryDetail,
     request: usize,
+    /// The addenda 99 of a return or dishonored return being answered.
+    answered: Option<Addenda>,
+}
+
+/// A return to dishonor (R61, R67–R70): the ODFI refuses it, e.g. R69 for a return sent late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DishonorRequest {
+    /// Trace number of the original entry whose return is dishonored.
+    pub original_trace_number: u64,
+    /// Dishonored return reason code.
+    pub code: String,
+    /// When the return settled (blank in the addenda when unknown).
+    pub return_settlement_date: Option<Date>,
+    /// Free text for the addenda (at most 21 characters).
+    pub addenda_information: String,
+}
+
+/// A dishonored return to contest (R71–R77).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContestRequest {
+    /// Trace number of the original entry.
+    pub original_trace_number: u64,
+    /// Contested dishonored return code.
+    pub code: String,
+    /// When the original entry was returned.
+    pub date_original_entry_returned: Date,
+    /// When the original entry settled (blank when unknown).
+    pub original_settlement_date: Option<Date>,
+    /// When the dishonored return settled (blank when unknown).
+    pub dishonored_return_settlement_date: Option<Date>,
+}
+
+/// The code of a return family `code` must belong to, or [`Error::InvalidCode`].
+fn code_of_kind(code: &str, kind: ReturnKind) -> Result<(), Error> {
+    let ok = reasons::is_return_code(code) && reasons::return_kind(code.as_bytes()) == kind;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidCode(code.to_string()))
+    }
+}
+
+/// A reason code without its `R` (`R01` → `01`), as the dishonored and contested layouts
+/// repeat earlier codes.
+fn two_digits(code: &str) -> String {
+    code.get(1..).unwrap_or_default().to_string()
+}
+
+/// Writes a dishonored-return file answering returns in `returns` (a return file that passed
+/// validation), chosen by their original entries' trace numbers: it goes back to the RDFI that
+/// returned them.
+pub fn build_dishonored<R: BufRead, W: Write>(
+    returns: R,
+    requests: &[DishonorRequest],
+    options: &ResponseOptions,
+    out: W,
+) -> Result<ResponseSummary, Error> {
+    for r in requests {
+        code_of_kind(&r.code, ReturnKind::Dishonored)?;
+    }
+    let traces: Vec<u64> = requests.iter().map(|r| r.original_trace_number).collect();
+    let (header, found) = find_answered(returns, &traces, ReturnKind::Return)?;
+    respond(&header, found, options, out, None, |entry, f| {
+        let req = &requests[f.request];
+        let Some(Addenda::Return(a)) = &f.answered else {
+            return Err(Error::Invalid("not a return".into()));
+        };
+        Ok(Addenda::DishonoredReturn(Addenda99Dishonored {
+            dishonored_return_reason_code: req.code.clone(),
+            original_entry_trace_number: a.original_entry_trace_number,
+            original_receiving_dfi_identification: a.original_receiving_dfi_identification,
+            return_trace_number: f.entry.trace_number,
+            return_settlement_date: req
+                .return_settlement_date
+                .map(Date::to_julian)
+                .unwrap_or_else(|| f.header.settlement_date.clone()),
+            return_reason_code: two_digits(&a.return_reason_code),
+            addenda_information: req.addenda_information.clone(),
+            trace_number: entry.trace_number,
+        }))
+    })
+}
+
+/// Writes a contested-dishonored-return file answering dishonored returns in `dishonored` (a
+/// file that passed validation), chosen by their original entries' trace numbers.
+pub fn build_contested<R: BufRead, W: Write>(
+    dishonored: R,
+    requests: &[ContestRequest],
+    options: &ResponseOptions,
+    out: W,
+) -> Result<ResponseSummary, Error> {
+    for r in requests {
+        code_of_kind(&r.code, ReturnKind::Contested)?;
+    }
+    let traces: Vec<u64> = requests.iter().map(|r| r.original_trace_number).collect();
+    let (header, found) = find_answered(dishonored, &traces, ReturnKind::Dishonored)?;
+    let julian = |d: Option<Date>| d.map(Date::to_julian).unwrap_or_default();
+    respond(&header, found, options, out, None, |entry, f| {
+        let req = &requests[f.request];
+        let Some(Addenda::DishonoredReturn(d)) = &f.answered else {
+            return Err(Error::Invalid("not a dishonored return".into()));
+        };
+        Ok(Addenda::ContestedReturn(Addenda99Contested {
+            contested_return_code: req.code.clone(),
+            original_entry_trace_number: d.original_entry_trace_number,
+            date_original_entry_returned: Some(req.date_original_entry_returned),
+            original_receiving_dfi_identification: d.original_receiving_dfi_identification,
+            original_settlement_date: julian(req.original_settlement_date),
+            return_trace_number: d.return_trace_number,
+            return_settlement_date: d.return_settlement_date.clone(),
+            return_reason_code: d.return_reason_code.clone(),
+            dishonored_return_trace_number: f.entry.trace_number,
+            dishonored_return_settlement_date: julian(req.dishonored_return_settlement_date),
+            dishonored_return_reason_code: two_digits(&d.dishonored_return_reason_code),
+            trace_number: entry.trace_number,
+        }))
+    })
+}
+
+/// Streams a return-family file once, keeping the entries whose addenda 99 (of `kind`) names
+/// one of `originals` as its original entry.
+fn find_answered<R: BufRead>(
+    input: R,
+    originals: &[u64],
+    kind: ReturnKind,
+) -> Result<(FileHeader, Vec<Found>), Error> {
+    if originals.is_empty() {
+        return Err(Error::Invalid("no trace numbers given".into()));
+    }
+    let mut header = None;
+    let mut batch: Option<BatchHeader> = None;
+    let mut batch_index = 0;
+    let mut last: Option<EntryDetail> = None;
+    let mut found: Vec<Found> = Vec::new();
+    for item in TypedReader::new(input) {
+        let original = match item?.1 {
+            Record::FileHeader(h) => {
+                header = Some(h);
+                continue;
+            }
+            Record::BatchHeader(h) => {
+                batch_index += 1;
+                batch = Some(h);
+                continue;
+            }
+            Record::EntryDetail(e) => {
+                last = Some(e);
+                continue;
+            }
+            Record::Addenda(a) => match (&a, kind) {
+                (Addenda::Return(r), ReturnKind::Return) => (r.original_entry_trace_number, a),
+                (Addenda::DishonoredReturn(d), ReturnKind::Dishonored) => {
+                    (d.original_entry_trace_number, a)
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let (trace, answered) = original;
+        let Some(request) = originals.iter().position(|t| *t == trace) else {
+            continue;
+        };
+        if found.iter().any(|f| f.request == request) {
+            return Err(Error::Invalid(format!(
+                "entry {trace:015} is answered more than once in the file"
+            )));
+        }
+        let (Some(h), Some(entry)) = (batch.clone(), last.clone()) else {
+            return Err(Error::Invalid("addenda outside an entry".into()));
+        };
+        found.push(Found {
+            batch: batch_index,
+            header: h,
+            entry,
+            request,
+            answered: Some(answered),
+        });
+    }
+    for t in originals {
+        if !found.iter().any(|f| originals.get(f.request) == Some(t)) {
+            return Err(Error::TraceNotFound(format!("{t:015}")));
+        }
+    }
+    let header = header.ok_or_else(|| Error::Invalid("the file has no file header".into()))?;
+    Ok((header, found))
 }
 
 /// Writes a return file for entries of `original` (a file that passed validation).
@@ -377,6 +564,7 @@ fn find<R: BufRead>(original: R, traces: &[u64]) -> Result<(FileHeader, Vec<Foun
                     header: h,
                     entry: e,
                     request,
+                    answered: None,
                 });
             }
             Record::IatEntryDetail(e) if traces.contains(&e.trace_number) => {

@@ -182,6 +182,8 @@ impl<W: Write> FileWriter<W> {
                 }
                 Addenda::Notification(n) => n.trace_number = e.trace_number,
                 Addenda::Return(r) => r.trace_number = e.trace_number,
+                Addenda::DishonoredReturn(r) => r.trace_number = e.trace_number,
+                Addenda::ContestedReturn(r) => r.trace_number = e.trace_number,
                 Addenda::PointOfSale(_) | Addenda::Iat(_) => {}
             }
             self.put(&a.to_bytes()?)?;

@@ -145,3 +145,91 @@ fn policy_reads_from_toml() {
     assert!(toml::from_str::<Policy>("unknown = 1").is_err());
     assert_eq!(toml::from_str::<Policy>("").unwrap(), Policy::default());
 }
+
+/// Addenda 99 of one kind in a file, as `pick` reads them.
+fn addenda_of<T>(file: &[u8], pick: impl Fn(&nacha::Addenda) -> Option<T>) -> Vec<T> {
+    TypedReader::new(file)
+        .filter_map(|r| match r.unwrap().1 {
+            Record::Addenda(a) => pick(&a),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_return_is_dishonored_and_the_dishonor_contested_each_valid_and_linked() {
+    // spec 06 §9.7: dishonored (R61, R67–R70) and contested (R71–R77) returns.
+    let mut ret = Vec::new();
+    let reqs = [ReturnRequest::new(91_000_010_000_001, "R01")];
+    returns::build_return(&base()[..], &reqs, &opts(), &mut ret).unwrap();
+    let return_trace = addenda_of(&ret, |a| match a {
+        nacha::Addenda::Return(r) => Some(r.trace_number),
+        _ => None,
+    })[0];
+
+    let mut dis = Vec::new();
+    let dreq = returns::DishonorRequest {
+        original_trace_number: 91_000_010_000_001,
+        code: "R69".into(),
+        return_settlement_date: Date::new(2026, 2, 1),
+        addenda_information: "ACCOUNT NUMBER".into(),
+    };
+    returns::build_dishonored(&ret[..], std::slice::from_ref(&dreq), &opts(), &mut dis).unwrap();
+    let r = nacha::validate(&dis[..], &Policy::permissive()).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let d = addenda_of(&dis, |a| match a {
+        nacha::Addenda::DishonoredReturn(d) => Some(d.clone()),
+        _ => None,
+    });
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].dishonored_return_reason_code, "R69");
+    assert_eq!(d[0].original_entry_trace_number, 91_000_010_000_001);
+    assert_eq!(d[0].return_trace_number, return_trace);
+    assert_eq!(d[0].return_settlement_date, "032");
+    assert_eq!(d[0].return_reason_code, "01");
+    assert_eq!(d[0].addenda_information, "ACCOUNT NUMBER");
+    // It goes back to the RDFI that returned the entry.
+    let entry = TypedReader::new(&dis[..])
+        .find_map(|r| match r.unwrap().1 {
+            Record::EntryDetail(e) => Some(e),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(entry.receiving_dfi_identification, 2_100_002);
+    assert_eq!(entry.transaction_code, 21);
+
+    let mut con = Vec::new();
+    let creq = returns::ContestRequest {
+        original_trace_number: 91_000_010_000_001,
+        code: "R73".into(),
+        date_original_entry_returned: Date::new(2026, 1, 30).unwrap(),
+        original_settlement_date: Date::new(2026, 1, 29),
+        dishonored_return_settlement_date: None,
+    };
+    returns::build_contested(&dis[..], std::slice::from_ref(&creq), &opts(), &mut con).unwrap();
+    let r = nacha::validate(&con[..], &Policy::permissive()).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let c = addenda_of(&con, |a| match a {
+        nacha::Addenda::ContestedReturn(c) => Some(c.clone()),
+        _ => None,
+    });
+    assert_eq!(c[0].contested_return_code, "R73");
+    assert_eq!(c[0].return_trace_number, return_trace);
+    assert_eq!(c[0].dishonored_return_reason_code, "69");
+    assert_eq!(c[0].original_settlement_date, "029");
+    assert_eq!(c[0].dishonored_return_settlement_date, "");
+    assert_eq!(c[0].date_original_entry_returned, Date::new(2026, 1, 30));
+
+    // A code of the wrong family, and an entry that was never returned, are refused.
+    let mut wrong = dreq.clone();
+    wrong.code = "R01".into();
+    let e = returns::build_dishonored(&ret[..], &[wrong], &opts(), &mut Vec::new());
+    assert!(matches!(e, Err(Error::InvalidCode(c)) if c == "R01"));
+    let mut absent = dreq;
+    absent.original_trace_number = 91_000_010_000_002;
+    let e = returns::build_dishonored(&ret[..], &[absent], &opts(), &mut Vec::new());
+    assert!(matches!(e, Err(Error::TraceNotFound(_))));
+    // A plain return is no dishonor to contest.
+    let e = returns::build_contested(&ret[..], &[creq], &opts(), &mut Vec::new());
+    assert!(matches!(e, Err(Error::TraceNotFound(_))));
+}

@@ -4,6 +4,7 @@ use super::fields::{blank, number, number_as, put_num, put_text, text, Buf};
 use crate::error::{Error, ParseError};
 use crate::layout::addenda as f;
 use crate::layout::Field;
+use crate::reasons::ReturnKind;
 use crate::Date;
 
 /// Any addenda record.
@@ -17,6 +18,10 @@ pub enum Addenda {
     Notification(Addenda98),
     /// `99`: return.
     Return(Addenda99),
+    /// `99` with R61, R67–R70: dishonored return.
+    DishonoredReturn(Addenda99Dishonored),
+    /// `99` with R71–R77: contested dishonored return.
+    ContestedReturn(Addenda99Contested),
     /// `10`–`18`: IAT addenda.
     Iat(IatAddenda),
 }
@@ -29,7 +34,11 @@ impl Addenda {
             2 => Addenda::PointOfSale(Addenda02::parse(r)?),
             5 => Addenda::PaymentRelated(Addenda05::parse(r)?),
             98 => Addenda::Notification(Addenda98::parse(r)?),
-            99 => Addenda::Return(Addenda99::parse(r)?),
+            99 => match crate::reasons::return_kind(f::RETURN_REASON_CODE.get(r)) {
+                ReturnKind::Return => Addenda::Return(Addenda99::parse(r)?),
+                ReturnKind::Dishonored => Addenda::DishonoredReturn(Addenda99Dishonored::parse(r)?),
+                ReturnKind::Contested => Addenda::ContestedReturn(Addenda99Contested::parse(r)?),
+            },
             10..=18 => Addenda::Iat(IatAddenda { record: *r }),
             _ => {
                 return Err(ParseError {
@@ -47,6 +56,8 @@ impl Addenda {
             Addenda::PaymentRelated(a) => a.to_bytes(),
             Addenda::Notification(a) => a.to_bytes(),
             Addenda::Return(a) => a.to_bytes(),
+            Addenda::DishonoredReturn(a) => a.to_bytes(),
+            Addenda::ContestedReturn(a) => a.to_bytes(),
             Addenda::Iat(a) => Ok(a.record),
         }
     }
@@ -188,6 +199,166 @@ impl Addenda99 {
             self.original_receiving_dfi_identification.into(),
         )?;
         put_text(&mut r, f::ADDENDA_INFORMATION, &self.addenda_information)?;
+        put_num(&mut r, f::TRACE_NUMBER, self.trace_number)?;
+        Ok(r)
+    }
+}
+
+/// Addenda `99` of a dishonored return (R61, R67–R70): the ODFI refuses a return of its entry.
+/// Public Nacha layout (moov-io/ach `addenda99_dishonored_return.go`), spec 06 §9 source basis.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Addenda99Dishonored {
+    /// `R61`, `R67`–`R70`.
+    pub dishonored_return_reason_code: String,
+    /// Trace number of the entry that was returned.
+    pub original_entry_trace_number: u64,
+    /// First 8 digits of the original entry's RDFI routing number.
+    pub original_receiving_dfi_identification: u32,
+    /// Trace number of the return being dishonored.
+    pub return_trace_number: u64,
+    /// The return's settlement date, Julian day `001`–`366` (blank when unknown).
+    pub return_settlement_date: String,
+    /// The return's reason code without its `R` (`01` for R01).
+    pub return_reason_code: String,
+    /// Free text (21).
+    pub addenda_information: String,
+    /// Trace number of the dishonored return entry (the writer fills it).
+    pub trace_number: u64,
+}
+
+impl Addenda99Dishonored {
+    fn parse(r: &Buf) -> Result<Self, ParseError> {
+        Ok(Addenda99Dishonored {
+            dishonored_return_reason_code: text(r, f::DISHONORED_CODE),
+            original_entry_trace_number: number(r, f::ORIGINAL_TRACE)?,
+            original_receiving_dfi_identification: number_as(r, f::ORIGINAL_RDFI)?,
+            return_trace_number: number(r, f::RETURN_TRACE)?,
+            return_settlement_date: text(r, f::RETURN_SETTLEMENT_DATE),
+            return_reason_code: text(r, f::RETURN_REASON_2),
+            addenda_information: text(r, f::DISHONORED_ADDENDA_INFORMATION),
+            trace_number: number(r, f::TRACE_NUMBER)?,
+        })
+    }
+
+    fn to_bytes(&self) -> Result<Buf, Error> {
+        let mut r = blank(b'7');
+        put_num(&mut r, f::TYPE_CODE, 99)?;
+        put_text(
+            &mut r,
+            f::DISHONORED_CODE,
+            &self.dishonored_return_reason_code,
+        )?;
+        put_num(&mut r, f::ORIGINAL_TRACE, self.original_entry_trace_number)?;
+        put_num(
+            &mut r,
+            f::ORIGINAL_RDFI,
+            self.original_receiving_dfi_identification.into(),
+        )?;
+        put_num(&mut r, f::RETURN_TRACE, self.return_trace_number)?;
+        put_text(
+            &mut r,
+            f::RETURN_SETTLEMENT_DATE,
+            &self.return_settlement_date,
+        )?;
+        put_text(&mut r, f::RETURN_REASON_2, &self.return_reason_code)?;
+        put_text(
+            &mut r,
+            f::DISHONORED_ADDENDA_INFORMATION,
+            &self.addenda_information,
+        )?;
+        put_num(&mut r, f::TRACE_NUMBER, self.trace_number)?;
+        Ok(r)
+    }
+}
+
+/// Addenda `99` of a contested dishonored return (R71–R77): the RDFI disputes a dishonor.
+/// Public Nacha layout (moov-io/ach `addenda99_contested_return.go`), spec 06 §9 source basis.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Addenda99Contested {
+    /// `R71`–`R77`.
+    pub contested_return_code: String,
+    /// Trace number of the entry that was returned.
+    pub original_entry_trace_number: u64,
+    /// When the original entry was returned.
+    pub date_original_entry_returned: Option<Date>,
+    /// First 8 digits of the original entry's RDFI routing number.
+    pub original_receiving_dfi_identification: u32,
+    /// The original entry's settlement date, Julian (blank when unknown).
+    pub original_settlement_date: String,
+    /// Trace number of the return.
+    pub return_trace_number: u64,
+    /// The return's settlement date, Julian (blank when unknown).
+    pub return_settlement_date: String,
+    /// The return's reason code without its `R`.
+    pub return_reason_code: String,
+    /// Trace number of the dishonored return being contested.
+    pub dishonored_return_trace_number: u64,
+    /// The dishonored return's settlement date, Julian (blank when unknown).
+    pub dishonored_return_settlement_date: String,
+    /// The dishonored return's reason code without its `R`.
+    pub dishonored_return_reason_code: String,
+    /// Trace number of the contested entry (the writer fills it).
+    pub trace_number: u64,
+}
+
+impl Addenda99Contested {
+    fn parse(r: &Buf) -> Result<Self, ParseError> {
+        Ok(Addenda99Contested {
+            contested_return_code: text(r, f::CONTESTED_CODE),
+            original_entry_trace_number: number(r, f::ORIGINAL_TRACE)?,
+            date_original_entry_returned: Date::from_yymmdd(f::DATE_ORIGINAL_ENTRY_RETURNED.get(r)),
+            original_receiving_dfi_identification: number_as(r, f::ORIGINAL_RDFI)?,
+            original_settlement_date: text(r, f::ORIGINAL_SETTLEMENT_DATE),
+            return_trace_number: number(r, f::RETURN_TRACE)?,
+            return_settlement_date: text(r, f::RETURN_SETTLEMENT_DATE),
+            return_reason_code: text(r, f::RETURN_REASON_2),
+            dishonored_return_trace_number: number(r, f::DISHONORED_TRACE)?,
+            dishonored_return_settlement_date: text(r, f::DISHONORED_SETTLEMENT_DATE),
+            dishonored_return_reason_code: text(r, f::DISHONORED_REASON_2),
+            trace_number: number(r, f::TRACE_NUMBER)?,
+        })
+    }
+
+    fn to_bytes(&self) -> Result<Buf, Error> {
+        let mut r = blank(b'7');
+        put_num(&mut r, f::TYPE_CODE, 99)?;
+        put_text(&mut r, f::CONTESTED_CODE, &self.contested_return_code)?;
+        put_num(&mut r, f::ORIGINAL_TRACE, self.original_entry_trace_number)?;
+        if let Some(d) = self.date_original_entry_returned {
+            put_text(&mut r, f::DATE_ORIGINAL_ENTRY_RETURNED, &d.to_yymmdd())?;
+        }
+        put_num(
+            &mut r,
+            f::ORIGINAL_RDFI,
+            self.original_receiving_dfi_identification.into(),
+        )?;
+        put_text(
+            &mut r,
+            f::ORIGINAL_SETTLEMENT_DATE,
+            &self.original_settlement_date,
+        )?;
+        put_num(&mut r, f::RETURN_TRACE, self.return_trace_number)?;
+        put_text(
+            &mut r,
+            f::RETURN_SETTLEMENT_DATE,
+            &self.return_settlement_date,
+        )?;
+        put_text(&mut r, f::RETURN_REASON_2, &self.return_reason_code)?;
+        put_num(
+            &mut r,
+            f::DISHONORED_TRACE,
+            self.dishonored_return_trace_number,
+        )?;
+        put_text(
+            &mut r,
+            f::DISHONORED_SETTLEMENT_DATE,
+            &self.dishonored_return_settlement_date,
+        )?;
+        put_text(
+            &mut r,
+            f::DISHONORED_REASON_2,
+            &self.dishonored_return_reason_code,
+        )?;
         put_num(&mut r, f::TRACE_NUMBER, self.trace_number)?;
         Ok(r)
     }

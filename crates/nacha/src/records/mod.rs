@@ -9,7 +9,10 @@ mod file_header;
 mod iat_batch_header;
 mod iat_entry;
 
-pub use addenda::{Addenda, Addenda02, Addenda05, Addenda98, Addenda99, IatAddenda};
+pub use addenda::{
+    Addenda, Addenda02, Addenda05, Addenda98, Addenda99, Addenda99Contested, Addenda99Dishonored,
+    IatAddenda,
+};
 pub use batch_header::BatchHeader;
 pub use controls::{BatchControl, FileControl};
 pub use entry::EntryDetail;

@@ -3,7 +3,7 @@
 use super::fields::{is_blank, is_printable};
 use super::{num, show, EntryState, Finding, Rec, State, Validator};
 use crate::layout::addenda as ad;
-use crate::reasons;
+use crate::reasons::{self, ReturnKind};
 use crate::txcode::{TxCode, TxKind};
 use crate::{routing, SecCode};
 
@@ -66,6 +66,12 @@ impl Validator {
             return;
         };
         self.type_allowed(r, out, tc, &ctx);
+        // Dishonored and contested returns have addenda 99 layouts of their own.
+        let layout = if tc == 99 {
+            ad::layout_99(ad::RETURN_REASON_CODE.get(r.b))
+        } else {
+            layout
+        };
         self.check_layout(r, layout, out);
         match tc {
             2 => self.addenda_02(r, out, &mut ctx),
@@ -237,6 +243,34 @@ impl Validator {
                 msg,
             );
         }
+        match reasons::return_kind(code) {
+            ReturnKind::Return => {}
+            ReturnKind::Dishonored => {
+                self.prior_reason(r, out, ad::RETURN_REASON_2);
+                return self.same_trace(r, out, ctx);
+            }
+            ReturnKind::Contested => {
+                self.prior_reason(r, out, ad::RETURN_REASON_2);
+                self.prior_reason(r, out, ad::DISHONORED_REASON_2);
+                let d = ad::DISHONORED_REASON_2.get(r.b);
+                let dishonor = [b"R".as_slice(), d].concat();
+                if num(d).is_some() && reasons::return_kind(&dishonor) != ReturnKind::Dishonored {
+                    let msg = format!(
+                        "a contested return answers a dishonored return (R61, R67-R70), not R{}",
+                        String::from_utf8_lossy(d)
+                    );
+                    self.emit(
+                        out,
+                        r.line,
+                        '7',
+                        ad::DISHONORED_REASON_2.name,
+                        "return_reason_code",
+                        msg,
+                    );
+                }
+                return self.same_trace(r, out, ctx);
+            }
+        }
         let dod = ad::DATE_OF_DEATH.get(r.b);
         if r.check_fields {
             if reasons::has_date_of_death(code) {
@@ -263,6 +297,22 @@ impl Validator {
             }
         }
         self.same_trace(r, out, ctx);
+    }
+
+    /// A two-digit reason code of an earlier return (dishonored and contested layouts): `R`
+    /// and it must be a return reason code.
+    fn prior_reason(&mut self, r: &Rec, out: &mut dyn FnMut(Finding), f: crate::layout::Field) {
+        let two = f.get(r.b);
+        // Not digits: the layout check has reported it.
+        if num(two).is_none() {
+            return;
+        }
+        // Digits only (checked above), so the bytes are ASCII.
+        let code = format!("R{}", String::from_utf8_lossy(two));
+        if !reasons::is_return_code(&code) {
+            let msg = format!("{code} is not a return reason code");
+            self.emit(out, r.line, '7', f.name, "return_reason_code", msg);
+        }
     }
 
     fn addenda_iat(&mut self, r: &Rec, out: &mut dyn FnMut(Finding), tc: u8, ctx: &mut Ctx) {
