@@ -1,12 +1,15 @@
-//! `bankdrop simulate return|noc`: what the bank's sandbox does for partners (issue 3 item 4):
-//! into a directory, or delivered into a partner's `ach/incoming` (spec 06 §1.3) and kept against
-//! the original entries, a return only within its deadline (spec 06 §4.1).
+//! `bankdrop simulate return|noc|contest`: what the bank's sandbox does for partners (issue 3
+//! item 4): into a directory, or delivered into a partner's `ach/incoming` (spec 06 §1.3) and
+//! kept against the original entries, a return only within its deadline (spec 06 §4.1), a
+//! contest only of a dishonor the partner sent. `simulate dishonor` writes the partner's side:
+//! the dishonored return it uploads into `ach/outgoing` (spec 06 §9.7).
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args as ClapArgs, ValueEnum};
 use nacha::returns::{
-    build_noc, build_return, Correction, NocRequest, ResponseOptions, ReturnRequest,
+    build_contested, build_dishonored, build_noc, build_return, ContestRequest, Correction,
+    DishonorRequest, NocRequest, ResponseOptions, ReturnRequest,
 };
 use service::setup::open_store;
 use service::Config;
@@ -22,6 +25,12 @@ pub enum Kind {
     Return,
     /// A notification of change (COR batch, addenda 98 with a C-code).
     Noc,
+    /// The partner's dishonor of a return it received (R61, R67–R70; `--file`: the return
+    /// file), written as an `outgoing_ach` file for it to upload.
+    Dishonor,
+    /// The RDFI's contest of a dishonor the partner sent (R71–R77; `--file`: the partner's
+    /// accepted dishonored-return file).
+    Contest,
 }
 
 /// Arguments of `bankdrop simulate`.
@@ -29,13 +38,14 @@ pub enum Kind {
 pub struct Args {
     /// Return or notification of change.
     kind: Kind,
-    /// The accepted outgoing Nacha file.
+    /// The file answered: the accepted outgoing Nacha file (return, noc), the return file
+    /// (dishonor) or the accepted dishonored-return file (contest).
     #[arg(long)]
     file: PathBuf,
-    /// Trace number(s) of the entries to answer.
+    /// Trace number(s) of the original entries to answer.
     #[arg(long = "trace", required = true)]
     traces: Vec<u64>,
-    /// Return reason (R01…) or change code (C01…).
+    /// Return reason (R01…, R61/R67–R70 to dishonor, R71–R77 to contest) or change code (C01…).
     #[arg(long)]
     code: String,
     /// NOC: the corrected data, comma-separated where the code needs two values (C03: routing,account).
@@ -74,6 +84,10 @@ fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<Vec<S
                     d.partner
                 )
             })?;
+        if matches!(args.kind, Kind::Contest) {
+            originals.push(dishonor_of(d, &trace)?);
+            continue;
+        }
         originals.push(data.clone());
         if !matches!(args.kind, Kind::Return) {
             continue;
@@ -94,6 +108,60 @@ fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<Vec<S
         }
     }
     Ok(originals)
+}
+
+/// The partner's dishonor of entry `trace`'s return, as recorded when its file was accepted:
+/// the one event a contest answers (and only once).
+fn dishonor_of(d: &Delivery, trace: &str) -> Result<String> {
+    let events = d.store.ach_events(&d.partner, trace)?;
+    let kinds = |k: &str| events.iter().filter(|e| e.kind == k).count();
+    if kinds(pipeline::ach::CONTESTED_RETURN) > 0 {
+        bail!("entry {trace}: its dishonored return was contested already");
+    }
+    events
+        .into_iter()
+        .rev()
+        .find(|e| e.kind == pipeline::ach::DISHONORED_RETURN)
+        .map(|e| e.detail)
+        .with_context(|| format!("entry {trace}: the partner sent no dishonored return of it"))
+}
+
+/// A stored date (`YYYY-MM-DD`, or the date part of an RFC 3339 instant) of `v[key]`.
+fn stored_date(v: &serde_json::Value, key: &str) -> Option<nacha::Date> {
+    v[key].as_str()?.get(..10)?.parse().ok()
+}
+
+/// The contest requests, dated from what the store kept of each entry's return and dishonor.
+fn contest_requests(
+    d: &Delivery,
+    args: &Args,
+    dishonors: &[String],
+) -> Result<Vec<ContestRequest>> {
+    let mut reqs = Vec::new();
+    for (t, dishonor) in args.traces.iter().zip(dishonors) {
+        let trace = format!("{t:015}");
+        let events = d.store.ach_events(&d.partner, &trace)?;
+        let returned = events
+            .iter()
+            .find(|e| e.kind == pipeline::ach::RETURN)
+            .and_then(|e| e.at.get(..10)?.parse().ok())
+            .with_context(|| format!("entry {trace}: no return recorded"))?;
+        let original: serde_json::Value = serde_json::from_str(
+            &d.store
+                .ach_entry_data(&d.partner, &trace)?
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let dishonor: serde_json::Value = serde_json::from_str(dishonor)?;
+        reqs.push(ContestRequest {
+            original_trace_number: *t,
+            code: args.code.clone(),
+            date_original_entry_returned: returned,
+            original_settlement_date: stored_date(&original, "settlement_date"),
+            dishonored_return_settlement_date: stored_date(&dishonor, "settlement_date"),
+        });
+    }
+    Ok(reqs)
 }
 
 /// Runs the command and prints the written path.
@@ -123,10 +191,25 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
     };
     let secs = now.timestamp();
     let name = match args.kind {
-        Kind::Return => nacha::names::return_file_name(secs),
+        Kind::Return | Kind::Contest => nacha::names::return_file_name(secs),
         Kind::Noc => nacha::names::noc_file_name(secs),
+        Kind::Dishonor => {
+            if delivery.is_some() {
+                bail!("a dishonor is the partner's to send: write it with --out and upload it into ach/outgoing");
+            }
+            nacha::names::content_id(secs).map(|id| {
+                nacha::names::file_name(&id, nacha::names::AchFileType::OutgoingAch, &secs.to_string())
+            })
+        }
     }
     .context("file name")?;
+    let contests = match (&delivery, args.kind) {
+        (Some(d), Kind::Contest) => contest_requests(d, &args, &originals)?,
+        (None, Kind::Contest) => {
+            bail!("a contest answers a dishonor the partner sent: give --partner")
+        }
+        _ => Vec::new(),
+    };
     let dir = match &delivery {
         Some(d) => d.root.join("ach").join("incoming"),
         None => args.out.clone(),
@@ -136,7 +219,11 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
     let input = BufReader::new(
         File::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?,
     );
-    let opts = ResponseOptions::new(today);
+    let mut opts = ResponseOptions::new(today);
+    if matches!(args.kind, Kind::Dishonor) {
+        // The partner's trace numbers must be new (spec 06 §1.5): past its own entries'.
+        opts.first_sequence = 1_000_000 + (secs.rem_euclid(8_000_000)) as u32;
+    }
     let mut summary = None;
     // Written under a hidden name and renamed: the partner never sees half a file.
     recon::reports::write_atomically(&path, |out| {
@@ -160,6 +247,20 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
                     .collect();
                 build_noc(input, &reqs, &opts, out)
             }),
+            Kind::Dishonor => {
+                let reqs: Vec<DishonorRequest> = args
+                    .traces
+                    .iter()
+                    .map(|t| DishonorRequest {
+                        original_trace_number: *t,
+                        code: args.code.clone(),
+                        return_settlement_date: None,
+                        addenda_information: String::new(),
+                    })
+                    .collect();
+                build_dishonored(input, &reqs, &opts, out)
+            }
+            Kind::Contest => build_contested(input, &contests, &opts, out),
         };
         summary = Some(built.map_err(std::io::Error::other)?);
         Ok(())
@@ -172,6 +273,18 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
         for (t, original) in args.traces.iter().zip(&originals) {
             let (kind, detail, settlement_date) = match args.kind {
                 Kind::Return => ("return", original.clone(), Some(settles.to_string())),
+                Kind::Contest => {
+                    // The dishonor's entry facts, settling again (the other way) today.
+                    let mut v: serde_json::Value = serde_json::from_str(original)?;
+                    v["event"] = pipeline::ach::CONTESTED_RETURN.into();
+                    v["settlement_date"] = settles.to_string().into();
+                    (
+                        pipeline::ach::CONTESTED_RETURN,
+                        v.to_string(),
+                        Some(settles.to_string()),
+                    )
+                }
+                Kind::Dishonor => continue,
                 Kind::Noc => {
                     // The receiver it corrects, by key only (no account number is kept):
                     // later entries still sending its old data are warned (spec 06 §7).

@@ -1,4 +1,4 @@
-//! Issue 13 (in progress): accepted outgoing Nacha entries get their processing window (spec 06
+//! Issue 13: accepted outgoing Nacha entries get their processing window (spec 06
 //! §3) and move through their statuses on the clock (spec 06 §6), shown by `bankdrop ach entries`.
 //! The fixture's batches are effective Tuesday 2026-04-07.
 
@@ -385,4 +385,234 @@ fn received_entries_are_delivered_and_reported_as_incoming() {
         received,
         "{activity}"
     );
+}
+
+/// `bankdrop reconcile --date D` and its ACH cash reconciliation's rows (header dropped).
+fn cash_recon_rows(w: &Workdir, date: &str) -> Vec<String> {
+    let o = w.run(&["reconcile", "--date", date]);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        common::text(&o)
+    );
+    let compact = date.replace('-', "");
+    let name = format!("bank-account-reports/{date}_acme-ach-cash-recon-report_{compact}.csv");
+    let text = std::fs::read_to_string(w.root().join(name)).unwrap();
+    text.lines().skip(1).map(str::to_string).collect()
+}
+
+/// The path `bankdrop simulate` printed.
+fn written(out: &str) -> String {
+    out.split(" (").next().unwrap().trim().to_string()
+}
+
+/// A return of the partner's entry, the partner's dishonor of it (an `outgoing_ach` file it
+/// uploads), and the RDFI's contest of the dishonor (delivered into `ach/incoming`): each
+/// recorded against the entry and settled in the ACH cash reconciliation as `RETURN`,
+/// `DISHONORED_RETURN` and `CONTESTED_RETURN` rows (spec 06 §8.3, §9.7), money going back and
+/// forth. A dishonor of a return that was dishonored already is refused.
+#[test]
+fn a_return_its_dishonor_and_the_contest_each_settle_as_their_own_row() {
+    let w = Workdir::new("[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n");
+    let file = common::fixtures().join("../nacha").join(FILE);
+    let file = file.to_str().unwrap();
+    w.ok(&["ingest", "--partner", "acme", file]);
+    let trace = "279632500000001";
+    let ret = w.ok(&[
+        "simulate",
+        "return",
+        "--partner",
+        "acme",
+        "--file",
+        file,
+        "--trace",
+        trace,
+        "--code",
+        "R01",
+        "--at",
+        "2026-04-08T10:00:00-05:00",
+    ]);
+    let ret = written(&ret);
+    let out = w.dir().join("in");
+    std::fs::create_dir_all(&out).unwrap();
+    let dishonor = |at: &str| {
+        written(&w.ok(&[
+            "simulate",
+            "dishonor",
+            "--file",
+            &ret,
+            "--trace",
+            trace,
+            "--code",
+            "R69",
+            "--out",
+            out.to_str().unwrap(),
+            "--at",
+            at,
+        ]))
+    };
+    // Only the partner sends a dishonor: `--partner` is refused.
+    let refused = w.run(&[
+        "simulate",
+        "dishonor",
+        "--partner",
+        "acme",
+        "--file",
+        &ret,
+        "--trace",
+        trace,
+        "--code",
+        "R69",
+    ]);
+    assert!(!refused.status.success());
+    let first = dishonor("2026-04-09T09:00:00-05:00");
+    assert!(first.contains("_outgoing_ach_"), "{first}");
+    // The partner uploads it on Thursday morning.
+    let config = w.dir().join("bankdrop.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("2026-04-06T10:00:00-05:00", "2026-04-09T09:00:00-05:00"),
+    )
+    .unwrap();
+    w.run(&["ingest", "--partner", "acme", &first]);
+    let name = std::path::Path::new(&first)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let status = |name: &str| -> serde_json::Value {
+        let p = w.root().join(format!("ach/processed/{name}.status.json"));
+        let p = if p.exists() {
+            p
+        } else {
+            w.root().join(format!("ach/failed/{name}.status.json"))
+        };
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    assert_eq!(status(&name)["outcome"], "accepted", "{}", status(&name));
+    // A second dishonor of the same return is refused, on its addenda's line.
+    let again = dishonor("2026-04-09T10:00:00-05:00");
+    w.run(&["ingest", "--partner", "acme", &again]);
+    let again_name = std::path::Path::new(&again)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let s = status(&again_name);
+    assert_eq!(s["outcome"], "rejected", "{s}");
+    let e = s["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "dishonor_without_return")
+        .unwrap_or_else(|| panic!("{s}"));
+    assert_eq!(
+        (e["row"].as_u64(), e["column"].as_str()),
+        (Some(4), Some("original_entry_trace_number"))
+    );
+    // The RDFI contests the dishonor (R73: its return was timely).
+    let contest = |code: &str| {
+        w.run(&[
+            "simulate",
+            "contest",
+            "--partner",
+            "acme",
+            "--file",
+            &first,
+            "--trace",
+            trace,
+            "--code",
+            code,
+            "--at",
+            "2026-04-10T10:00:00-05:00",
+        ])
+    };
+    let wrong = contest("R01");
+    assert!(!wrong.status.success(), "{}", common::text(&wrong));
+    let contested = contest("R73");
+    assert!(contested.status.success(), "{}", common::text(&contested));
+    let delivered = written(&String::from_utf8_lossy(&contested.stdout));
+    assert!(delivered.contains("/ach/incoming/") && delivered.contains("_incoming_ach_return_"));
+    let twice = contest("R73");
+    assert!(
+        common::text(&twice).contains("contested already"),
+        "{}",
+        common::text(&twice)
+    );
+
+    // The entry, a credit of 839.90: its return is a debit, the dishonor a credit again, the
+    // contest a debit once more.
+    let row = |kind: &str, dir: &str, date: &str| {
+        format!("\"{date}\",\"\",\"{kind}\",\"\",\"\",\"{dir}\",\"839.90\",\"{trace}\",\"PAYROLL\",\"\"")
+    };
+    assert_eq!(
+        cash_recon_rows(&w, "2026-04-08"),
+        [row("RETURN", "DEBIT", "2026-04-08")]
+    );
+    // The dishonor, sent Thursday 09:00 CT with a past effective date (rolled, spec 06 §3.4),
+    // goes Same Day; the contest settles the day it is delivered.
+    assert_eq!(
+        cash_recon_rows(&w, "2026-04-09"),
+        [row("DISHONORED_RETURN", "CREDIT", "2026-04-09")]
+    );
+    assert_eq!(
+        cash_recon_rows(&w, "2026-04-10"),
+        [row("CONTESTED_RETURN", "DEBIT", "2026-04-10")]
+    );
+    let events = w.ok(&[
+        "ach",
+        "entries",
+        "--partner",
+        "acme",
+        "--settles",
+        "2026-04-07",
+        "--at",
+        "2026-04-10T12:00:00-05:00",
+    ]);
+    let line = events.lines().find(|l| l.starts_with(trace)).unwrap();
+    assert!(
+        line.ends_with("\treturned\treturn R01; dishonored_return R69; contested_return R73"),
+        "{line}"
+    );
+}
+
+/// An IAT batch of service class 200 (a credit and a debit) is accepted when the program
+/// allows IAT, and both entries are scheduled and listed, named from their addenda.
+#[test]
+fn an_iat_batch_mixing_credits_and_debits_is_accepted_and_its_entries_scheduled() {
+    let w = Workdir::new(
+        "[ach]\nclock = \"2026-01-15T10:00:00-06:00\"\n[program]\nsec_codes = [\"PPD\", \"IAT\"]\n",
+    );
+    let src = common::fixtures().join("../nacha/valid_iat_mixed.ach");
+    let file = w.dir().join("20260115T160000Z_outgoing_ach_1768492800.ach");
+    std::fs::copy(src, &file).unwrap();
+    w.ok(&["ingest", "--partner", "acme", file.to_str().unwrap()]);
+    let out = w.ok(&[
+        "ach",
+        "entries",
+        "--partner",
+        "acme",
+        "--settles",
+        "2026-01-16",
+        "--at",
+        "2026-01-16T12:00:00-06:00",
+    ]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(
+        (rows[0][0], rows[0][1], rows[0][2]),
+        ("091000010000001", "credit", "100000")
+    );
+    assert_eq!(
+        (rows[1][0], rows[1][1], rows[1][2]),
+        ("091000010000002", "debit", "100000")
+    );
+    assert!(rows.iter().all(|r| r[6] == "posted"), "{out}");
 }

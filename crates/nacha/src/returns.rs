@@ -245,6 +245,9 @@ pub struct ResponseOptions {
     pub file_id_modifier: char,
     /// Line ending to write.
     pub line_ending: LineEnding,
+    /// Entry sequence number (trace positions 88–94) of each batch's first entry: a sender
+    /// whose trace numbers must stay unique across its files starts past those it used.
+    pub first_sequence: u32,
 }
 
 impl ResponseOptions {
@@ -255,6 +258,7 @@ impl ResponseOptions {
             file_creation_time: None,
             file_id_modifier: 'A',
             line_ending: LineEnding::Lf,
+            first_sequence: 1,
         }
     }
 }
@@ -659,7 +663,13 @@ fn respond<W: Write>(
             if sec_override == Some(SecCode::Cor) {
                 e.amount = 0;
             }
-            e.trace_number = u64::from(*rdfi) * 10_000_000 + i as u64 + 1;
+            let sequence = u64::from(options.first_sequence) + i as u64;
+            if sequence >= 10_000_000 {
+                return Err(Error::Overflow {
+                    field: "trace_number",
+                });
+            }
+            e.trace_number = u64::from(*rdfi) * 10_000_000 + sequence;
             let a = addenda(&e, f)?;
             w.entry(&e, &[a])?;
             entries += 1;

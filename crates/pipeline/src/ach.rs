@@ -171,6 +171,11 @@ pub fn check_against_bank<R: Read>(
         let Ok((raw, record)) = item else {
             continue;
         };
+        let record = match record {
+            nacha::Record::IatBatchHeader(h) => nacha::Record::BatchHeader(plain_batch(&h)),
+            nacha::Record::IatEntryDetail(e) => nacha::Record::EntryDetail(plain_entry(&e)),
+            other => other,
+        };
         match record {
             nacha::Record::BatchHeader(b) => {
                 let effective = effective_of(&b);
@@ -237,6 +242,9 @@ pub fn check_against_bank<R: Read>(
                     )?;
                 }
             }
+            nacha::Record::Addenda(nacha::Addenda::DishonoredReturn(d)) => {
+                dishonor_check(&mut out, raw.line, d.original_entry_trace_number, prior)?;
+            }
             _ => {}
         }
     }
@@ -253,10 +261,48 @@ pub trait Prior {
     fn traces_used(&mut self, traces: &[String]) -> io::Result<Vec<String>>;
     /// The total, in cents, of the accepted entries sent in the windows of `day`.
     fn day_total(&mut self, day: NaiveDate) -> io::Result<u64>;
+    /// The kinds of the events (`return`, `dishonored_return`, …) recorded for the partner's
+    /// entry `trace`, oldest first.
+    fn event_kinds(&mut self, trace: &str) -> io::Result<Vec<String>>;
     /// The receivers (by [`receiver_key`]) a delivered notification of change corrected, each
     /// with what it was (`C01 of <date>`).
     fn noc_receivers(&mut self) -> io::Result<std::collections::HashMap<String, String>>;
 }
+
+/// A dishonored return (spec 06 §9.7) answers a return the bank delivered to the partner: one
+/// of entry `original` with a return and no dishonor yet, else `dishonor_without_return`.
+fn dishonor_check(
+    out: &mut Vec<Finding>,
+    line: u64,
+    original: u64,
+    prior: &mut dyn Prior,
+) -> io::Result<()> {
+    let trace = format!("{original:015}");
+    let kinds = prior.event_kinds(&trace)?;
+    let why = if kinds.iter().any(|k| k == DISHONORED_RETURN) {
+        "its return was dishonored already"
+    } else if kinds.iter().any(|k| k == RETURN) {
+        return Ok(());
+    } else {
+        "no return of it was delivered to this partner"
+    };
+    out.push(Finding {
+        row: line,
+        column: Some("original_entry_trace_number".into()),
+        code: validate::report::code::DISHONOR_WITHOUT_RETURN,
+        message: format!("a dishonored return of entry {trace}, but {why} (spec 06 §9.7)"),
+        value: Some(trace),
+    });
+    Ok(())
+}
+
+/// Kinds of `ach_events`: a return, the partner's dishonor of it, and the RDFI's contest of the
+/// dishonor (spec 06 §8.3 settlement types `RETURN`, `DISHONORED_RETURN`, `CONTESTED_RETURN`).
+pub const RETURN: &str = "return";
+/// See [`RETURN`].
+pub const DISHONORED_RETURN: &str = "dishonored_return";
+/// See [`RETURN`].
+pub const CONTESTED_RETURN: &str = "contested_return";
 
 /// The limits agreed with the bank (spec 06 §5.2) on one money-moving entry at `line`: its own
 /// amount, and its processing day's total with it (found by `window_day`).
@@ -313,42 +359,151 @@ pub struct LiveEntry<'a> {
     pub code: nacha::TxCode,
 }
 
+/// What [`each_entry_item`] hands on.
+pub enum EntryItem<'a> {
+    /// A money-moving entry.
+    Live(LiveEntry<'a>),
+    /// A dishonored return the file sends (spec 06 §9.7), at the line of its addenda.
+    Dishonor {
+        /// The addenda's line.
+        line: u64,
+        /// Its batch's header.
+        batch: &'a nacha::BatchHeader,
+        /// The return-family entry carrying it.
+        entry: &'a nacha::EntryDetail,
+        /// The addenda 99.
+        addenda: &'a nacha::Addenda99Dishonored,
+    },
+}
+
 /// Each money-moving entry of a Nacha file with its batch header and line, in file order, to
-/// `each`: prenotes and zero-dollar entries move no money and are skipped, and so are IAT
-/// batches (no IAT program yet). A record that does not parse is `bad`'s error.
+/// `each`: prenotes and zero-dollar entries move no money and are skipped. IAT entries come in
+/// the common shape ([`plain_batch`], [`plain_entry`]), named from their addenda 10 (receiver)
+/// and 11 (originator). A record that does not parse is `bad`'s error.
 pub fn each_live_entry<R: Read, E>(
     input: R,
     bad: impl Fn(nacha::Error) -> E,
     each: &mut dyn FnMut(LiveEntry) -> Result<(), E>,
 ) -> Result<(), E> {
+    each_entry_item(input, bad, &mut |item| match item {
+        EntryItem::Live(l) => each(l),
+        EntryItem::Dishonor { .. } => Ok(()),
+    })
+}
+
+/// [`each_live_entry`], and the dishonored returns, in one pass.
+pub fn each_entry_item<R: Read, E>(
+    input: R,
+    bad: impl Fn(nacha::Error) -> E,
+    each: &mut dyn FnMut(EntryItem) -> Result<(), E>,
+) -> Result<(), E> {
     let mut batch: Option<nacha::BatchHeader> = None;
+    let mut last: Option<nacha::EntryDetail> = None;
+    // An IAT entry waits for its addenda, which carry the names.
+    let mut pending: Option<(u64, nacha::BatchHeader, nacha::EntryDetail)> = None;
     for item in nacha::TypedReader::new(io::BufReader::with_capacity(1 << 16, input)) {
         let (raw, record) = item.map_err(&bad)?;
-        let e = match record {
-            nacha::Record::BatchHeader(h) => {
-                batch = Some(h);
+        match &record {
+            nacha::Record::Addenda(nacha::Addenda::Iat(a)) => {
+                if let Some((_, b, e)) = &mut pending {
+                    match a.type_code() {
+                        10 => e.individual_name = a.field("name_of_receiver").unwrap_or_default(),
+                        11 => b.company_name = a.field("originator_name").unwrap_or_default(),
+                        _ => {}
+                    }
+                }
                 continue;
             }
-            nacha::Record::IatBatchHeader(_) | nacha::Record::BatchControl(_) => {
-                batch = None;
+            nacha::Record::Addenda(nacha::Addenda::DishonoredReturn(d)) => {
+                if let (Some(b), Some(e)) = (&batch, &last) {
+                    each(EntryItem::Dishonor {
+                        line: raw.line,
+                        batch: b,
+                        entry: e,
+                        addenda: d,
+                    })?;
+                }
                 continue;
             }
-            nacha::Record::EntryDetail(e) => e,
-            _ => continue,
-        };
-        let (Some(b), Some(code)) = (&batch, nacha::TxCode::new(e.transaction_code)) else {
-            continue;
-        };
-        if code.kind == nacha::TxKind::Live && e.amount > 0 {
-            each(LiveEntry {
-                line: raw.line,
-                batch: b,
-                entry: &e,
-                code,
-            })?;
+            _ => {}
+        }
+        if let Some((line, b, e)) = pending.take() {
+            if let Some(l) = live(line, &b, &e) {
+                each(EntryItem::Live(l))?;
+            }
+        }
+        match record {
+            nacha::Record::BatchHeader(h) => batch = Some(h),
+            nacha::Record::IatBatchHeader(h) => batch = Some(plain_batch(&h)),
+            nacha::Record::BatchControl(_) => batch = None,
+            nacha::Record::EntryDetail(e) => {
+                if let Some(l) = batch.as_ref().and_then(|b| live(raw.line, b, &e)) {
+                    each(EntryItem::Live(l))?;
+                }
+                last = Some(e);
+            }
+            nacha::Record::IatEntryDetail(e) => {
+                if let Some(b) = &batch {
+                    pending = Some((raw.line, b.clone(), plain_entry(&e)));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((line, b, e)) = pending.take() {
+        if let Some(l) = live(line, &b, &e) {
+            each(EntryItem::Live(l))?;
         }
     }
     Ok(())
+}
+
+/// The entry as a [`LiveEntry`] when it moves money.
+fn live<'a>(
+    line: u64,
+    batch: &'a nacha::BatchHeader,
+    entry: &'a nacha::EntryDetail,
+) -> Option<LiveEntry<'a>> {
+    let code = nacha::TxCode::new(entry.transaction_code)?;
+    (code.kind == nacha::TxKind::Live && entry.amount > 0).then_some(LiveEntry {
+        line,
+        batch,
+        entry,
+        code,
+    })
+}
+
+/// An IAT batch header in the common shape: the originator identification as the company's,
+/// no company name (each entry's addenda 11 names its originator).
+pub fn plain_batch(h: &nacha::IatBatchHeader) -> nacha::BatchHeader {
+    nacha::BatchHeader {
+        service_class_code: h.service_class_code,
+        company_name: String::new(),
+        company_discretionary_data: String::new(),
+        company_identification: h.originator_identification.clone(),
+        sec_code: nacha::SecCode::Iat,
+        company_entry_description: h.company_entry_description.clone(),
+        company_descriptive_date: String::new(),
+        effective_entry_date: Some(h.effective_entry_date),
+        settlement_date: h.settlement_date.clone(),
+        originator_status_code: h.originator_status_code,
+        originating_dfi_identification: h.originating_dfi_identification,
+        batch_number: h.batch_number,
+    }
+}
+
+/// An IAT entry in the common shape: the foreign receiver's account as the account number.
+pub fn plain_entry(e: &nacha::IatEntryDetail) -> nacha::EntryDetail {
+    nacha::EntryDetail {
+        transaction_code: e.transaction_code,
+        receiving_dfi_identification: e.receiving_dfi_identification,
+        check_digit: e.check_digit,
+        dfi_account_number: e.foreign_receivers_account_number.clone(),
+        amount: e.amount,
+        addenda_record_indicator: e.addenda_record_indicator,
+        trace_number: e.trace_number,
+        ..nacha::EntryDetail::default()
+    }
 }
 
 /// An entry as the ACH reports read it (`pipeline::nightly`), stored with its batch facts:
@@ -382,11 +537,15 @@ pub fn entry_json(
 /// reconciliation and daily activity reports read them, spec 06 §8, §10): its [`entry_json`]
 /// and its window (spec 06 §3: the window's day and cutoff, when it is submitted and settles,
 /// Same Day or next-day billing), scheduled from `arrival`.
+///
+/// A dishonored return the file sends is recorded as an event of its original entry
+/// (`dishonored_return`, settling in the window it is sent in), against `file` of `partner`.
 pub fn apply_entries<R: Read>(
     input: R,
     ap: &mut store::Writing,
     windows: &Windows,
     arrival: DateTime<Utc>,
+    sent: Sent,
 ) -> store::Result<()> {
     // A batch's entries share a window but for the Same Day limit: two schedules per batch,
     // kept until the batch header changes.
@@ -395,12 +554,21 @@ pub fn apply_entries<R: Read>(
     // The file was validated and accepted: a record that no longer parses means the bytes
     // changed under us, so refuse to apply rather than store half a file.
     let bad = |e: nacha::Error| store::Error::Apply(e.to_string());
-    each_live_entry(input, bad, &mut |LiveEntry {
-                                          line,
-                                          batch: b,
-                                          entry: e,
-                                          code,
-                                      }| {
+    each_entry_item(input, bad, &mut |item| {
+        let LiveEntry {
+            line,
+            batch: b,
+            entry: e,
+            code,
+        } = match item {
+            EntryItem::Live(l) => l,
+            EntryItem::Dishonor {
+                batch,
+                entry,
+                addenda,
+                ..
+            } => return apply_dishonor(ap, windows, arrival, &sent, batch, entry, addenda),
+        };
         if batch_number != Some(b.batch_number) {
             batch_number = Some(b.batch_number);
             windows_of = [None, None];
@@ -439,6 +607,61 @@ pub fn apply_entries<R: Read>(
         let trace = format!("{:015}", e.trace_number);
         let json = serde_json::Value::Object(json).to_string();
         ap.ach_entry(line, &trace, Some(&settles), &json)
+    })
+}
+
+/// Where an applied Nacha file came from.
+#[derive(Clone, Copy)]
+pub struct Sent<'a> {
+    /// Its partner.
+    pub partner: &'a str,
+    /// Its path, relative to the partner's root.
+    pub file: &'a str,
+}
+
+/// Records the dishonor of a return (spec 06 §9.7) against the original entry: the return's
+/// money goes back the way the original sent it, in the window the dishonor is sent in.
+fn apply_dishonor(
+    ap: &mut store::Writing,
+    windows: &Windows,
+    arrival: DateTime<Utc>,
+    sent: &Sent,
+    b: &nacha::BatchHeader,
+    e: &nacha::EntryDetail,
+    d: &nacha::Addenda99Dishonored,
+) -> store::Result<()> {
+    let code = nacha::TxCode::new(e.transaction_code)
+        .ok_or_else(|| store::Error::Apply(format!("entry {}: bad code", e.trace_number)))?;
+    let s = windows
+        .schedule(arrival, effective_of(b), e.amount)
+        .map_err(|err| store::Error::Apply(format!("entry {}: {err}", e.trace_number)))?;
+    let trace = format!("{:015}", d.original_entry_trace_number);
+    let mut json = entry_json(b, e, code);
+    let settles = s.settlement_date.to_string();
+    for (k, v) in [
+        ("trace", serde_json::json!(trace)),
+        ("event", serde_json::json!(DISHONORED_RETURN)),
+        (
+            "effective_date",
+            serde_json::json!(s.window_date.to_string()),
+        ),
+        ("settlement_date", serde_json::json!(settles)),
+        (
+            "dishonor_trace",
+            serde_json::json!(format!("{:015}", e.trace_number)),
+        ),
+    ] {
+        json.insert(k.to_string(), v);
+    }
+    ap.ach_event(&store::AchEvent {
+        partner: sent.partner.to_string(),
+        trace,
+        kind: DISHONORED_RETURN.into(),
+        code: d.dishonored_return_reason_code.clone(),
+        file: sent.file.to_string(),
+        at: arrival.to_rfc3339(),
+        detail: serde_json::Value::Object(json).to_string(),
+        settlement_date: Some(settles),
     })
 }
 

@@ -136,7 +136,11 @@ pub(crate) fn commit(
             let path = results.claim.path();
             let file = File::open(&path).map_err(io_err(&path))?;
             let arrival = results.config.ach_arrival(results.claim.received);
-            crate::ach::apply_entries(file, &mut w, &results.config.ach_windows, arrival)?;
+            let sent = crate::ach::Sent {
+                partner: &results.claim.partner.name,
+                file: &results.claim.rel,
+            };
+            crate::ach::apply_entries(file, &mut w, &results.config.ach_windows, arrival, sent)?;
             return decide(w, v, results);
         }
         // Rows taken live for a file that was then rejected roll back here.

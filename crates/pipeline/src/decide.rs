@@ -339,6 +339,14 @@ impl crate::ach::Prior for StorePrior<'_> {
             .map_err(io::Error::other)
     }
 
+    fn event_kinds(&mut self, trace: &str) -> io::Result<Vec<String>> {
+        let events = self
+            .store
+            .ach_events(self.partner, trace)
+            .map_err(io::Error::other)?;
+        Ok(events.into_iter().map(|e| e.kind).collect())
+    }
+
     fn noc_receivers(&mut self) -> io::Result<std::collections::HashMap<String, String>> {
         let nocs = self
             .store

@@ -387,6 +387,9 @@ enum Settled {
 struct StoredEntry {
     #[serde(default)]
     received: bool,
+    /// `dishonored_return` or `contested_return` for those events (a return has none).
+    #[serde(default)]
+    event: Option<String>,
     trace: String,
     direction: String,
     amount_cents: String,
@@ -403,7 +406,8 @@ fn date(key: &str, v: &str) -> Result<NaiveDate, NightlyError> {
 }
 
 /// One stored entry as an [`AchSettlement`]: an `ORIGINATION` as the entry moved money (sent,
-/// or received from the network), or, for a return event, a `RETURN` the other way; `ACH ID` is the trace number (bankdrop has no bank
+/// or received from the network), or, for a return event, a `RETURN` the other way (a
+/// `DISHONORED_RETURN` the original way again, a `CONTESTED_RETURN` back once more); `ACH ID` is the trace number (bankdrop has no bank
 /// ACH objects) and `Statement Descriptor` the batch's Company Entry Description.
 fn settlement(
     key: &str,
@@ -412,12 +416,18 @@ fn settlement(
     how: Settled,
 ) -> Result<AchSettlement, NightlyError> {
     let s: StoredEntry = serde_json::from_str(data).map_err(|e| stored(key, e.to_string()))?;
-    let returned = matches!(how, Settled::Event) && !s.received;
-    let kind = if returned {
-        SettlementType::Return
-    } else {
-        SettlementType::Origination
+    let kind = match (how, s.received, s.event.as_deref()) {
+        (Settled::Entry, ..) | (Settled::Event, true, _) => SettlementType::Origination,
+        (_, _, Some(crate::ach::DISHONORED_RETURN)) => SettlementType::DishonoredReturn,
+        (_, _, Some(crate::ach::CONTESTED_RETURN)) => SettlementType::ContestedReturn,
+        _ => SettlementType::Return,
     };
+    // A return moves the money back; its dishonor undoes that, and a contest of the dishonor
+    // moves it back again.
+    let returned = matches!(
+        kind,
+        SettlementType::Return | SettlementType::ContestedReturn
+    );
     let direction = match (s.direction.as_str(), returned) {
         ("credit", false) | ("debit", true) => EntryDirection::Credit,
         ("debit", false) | ("credit", true) => EntryDirection::Debit,

@@ -11,7 +11,8 @@ pub struct AchEvent {
     pub partner: String,
     /// The original entry's trace number (15 digits).
     pub trace: String,
-    /// `return`, `noc`, or `forward` (an entry received from the network).
+    /// `return`, `dishonored_return` (the partner's), `contested_return`, `noc`, or `forward`
+    /// (an entry received from the network).
     pub kind: String,
     /// The return reason (R01…) or change code (C01…).
     pub code: String,
@@ -91,7 +92,7 @@ pub(crate) const SETTLED: &str = "SELECT trace, data FROM ach_entries WHERE part
 /// A day's settled returns (each the original entry) and received forward entries, in delivery
 /// order (NOCs settle nothing: no settlement date).
 pub(crate) const EVENTS_SETTLED: &str = "SELECT trace, detail FROM ach_events \
-     WHERE partner = $1 AND settlement_date = $2 AND kind IN ('return', 'forward') ORDER BY id";
+     WHERE partner = $1 AND settlement_date = $2 AND kind IN ('return', 'forward', 'dishonored_return', 'contested_return') ORDER BY id";
 
 /// Entries' later events, on both backends.
 pub trait AchEvents {

@@ -387,6 +387,24 @@ impl<'s> WriteTx<'s> {
         Ok(())
     }
 
+    /// Records an event of an entry in this file's transaction (a dishonored return the file
+    /// sends): it commits, or rolls back, with the decision.
+    pub fn ach_event(&mut self, e: &crate::AchEvent) -> Result<()> {
+        self.conn
+            .prepare_cached(crate::ach_events::ADD)?
+            .execute(params![
+                e.partner,
+                e.trace,
+                e.kind,
+                e.code,
+                e.file,
+                e.at,
+                e.detail,
+                e.settlement_date
+            ])?;
+        Ok(())
+    }
+
     /// Stores an accepted Nacha entry (`json`: its fields) settling on `settlement_date`.
     pub fn ach_entry(
         &mut self,

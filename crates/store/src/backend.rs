@@ -453,6 +453,9 @@ impl Writing<'_> {
         /// Whether `node` holds the unexpired lease (`kind`, `key`), checked in this
         /// transaction so that a lease lost before the commit cannot be taken over during it.
         pub fn holds_lease(kind: &str, key: &str, node: &str) -> Result<bool>;
+        /// Records an event of an entry (a dishonored return the file sends) in the file's
+        /// transaction.
+        pub fn ach_event(e: &crate::AchEvent) -> Result<()>;
         /// Stores an accepted outgoing ACH entry.
         pub fn ach_entry(line: u64, trace: &str, settlement_date: Option<&str>, json: &str)
             -> Result<()>;

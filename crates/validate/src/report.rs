@@ -97,6 +97,7 @@ catalogue! {
     PER_TRANSACTION_LIMIT_EXCEEDED = "per_transaction_limit_exceeded", Error, "A Nacha entry above `[program] ach_per_transaction_limit`, the per-transaction limit agreed with the bank.", "a 30000.00 entry with a limit of 25000.00", "spec 06 §5.2";
     AGGREGATE_LIMIT_EXCEEDED = "aggregate_limit_exceeded", Error, "The entries of one processing day, from earlier accepted files and this one, pass `[program] ach_daily_limit`; reported on the entry that crosses it.", "a second file that brings the day to 120000.00 with a limit of 100000.00", "spec 06 §5.2";
     EFFECTIVE_DATE_TOO_FAR = "effective_date_too_far", Error, "A batch effective further ahead than `[ach.windows.effective_dates] max_days_ahead` (30 days).", "a batch effective in three months", "spec 06 §3.4 (project default)";
+    DISHONOR_WITHOUT_RETURN = "dishonor_without_return", Error, "A dishonored return (R61, R67–R70) of an entry that has no return delivered to the partner, or whose return was dishonored already.", "R69 for trace 091000010000007, never returned", "spec 06 §9.7, §4";
     EFFECTIVE_DATE_NOT_BUSINESS_DAY = "effective_date_not_business_day", Error, "A batch effective on a weekend or Fed holiday, refused by `non_business = \"reject\"` (the default rolls it to the next business day).", "a batch effective on Christmas", "spec 06 §3.4 (project default)";
 }
 

@@ -130,6 +130,7 @@ fn cases_match_their_expected_reports() {
         "aggregate_limit_exceeded",
         "effective_date_too_far",
         "effective_date_not_business_day",
+        "dishonor_without_return",
     ];
     for c in CODES {
         assert!(
