@@ -40,15 +40,16 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     schemas: Option<PathBuf>,
     /// Nacha files: SEC codes the program allows, comma-separated, or `all` to accept any
-    /// well-formed file (default: CCD,PPD,WEB,TEL, decision D10).
+    /// well-formed file (default: the configuration's `[program] sec_codes`, CCD,PPD,WEB,TEL
+    /// without one, decision D10).
     #[arg(long, value_name = "LIST")]
     sec_codes: Option<String>,
 }
 
-/// The Nacha policy for `--sec-codes`.
-fn ach_policy(arg: Option<&str>) -> Result<nacha::Policy> {
+/// The Nacha policy for `--sec-codes`, else the configured program's.
+fn ach_policy(cfg: &service::Config, arg: Option<&str>) -> Result<nacha::Policy> {
     match arg {
-        None => Ok(nacha::Policy::default()),
+        None => Ok(cfg.program.resolve()?.ach_policy),
         Some("all") => Ok(nacha::Policy::permissive()),
         Some(list) => {
             let codes = list
@@ -80,11 +81,12 @@ struct FileReport<'a> {
 }
 
 /// Runs the command: exit 0 when every file is accepted, 1 when any is rejected, 2 on I/O errors.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(cfg: &service::Config, args: Args) -> Result<ExitCode> {
     let schemas = crate::schemas::load(args.schemas.as_deref())?;
+    let policy = ach_policy(cfg, args.sec_codes.as_deref())?;
     let (mut rejected, mut failed) = (false, false);
     for path in &args.paths {
-        match check_one(&schemas, &args, path) {
+        match check_one(&schemas, &policy, &args, path) {
             Ok(report) => {
                 rejected |= report.outcome == Outcome::Rejected;
                 print(&args, path, &report);
@@ -98,7 +100,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::from(if failed { 2 } else { u8::from(rejected) }))
 }
 
-fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
+fn check_one(
+    schemas: &Schemas,
+    policy: &nacha::Policy,
+    args: &Args,
+    path: &Path,
+) -> Result<Report> {
     // Open first: a missing file is an I/O error (exit 2), not a badly named file.
     let (input, len): (Box<dyn Read>, Option<u64>) = if path.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), None)
@@ -122,11 +129,10 @@ fn check_one(schemas: &Schemas, args: &Args, path: &Path) -> Result<Report> {
         },
     };
     if file_type == validate::schema::types::OUTGOING_ACH || name.ends_with(".ach") {
-        let policy = ach_policy(args.sec_codes.as_deref())?;
         return Ok(pipeline::ach::validate_ach_with_len(
             input,
             len,
-            &policy,
+            policy,
             args.max_errors,
             &mut |_| {},
         )?);

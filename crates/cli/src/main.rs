@@ -59,7 +59,8 @@ enum Command {
     Registry(cmd_registry::Cmd),
     /// Run files through the upload pipeline without SFTP.
     Ingest(cmd_ingest::Args),
-    /// Write a return or notification of change for entries of an accepted Nacha file.
+    /// Answer entries of a Nacha file as the network would: a return, a notification of change,
+    /// a contest of a dishonor (or write the partner's dishonor of a return).
     Simulate(cmd_simulate::Args),
     /// Reconcile activity date D and write its reports (exit 0: no break, 1: breaks, 2: failure).
     Reconcile(cmd_reconcile::Args),
@@ -68,7 +69,7 @@ enum Command {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = || service::Config::load(cli.config.as_deref());
     match cli.command {
-        Command::Validate(a) => cmd_validate::run(a),
+        Command::Validate(a) => cmd_validate::run(&cfg()?, a),
         Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
         Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Ach(c) => cmd_ach::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),

@@ -215,6 +215,19 @@ fn nacha_files_use_the_same_report() {
     );
     let o = bankdrop(&["validate", "--sec-codes", "all", name], tmp.path());
     assert_eq!(o.status.code(), Some(0));
+    // Without --sec-codes the configured program's codes apply, as on upload.
+    std::fs::write(
+        tmp.path().join("cie.toml"),
+        "[program]\nsec_codes = [\"PPD\", \"CIE\"]\n",
+    )
+    .unwrap();
+    let o = bankdrop(&["--config", "cie.toml", "validate", name], tmp.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 #[test]
