@@ -1,5 +1,6 @@
 //! `bankdrop ach entries --partner P --settles D [--at T]`: a partner's accepted outgoing ACH
-//! entries settling on D, each with its window (spec 06 §3) and its status at T (spec 06 §6).
+//! entries settling on D, each with its window (spec 06 §3) and its status at T (spec 06 §6),
+//! then the entries received from the network settling on D.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,7 +14,8 @@ use store::{AchEvents, Partners};
 /// ACH commands.
 #[derive(Subcommand)]
 pub enum Cmd {
-    /// List the accepted outgoing entries settling on a day, with their windows and statuses.
+    /// List the accepted outgoing entries settling on a day, with their windows and statuses,
+    /// then the entries received from the network that day.
     Entries {
         /// Partner.
         #[arg(long)]
@@ -92,6 +94,7 @@ fn forward(
         let e = live.entry;
         let mut detail = pipeline::ach::entry_json(live.batch, e, live.code);
         detail.insert("received".into(), true.into());
+        detail.insert("received_at".into(), now.to_rfc3339().into());
         detail.insert("effective_date".into(), settles.to_string().into());
         detail.insert("settlement_date".into(), settles.to_string().into());
         store.add_ach_event(&store::AchEvent {
@@ -210,6 +213,50 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
         );
         if history {
             for (st, t) in steps {
+                println!("\t{}\t{}", st.as_str(), t.to_rfc3339());
+            }
+        }
+    }
+    received(&snapshot, &partner, settles, now, history)
+}
+
+/// The entries received from the network settling on `settles` and delivered by `now`: billing
+/// `received`, no window (the bank's, NOT SEEN), status `scheduled` then `posted`.
+fn received(
+    snapshot: &store::Snapshot,
+    partner: &str,
+    settles: NaiveDate,
+    now: DateTime<Utc>,
+    history: bool,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    snapshot.ach_events_settled_on::<store::Error>(partner, &settles.to_string(), &mut |r| {
+        rows.push(r.data.to_string());
+        Ok(true)
+    })?;
+    for data in rows {
+        let v: serde_json::Value = serde_json::from_str(&data)?;
+        if v["received"] != true {
+            continue;
+        }
+        // Recorded before `received_at` was kept: delivered at the start of its day.
+        let delivered = time(&v, "received_at")
+            .unwrap_or_else(|_| pipeline::windows::at(settles, chrono::NaiveTime::MIN));
+        let steps = pipeline::ach_status::received_history(delivered, settles, now);
+        let Some((status, _)) = steps.last() else {
+            continue;
+        };
+        let posted_at = steps.iter().find(|(s, _)| *s == Status::Posted);
+        println!(
+            "{}\t{}\t{}\treceived\t-\t{}\t{}\t",
+            v["trace"].as_str().unwrap_or(""),
+            v["direction"].as_str().unwrap_or(""),
+            v["amount_cents"].as_str().unwrap_or(""),
+            posted_at.map_or("-".to_string(), |(_, t)| t.to_rfc3339()),
+            status.as_str(),
+        );
+        if history {
+            for (st, t) in &steps {
                 println!("\t{}\t{}", st.as_str(), t.to_rfc3339());
             }
         }

@@ -385,6 +385,40 @@ fn received_entries_are_delivered_and_reported_as_incoming() {
         received,
         "{activity}"
     );
+
+    // Listed with their statuses (spec 06 §6, §11): `scheduled` when delivered at 09:00 CT,
+    // `posted` at once (after the 08:00 CT opening of their settlement day); not before.
+    let listed = |at: &str| -> Vec<Vec<String>> {
+        let out = w.ok(&[
+            "ach",
+            "entries",
+            "--partner",
+            "acme",
+            "--settles",
+            "2026-04-08",
+            "--at",
+            at,
+            "--history",
+        ]);
+        out.lines()
+            .skip(1)
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    };
+    assert!(listed("2026-04-08T08:59:00-05:00").is_empty());
+    let rows = listed("2026-04-08T09:00:00-05:00");
+    let entries: Vec<&Vec<String>> = rows.iter().filter(|r| !r[0].is_empty()).collect();
+    assert_eq!(entries.len(), received);
+    for r in &entries {
+        assert_eq!(
+            (r[3].as_str(), r[4].as_str(), r[5].as_str(), r[6].as_str()),
+            ("received", "-", "2026-04-08T14:00:00+00:00", "posted"),
+            "{r:?}"
+        );
+    }
+    // Each with its history: scheduled, then posted, at delivery.
+    let steps: Vec<&str> = rows[1..3].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(steps, ["scheduled", "posted"]);
 }
 
 /// `bankdrop reconcile --date D` and its ACH cash reconciliation's rows (header dropped).

@@ -137,6 +137,28 @@ pub fn clock_history(
     steps.into_iter().filter(|(_, at)| *at <= now).collect()
 }
 
+/// The statuses of an entry received from the network (spec 06 §11: inbound payments move from
+/// `scheduled` to `posted` quickly) by `now`: `scheduled` when delivered, `posted` at the
+/// opening of business of its settlement day, or at once when delivered later that day.
+pub fn received_history(
+    delivered_at: DateTime<Utc>,
+    settlement: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<(Status, DateTime<Utc>)> {
+    let (h, m) = OPENING_OF_BUSINESS;
+    let opening = crate::windows::at(
+        settlement,
+        chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default(),
+    );
+    [
+        (Status::Scheduled, delivered_at),
+        (Status::Posted, opening.max(delivered_at)),
+    ]
+    .into_iter()
+    .filter(|(_, at)| *at <= now)
+    .collect()
+}
+
 /// "Opening of business" of a banking day (spec 06 §4.1), Chicago time: NOT SEEN, a project
 /// default.
 pub const OPENING_OF_BUSINESS: (u32, u32) = (8, 0);
@@ -168,6 +190,27 @@ mod tests {
     use crate::windows::Windows;
     use chrono::{NaiveDate, TimeZone};
     use chrono_tz::America::Chicago;
+
+    #[test]
+    fn a_received_entry_posts_at_the_opening_of_its_settlement_day_or_on_delivery() {
+        let sat = NaiveDate::from_ymd_opt(2026, 4, 11).unwrap();
+        let mon = NaiveDate::from_ymd_opt(2026, 4, 13).unwrap();
+        // Delivered on a Saturday: scheduled until Monday 08:00 CT.
+        let at = chi("2026-04-11", "10:00");
+        let h = received_history(at, mon, chi("2026-04-13", "07:59"));
+        assert_eq!(h, [(Status::Scheduled, at)]);
+        let h = received_history(at, mon, chi("2026-04-13", "08:00"));
+        assert_eq!(
+            h.last(),
+            Some(&(Status::Posted, chi("2026-04-13", "08:00")))
+        );
+        // Delivered on a business day after the opening: posted at once.
+        let at = chi("2026-04-13", "15:00");
+        let h = received_history(at, mon, at);
+        assert_eq!(h, [(Status::Scheduled, at), (Status::Posted, at)]);
+        // Not yet delivered: nothing.
+        assert!(received_history(at, sat, chi("2026-04-13", "14:00")).is_empty());
+    }
 
     fn chi(d: &str, t: &str) -> DateTime<Utc> {
         let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();

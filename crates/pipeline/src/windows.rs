@@ -189,7 +189,7 @@ fn previous_business_day(mut d: NaiveDate) -> NaiveDate {
 }
 
 /// `t` on `date`, Chicago time, as an instant (the earlier one when the clock falls back).
-pub(crate) fn at(date: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
+pub fn at(date: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
     Chicago
         .from_local_datetime(&date.and_time(t))
         .earliest()
