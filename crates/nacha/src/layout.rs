@@ -24,6 +24,8 @@ pub(crate) enum Kind {
     OptTime,
     /// Blank, or a Julian day `001`–`366`.
     OptJulian,
+    /// A Julian day `001`–`366` (mandatory).
+    Julian,
     /// Reserved: should be blank (a warning otherwise, other tools put zeros there).
     Blank,
     /// Only semantic rules apply (enumerations, routing numbers, codes).
@@ -303,6 +305,24 @@ pub(crate) mod iat_entry {
     ];
 }
 
+/// ADV entry detail (type 6 in an ADV batch): public Nacha layout (moov-io/ach
+/// `advEntryDetail.go`), spec 06 §9 source basis. Amount is 12 digits and there is no
+/// trace number: positions 80–94 carry the ACH operator's routing number, a Julian day
+/// and a 4-digit sequence number.
+pub(crate) mod adv_entry {
+    use super::*;
+    pub const DFI_ACCOUNT_NUMBER: Field = Field::new("dfi_account_number", 13, 15, Required);
+    pub const AMOUNT: Field = Field::new("amount", 28, 12, Numeric);
+    pub const ADVICE_ROUTING_NUMBER: Field = Field::new("advice_routing_number", 40, 9, Numeric);
+    pub const FILE_IDENTIFICATION: Field = Field::new("file_identification", 49, 5, Alnum);
+    pub const ACH_OPERATOR_DATA: Field = Field::new("ach_operator_data", 54, 1, Alnum);
+    pub const INDIVIDUAL_NAME: Field = Field::new("individual_name", 55, 22, Required);
+    pub const ACH_OPERATOR_ROUTING_NUMBER: Field =
+        Field::new("ach_operator_routing_number", 80, 8, Numeric);
+    pub const JULIAN_DATE_DAY: Field = Field::new("julian_date_day", 88, 3, Julian);
+    pub const SEQUENCE_NUMBER: Field = Field::new("sequence_number", 91, 4, Numeric);
+}
+
 /// Addenda records (type 7), spec 06 §9.5–9.7 and the IAT addenda 10–18.
 pub(crate) mod addenda {
     use super::*;
@@ -531,6 +551,16 @@ pub(crate) mod batch_control {
     ];
 }
 
+/// ADV batch control (type 8 in an ADV batch): public Nacha layout (moov-io/ach
+/// `advBatchControl.go`), spec 06 §9 source basis. Totals are 20 digits; no company
+/// identification or message authentication code.
+pub(crate) mod adv_batch_control {
+    use super::*;
+    pub const TOTAL_DEBIT: Field = Field::new("total_debit_entry_dollar_amount", 21, 20, Numeric);
+    pub const TOTAL_CREDIT: Field = Field::new("total_credit_entry_dollar_amount", 41, 20, Numeric);
+    pub const ACH_OPERATOR_DATA: Field = Field::new("ach_operator_data", 61, 19, Alnum);
+}
+
 /// File control (type 9), spec 06 §9.9.
 pub(crate) mod file_control {
     use super::*;
@@ -552,6 +582,16 @@ pub(crate) mod file_control {
         TOTAL_CREDIT,
         Field::new("reserved", 56, 39, Blank),
     ];
+}
+
+/// ADV file control (type 9 of a file of ADV batches): public Nacha layout (moov-io/ach
+/// `advFileControl.go`), spec 06 §9 source basis. Totals are 20 digits.
+pub(crate) mod adv_file_control {
+    use super::*;
+    pub const TOTAL_DEBIT: Field =
+        Field::new("total_debit_entry_dollar_amount_in_file", 32, 20, Numeric);
+    pub const TOTAL_CREDIT: Field =
+        Field::new("total_credit_entry_dollar_amount_in_file", 52, 20, Numeric);
 }
 
 #[cfg(test)]

@@ -486,3 +486,14 @@ pub(crate) fn num(b: &[u8]) -> Option<u64> {
     }
     Some(b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')))
 }
+
+/// Parses an all-digit field of up to 20 digits (the ADV control totals, wider than
+/// [`num`] reads): `None` when it is not digits or exceeds `u64::MAX`.
+pub(crate) fn num_wide(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter().try_fold(0u64, |acc, d| {
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
