@@ -321,6 +321,23 @@ pub(crate) mod adv_entry {
         Field::new("ach_operator_routing_number", 80, 8, Numeric);
     pub const JULIAN_DATE_DAY: Field = Field::new("julian_date_day", 88, 3, Julian);
     pub const SEQUENCE_NUMBER: Field = Field::new("sequence_number", 91, 4, Numeric);
+    pub const LAYOUT: &[Field] = &[
+        RT,
+        super::entry::TRANSACTION_CODE,
+        super::entry::RDFI,
+        super::entry::CHECK_DIGIT,
+        DFI_ACCOUNT_NUMBER,
+        AMOUNT,
+        ADVICE_ROUTING_NUMBER,
+        FILE_IDENTIFICATION,
+        ACH_OPERATOR_DATA,
+        INDIVIDUAL_NAME,
+        super::entry::DISCRETIONARY_DATA,
+        super::entry::ADDENDA_RECORD_INDICATOR,
+        ACH_OPERATOR_ROUTING_NUMBER,
+        JULIAN_DATE_DAY,
+        SEQUENCE_NUMBER,
+    ];
 }
 
 /// Addenda records (type 7), spec 06 §9.5–9.7 and the IAT addenda 10–18.
@@ -559,6 +576,17 @@ pub(crate) mod adv_batch_control {
     pub const TOTAL_DEBIT: Field = Field::new("total_debit_entry_dollar_amount", 21, 20, Numeric);
     pub const TOTAL_CREDIT: Field = Field::new("total_credit_entry_dollar_amount", 41, 20, Numeric);
     pub const ACH_OPERATOR_DATA: Field = Field::new("ach_operator_data", 61, 19, Alnum);
+    pub const LAYOUT: &[Field] = &[
+        RT,
+        super::batch_control::SERVICE_CLASS_CODE,
+        super::batch_control::ENTRY_ADDENDA_COUNT,
+        super::batch_control::ENTRY_HASH,
+        TOTAL_DEBIT,
+        TOTAL_CREDIT,
+        ACH_OPERATOR_DATA,
+        super::batch_control::ODFI,
+        super::batch_control::BATCH_NUMBER,
+    ];
 }
 
 /// File control (type 9), spec 06 §9.9.
@@ -592,6 +620,16 @@ pub(crate) mod adv_file_control {
         Field::new("total_debit_entry_dollar_amount_in_file", 32, 20, Numeric);
     pub const TOTAL_CREDIT: Field =
         Field::new("total_credit_entry_dollar_amount_in_file", 52, 20, Numeric);
+    pub const LAYOUT: &[Field] = &[
+        RT,
+        super::file_control::BATCH_COUNT,
+        super::file_control::BLOCK_COUNT,
+        super::file_control::ENTRY_ADDENDA_COUNT,
+        super::file_control::ENTRY_HASH,
+        TOTAL_DEBIT,
+        TOTAL_CREDIT,
+        Field::new("reserved", 72, 23, Blank),
+    ];
 }
 
 #[cfg(test)]
@@ -613,6 +651,9 @@ mod tests {
             ("iat_entry", iat_entry::LAYOUT),
             ("batch_control", batch_control::LAYOUT),
             ("file_control", file_control::LAYOUT),
+            ("adv_entry", adv_entry::LAYOUT),
+            ("adv_batch_control", adv_batch_control::LAYOUT),
+            ("adv_file_control", adv_file_control::LAYOUT),
         ];
         for t in [2u8, 5, 98, 99, 10, 11, 12, 13, 14, 15, 16, 17, 18] {
             all.push(("addenda", addenda::layout(t).unwrap()));

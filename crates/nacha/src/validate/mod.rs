@@ -141,6 +141,8 @@ struct BatchState {
     line: u64,
     header: [u8; 94],
     sec: Option<SecCode>,
+    /// SEC `ADV`: entries and control have the ADV layouts.
+    adv: bool,
     service_class: Option<u16>,
     entries: u64,
     entry_addenda: u64,
@@ -149,6 +151,7 @@ struct BatchState {
     debit: u64,
     credit: u64,
     amount_unknown: bool,
+    /// Last trace number (ADV: sequence number) seen in the batch.
     last_trace: Option<u64>,
     entry: Option<EntryState>,
 }
@@ -198,6 +201,8 @@ pub struct Validator {
     summary: Summary,
     totals: FileTotals,
     batch: Option<BatchState>,
+    /// Whether the file's first batch is ADV: it decides the file control's layout.
+    adv_file: Option<bool>,
     last_batch_number: Option<u64>,
     last_line: u64,
     first_record_type: char,
@@ -220,6 +225,7 @@ impl Validator {
             summary: Summary::default(),
             totals: FileTotals::default(),
             batch: None,
+            adv_file: None,
             last_batch_number: None,
             last_line: 0,
             first_record_type: ' ',
