@@ -81,6 +81,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Service class 200: a credit and a debit in one IAT batch (issue 13).
     write(dir, "valid_iat_mixed", &iat(true)?, &permissive)?;
 
+    // ADV (automated accounting advices): two batches of debits and credits, and
+    // variants each breaking one ADV rule. Lines: 1 FH, 2 BH, 3-6 entries, 7 BC,
+    // 8 BH, 9-11 entries, 12 BC, 13 FC.
+    let adv_file = adv()?;
+    write(dir, "valid_adv", &adv_file, &permissive)?;
+    let adv_lines = lines(&adv_file);
+    let adv_bad: Vec<Mutation> = vec![
+        (
+            // Entry 81 (a credit) on line 3: its batch control's credit total disagrees.
+            "bad_adv_total_credit",
+            Box::new(|l| bump(l, 3, 38)),
+            &permissive,
+        ),
+        (
+            // A PPD credit code in an ADV batch.
+            "bad_adv_transaction_code",
+            Box::new(|l| set(l, 4, 2, b"22")),
+            &permissive,
+        ),
+        (
+            // The second entry repeats the first one's sequence number.
+            "bad_adv_sequence_order",
+            Box::new(|l| set(l, 4, 91, b"0001")),
+            &permissive,
+        ),
+    ];
+    for (name, f, policy) in adv_bad {
+        let mut l = adv_lines.clone();
+        f(&mut l);
+        write(dir, name, &join(&l, b"\n"), policy)?;
+    }
+
     // An original, its return and its NOC, named per spec 06 §1.4.
     let created = 1_768_497_400;
     let answered = 1_768_834_800;
@@ -511,4 +543,75 @@ fn iat_entry(
         },
         &addenda,
     )
+}
+
+/// An ADV file built with the writer: two ADV batches (service class 280, originator
+/// status 0), codes 81-88, debits and credits.
+fn adv() -> Result<Vec<u8>, nacha::Error> {
+    use nacha::{AdvEntryDetail, BatchHeader, FileHeader, FileWriter};
+    let date = Date::new(2026, 1, 15).ok_or(nacha::Error::Invalid("date".into()))?;
+    let header = FileHeader {
+        immediate_destination: "091000019".into(),
+        immediate_origin: "0110000015".into(),
+        file_creation_date: date,
+        file_creation_time: Time::new(6, 0),
+        file_id_modifier: 'A',
+        immediate_destination_name: "LEAD BANK".into(),
+        immediate_origin_name: "FEDERAL RESERVE".into(),
+        reference_code: String::new(),
+    };
+    let mut w = FileWriter::new(Vec::new(), &header, LineEnding::Lf)?;
+    let entries: [&[(u8, &str, u64, &str)]; 2] = [
+        &[
+            (81, "231380104", 125_000, "CREDIT DEBITS ORIG"),
+            (82, "021000021", 98_015, "DEBIT CREDITS ORIG"),
+            (83, "231380104", 4_400, "CREDIT CREDITS RCVD"),
+            (84, "091000019", 1_234_567, "DEBIT DEBITS RCVD"),
+        ],
+        &[
+            (85, "021000021", 30_000, "CREDIT REJECTED"),
+            (86, "231380104", 7_525, "DEBIT REJECTED"),
+            (88, "091000019", 500_000, "SUMMARY DEBIT"),
+        ],
+    ];
+    for (batch, list) in (1u32..).zip(entries) {
+        w.begin_adv_batch(&BatchHeader {
+            service_class_code: 280,
+            company_name: "FED ACH OPERATOR".into(),
+            company_discretionary_data: String::new(),
+            company_identification: "0110000015".into(),
+            sec_code: SecCode::Adv,
+            company_entry_description: "ADV FILE".into(),
+            company_descriptive_date: String::new(),
+            effective_entry_date: Some(date),
+            settlement_date: String::new(),
+            originator_status_code: 0,
+            originating_dfi_identification: 9_100_001,
+            batch_number: batch,
+        })?;
+        for (seq, (code, rdfi, amount, name)) in (1u16..).zip(list.iter()) {
+            let routing: u32 = rdfi
+                .parse()
+                .map_err(|_| nacha::Error::Invalid("routing".into()))?;
+            w.adv_entry(
+                &AdvEntryDetail {
+                    transaction_code: *code,
+                    receiving_dfi_identification: routing / 10,
+                    check_digit: u8::try_from(routing % 10).unwrap_or(0),
+                    dfi_account_number: format!("ACCT{seq:04}"),
+                    amount: *amount,
+                    advice_routing_number: 91_000_019,
+                    file_identification: "FILE1".into(),
+                    individual_name: (*name).into(),
+                    ach_operator_routing_number: 1_100_001,
+                    julian_date_day: 15,
+                    sequence_number: seq,
+                    ..AdvEntryDetail::default()
+                },
+                None,
+            )?;
+        }
+        w.end_adv_batch()?;
+    }
+    w.finish()
 }

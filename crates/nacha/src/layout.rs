@@ -24,6 +24,8 @@ pub(crate) enum Kind {
     OptTime,
     /// Blank, or a Julian day `001`–`366`.
     OptJulian,
+    /// A Julian day `001`–`366` (mandatory).
+    Julian,
     /// Reserved: should be blank (a warning otherwise, other tools put zeros there).
     Blank,
     /// Only semantic rules apply (enumerations, routing numbers, codes).
@@ -300,6 +302,41 @@ pub(crate) mod iat_entry {
         SECONDARY_OFAC,
         super::entry::ADDENDA_RECORD_INDICATOR,
         super::entry::TRACE_NUMBER,
+    ];
+}
+
+/// ADV entry detail (type 6 in an ADV batch): public Nacha layout (moov-io/ach
+/// `advEntryDetail.go`), spec 06 §9 source basis. Amount is 12 digits and there is no
+/// trace number: positions 80–94 carry the ACH operator's routing number, a Julian day
+/// and a 4-digit sequence number.
+pub(crate) mod adv_entry {
+    use super::*;
+    pub const DFI_ACCOUNT_NUMBER: Field = Field::new("dfi_account_number", 13, 15, Required);
+    pub const AMOUNT: Field = Field::new("amount", 28, 12, Numeric);
+    pub const ADVICE_ROUTING_NUMBER: Field = Field::new("advice_routing_number", 40, 9, Numeric);
+    pub const FILE_IDENTIFICATION: Field = Field::new("file_identification", 49, 5, Alnum);
+    pub const ACH_OPERATOR_DATA: Field = Field::new("ach_operator_data", 54, 1, Alnum);
+    pub const INDIVIDUAL_NAME: Field = Field::new("individual_name", 55, 22, Required);
+    pub const ACH_OPERATOR_ROUTING_NUMBER: Field =
+        Field::new("ach_operator_routing_number", 80, 8, Numeric);
+    pub const JULIAN_DATE_DAY: Field = Field::new("julian_date_day", 88, 3, Julian);
+    pub const SEQUENCE_NUMBER: Field = Field::new("sequence_number", 91, 4, Numeric);
+    pub const LAYOUT: &[Field] = &[
+        RT,
+        super::entry::TRANSACTION_CODE,
+        super::entry::RDFI,
+        super::entry::CHECK_DIGIT,
+        DFI_ACCOUNT_NUMBER,
+        AMOUNT,
+        ADVICE_ROUTING_NUMBER,
+        FILE_IDENTIFICATION,
+        ACH_OPERATOR_DATA,
+        INDIVIDUAL_NAME,
+        super::entry::DISCRETIONARY_DATA,
+        super::entry::ADDENDA_RECORD_INDICATOR,
+        ACH_OPERATOR_ROUTING_NUMBER,
+        JULIAN_DATE_DAY,
+        SEQUENCE_NUMBER,
     ];
 }
 
@@ -594,6 +631,27 @@ pub(crate) mod batch_control {
     ];
 }
 
+/// ADV batch control (type 8 in an ADV batch): public Nacha layout (moov-io/ach
+/// `advBatchControl.go`), spec 06 §9 source basis. Totals are 20 digits; no company
+/// identification or message authentication code.
+pub(crate) mod adv_batch_control {
+    use super::*;
+    pub const TOTAL_DEBIT: Field = Field::new("total_debit_entry_dollar_amount", 21, 20, Numeric);
+    pub const TOTAL_CREDIT: Field = Field::new("total_credit_entry_dollar_amount", 41, 20, Numeric);
+    pub const ACH_OPERATOR_DATA: Field = Field::new("ach_operator_data", 61, 19, Alnum);
+    pub const LAYOUT: &[Field] = &[
+        RT,
+        super::batch_control::SERVICE_CLASS_CODE,
+        super::batch_control::ENTRY_ADDENDA_COUNT,
+        super::batch_control::ENTRY_HASH,
+        TOTAL_DEBIT,
+        TOTAL_CREDIT,
+        ACH_OPERATOR_DATA,
+        super::batch_control::ODFI,
+        super::batch_control::BATCH_NUMBER,
+    ];
+}
+
 /// File control (type 9), spec 06 §9.9.
 pub(crate) mod file_control {
     use super::*;
@@ -617,6 +675,26 @@ pub(crate) mod file_control {
     ];
 }
 
+/// ADV file control (type 9 of a file of ADV batches): public Nacha layout (moov-io/ach
+/// `advFileControl.go`), spec 06 §9 source basis. Totals are 20 digits.
+pub(crate) mod adv_file_control {
+    use super::*;
+    pub const TOTAL_DEBIT: Field =
+        Field::new("total_debit_entry_dollar_amount_in_file", 32, 20, Numeric);
+    pub const TOTAL_CREDIT: Field =
+        Field::new("total_credit_entry_dollar_amount_in_file", 52, 20, Numeric);
+    pub const LAYOUT: &[Field] = &[
+        RT,
+        super::file_control::BATCH_COUNT,
+        super::file_control::BLOCK_COUNT,
+        super::file_control::ENTRY_ADDENDA_COUNT,
+        super::file_control::ENTRY_HASH,
+        TOTAL_DEBIT,
+        TOTAL_CREDIT,
+        Field::new("reserved", 72, 23, Blank),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,6 +714,9 @@ mod tests {
             ("iat_entry", iat_entry::LAYOUT),
             ("batch_control", batch_control::LAYOUT),
             ("file_control", file_control::LAYOUT),
+            ("adv_entry", adv_entry::LAYOUT),
+            ("adv_batch_control", adv_batch_control::LAYOUT),
+            ("adv_file_control", adv_file_control::LAYOUT),
         ];
         for t in [2u8, 5, 98, 99, 10, 11, 12, 13, 14, 15, 16, 17, 18] {
             all.push(("addenda", addenda::layout(t).unwrap()));

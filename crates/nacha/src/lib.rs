@@ -5,7 +5,8 @@
 //! * **reads** files as a stream of raw records ([`RecordReader`]) — LF, CRLF,
 //!   mixed, or without any line break (decision D10) — or as typed records
 //!   ([`TypedReader`], [`Record`]); every record type 1, 5, 6, 7, 8, 9, addenda
-//!   02/05/98/99 and the IAT batch header, entry and addenda 10–18;
+//!   02/05/98/99, the IAT batch header, entry and addenda 10–18, and the ADV entry,
+//!   batch control and file control;
 //! * **validates** a file in one pass with constant memory ([`validate`],
 //!   [`validate_each`], [`Validator`]): record length and order, field formats,
 //!   constants, routing check digits, transaction codes per SEC code and service
@@ -61,8 +62,8 @@ pub use layout::RECORD_LEN;
 pub use reader::{copy_records, LineEnding, RawRecord, RecordReader, MAX_KEPT_LINE};
 pub use records::{
     Addenda, Addenda02, Addenda05, Addenda98, Addenda99, Addenda99Contested, Addenda99Dishonored,
-    BatchControl, BatchHeader, EntryDetail, FileControl, FileHeader, IatAddenda, IatBatchHeader,
-    IatEntryDetail, Record, TypedReader,
+    AdvBatchControl, AdvEntryDetail, AdvFileControl, BatchControl, BatchHeader, EntryDetail,
+    FileControl, FileHeader, IatAddenda, IatBatchHeader, IatEntryDetail, Record, TypedReader,
 };
 pub use sec::{SecCode, UnknownSecCode};
 pub use txcode::{TxCode, TxKind};

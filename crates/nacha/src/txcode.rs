@@ -79,6 +79,13 @@ pub(crate) fn family_is_credit(code: u8) -> Option<bool> {
     }
 }
 
+/// ADV transaction codes 81–88 (public Nacha layout, moov-io/ach `batch.go`
+/// `calculateADVBatchAmounts`, spec 06 §9 source basis): odd codes are credits, even
+/// codes debits (unlike the second-digit families of the other codes); `None` outside 81–88.
+pub(crate) fn adv_is_credit(code: u8) -> Option<bool> {
+    (81..=88).contains(&code).then_some(code % 2 == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +103,17 @@ mod tests {
         assert_eq!(TxCode::new(22).map(TxCode::return_code), Some(21));
         assert_eq!(TxCode::new(38).map(TxCode::return_code), Some(36));
         assert_eq!(TxCode::new(55).map(TxCode::return_code), Some(56));
+    }
+
+    #[test]
+    fn adv_codes() {
+        let credits: Vec<u8> = (0..100)
+            .filter(|c| adv_is_credit(*c) == Some(true))
+            .collect();
+        let debits: Vec<u8> = (0..100)
+            .filter(|c| adv_is_credit(*c) == Some(false))
+            .collect();
+        assert_eq!(credits, [81, 83, 85, 87]);
+        assert_eq!(debits, [82, 84, 86, 88]);
     }
 }

@@ -7,17 +7,22 @@
 use std::io::{BufRead, Write};
 
 use crate::records::{
-    Addenda, BatchControl, BatchHeader, EntryDetail, FileControl, FileHeader, IatAddenda,
-    IatBatchHeader, IatEntryDetail, Record, TypedReader,
+    Addenda, Addenda99, AdvBatchControl, AdvEntryDetail, AdvFileControl, BatchControl, BatchHeader,
+    EntryDetail, FileControl, FileHeader, IatAddenda, IatBatchHeader, IatEntryDetail, Record,
+    TypedReader,
 };
-use crate::txcode::family_is_credit;
+use crate::txcode::{adv_is_credit, family_is_credit};
 use crate::validate::HASH_MODULUS;
+use crate::SecCode;
 use crate::{Error, LineEnding};
 
 /// Running totals of the open batch.
 #[derive(Debug, Clone)]
 struct BatchAcc {
     service_class_code: u16,
+    /// ADV batch (ADV entries and control); `company_identification` then holds the
+    /// control's ACH operator data.
+    adv: bool,
     company_identification: String,
     odfi: u32,
     batch_number: u32,
@@ -28,6 +33,10 @@ struct BatchAcc {
 }
 
 /// Streams a file: header, batches of entries with addenda, then controls and filler.
+///
+/// ADV batches are written with [`FileWriter::begin_adv_batch`],
+/// [`FileWriter::adv_entry`] and [`FileWriter::end_adv_batch`]; a file holds ADV
+/// batches only or none, and a file of ADV batches ends with an ADV file control.
 ///
 /// ```
 /// use nacha::{FileWriter, FileHeader, BatchHeader, EntryDetail, LineEnding, SecCode, Date};
@@ -79,6 +88,8 @@ pub struct FileWriter<W: Write> {
     records: u64,
     batch: Option<BatchAcc>,
     batch_count: u64,
+    /// Whether the batches are ADV (set by the first batch).
+    adv_file: Option<bool>,
     entry_addenda: u64,
     hash: u64,
     debit: u64,
@@ -95,6 +106,7 @@ impl<W: Write> FileWriter<W> {
             records: 0,
             batch: None,
             batch_count: 0,
+            adv_file: None,
             entry_addenda: 0,
             hash: 0,
             debit: 0,
@@ -111,12 +123,38 @@ impl<W: Write> FileWriter<W> {
         Ok(())
     }
 
-    /// Opens a batch (non-IAT).
+    /// Opens a batch (non-IAT, non-ADV).
     pub fn begin_batch(&mut self, header: &BatchHeader) -> Result<(), Error> {
+        if header.sec_code == SecCode::Adv {
+            return Err(Error::Invalid(
+                "an ADV batch is opened with begin_adv_batch".into(),
+            ));
+        }
         self.open(
             header.to_bytes()?,
             header.service_class_code,
+            false,
             &header.company_identification,
+            header.originating_dfi_identification,
+            header.batch_number,
+        )
+    }
+
+    /// Opens an ADV batch (SEC `ADV`, service class 280): its entries are written with
+    /// [`FileWriter::adv_entry`] and it is closed with [`FileWriter::end_adv_batch`].
+    pub fn begin_adv_batch(&mut self, header: &BatchHeader) -> Result<(), Error> {
+        if header.sec_code != SecCode::Adv {
+            return Err(Error::Invalid(format!(
+                "begin_adv_batch needs SEC code ADV, not {}",
+                header.sec_code
+            )));
+        }
+        // The control's ACH operator data: moov-io/ach writes the company name there.
+        self.open(
+            header.to_bytes()?,
+            header.service_class_code,
+            true,
+            &header.company_name,
             header.originating_dfi_identification,
             header.batch_number,
         )
@@ -127,6 +165,7 @@ impl<W: Write> FileWriter<W> {
         self.open(
             header.to_bytes()?,
             header.service_class_code,
+            false,
             &header.originator_identification,
             header.originating_dfi_identification,
             header.batch_number,
@@ -137,6 +176,7 @@ impl<W: Write> FileWriter<W> {
         &mut self,
         rec: [u8; 94],
         service_class_code: u16,
+        adv: bool,
         company_identification: &str,
         odfi: u32,
         batch_number: u32,
@@ -144,10 +184,17 @@ impl<W: Write> FileWriter<W> {
         if self.batch.is_some() {
             return Err(Error::Sequence("begin_batch while a batch is open"));
         }
+        if *self.adv_file.get_or_insert(adv) != adv {
+            // An ADV file control sums ADV batches only (moov-io/ach `file.go`).
+            return Err(Error::Invalid(
+                "a file holds ADV batches only or none".into(),
+            ));
+        }
         self.put(&rec)?;
         self.batch_count += 1;
         self.batch = Some(BatchAcc {
             service_class_code,
+            adv,
             company_identification: company_identification.to_string(),
             odfi,
             batch_number,
@@ -162,6 +209,7 @@ impl<W: Write> FileWriter<W> {
     /// Writes an entry and its addenda. The addenda record indicator, the 05
     /// sequence numbers and the 98/99 trace numbers are filled in here.
     pub fn entry(&mut self, entry: &EntryDetail, addenda: &[Addenda]) -> Result<(), Error> {
+        self.expect_adv(false)?;
         let mut e = entry.clone();
         e.addenda_record_indicator = u8::from(!addenda.is_empty());
         self.count_entry(
@@ -198,6 +246,7 @@ impl<W: Write> FileWriter<W> {
         entry: &IatEntryDetail,
         addenda: &[IatAddenda],
     ) -> Result<(), Error> {
+        self.expect_adv(false)?;
         let mut e = entry.clone();
         e.addenda_record_indicator = 1;
         e.number_of_addenda_records =
@@ -215,6 +264,64 @@ impl<W: Write> FileWriter<W> {
             self.put(&Addenda::Iat(a.clone()).to_bytes()?)?;
         }
         Ok(())
+    }
+
+    /// Writes an ADV entry and its optional addenda 99 (the only addenda an ADV entry
+    /// carries, as in moov-io/ach `batch.go`); the addenda record indicator is filled in
+    /// here. The sequence number is the caller's (it must ascend within the batch).
+    pub fn adv_entry(
+        &mut self,
+        entry: &AdvEntryDetail,
+        addenda: Option<&Addenda99>,
+    ) -> Result<(), Error> {
+        self.expect_adv(true)?;
+        let mut e = entry.clone();
+        e.addenda_record_indicator = u8::from(addenda.is_some());
+        let credit = adv_is_credit(e.transaction_code).ok_or_else(|| Error::Field {
+            field: "transaction_code",
+            reason: format!("{:02} is not an ADV code (81-88)", e.transaction_code),
+        })?;
+        // Encode before counting, so a value that does not fit leaves the totals alone.
+        let rec = e.to_bytes()?;
+        let add = addenda
+            .map(|a| Addenda::Return(a.clone()).to_bytes())
+            .transpose()?;
+        let b = self
+            .batch
+            .as_mut()
+            .ok_or(Error::Sequence("entry outside a batch"))?;
+        let overflow = |field| Error::Overflow { field };
+        if credit {
+            b.credit = b
+                .credit
+                .checked_add(e.amount)
+                .ok_or(overflow("total_credit_entry_dollar_amount"))?;
+        } else {
+            b.debit = b
+                .debit
+                .checked_add(e.amount)
+                .ok_or(overflow("total_debit_entry_dollar_amount"))?;
+        }
+        b.entry_addenda += 1 + u64::from(add.is_some());
+        b.hash = (b.hash + u64::from(e.receiving_dfi_identification)) % HASH_MODULUS;
+        self.put(&rec)?;
+        if let Some(a) = add {
+            self.put(&a)?;
+        }
+        Ok(())
+    }
+
+    /// Fails unless a batch is open and is (`adv`) or is not an ADV batch.
+    fn expect_adv(&self, adv: bool) -> Result<(), Error> {
+        match &self.batch {
+            None => Err(Error::Sequence("entry outside a batch")),
+            Some(b) if b.adv != adv => Err(Error::Sequence(if adv {
+                "adv_entry outside an ADV batch"
+            } else {
+                "an ADV batch takes adv_entry"
+            })),
+            Some(_) => Ok(()),
+        }
     }
 
     fn count_entry(
@@ -256,6 +363,9 @@ impl<W: Write> FileWriter<W> {
 
     /// Closes the batch with its computed control record (returned).
     pub fn end_batch(&mut self) -> Result<BatchControl, Error> {
+        if self.batch.as_ref().is_some_and(|b| b.adv) {
+            return Err(Error::Sequence("an ADV batch is closed with end_adv_batch"));
+        }
         let b = self
             .batch
             .take()
@@ -281,7 +391,44 @@ impl<W: Write> FileWriter<W> {
         Ok(control)
     }
 
-    /// Writes the file control and the filler records; returns the output.
+    /// Closes the ADV batch with its computed ADV control record (returned).
+    pub fn end_adv_batch(&mut self) -> Result<AdvBatchControl, Error> {
+        if self.batch.as_ref().is_some_and(|b| !b.adv) {
+            return Err(Error::Sequence("end_adv_batch closes an ADV batch only"));
+        }
+        let b = self
+            .batch
+            .take()
+            .ok_or(Error::Sequence("end_batch without an open batch"))?;
+        let control = AdvBatchControl {
+            service_class_code: b.service_class_code,
+            entry_addenda_count: u32::try_from(b.entry_addenda).map_err(|_| Error::Overflow {
+                field: "entry_addenda_count",
+            })?,
+            entry_hash: b.hash,
+            total_debit_entry_dollar_amount: b.debit,
+            total_credit_entry_dollar_amount: b.credit,
+            ach_operator_data: b.company_identification.clone(),
+            originating_dfi_identification: b.odfi,
+            batch_number: b.batch_number,
+        };
+        self.put(&control.to_bytes()?)?;
+        let overflow = |field| Error::Overflow { field };
+        self.entry_addenda += b.entry_addenda;
+        self.hash = (self.hash + b.hash) % HASH_MODULUS;
+        self.debit = self
+            .debit
+            .checked_add(b.debit)
+            .ok_or(overflow("total_debit_entry_dollar_amount_in_file"))?;
+        self.credit = self
+            .credit
+            .checked_add(b.credit)
+            .ok_or(overflow("total_credit_entry_dollar_amount_in_file"))?;
+        Ok(control)
+    }
+
+    /// Writes the file control (the ADV layout for a file of ADV batches) and the
+    /// filler records; returns the output.
     pub fn finish(mut self) -> Result<W, Error> {
         if self.batch.is_some() {
             return Err(Error::Sequence("finish while a batch is open"));
@@ -298,7 +445,22 @@ impl<W: Write> FileWriter<W> {
             total_debit_entry_dollar_amount_in_file: self.debit,
             total_credit_entry_dollar_amount_in_file: self.credit,
         };
-        self.put(&control.to_bytes()?)?;
+        let rec = if self.adv_file == Some(true) {
+            AdvFileControl {
+                batch_count: control.batch_count,
+                block_count: control.block_count,
+                entry_addenda_count: control.entry_addenda_count,
+                entry_hash: control.entry_hash,
+                total_debit_entry_dollar_amount_in_file: control
+                    .total_debit_entry_dollar_amount_in_file,
+                total_credit_entry_dollar_amount_in_file: control
+                    .total_credit_entry_dollar_amount_in_file,
+            }
+            .to_bytes()?
+        } else {
+            control.to_bytes()?
+        };
+        self.put(&rec)?;
         while !self.records.is_multiple_of(10) {
             self.put(&[b'9'; 94])?;
         }
@@ -350,7 +512,7 @@ impl NachaFile {
 
     /// Reads a file into memory. Control records are not kept (they are
     /// recomputed on writing); to check them, use [`validate`](crate::validate).
-    /// IAT batches are not supported here: use [`TypedReader`].
+    /// IAT and ADV batches are not supported here: use [`TypedReader`].
     pub fn read<R: BufRead>(input: R) -> Result<NachaFile, Error> {
         let mut header = None;
         let mut batches: Vec<Batch> = Vec::new();
@@ -359,6 +521,11 @@ impl NachaFile {
             let misplaced = || Error::Invalid(format!("line {}: record out of order", raw.line));
             match rec {
                 Record::FileHeader(h) => header = Some(h),
+                Record::BatchHeader(h) if h.sec_code == crate::SecCode::Adv => {
+                    return Err(Error::Invalid(
+                        "ADV batches are not supported by NachaFile; use TypedReader".into(),
+                    ))
+                }
                 Record::BatchHeader(h) => batches.push(Batch {
                     header: h,
                     entries: Vec::new(),
@@ -384,7 +551,17 @@ impl NachaFile {
                     .ok_or_else(misplaced)?
                     .addenda
                     .push(a),
-                Record::BatchControl(_) | Record::FileControl(_) | Record::Filler => {}
+                // Unreachable after an ADV batch header was refused, but matched for totality.
+                Record::AdvEntryDetail(_) => {
+                    return Err(Error::Invalid(
+                        "ADV batches are not supported by NachaFile; use TypedReader".into(),
+                    ))
+                }
+                Record::BatchControl(_)
+                | Record::AdvBatchControl(_)
+                | Record::FileControl(_)
+                | Record::AdvFileControl(_)
+                | Record::Filler => {}
             }
         }
         let header = header.ok_or_else(|| Error::Invalid("no file header".into()))?;

@@ -412,6 +412,19 @@ fn cases() -> Vec<Case> {
             }),
         ),
     ];
+    // A PPD batch after an ADV batch: an ADV file holds ADV batches only.
+    v.push(Case {
+        policy: Policy::permissive(),
+        ..case("adv_mixed", 5, "standard_entry_class_code", {
+            // The ADV file's header and batch (lines 1-4), the base file's first PPD
+            // batch (lines 5-9), the ADV file control.
+            let (adv, ppd) = (lines(&adv_file()), lines(&base()));
+            let mut l = adv[..4].to_vec();
+            l.extend_from_slice(&ppd[1..6]);
+            l.push(adv[4].clone());
+            join(&l)
+        })
+    });
     // IAT-specific values: a minimal IAT file with one broken qualifier.
     v.push(Case {
         policy: Policy::permissive(),
@@ -423,6 +436,39 @@ fn cases() -> Vec<Case> {
         )
     });
     v
+}
+
+/// A valid ADV file built with the writer (lines: 1 FH, 2 BH, 3 entry 81, 4 BC, 5 FC).
+fn adv_file() -> Vec<u8> {
+    use nacha::{AdvEntryDetail, FileWriter, LineEnding};
+    let mut w = FileWriter::new(Vec::new(), &file_header(), LineEnding::Lf).unwrap();
+    w.begin_adv_batch(&nacha::BatchHeader {
+        service_class_code: 280,
+        sec_code: SecCode::Adv,
+        originator_status_code: 0,
+        ..batch_header(280, 1)
+    })
+    .unwrap();
+    w.adv_entry(
+        &AdvEntryDetail {
+            transaction_code: 81,
+            receiving_dfi_identification: 23_138_010,
+            check_digit: 4,
+            dfi_account_number: "744-5678-99".into(),
+            amount: 50_000,
+            advice_routing_number: 121_042_882,
+            file_identification: "FILE1".into(),
+            individual_name: "NAME".into(),
+            ach_operator_routing_number: 1_100_001,
+            julian_date_day: 50,
+            sequence_number: 1,
+            ..AdvEntryDetail::default()
+        },
+        None,
+    )
+    .unwrap();
+    w.end_adv_batch().unwrap();
+    w.finish().unwrap()
 }
 
 /// A valid IAT file built with the writer (lines: 1 FH, 2 BH, 3 entry, 4–10 addenda 10–16, 11 BC, 12 FC).
@@ -550,7 +596,7 @@ fn every_code_is_triggered_with_line_and_field() {
 #[test]
 fn base_return_noc_and_iat_files_are_clean() {
     assert!(findings(&base(), &Policy::default()).is_empty());
-    for f in [return_file(), noc_file(), iat_file()] {
+    for f in [return_file(), noc_file(), iat_file(), adv_file()] {
         let fs = findings(&f, &Policy::permissive());
         assert!(fs.is_empty(), "{fs:?}\n{}", String::from_utf8_lossy(&f));
     }

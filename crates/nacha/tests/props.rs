@@ -15,6 +15,60 @@ fn sec() -> impl Strategy<Value = SecCode> {
     prop::sample::select(gen::SUPPORTED.to_vec())
 }
 
+/// An ADV file from the writer: batches of (code 81-88, amount, RDFI index) entries.
+fn adv_file(batches: &[Vec<(u8, u64, usize)>]) -> Vec<u8> {
+    use nacha::{AdvEntryDetail, BatchHeader, Date, FileHeader, FileWriter, LineEnding};
+    let date = Date::new(2026, 1, 15).unwrap();
+    let header = FileHeader {
+        immediate_destination: "091000019".into(),
+        immediate_origin: "0110000015".into(),
+        file_creation_date: date,
+        file_creation_time: None,
+        file_id_modifier: 'A',
+        immediate_destination_name: "LEAD BANK".into(),
+        immediate_origin_name: "FEDERAL RESERVE".into(),
+        reference_code: String::new(),
+    };
+    let rdfis = [(2_100_002, 1), (23_138_010, 4), (9_100_001, 9)];
+    let mut w = FileWriter::new(Vec::new(), &header, LineEnding::Lf).unwrap();
+    for (n, entries) in (1u32..).zip(batches) {
+        w.begin_adv_batch(&BatchHeader {
+            service_class_code: 280,
+            company_name: "FED".into(),
+            company_discretionary_data: String::new(),
+            company_identification: "0110000015".into(),
+            sec_code: SecCode::Adv,
+            company_entry_description: "ADV".into(),
+            company_descriptive_date: String::new(),
+            effective_entry_date: Some(date),
+            settlement_date: String::new(),
+            originator_status_code: 0,
+            originating_dfi_identification: 9_100_001,
+            batch_number: n,
+        })
+        .unwrap();
+        for (seq, (code, amount, r)) in (1u16..).zip(entries) {
+            let (rdfi, cd) = rdfis[r % rdfis.len()];
+            let e = AdvEntryDetail {
+                transaction_code: *code,
+                receiving_dfi_identification: rdfi,
+                check_digit: cd,
+                dfi_account_number: "1".into(),
+                amount: *amount,
+                advice_routing_number: 91_000_019,
+                individual_name: "X".into(),
+                ach_operator_routing_number: 1_100_001,
+                julian_date_day: 1,
+                sequence_number: seq,
+                ..AdvEntryDetail::default()
+            };
+            w.adv_entry(&e, None).unwrap();
+        }
+        w.end_adv_batch().unwrap();
+    }
+    w.finish().unwrap()
+}
+
 fn round_trip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     nacha::copy_records(bytes, &mut out).unwrap();
@@ -119,5 +173,53 @@ proptest! {
             r.errors().any(|e| arithmetic.contains(&e.code)),
             "{:?}", r.findings
         );
+    }
+
+    #[test]
+    fn adv_files_pass_and_their_corruptions_are_reported(
+        batches in prop::collection::vec(
+            prop::collection::vec((81u8..=88, 0u64..1_000_000_000_000, 0usize..3), 1..20),
+            1..4,
+        ),
+        pick in any::<prop::sample::Index>(),
+        delta in 1u8..10,
+        byte in any::<u8>(),
+    ) {
+        let f = adv_file(&batches);
+        let r = nacha::validate(&f[..], &Policy::permissive()).unwrap();
+        prop_assert!(r.findings.is_empty(), "{:?}", r.findings);
+        let credit: u64 = batches.iter().flatten().filter(|e| e.0 % 2 == 1).map(|e| e.1).sum();
+        prop_assert_eq!(r.summary.total_credit_cents, credit);
+        // Any digit of an amount, RDFI, count, hash or total changed: an arithmetic finding.
+        let mut targets = Vec::new();
+        let mut start = 0;
+        for line in f.split(|b| *b == b'\n') {
+            match line.first() {
+                Some(b'6') => {
+                    targets.push((start, 28, 12)); // amount
+                    targets.push((start, 4, 8)); // receiving DFI identification (hash)
+                }
+                Some(b'8') => targets.push((start, 5, 56)), // count, hash, 20-digit totals
+                Some(b'9') if line.iter().any(|b| *b != b'9') => targets.push((start, 2, 70)),
+                _ => {}
+            }
+            start += line.len() + 1;
+        }
+        let (line_start, field_start, len) = targets[pick.index(targets.len())];
+        let i = line_start + field_start - 1 + pick.index(len);
+        let mut bad = f.clone();
+        bad[i] = b'0' + (bad[i] - b'0' + delta) % 10;
+        let r = nacha::validate(&bad[..], &Policy::permissive()).unwrap();
+        let arithmetic = ["total_debit", "total_credit", "entry_hash", "entry_addenda_count", "batch_count", "block_count", "check_digit"];
+        prop_assert!(r.errors().any(|e| arithmetic.contains(&e.code)), "{:?}", r.findings);
+        // Any byte anywhere: no panic, and the typed reader stops or reads on.
+        let mut any = f.clone();
+        let at = pick.index(any.len());
+        any[at] = byte;
+        let _ = nacha::validate(&any[..], &Policy::permissive()).unwrap();
+        for item in nacha::TypedReader::new(&any[..]) {
+            let _ = item;
+        }
+        prop_assert_eq!(round_trip(&any), any.clone());
     }
 }

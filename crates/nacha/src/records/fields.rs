@@ -34,6 +34,19 @@ pub(crate) fn number_as<T: TryFrom<u64>>(rec: &Buf, f: Field) -> Result<T, Parse
     })
 }
 
+/// Numeric field of up to 20 digits (ADV control totals); checked, never wraps.
+pub(crate) fn number_wide(rec: &Buf, f: Field) -> Result<u64, ParseError> {
+    let v = f.get(rec);
+    crate::validate::num_wide(v).ok_or_else(|| ParseError {
+        field: f.name,
+        message: if v.iter().all(u8::is_ascii_digit) {
+            format!("{} is out of range", show(v))
+        } else {
+            format!("not numeric: {}", show(v))
+        },
+    })
+}
+
 /// `YYMMDD` date field.
 pub(crate) fn date(rec: &Buf, f: Field) -> Result<crate::Date, ParseError> {
     crate::Date::from_yymmdd(f.get(rec)).ok_or_else(|| ParseError {

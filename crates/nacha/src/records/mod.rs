@@ -1,6 +1,8 @@
 //! The typed model: one struct per record type.
 
 mod addenda;
+mod adv_controls;
+mod adv_entry;
 mod batch_header;
 mod controls;
 mod entry;
@@ -13,6 +15,8 @@ pub use addenda::{
     Addenda, Addenda02, Addenda05, Addenda98, Addenda99, Addenda99Contested, Addenda99Dishonored,
     IatAddenda,
 };
+pub use adv_controls::{AdvBatchControl, AdvFileControl};
+pub use adv_entry::AdvEntryDetail;
 pub use batch_header::BatchHeader;
 pub use controls::{BatchControl, FileControl};
 pub use entry::EntryDetail;
@@ -39,20 +43,38 @@ pub enum Record {
     EntryDetail(EntryDetail),
     /// Type 6 in an IAT batch.
     IatEntryDetail(IatEntryDetail),
+    /// Type 6 in an ADV batch.
+    AdvEntryDetail(AdvEntryDetail),
     /// Type 7.
     Addenda(Addenda),
     /// Type 8.
     BatchControl(BatchControl),
+    /// Type 8 closing an ADV batch.
+    AdvBatchControl(AdvBatchControl),
     /// Type 9.
     FileControl(FileControl),
+    /// Type 9 of a file whose batches are ADV.
+    AdvFileControl(AdvFileControl),
     /// A filler record (94 `9`s).
     Filler,
 }
 
 impl Record {
     /// Parses one record. `batch_sec` is the SEC code of the enclosing batch
-    /// (IAT entries have their own layout).
+    /// (IAT and ADV entries, and the ADV batch control, have their own layouts).
+    /// A file control is read with the ordinary layout: use [`Record::parse_in_file`]
+    /// for a file whose batches are ADV.
     pub fn parse(bytes: &[u8], batch_sec: Option<SecCode>) -> Result<Record, ParseError> {
+        Record::parse_in_file(bytes, batch_sec, false)
+    }
+
+    /// [`Record::parse`] knowing whether the file's batches are ADV (`adv_file`): a file
+    /// control is then read with the ADV layout (20-digit totals).
+    pub fn parse_in_file(
+        bytes: &[u8],
+        batch_sec: Option<SecCode>,
+        adv_file: bool,
+    ) -> Result<Record, ParseError> {
         let r: &fields::Buf = bytes.try_into().map_err(|_| ParseError {
             field: "record",
             message: format!("record is {} characters long, expected 94", bytes.len()),
@@ -66,10 +88,17 @@ impl Record {
             b'6' if batch_sec == Some(SecCode::Iat) => {
                 Record::IatEntryDetail(IatEntryDetail::parse(r)?)
             }
+            b'6' if batch_sec == Some(SecCode::Adv) => {
+                Record::AdvEntryDetail(AdvEntryDetail::parse(r)?)
+            }
             b'6' => Record::EntryDetail(EntryDetail::parse(r)?),
             b'7' => Record::Addenda(Addenda::parse(r)?),
+            b'8' if batch_sec == Some(SecCode::Adv) => {
+                Record::AdvBatchControl(AdvBatchControl::parse(r)?)
+            }
             b'8' => Record::BatchControl(BatchControl::parse(r)?),
             b'9' if r.iter().all(|b| *b == b'9') => Record::Filler,
+            b'9' if adv_file => Record::AdvFileControl(AdvFileControl::parse(r)?),
             b'9' => Record::FileControl(FileControl::parse(r)?),
             _ => {
                 return Err(ParseError {
@@ -88,9 +117,12 @@ impl Record {
             Record::IatBatchHeader(r) => r.to_bytes(),
             Record::EntryDetail(r) => r.to_bytes(),
             Record::IatEntryDetail(r) => r.to_bytes(),
+            Record::AdvEntryDetail(r) => r.to_bytes(),
             Record::Addenda(r) => r.to_bytes(),
             Record::BatchControl(r) => r.to_bytes(),
+            Record::AdvBatchControl(r) => r.to_bytes(),
             Record::FileControl(r) => r.to_bytes(),
+            Record::AdvFileControl(r) => r.to_bytes(),
             Record::Filler => Ok([b'9'; 94]),
         }
     }
@@ -98,10 +130,16 @@ impl Record {
 
 /// Iterates over typed records with their raw form; stops at the first record
 /// that does not parse (use the validator to learn everything that is wrong).
+///
+/// The layout of entries and batch controls follows the enclosing batch's SEC code
+/// (IAT, ADV); the file control is read with the ADV layout when the file's first batch
+/// is ADV (a file holds ADV batches only or none).
 #[derive(Debug)]
 pub struct TypedReader<R> {
     inner: RecordReader<R>,
     sec: Option<SecCode>,
+    /// Whether the file's first batch is ADV (`None` before any batch header).
+    adv_file: Option<bool>,
     done: bool,
 }
 
@@ -111,6 +149,7 @@ impl<R: BufRead> TypedReader<R> {
         TypedReader {
             inner: RecordReader::new(input),
             sec: None,
+            adv_file: None,
             done: false,
         }
     }
@@ -130,13 +169,21 @@ impl<R: BufRead> Iterator for TypedReader<R> {
                 return Some(Err(e.into()));
             }
         };
-        match Record::parse(&raw.bytes, self.sec) {
+        let adv_file = self.adv_file == Some(true);
+        match Record::parse_in_file(&raw.bytes, self.sec, adv_file) {
             Ok(rec) => {
-                match &rec {
-                    Record::BatchHeader(h) => self.sec = Some(h.sec_code),
-                    Record::IatBatchHeader(_) => self.sec = Some(SecCode::Iat),
-                    Record::BatchControl(_) => self.sec = None,
-                    _ => {}
+                let sec = match &rec {
+                    Record::BatchHeader(h) => Some(h.sec_code),
+                    Record::IatBatchHeader(_) => Some(SecCode::Iat),
+                    Record::BatchControl(_) | Record::AdvBatchControl(_) => {
+                        self.sec = None;
+                        None
+                    }
+                    _ => None,
+                };
+                if let Some(sec) = sec {
+                    self.sec = Some(sec);
+                    self.adv_file.get_or_insert(sec == SecCode::Adv);
                 }
                 Some(Ok((raw, rec)))
             }

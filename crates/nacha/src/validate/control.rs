@@ -1,7 +1,70 @@
 //! Batch control (type 8), file control (type 9), filler and block count.
 
-use super::{num, BatchState, Finding, Rec, State, Validator, HASH_MODULUS};
-use crate::layout::{batch_control as bc, batch_header as bh, file_control as fc, Field};
+use super::{num, num_wide, BatchState, Finding, Rec, State, Validator, HASH_MODULUS};
+use crate::layout::{
+    adv_batch_control as abc, adv_file_control as afc, batch_control as bc, batch_header as bh,
+    file_control as fc, Field,
+};
+
+/// Where a control layout keeps the values the validator compares: the ordinary
+/// controls and the ADV ones (public Nacha layout, moov-io/ach `advBatchControl.go`,
+/// `advFileControl.go`, spec 06 §9 source basis) differ in their totals and in what the
+/// batch control repeats from its header.
+struct ControlLayout {
+    layout: &'static [Field],
+    /// Batch control fields that repeat the batch header's.
+    from_header: &'static [(Field, Field)],
+    entry_addenda_count: Field,
+    entry_hash: Field,
+    total_debit: Field,
+    total_credit: Field,
+}
+
+const BATCH_CONTROL: ControlLayout = ControlLayout {
+    layout: bc::LAYOUT,
+    from_header: &[
+        (bc::SERVICE_CLASS_CODE, bh::SERVICE_CLASS_CODE),
+        (bc::COMPANY_IDENTIFICATION, bh::COMPANY_IDENTIFICATION),
+        (bc::ODFI, bh::ODFI),
+        (bc::BATCH_NUMBER, bh::BATCH_NUMBER),
+    ],
+    entry_addenda_count: bc::ENTRY_ADDENDA_COUNT,
+    entry_hash: bc::ENTRY_HASH,
+    total_debit: bc::TOTAL_DEBIT,
+    total_credit: bc::TOTAL_CREDIT,
+};
+
+/// The ADV batch control has no company identification (its ACH operator data is free).
+const ADV_BATCH_CONTROL: ControlLayout = ControlLayout {
+    layout: abc::LAYOUT,
+    from_header: &[
+        (bc::SERVICE_CLASS_CODE, bh::SERVICE_CLASS_CODE),
+        (bc::ODFI, bh::ODFI),
+        (bc::BATCH_NUMBER, bh::BATCH_NUMBER),
+    ],
+    entry_addenda_count: bc::ENTRY_ADDENDA_COUNT,
+    entry_hash: bc::ENTRY_HASH,
+    total_debit: abc::TOTAL_DEBIT,
+    total_credit: abc::TOTAL_CREDIT,
+};
+
+const FILE_CONTROL: ControlLayout = ControlLayout {
+    layout: fc::LAYOUT,
+    from_header: &[],
+    entry_addenda_count: fc::ENTRY_ADDENDA_COUNT,
+    entry_hash: fc::ENTRY_HASH,
+    total_debit: fc::TOTAL_DEBIT,
+    total_credit: fc::TOTAL_CREDIT,
+};
+
+const ADV_FILE_CONTROL: ControlLayout = ControlLayout {
+    layout: afc::LAYOUT,
+    from_header: &[],
+    entry_addenda_count: fc::ENTRY_ADDENDA_COUNT,
+    entry_hash: fc::ENTRY_HASH,
+    total_debit: afc::TOTAL_DEBIT,
+    total_credit: afc::TOTAL_CREDIT,
+};
 
 /// A declared control value compared with the computed one.
 struct Compare {
@@ -21,10 +84,15 @@ impl Validator {
             _ => return self.out_of_order(r, out, "batch control without a batch header"),
         }
         self.close_entry(out);
-        self.check_layout(r, bc::LAYOUT, out);
         let Some(batch) = self.batch.clone() else {
             return;
         };
+        let cl = if batch.adv {
+            &ADV_BATCH_CONTROL
+        } else {
+            &BATCH_CONTROL
+        };
+        self.check_layout(r, cl.layout, out);
         if batch.entries == 0 {
             self.emit(
                 out,
@@ -35,12 +103,7 @@ impl Validator {
                 "batch has no entry detail records".into(),
             );
         }
-        for (c, h) in [
-            (bc::SERVICE_CLASS_CODE, bh::SERVICE_CLASS_CODE),
-            (bc::COMPANY_IDENTIFICATION, bh::COMPANY_IDENTIFICATION),
-            (bc::ODFI, bh::ODFI),
-            (bc::BATCH_NUMBER, bh::BATCH_NUMBER),
-        ] {
+        for &(c, h) in cl.from_header {
             let (declared, expected) = (c.get(r.b), h.get(&batch.header));
             // Tools disagree on justifying the company identification, and IAT
             // writers often leave it blank in the control: compare the trimmed text.
@@ -60,25 +123,25 @@ impl Validator {
         }
         let compares = [
             Compare {
-                field: bc::ENTRY_ADDENDA_COUNT,
+                field: cl.entry_addenda_count,
                 code: "entry_addenda_count",
                 what: "entry and addenda records in the batch",
                 computed: Some(batch.entry_addenda),
             },
             Compare {
-                field: bc::ENTRY_HASH,
+                field: cl.entry_hash,
                 code: "entry_hash",
                 what: "sum of receiving DFI identifications (rightmost 10 digits)",
                 computed: (!batch.hash_unknown).then_some(batch.hash),
             },
             Compare {
-                field: bc::TOTAL_DEBIT,
+                field: cl.total_debit,
                 code: "total_debit",
                 what: "sum of debit entry amounts",
                 computed: (!batch.amount_unknown).then_some(batch.debit),
             },
             Compare {
-                field: bc::TOTAL_CREDIT,
+                field: cl.total_credit,
                 code: "total_credit",
                 what: "sum of credit entry amounts",
                 computed: (!batch.amount_unknown).then_some(batch.credit),
@@ -100,10 +163,19 @@ impl Validator {
     ) -> [Option<u64>; 4] {
         let mut declared = [None; 4];
         for (i, c) in cs.iter().enumerate() {
-            let d = num(c.field.get(r.b));
+            let bytes = c.field.get(r.b);
+            let d = if c.field.len > 19 {
+                // ADV totals are 20 digits: one above u64::MAX still differs from any sum
+                // computed here (sums saturate), so it reads as the largest value.
+                let digits = bytes.iter().all(u8::is_ascii_digit);
+                num_wide(bytes).or_else(|| digits.then_some(u64::MAX))
+            } else {
+                num(bytes)
+            };
             if let (Some(d), Some(v)) = (d, c.computed) {
                 if d != v {
-                    let msg = format!("{} is {d}, but the {} is {v}", c.field.name, c.what);
+                    let shown = digits(bytes);
+                    let msg = format!("{} is {shown}, but the {} is {v}", c.field.name, c.what);
                     self.emit(out, r.line, r.rt(), c.field.name, c.code, msg);
                 }
             }
@@ -193,30 +265,36 @@ impl Validator {
         }
         self.state = State::AfterFileControl;
         self.file_control_line = Some(r.line);
-        self.check_layout(r, fc::LAYOUT, out);
+        // The file's first batch decides (a mixed file is reported on its batch header).
+        let cl = if self.adv_file == Some(true) {
+            &ADV_FILE_CONTROL
+        } else {
+            &FILE_CONTROL
+        };
+        self.check_layout(r, cl.layout, out);
         self.declared_block_count = num(fc::BLOCK_COUNT.get(r.b));
         let t = self.totals.clone();
         let compares = [
             Compare {
-                field: fc::ENTRY_ADDENDA_COUNT,
+                field: cl.entry_addenda_count,
                 code: "entry_addenda_count",
                 what: "sum of the batch entry/addenda counts",
                 computed: Some(t.entry_addenda),
             },
             Compare {
-                field: fc::ENTRY_HASH,
+                field: cl.entry_hash,
                 code: "entry_hash",
                 what: "sum of the batch entry hashes (rightmost 10 digits)",
                 computed: (!t.hash_unknown).then_some(t.hash),
             },
             Compare {
-                field: fc::TOTAL_DEBIT,
+                field: cl.total_debit,
                 code: "total_debit",
                 what: "sum of the batch debit totals",
                 computed: (!t.amount_unknown).then_some(t.debit),
             },
             Compare {
-                field: fc::TOTAL_CREDIT,
+                field: cl.total_credit,
                 code: "total_credit",
                 what: "sum of the batch credit totals",
                 computed: (!t.amount_unknown).then_some(t.credit),
@@ -259,4 +337,14 @@ fn trim(b: &[u8]) -> &[u8] {
     let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
     let end = b.iter().rposition(|c| *c != b' ').map_or(start, |i| i + 1);
     &b[start..end.max(start)]
+}
+
+/// A numeric field's digits without leading zeros, as a message shows the value (a
+/// 20-digit ADV total may not fit a `u64`).
+fn digits(b: &[u8]) -> String {
+    let start = b.iter().position(|c| *c != b'0').unwrap_or(b.len());
+    match &b[start..] {
+        [] => "0".to_string(),
+        rest => String::from_utf8_lossy(rest).into_owned(),
+    }
 }

@@ -1,9 +1,9 @@
 //! Entry detail (type 6) checks.
 
 use super::{num, show, EntryState, Finding, Rec, State, Validator, HASH_MODULUS};
-use crate::layout::{entry as en, iat_entry as ie, Field};
+use crate::layout::{adv_entry as ae, entry as en, iat_entry as ie, Field};
 use crate::sec::Direction;
-use crate::txcode::{family_is_credit, TxCode, TxKind};
+use crate::txcode::{adv_is_credit, family_is_credit, TxCode, TxKind};
 use crate::{routing, SecCode};
 
 /// The entry layout for a batch's SEC code (positions 40–76 vary).
@@ -14,6 +14,7 @@ pub(crate) fn entry_layout(sec: Option<SecCode>) -> &'static [Field] {
         Some(SecCode::Cie) => en::CIE,
         Some(SecCode::Arc | SecCode::Boc | SecCode::Pop | SecCode::Rck | SecCode::Xck) => en::CHECK,
         Some(SecCode::Iat) => ie::LAYOUT,
+        Some(SecCode::Adv) => ae::LAYOUT,
         _ => en::STANDARD,
     }
 }
@@ -31,6 +32,9 @@ impl Validator {
         let Some(batch) = self.batch.as_ref() else {
             return;
         };
+        if batch.adv {
+            return self.adv_entry(r, out);
+        }
         let sec = batch.sec;
         let service_class = batch.service_class;
         let odfi = *crate::layout::batch_header::ODFI
@@ -45,48 +49,21 @@ impl Validator {
         let tx = code.and_then(TxCode::new);
         let amount = num(en::AMOUNT.get(r.b));
         if let (Some(c), None) = (code, tx) {
-            let msg = format!("transaction code {c:02} is not a Nacha transaction code");
-            self.emit(
-                out,
-                r.line,
-                '6',
-                en::TRANSACTION_CODE.name,
-                "transaction_code",
-                msg,
-            );
+            let (code, msg) = if adv_is_credit(c).is_some() {
+                let msg = format!("ADV transaction code {c} belongs in an ADV batch");
+                ("transaction_code_not_allowed", msg)
+            } else {
+                let msg = format!("transaction code {c:02} is not a Nacha transaction code");
+                ("transaction_code", msg)
+            };
+            self.emit(out, r.line, '6', en::TRANSACTION_CODE.name, code, msg);
         }
         if let Some(tx) = tx {
             self.transaction_rules(r, out, tx, sec, service_class, amount);
         }
 
-        // Routing check digit and entry hash.
-        let rdfi = num(en::RDFI.get(r.b));
-        if let (Some(_), Some(cd)) = (rdfi, num(en::CHECK_DIGIT.get(r.b))) {
-            if routing::check_digit(en::RDFI.get(r.b)).map(u64::from) != Some(cd) {
-                self.emit(
-                    out,
-                    r.line,
-                    '6',
-                    en::CHECK_DIGIT.name,
-                    "check_digit",
-                    "check digit does not match the receiving DFI identification".into(),
-                );
-            }
-        }
-
-        let indicator = match en::ADDENDA_RECORD_INDICATOR.get(r.b)[0] {
-            b'0' => Some(0),
-            b'1' => Some(1),
-            other => {
-                let msg = format!(
-                    "addenda_record_indicator must be 0 or 1, found {}",
-                    show(&[other])
-                );
-                let name = en::ADDENDA_RECORD_INDICATOR.name;
-                self.emit(out, r.line, '6', name, "invalid_value", msg);
-                None
-            }
-        };
+        let rdfi = self.rdfi_check_digit(r, out);
+        let indicator = self.addenda_indicator(r, out);
 
         let trace = num(en::TRACE_NUMBER.get(r.b));
         if let Some(t) = trace {
@@ -138,17 +115,7 @@ impl Validator {
         };
 
         if let Some(a) = amount {
-            self.totals.all_amounts = self.totals.all_amounts.saturating_add(a);
-            if let Some(max) = self.policy.max_file_amount {
-                if self.totals.all_amounts > max && !self.totals.max_reported {
-                    self.totals.max_reported = true;
-                    let msg = format!(
-                        "file total reaches {} cents here, above the program maximum of {max} cents",
-                        self.totals.all_amounts
-                    );
-                    self.emit(out, r.line, '6', en::AMOUNT.name, "max_file_amount", msg);
-                }
-            }
+            self.file_amount(r, out, a);
         }
 
         let Some(batch) = self.batch.as_mut() else {
@@ -180,6 +147,130 @@ impl Validator {
             tx,
             indicator,
             declared_addenda,
+            iat_next: 10,
+            ..EntryState::default()
+        });
+    }
+
+    /// Routing check digit (positions 4–12, the same in every entry layout); returns the
+    /// RDFI identification for the entry hash.
+    fn rdfi_check_digit(&mut self, r: &Rec, out: &mut dyn FnMut(Finding)) -> Option<u64> {
+        let rdfi = num(en::RDFI.get(r.b));
+        if let (Some(_), Some(cd)) = (rdfi, num(en::CHECK_DIGIT.get(r.b))) {
+            if routing::check_digit(en::RDFI.get(r.b)).map(u64::from) != Some(cd) {
+                self.emit(
+                    out,
+                    r.line,
+                    '6',
+                    en::CHECK_DIGIT.name,
+                    "check_digit",
+                    "check digit does not match the receiving DFI identification".into(),
+                );
+            }
+        }
+        rdfi
+    }
+
+    /// The addenda record indicator (position 79 in every entry layout): 0 or 1.
+    fn addenda_indicator(&mut self, r: &Rec, out: &mut dyn FnMut(Finding)) -> Option<u8> {
+        match en::ADDENDA_RECORD_INDICATOR.get(r.b)[0] {
+            b'0' => Some(0),
+            b'1' => Some(1),
+            other => {
+                let msg = format!(
+                    "addenda_record_indicator must be 0 or 1, found {}",
+                    show(&[other])
+                );
+                let name = en::ADDENDA_RECORD_INDICATOR.name;
+                self.emit(out, r.line, '6', name, "invalid_value", msg);
+                None
+            }
+        }
+    }
+
+    /// Adds an entry amount to the file's sum for the program maximum.
+    fn file_amount(&mut self, r: &Rec, out: &mut dyn FnMut(Finding), amount: u64) {
+        self.totals.all_amounts = self.totals.all_amounts.saturating_add(amount);
+        if let Some(max) = self.policy.max_file_amount {
+            if self.totals.all_amounts > max && !self.totals.max_reported {
+                self.totals.max_reported = true;
+                let msg = format!(
+                    "file total reaches {} cents here, above the program maximum of {max} cents",
+                    self.totals.all_amounts
+                );
+                self.emit(out, r.line, '6', en::AMOUNT.name, "max_file_amount", msg);
+            }
+        }
+    }
+
+    /// An entry of an ADV batch: public Nacha layout (moov-io/ach `advEntryDetail.go`,
+    /// `batchADV.go`), spec 06 §9 source basis. Codes 81–88 only (odd credits, even
+    /// debits), 12-digit amount, sequence numbers ascending instead of trace numbers; an
+    /// addenda 99 is its only addenda (the addenda checks refuse the others for ADV).
+    fn adv_entry(&mut self, r: &Rec, out: &mut dyn FnMut(Finding)) {
+        let last_seq = self.batch.as_ref().and_then(|b| b.last_trace);
+        self.check_layout(r, ae::LAYOUT, out);
+        self.summary.entries += 1;
+
+        let field = en::TRANSACTION_CODE.name;
+        let code = num(en::TRANSACTION_CODE.get(r.b)).and_then(|c| u8::try_from(c).ok());
+        let credit = code.and_then(adv_is_credit);
+        match (code, credit) {
+            (Some(c), None) if TxCode::new(c).is_some() => {
+                let msg = format!(
+                    "transaction code {c:02} is not an ADV code (81-88), as an ADV batch requires"
+                );
+                self.emit(out, r.line, '6', field, "transaction_code_not_allowed", msg);
+            }
+            (Some(c), None) => {
+                let msg = format!("transaction code {c:02} is not a Nacha transaction code");
+                self.emit(out, r.line, '6', field, "transaction_code", msg);
+            }
+            _ => {}
+        }
+        let rdfi = self.rdfi_check_digit(r, out);
+        let indicator = self.addenda_indicator(r, out);
+        let seq = num(ae::SEQUENCE_NUMBER.get(r.b));
+        if let (Some(s), Some(prev)) = (seq, last_seq) {
+            if s <= prev {
+                let msg = format!("sequence number {s:04} does not ascend (previous {prev:04})");
+                let name = ae::SEQUENCE_NUMBER.name;
+                self.emit(out, r.line, '6', name, "trace_order", msg);
+            }
+        }
+        let amount = num(ae::AMOUNT.get(r.b));
+        if let Some(a) = amount {
+            self.file_amount(r, out, a);
+        }
+
+        let Some(batch) = self.batch.as_mut() else {
+            return;
+        };
+        batch.entries += 1;
+        batch.entry_addenda += 1;
+        match rdfi {
+            Some(v) => batch.hash = (batch.hash + v) % HASH_MODULUS,
+            None => batch.hash_unknown = true,
+        }
+        // A code outside 81-88 has no ADV family: the totals are not checked rather than
+        // reported a second time.
+        match (amount, credit) {
+            (Some(a), Some(true)) => {
+                batch.credit = batch.credit.saturating_add(a);
+                self.summary.total_credit_cents = self.summary.total_credit_cents.saturating_add(a);
+            }
+            (Some(a), Some(false)) => {
+                batch.debit = batch.debit.saturating_add(a);
+                self.summary.total_debit_cents = self.summary.total_debit_cents.saturating_add(a);
+            }
+            _ => batch.amount_unknown = true,
+        }
+        if seq.is_some() {
+            batch.last_trace = seq;
+        }
+        batch.entry = Some(EntryState {
+            line: r.line,
+            indicator,
             iat_next: 10,
             ..EntryState::default()
         });

@@ -103,16 +103,22 @@ impl Validator {
                     ),
                 )
             }
-            Kind::OptJulian => {
-                let ok = is_blank(v) || super::num(v).is_some_and(|d| (1..=366).contains(&d));
+            Kind::OptJulian | Kind::Julian => {
+                let blank_ok = f.kind == Kind::OptJulian && is_blank(v);
+                let ok = blank_ok || super::num(v).is_some_and(|d| (1..=366).contains(&d));
                 if ok {
                     return true;
                 }
                 (
                     "date",
                     format!(
-                        "{} must be blank or a Julian day 001-366, found {}",
+                        "{} must be {}a Julian day 001-366, found {}",
                         f.name,
+                        if f.kind == Kind::OptJulian {
+                            "blank or "
+                        } else {
+                            ""
+                        },
                         show_field(f.name, v)
                     ),
                 )

@@ -136,8 +136,37 @@ impl Validator {
         if sec == Some(SecCode::Iat) {
             self.iat_header_values(r, out);
         }
+        let adv = sec == Some(SecCode::Adv);
+        match self.adv_file {
+            None => self.adv_file = Some(adv),
+            Some(file_adv) if file_adv != adv => {
+                // An ADV file (its file control has the ADV layout) holds ADV batches only,
+                // as moov-io/ach `file.go` builds it: a file cannot be both.
+                let msg = if file_adv {
+                    format!("SEC code {} in a file whose first batch is ADV: an ADV file holds ADV batches only", show(sec_bytes))
+                } else {
+                    "an ADV batch in a file whose first batch is not ADV: an ADV file holds ADV batches only".to_string()
+                };
+                self.emit(out, r.line, '5', bh::SEC_CODE.name, "adv_mixed", msg);
+            }
+            Some(_) => {}
+        }
         let status = bh::ORIGINATOR_STATUS_CODE.get(r.b)[0];
-        if !matches!(status, b'0' | b'1' | b'2') {
+        if adv && matches!(status, b'1' | b'2') {
+            // ADV files are prepared by an ACH operator: status 0 (spec 06 §9.3).
+            let msg = format!(
+                "originator_status_code of an ADV batch must be 0, found {}",
+                show(&[status])
+            );
+            self.emit(
+                out,
+                r.line,
+                '5',
+                bh::ORIGINATOR_STATUS_CODE.name,
+                "invalid_value",
+                msg,
+            );
+        } else if !matches!(status, b'0' | b'1' | b'2') {
             let msg = format!(
                 "originator_status_code must be 0, 1 or 2, found {}",
                 show(&[status])
@@ -166,6 +195,7 @@ impl Validator {
             line: r.line,
             header: *r.b,
             sec,
+            adv,
             service_class,
             entries: 0,
             entry_addenda: 0,

@@ -141,6 +141,8 @@ struct BatchState {
     line: u64,
     header: [u8; 94],
     sec: Option<SecCode>,
+    /// SEC `ADV`: entries and control have the ADV layouts.
+    adv: bool,
     service_class: Option<u16>,
     entries: u64,
     entry_addenda: u64,
@@ -149,6 +151,7 @@ struct BatchState {
     debit: u64,
     credit: u64,
     amount_unknown: bool,
+    /// Last trace number (ADV: sequence number) seen in the batch.
     last_trace: Option<u64>,
     entry: Option<EntryState>,
 }
@@ -198,6 +201,8 @@ pub struct Validator {
     summary: Summary,
     totals: FileTotals,
     batch: Option<BatchState>,
+    /// Whether the file's first batch is ADV: it decides the file control's layout.
+    adv_file: Option<bool>,
     last_batch_number: Option<u64>,
     last_line: u64,
     first_record_type: char,
@@ -220,6 +225,7 @@ impl Validator {
             summary: Summary::default(),
             totals: FileTotals::default(),
             batch: None,
+            adv_file: None,
             last_batch_number: None,
             last_line: 0,
             first_record_type: ' ',
@@ -485,4 +491,15 @@ pub(crate) fn num(b: &[u8]) -> Option<u64> {
         return None;
     }
     Some(b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')))
+}
+
+/// Parses an all-digit field of up to 20 digits (the ADV control totals, wider than
+/// [`num`] reads): `None` when it is not digits or exceeds `u64::MAX`.
+pub(crate) fn num_wide(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter().try_fold(0u64, |acc, d| {
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
