@@ -79,7 +79,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     write(dir, "valid_iat", &iat(false)?, &permissive)?;
     // Service class 200: a credit and a debit in one IAT batch (issue 13).
-    write(dir, "valid_iat_mixed", &iat(true)?, &permissive)?;
+    let mixed = iat(true)?;
+    write(dir, "valid_iat_mixed", &mixed, &permissive)?;
+    // The same batch declared credits only (220) over its debit.
+    let mut mixed_lines = lines(&mixed);
+    let (header, control) = (first(&mixed_lines, b'5'), first(&mixed_lines, b'8'));
+    set(&mut mixed_lines, header, 2, b"220");
+    set(&mut mixed_lines, control, 2, b"220");
+    write(
+        dir,
+        "bad_iat_mixed_service_class",
+        &join(&mixed_lines, b"\n"),
+        &permissive,
+    )?;
 
     // ADV (automated accounting advices): two batches of debits and credits, and
     // variants each breaking one ADV rule. Lines: 1 FH, 2 BH, 3-6 entries, 7 BC,
