@@ -563,6 +563,14 @@ fn find<R: BufRead>(original: R, traces: &[u64]) -> Result<(FileHeader, Vec<Foun
                 let Some(h) = batch.clone() else {
                     return Err(Error::Invalid("entry outside a batch".into()));
                 };
+                // A return or NOC is answered by a dishonor or a refused NOC, never a return.
+                let answer = TxCode::new(e.transaction_code).map(|c| c.kind);
+                if h.sec_code == SecCode::Cor || answer == Some(crate::TxKind::ReturnOrNoc) {
+                    return Err(Error::Invalid(format!(
+                        "entry {:015} is itself a return or notification of change",
+                        e.trace_number
+                    )));
+                }
                 found.push(Found {
                     batch: batch_index,
                     header: h,
@@ -662,6 +670,14 @@ fn respond<W: Write>(
             e.check_digit = odfi_check;
             if sec_override == Some(SecCode::Cor) {
                 e.amount = 0;
+            }
+            if matches!(
+                bh.sec_code,
+                SecCode::Ctx | SecCode::Atx | SecCode::Enr | SecCode::Trx
+            ) {
+                // These state their addenda count (positions 55–58): the response carries one.
+                let rest: String = e.individual_name.chars().skip(4).collect();
+                e.individual_name = format!("0001{rest}");
             }
             let sequence = u64::from(options.first_sequence) + i as u64;
             if sequence >= 10_000_000 {

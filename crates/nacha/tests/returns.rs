@@ -233,3 +233,46 @@ fn a_return_is_dishonored_and_the_dishonor_contested_each_valid_and_linked() {
     let e = returns::build_contested(&ret[..], &[creq], &opts(), &mut Vec::new());
     assert!(matches!(e, Err(Error::TraceNotFound(_))));
 }
+
+#[test]
+fn a_return_or_noc_entry_is_not_returned_again() {
+    // Found by the fuzz target: returning an entry of a return or COR batch wrote an invalid
+    // file (a COR batch of returns). A return is answered by a dishonor, not a return.
+    let mut ret = Vec::new();
+    let reqs = [ReturnRequest::new(91_000_010_000_001, "R01")];
+    returns::build_return(&base()[..], &reqs, &opts(), &mut ret).unwrap();
+    let trace = addenda_of(&ret, |a| match a {
+        nacha::Addenda::Return(r) => Some(r.trace_number),
+        _ => None,
+    })[0];
+    let again = [ReturnRequest::new(trace, "R01")];
+    let e = returns::build_return(&ret[..], &again, &opts(), &mut Vec::new());
+    assert!(matches!(e, Err(Error::Invalid(m)) if m.contains("itself a return")));
+}
+
+#[test]
+fn a_return_of_an_entry_that_states_its_addenda_count_states_one() {
+    // Found by the fuzz target: the return of an ENR (or CTX, ATX, TRX) entry kept the
+    // original's count in positions 55–58 while carrying one addenda 99.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/nacha/valid_enr.ach"
+    );
+    let enr = std::fs::read(path).unwrap();
+    let trace = TypedReader::new(&enr[..])
+        .find_map(|r| match r.unwrap().1 {
+            Record::EntryDetail(e) => Some(e.trace_number),
+            _ => None,
+        })
+        .unwrap();
+    let mut out = Vec::new();
+    returns::build_return(
+        &enr[..],
+        &[ReturnRequest::new(trace, "R01")],
+        &opts(),
+        &mut out,
+    )
+    .unwrap();
+    let r = nacha::validate(&out[..], &Policy::permissive()).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}
