@@ -11,6 +11,7 @@ mod cmd_simulate;
 mod cmd_user;
 mod cmd_validate;
 mod schemas;
+mod simulate_record;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -650,3 +650,116 @@ fn an_iat_batch_mixing_credits_and_debits_is_accepted_and_its_entries_scheduled(
     );
     assert!(rows.iter().all(|r| r[6] == "posted"), "{out}");
 }
+
+/// A combined file (spec 06 §1.4 `incoming_ach_return_noc`): one entry returned, another
+/// corrected, each by its own code; kept against the entries, and readable over SFTP with the
+/// forward file delivered the same day.
+#[test]
+fn a_combined_return_and_noc_file_and_a_forward_file_are_delivered_and_readable_over_sftp() {
+    let w = Workdir::new(
+        "[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n[sftp]\nlisten = \"127.0.0.1:0\"\n\
+         [web]\nenabled = false\n[metrics]\nenabled = false\n[recon]\nenabled = false\n\
+         [demo]\npartner = false\n",
+    );
+    let file = common::fixtures().join("../nacha").join(FILE);
+    let file = file.to_str().unwrap();
+    w.ok(&["ingest", "--partner", "acme", file]);
+    let combined = |codes: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "return-noc",
+            "--partner",
+            "acme",
+            "--file",
+            file,
+            "--trace",
+            "279632500000001",
+            "--trace",
+            "279632500000003",
+            "--corrected",
+            "12345678",
+            "--at",
+            "2026-04-08T10:00:00-05:00",
+        ];
+        for c in codes {
+            args.extend(["--code", c]);
+        }
+        w.run(&args)
+    };
+    // Three codes for two traces is refused before anything is written.
+    let bad = combined(&["R01", "C01", "R02"]);
+    assert!(
+        common::text(&bad).contains("one per trace"),
+        "{}",
+        common::text(&bad)
+    );
+    let o = combined(&["R01", "C01"]);
+    assert!(o.status.success(), "{}", common::text(&o));
+    let path = written(&String::from_utf8_lossy(&o.stdout));
+    assert!(
+        path.ends_with("/ach/incoming/20260408T150000Z_incoming_ach_return_noc_1775660400.ach"),
+        "{path}"
+    );
+    let v = w.run(&[
+        "validate",
+        "--type",
+        "outgoing_ach",
+        "--sec-codes",
+        "all",
+        &path,
+    ]);
+    assert!(v.status.success(), "{}", common::text(&v));
+    let out = w.ok(&[
+        "ach",
+        "entries",
+        "--partner",
+        "acme",
+        "--settles",
+        "2026-04-07",
+        "--at",
+        "2026-04-08T12:00:00-05:00",
+    ]);
+    let line = |t: &str| out.lines().find(|l| l.starts_with(t)).unwrap().to_string();
+    assert!(
+        line("279632500000001").ends_with("\treturned\treturn R01"),
+        "{out}"
+    );
+    assert!(
+        line("279632500000003").ends_with("\tposted\tnoc C01"),
+        "{out}"
+    );
+    let forward = w.ok(&[
+        "ach",
+        "forward",
+        "--partner",
+        "acme",
+        "--entries",
+        "3",
+        "--at",
+        "2026-04-08T11:00:00-05:00",
+    ]);
+    let forward = forward.split(' ').next().unwrap().to_string();
+
+    let s = common::web::Serving::start(w.dir(), "sftp");
+    let local = w.dir().join("got");
+    std::fs::create_dir_all(&local).unwrap();
+    let batch: String = [&path, &forward]
+        .iter()
+        .map(|p| {
+            let name = std::path::Path::new(p)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            format!("get ach/incoming/{name} {}/\n", local.display())
+        })
+        .collect();
+    let got = common::sftp(s.sftp_port, "acme", &w.dir().join("acme_key"), &batch);
+    assert!(got.status.success(), "{}", common::text(&got));
+    for p in [&path, &forward] {
+        let name = std::path::Path::new(p).file_name().unwrap();
+        let theirs = std::fs::read(local.join(name)).unwrap();
+        assert_eq!(theirs, std::fs::read(w.dir().join(p)).unwrap());
+    }
+    s.stop();
+}

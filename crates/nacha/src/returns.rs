@@ -475,24 +475,7 @@ pub fn build_return<R: BufRead, W: Write>(
     options: &ResponseOptions,
     out: W,
 ) -> Result<ResponseSummary, Error> {
-    for r in requests {
-        if !reasons::is_return_code(&r.code) {
-            return Err(Error::InvalidCode(r.code.clone()));
-        }
-    }
-    let traces: Vec<u64> = requests.iter().map(|r| r.trace_number).collect();
-    let (header, found) = find(original, &traces)?;
-    respond(&header, found, options, out, None, |entry, f| {
-        let req = &requests[f.request];
-        Ok(Addenda::Return(Addenda99 {
-            return_reason_code: req.code.clone(),
-            original_entry_trace_number: f.entry.trace_number,
-            date_of_death: req.date_of_death,
-            original_receiving_dfi_identification: f.entry.receiving_dfi_identification,
-            addenda_information: req.addenda_information.clone(),
-            trace_number: entry.trace_number,
-        }))
-    })
+    build_return_noc(original, requests, &[], options, out)
 }
 
 /// Writes a notification-of-change file (COR batches) for entries of `original`.
@@ -502,32 +485,86 @@ pub fn build_noc<R: BufRead, W: Write>(
     options: &ResponseOptions,
     out: W,
 ) -> Result<ResponseSummary, Error> {
-    let mut data = Vec::with_capacity(requests.len());
-    for r in requests {
+    build_return_noc(original, &[], requests, options, out)
+}
+
+/// Writes one file holding returns of some entries of `original` and notifications of change
+/// for others (spec 06 §1.4 `incoming_ach_return_noc`): the return batches first, then the COR
+/// batches. An entry is returned or corrected, not both.
+pub fn build_return_noc<R: BufRead, W: Write>(
+    original: R,
+    returns: &[ReturnRequest],
+    nocs: &[NocRequest],
+    options: &ResponseOptions,
+    out: W,
+) -> Result<ResponseSummary, Error> {
+    for r in returns {
+        // A dishonored or contested code has its own layout and builder.
+        code_of_kind(&r.code, ReturnKind::Return)?;
+    }
+    let mut data = Vec::with_capacity(nocs.len());
+    for r in nocs {
         let code = r.correction.code();
         if !reasons::is_change_code(code) {
             return Err(Error::InvalidCode(code.to_string()));
         }
         data.push(r.correction.corrected_data()?);
     }
-    let traces: Vec<u64> = requests.iter().map(|r| r.trace_number).collect();
+    let traces: Vec<u64> = returns
+        .iter()
+        .map(|r| r.trace_number)
+        .chain(nocs.iter().map(|r| r.trace_number))
+        .collect();
+    for (i, t) in traces.iter().enumerate() {
+        if traces[..i].contains(t) {
+            return Err(Error::Invalid(format!(
+                "entry {t:015} is answered twice (an entry is returned or corrected, once)"
+            )));
+        }
+    }
     let (header, found) = find(original, &traces)?;
-    respond(
-        &header,
-        found,
-        options,
-        out,
-        Some(SecCode::Cor),
-        |entry, f| {
-            Ok(Addenda::Notification(Addenda98 {
-                change_code: requests[f.request].correction.code().to_string(),
-                original_entry_trace_number: f.entry.trace_number,
-                original_receiving_dfi_identification: f.entry.receiving_dfi_identification,
-                corrected_data: data[f.request].clone(),
-                trace_number: entry.trace_number,
-            }))
+    let (mut returned, mut corrected) = (Vec::new(), Vec::new());
+    for mut f in found {
+        if f.request < returns.len() {
+            returned.push(f);
+        } else {
+            f.request -= returns.len();
+            corrected.push(f);
+        }
+    }
+    let return_addenda = |entry: &EntryDetail, f: &Found| {
+        let req = &returns[f.request];
+        Ok(Addenda::Return(Addenda99 {
+            return_reason_code: req.code.clone(),
+            original_entry_trace_number: f.entry.trace_number,
+            date_of_death: req.date_of_death,
+            original_receiving_dfi_identification: f.entry.receiving_dfi_identification,
+            addenda_information: req.addenda_information.clone(),
+            trace_number: entry.trace_number,
+        }))
+    };
+    let noc_addenda = |entry: &EntryDetail, f: &Found| {
+        Ok(Addenda::Notification(Addenda98 {
+            change_code: nocs[f.request].correction.code().to_string(),
+            original_entry_trace_number: f.entry.trace_number,
+            original_receiving_dfi_identification: f.entry.receiving_dfi_identification,
+            corrected_data: data[f.request].clone(),
+            trace_number: entry.trace_number,
+        }))
+    };
+    let parts = vec![
+        Part {
+            found: returned,
+            sec_override: None,
+            addenda: &return_addenda,
         },
-    )
+        Part {
+            found: corrected,
+            sec_override: Some(SecCode::Cor),
+            addenda: &noc_addenda,
+        },
+    ];
+    respond_parts(&header, parts, options, out)
 }
 
 /// Streams the original once, keeping only the requested entries.
@@ -605,8 +642,33 @@ fn respond<W: Write>(
     sec_override: Option<SecCode>,
     addenda: impl Fn(&EntryDetail, &Found) -> Result<Addenda, Error>,
 ) -> Result<ResponseSummary, Error> {
-    let first = found
-        .first()
+    let part = Part {
+        found,
+        sec_override,
+        addenda: &addenda,
+    };
+    respond_parts(original, vec![part], options, out)
+}
+
+/// One kind of answer in a response file: its entries, the SEC its batches take (COR for
+/// NOCs) and the addenda each entry gets.
+struct Part<'a> {
+    found: Vec<Found>,
+    sec_override: Option<SecCode>,
+    addenda: &'a dyn Fn(&EntryDetail, &Found) -> Result<Addenda, Error>,
+}
+
+/// Writes the parts, in order, into one response file: one batch per part, original batch and
+/// RDFI, numbered across the file.
+fn respond_parts<W: Write>(
+    original: &FileHeader,
+    parts: Vec<Part>,
+    options: &ResponseOptions,
+    out: W,
+) -> Result<ResponseSummary, Error> {
+    let first = parts
+        .iter()
+        .find_map(|p| p.found.first())
         .ok_or_else(|| Error::Invalid("nothing to answer".into()))?;
     let odfi_routing = routing::with_check_digit(first.header.originating_dfi_identification)
         .ok_or_else(|| Error::Invalid("bad ODFI identification".into()))?;
@@ -620,81 +682,98 @@ fn respond<W: Write>(
         immediate_origin_name: original.immediate_destination_name.clone(),
         reference_code: String::new(),
     };
-    // Group by (original batch, RDFI) in order of first appearance.
-    let mut groups: Vec<((usize, u32), Vec<Found>)> = Vec::new();
-    for f in found {
-        let key = (f.batch, f.entry.receiving_dfi_identification);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(f),
-            None => groups.push((key, vec![f])),
-        }
-    }
     let mut w = FileWriter::new(out, &header, options.line_ending)?;
-    let mut entries = 0;
-    for (number, ((_, rdfi), group)) in groups.iter().enumerate() {
-        let Some(first) = group.first() else {
-            continue;
-        };
-        let codes: Vec<TxCode> = group
-            .iter()
-            .map(|f| {
-                TxCode::new(f.entry.transaction_code)
-                    .map(|t| TxCode::new(t.return_code()).unwrap_or(t))
-                    .ok_or_else(|| Error::InvalidCode(format!("{:02}", f.entry.transaction_code)))
-            })
-            .collect::<Result<_, _>>()?;
-        let credits = codes.iter().any(|c| c.credit);
-        let debits = codes.iter().any(|c| !c.credit);
-        let mut bh = first.header.clone();
-        bh.service_class_code = match (credits, debits) {
-            (true, false) => 220,
-            (false, true) => 225,
-            _ => 200,
-        };
-        if let Some(sec) = sec_override {
-            bh.sec_code = sec;
+    let mut summary = ResponseSummary {
+        batches: 0,
+        entries: 0,
+    };
+    for mut part in parts {
+        // Group by (original batch, RDFI) in order of first appearance.
+        let mut groups: Vec<((usize, u32), Vec<Found>)> = Vec::new();
+        for f in std::mem::take(&mut part.found) {
+            let key = (f.batch, f.entry.receiving_dfi_identification);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(f),
+                None => groups.push((key, vec![f])),
+            }
         }
-        bh.settlement_date = String::new();
-        bh.originating_dfi_identification = *rdfi;
-        bh.batch_number = u32::try_from(number + 1).map_err(|_| Error::Overflow {
-            field: "batch_number",
-        })?;
-        w.begin_batch(&bh)?;
-        let original_odfi = first.header.originating_dfi_identification;
-        let odfi_check = routing::check_digit(format!("{original_odfi:08}").as_bytes())
-            .ok_or_else(|| Error::Invalid("bad ODFI identification".into()))?;
-        for (i, (f, code)) in group.iter().zip(&codes).enumerate() {
-            let mut e = f.entry.clone();
-            e.transaction_code = code.code;
-            e.receiving_dfi_identification = original_odfi;
-            e.check_digit = odfi_check;
-            if sec_override == Some(SecCode::Cor) {
-                e.amount = 0;
-            }
-            if matches!(
-                bh.sec_code,
-                SecCode::Ctx | SecCode::Atx | SecCode::Enr | SecCode::Trx
-            ) {
-                // These state their addenda count (positions 55–58): the response carries one.
-                let rest: String = e.individual_name.chars().skip(4).collect();
-                e.individual_name = format!("0001{rest}");
-            }
-            let sequence = u64::from(options.first_sequence) + i as u64;
-            if sequence >= 10_000_000 {
-                return Err(Error::Overflow {
-                    field: "trace_number",
-                });
-            }
-            e.trace_number = u64::from(*rdfi) * 10_000_000 + sequence;
-            let a = addenda(&e, f)?;
-            w.entry(&e, &[a])?;
-            entries += 1;
+        for ((_, rdfi), group) in &groups {
+            summary.batches += 1;
+            let number = summary.batches;
+            summary.entries += answer_batch(&mut w, number, *rdfi, group, &part, options)?;
         }
-        w.end_batch()?;
     }
     w.finish()?;
-    Ok(ResponseSummary {
-        batches: groups.len(),
-        entries,
-    })
+    Ok(summary)
+}
+
+/// Writes one response batch (number `number`) answering `group`, entries of one original
+/// batch sent to RDFI `rdfi`; how many entries it wrote.
+fn answer_batch<W: Write>(
+    w: &mut FileWriter<W>,
+    number: usize,
+    rdfi: u32,
+    group: &[Found],
+    part: &Part,
+    options: &ResponseOptions,
+) -> Result<usize, Error> {
+    let Some(first) = group.first() else {
+        return Ok(0);
+    };
+    let codes: Vec<TxCode> = group
+        .iter()
+        .map(|f| {
+            TxCode::new(f.entry.transaction_code)
+                .map(|t| TxCode::new(t.return_code()).unwrap_or(t))
+                .ok_or_else(|| Error::InvalidCode(format!("{:02}", f.entry.transaction_code)))
+        })
+        .collect::<Result<_, _>>()?;
+    let credits = codes.iter().any(|c| c.credit);
+    let debits = codes.iter().any(|c| !c.credit);
+    let mut bh = first.header.clone();
+    bh.service_class_code = match (credits, debits) {
+        (true, false) => 220,
+        (false, true) => 225,
+        _ => 200,
+    };
+    if let Some(sec) = part.sec_override {
+        bh.sec_code = sec;
+    }
+    bh.settlement_date = String::new();
+    bh.originating_dfi_identification = rdfi;
+    bh.batch_number = u32::try_from(number).map_err(|_| Error::Overflow {
+        field: "batch_number",
+    })?;
+    w.begin_batch(&bh)?;
+    let original_odfi = first.header.originating_dfi_identification;
+    let odfi_check = routing::check_digit(format!("{original_odfi:08}").as_bytes())
+        .ok_or_else(|| Error::Invalid("bad ODFI identification".into()))?;
+    for (i, (f, code)) in group.iter().zip(&codes).enumerate() {
+        let mut e = f.entry.clone();
+        e.transaction_code = code.code;
+        e.receiving_dfi_identification = original_odfi;
+        e.check_digit = odfi_check;
+        if part.sec_override == Some(SecCode::Cor) {
+            e.amount = 0;
+        }
+        if matches!(
+            bh.sec_code,
+            SecCode::Ctx | SecCode::Atx | SecCode::Enr | SecCode::Trx
+        ) {
+            // These state their addenda count (positions 55–58): the response carries one.
+            let rest: String = e.individual_name.chars().skip(4).collect();
+            e.individual_name = format!("0001{rest}");
+        }
+        let sequence = u64::from(options.first_sequence) + i as u64;
+        if sequence >= 10_000_000 {
+            return Err(Error::Overflow {
+                field: "trace_number",
+            });
+        }
+        e.trace_number = u64::from(rdfi) * 10_000_000 + sequence;
+        let a = (part.addenda)(&e, f)?;
+        w.entry(&e, &[a])?;
+    }
+    w.end_batch()?;
+    Ok(group.len())
 }

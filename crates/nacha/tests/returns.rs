@@ -276,3 +276,47 @@ fn a_return_of_an_entry_that_states_its_addenda_count_states_one() {
     let r = nacha::validate(&out[..], &Policy::permissive()).unwrap();
     assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
+
+#[test]
+fn a_combined_file_returns_some_entries_and_corrects_others() {
+    // spec 06 §1.4 `incoming_ach_return_noc`: return batches, then COR batches, in one file.
+    let rets = [ReturnRequest::new(91_000_010_000_001, "R01")];
+    let nocs = [NocRequest {
+        trace_number: 91_000_010_000_002,
+        correction: Correction::AccountNumber("99887766".into()),
+    }];
+    let mut out = Vec::new();
+    let s = returns::build_return_noc(&base()[..], &rets, &nocs, &opts(), &mut out).unwrap();
+    assert_eq!((s.batches, s.entries), (2, 2));
+    let r = nacha::validate(&out[..], &Policy::permissive()).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let secs: Vec<(u32, nacha::SecCode)> = TypedReader::new(&out[..])
+        .filter_map(|r| match r.unwrap().1 {
+            Record::BatchHeader(h) => Some((h.batch_number, h.sec_code)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(secs, [(1, nacha::SecCode::Ppd), (2, nacha::SecCode::Cor)]);
+    let kinds = addenda_of(&out, |a| match a {
+        nacha::Addenda::Return(r) => Some(format!(
+            "{} {}",
+            r.return_reason_code, r.original_entry_trace_number
+        )),
+        nacha::Addenda::Notification(n) => Some(format!(
+            "{} {}",
+            n.change_code, n.original_entry_trace_number
+        )),
+        _ => None,
+    });
+    assert_eq!(kinds, ["R01 91000010000001", "C01 91000010000002"]);
+    // One entry is not both returned and corrected; a dishonor code is not a return's.
+    let both = [NocRequest {
+        trace_number: 91_000_010_000_001,
+        correction: Correction::AccountNumber("1".into()),
+    }];
+    let e = returns::build_return_noc(&base()[..], &rets, &both, &opts(), &mut Vec::new());
+    assert!(matches!(e, Err(Error::Invalid(m)) if m.contains("answered twice")));
+    let r69 = [ReturnRequest::new(91_000_010_000_001, "R69")];
+    let e = returns::build_return(&base()[..], &r69, &opts(), &mut Vec::new());
+    assert!(matches!(e, Err(Error::InvalidCode(c)) if c == "R69"));
+}
