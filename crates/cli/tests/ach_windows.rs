@@ -429,8 +429,13 @@ fn cash_recon_rows(w: &Workdir, date: &str) -> Vec<String> {
         "{}",
         common::text(&o)
     );
+    bank_report_rows(w, date, "ach-cash-recon-report")
+}
+
+/// The rows (header dropped) of bank report `kind` of `date`, written by `bankdrop reconcile`.
+fn bank_report_rows(w: &Workdir, date: &str, kind: &str) -> Vec<String> {
     let compact = date.replace('-', "");
-    let name = format!("bank-account-reports/{date}_acme-ach-cash-recon-report_{compact}.csv");
+    let name = format!("bank-account-reports/{date}_acme-{kind}_{compact}.csv");
     let text = std::fs::read_to_string(w.root().join(name)).unwrap();
     text.lines().skip(1).map(str::to_string).collect()
 }
@@ -595,6 +600,25 @@ fn a_return_its_dishonor_and_the_contest_each_settle_as_their_own_row() {
     assert_eq!(
         cash_recon_rows(&w, "2026-04-10"),
         [row("CONTESTED_RETURN", "DEBIT", "2026-04-10")]
+    );
+    // The daily activity report (spec 06 §10) from the program account's side: the dishonor
+    // takes the 839.90 out again (a debit), the contest brings it back (a credit).
+    let activity = |date: &str| bank_report_rows(&w, date, "daily-activity-report");
+    let thursday = activity("2026-04-09");
+    assert_eq!(thursday.len(), 1, "{thursday:?}");
+    assert!(
+        thursday[0].contains(&format!(
+            "ACH DISHONORED RETURN CREDIT WONKA IND PAYROLL {trace}\",\"839.9\",\"\""
+        )),
+        "{thursday:?}"
+    );
+    let friday = activity("2026-04-10");
+    assert_eq!(friday.len(), 1, "{friday:?}");
+    assert!(
+        friday[0].contains(&format!(
+            "ACH CONTESTED RETURN DEBIT WONKA IND PAYROLL {trace}\",\"\",\"839.9\""
+        )),
+        "{friday:?}"
     );
     let events = w.ok(&[
         "ach",
