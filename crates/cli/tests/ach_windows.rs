@@ -641,11 +641,15 @@ fn a_return_its_dishonor_and_the_contest_each_settle_as_their_own_row() {
 /// allows IAT, and both entries are scheduled and listed, named from their addenda.
 #[test]
 fn an_iat_batch_mixing_credits_and_debits_is_accepted_and_its_entries_scheduled() {
+    // Received Friday 2026-01-16 10:00 CT, effective that day: a PPD batch would go Same Day,
+    // but IAT entries never do (public Nacha rule): the 13:15 next-day window, settling on
+    // Tuesday (Monday 01-19 is a Fed holiday).
     let w = Workdir::new(
-        "[ach]\nclock = \"2026-01-15T10:00:00-06:00\"\n[program]\nsec_codes = [\"PPD\", \"IAT\"]\n",
+        "[ach]\nclock = \"2026-01-16T10:00:00-06:00\"\n[program]\nsec_codes = [\"PPD\", \"IAT\"]\n",
     );
+    // The fixture's batch is effective 2026-01-16.
     let src = common::fixtures().join("../nacha/valid_iat_mixed.ach");
-    let file = w.dir().join("20260115T160000Z_outgoing_ach_1768492800.ach");
+    let file = w.dir().join("20260116T160000Z_outgoing_ach_1768579200.ach");
     std::fs::copy(src, &file).unwrap();
     w.ok(&["ingest", "--partner", "acme", file.to_str().unwrap()]);
     let out = w.ok(&[
@@ -654,9 +658,9 @@ fn an_iat_batch_mixing_credits_and_debits_is_accepted_and_its_entries_scheduled(
         "--partner",
         "acme",
         "--settles",
-        "2026-01-16",
+        "2026-01-20",
         "--at",
-        "2026-01-16T12:00:00-06:00",
+        "2026-01-20T12:00:00-06:00",
     ]);
     let rows: Vec<Vec<&str>> = out
         .lines()
@@ -672,7 +676,18 @@ fn an_iat_batch_mixing_credits_and_debits_is_accepted_and_its_entries_scheduled(
         (rows[1][0], rows[1][1], rows[1][2]),
         ("091000010000002", "debit", "100000")
     );
-    assert!(rows.iter().all(|r| r[6] == "posted"), "{out}");
+    for r in &rows {
+        assert_eq!(
+            (r[3], r[4], r[5], r[6]),
+            (
+                "next_day",
+                "2026-01-16 13:15",
+                "2026-01-20T13:30:00+00:00",
+                "posted"
+            ),
+            "{out}"
+        );
+    }
 }
 
 /// A combined file (spec 06 §1.4 `incoming_ach_return_noc`): one entry returned, another

@@ -226,6 +226,7 @@ pub fn check_against_bank<R: Read>(
                     .is_some_and(|c| c.kind == nacha::TxKind::Live);
                 if live && e.amount > 0 {
                     let effective = batch.as_ref().and_then(effective_of);
+                    let sec = batch.as_ref().map_or(nacha::SecCode::Ppd, |b| b.sec_code);
                     limit_checks(
                         &mut out,
                         raw.line,
@@ -235,7 +236,7 @@ pub fn check_against_bank<R: Read>(
                         prior,
                         || {
                             windows
-                                .schedule(arrival, effective, e.amount)
+                                .schedule_entry(arrival, effective, e.amount, sec)
                                 .ok()
                                 .map(|s| s.window_date)
                         },
@@ -574,12 +575,12 @@ pub fn apply_entries<R: Read>(
             windows_of = [None, None];
         }
         let effective = effective_of(b);
-        let slot = &mut windows_of[usize::from(e.amount > windows.same_day_limit_cents)];
+        let slot = &mut windows_of[usize::from(!windows.same_day_eligible(e.amount, b.sec_code))];
         let s = match slot {
             Some(s) => s.clone(),
             None => {
                 let s = windows
-                    .schedule(arrival, effective, e.amount)
+                    .schedule_entry(arrival, effective, e.amount, b.sec_code)
                     .map_err(|err| {
                         store::Error::Apply(format!("entry {}: {err}", e.trace_number))
                     })?;
@@ -633,7 +634,7 @@ fn apply_dishonor(
     let code = nacha::TxCode::new(e.transaction_code)
         .ok_or_else(|| store::Error::Apply(format!("entry {}: bad code", e.trace_number)))?;
     let s = windows
-        .schedule(arrival, effective_of(b), e.amount)
+        .schedule_entry(arrival, effective_of(b), e.amount, b.sec_code)
         .map_err(|err| store::Error::Apply(format!("entry {}: {err}", e.trace_number)))?;
     let trace = format!("{:015}", d.original_entry_trace_number);
     let mut json = entry_json(b, e, code);

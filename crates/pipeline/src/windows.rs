@@ -229,6 +229,25 @@ impl Windows {
         }
     }
 
+    /// Whether an entry of `amount_cents` in a batch of `sec` may settle Same Day: not above
+    /// the per-entry limit (spec 06 §9.14), and not IAT (the public Nacha rule: international
+    /// entries are not eligible for Same Day ACH).
+    pub fn same_day_eligible(&self, amount_cents: u64, sec: nacha::SecCode) -> bool {
+        amount_cents <= self.same_day_limit_cents && sec != nacha::SecCode::Iat
+    }
+
+    /// [`Windows::schedule`] of an entry of a batch of `sec` ([`Windows::same_day_eligible`]).
+    pub fn schedule_entry(
+        &self,
+        received: DateTime<Utc>,
+        effective: Option<NaiveDate>,
+        amount_cents: u64,
+        sec: nacha::SecCode,
+    ) -> Result<Scheduled, WindowError> {
+        let same_day = self.same_day_eligible(amount_cents, sec);
+        self.schedule_with(received, effective, same_day)
+    }
+
     /// Schedules an entry of `amount_cents` whose batch is effective `effective` (`None`: blank,
     /// as in ENR batches, processed as soon as possible), received at `received`.
     pub fn schedule(
@@ -236,6 +255,20 @@ impl Windows {
         received: DateTime<Utc>,
         effective: Option<NaiveDate>,
         amount_cents: u64,
+    ) -> Result<Scheduled, WindowError> {
+        self.schedule_with(
+            received,
+            effective,
+            amount_cents <= self.same_day_limit_cents,
+        )
+    }
+
+    /// Schedules an entry that may (`same_day`) or may not go Same Day.
+    fn schedule_with(
+        &self,
+        received: DateTime<Utc>,
+        effective: Option<NaiveDate>,
+        same_day: bool,
     ) -> Result<Scheduled, WindowError> {
         let today = received.with_timezone(&Chicago).date_naive();
         let rules = &self.effective_dates;
@@ -264,7 +297,7 @@ impl Windows {
         // Same Day: due on or before the processing day, within the limit, before its last
         // Same Day cutoff. Received on a non-business day it settles on the processing day but
         // is billed as next-day (§3.2).
-        if wanted <= processing && amount_cents <= self.same_day_limit_cents {
+        if wanted <= processing && same_day {
             if let Some(i) = self
                 .same_day
                 .iter()

@@ -169,6 +169,18 @@ fn the_same_day_limit_is_one_million_dollars_per_entry_spec_06_9_14() {
 }
 
 #[test]
+fn iat_entries_never_go_same_day() {
+    // Public Nacha rule: international entries are not eligible for Same Day ACH.
+    let at = chi(MON, "10:00:00");
+    let ppd = w().schedule_entry(at, Some(date(MON)), 5_000, nacha::SecCode::Ppd);
+    assert_eq!(got(ppd.unwrap()), same_day(MON, "13:15"));
+    let iat = w().schedule_entry(at, Some(date(MON)), 5_000, nacha::SecCode::Iat);
+    assert_eq!(got(iat.unwrap()), next_day(MON, "13:15", TUE));
+    assert!(!w().same_day_eligible(5_000, nacha::SecCode::Iat));
+    assert!(!w().same_day_eligible(100_000_001, nacha::SecCode::Ppd));
+}
+
+#[test]
 fn a_future_effective_date_waits_for_the_business_day_before_it() {
     let s = w()
         .schedule(chi(MON, "10:00:00"), Some(date("2026-12-14")), SMALL)
