@@ -66,6 +66,29 @@ pub struct Program {
     pub balance_creation: BalanceCreation,
     /// ACH limits agreed with the bank (spec 06 §5.2).
     pub ach_limits: AchLimits,
+    /// The mode of each future rule by its id (`AF1`, `card F1`, …); a rule not listed takes
+    /// `future_default`.
+    pub future_rules: std::collections::BTreeMap<String, validate::schema::FutureMode>,
+    /// The mode of the future rules not listed (default `warn`).
+    pub future_default: validate::schema::FutureMode,
+}
+
+impl Program {
+    /// `schema` as this program sees it: its future rules in the program's modes (borrowed
+    /// when they are all in the default `warn`, as loaded).
+    pub fn schema<'a>(
+        &self,
+        schema: &'a validate::schema::Schema,
+    ) -> std::borrow::Cow<'a, validate::schema::Schema> {
+        use validate::schema::FutureMode;
+        let as_loaded =
+            self.future_default == FutureMode::Warn && self.future_rules.values().all(|m| *m == FutureMode::Warn);
+        if as_loaded || schema.future_rules().is_empty() {
+            return std::borrow::Cow::Borrowed(schema);
+        }
+        let mode_of = |id: &str| *self.future_rules.get(id).unwrap_or(&self.future_default);
+        std::borrow::Cow::Owned(schema.with_future_modes(&mode_of))
+    }
 }
 
 /// ACH limits agreed with the bank (spec 06 §5.2: "set with Lead" per partner; their values are

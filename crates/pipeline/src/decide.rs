@@ -145,6 +145,7 @@ impl Decider<'_> {
         };
         let path = c.path();
         let program = self.config.program(partner);
+        let schema = &*program.schema(schema);
         // The report keeps the first errors for the status file; every error goes to the spill
         // for the errors file (D7), in bounded memory.
         let opts = Options {

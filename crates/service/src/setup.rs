@@ -48,6 +48,28 @@ pub fn add_partner(cfg: &Config, store: &Db, name: &str, keys: &[String]) -> Res
     Ok(root)
 }
 
+/// Refuses a program naming a future rule no schema has (a typo would leave the rule in its
+/// default mode without a word).
+fn check_future_rules(schemas: &validate::schema::Schemas, pc: &pipeline::Config) -> Result<()> {
+    let known: std::collections::BTreeSet<&str> =
+        schemas.iter().flat_map(|s| s.future_rules()).collect();
+    let programs = std::iter::once(("[program]".to_string(), &pc.program)).chain(
+        pc.programs
+            .iter()
+            .map(|(name, p)| (format!("[partners.{name}]"), p)),
+    );
+    for (at, program) in programs {
+        if let Some(id) = program.future_rules.keys().find(|id| !known.contains(id.as_str())) {
+            let list: Vec<&str> = known.iter().copied().collect();
+            crate::bail!(
+                "{at} future_rules: no future rule `{id}`; the schemas have {}",
+                list.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The upload pipeline over the configured store, with `schemas`.
 pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipeline> {
     let store = Arc::new(open_store(cfg)?);
@@ -57,6 +79,7 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.expected_types = cfg.pipeline.expected_types.clone();
     pc.program = cfg.program.resolve()?;
     pc.programs = cfg.programs.clone();
+    check_future_rules(&schemas, &pc)?;
     pc.max_name_len = cfg.sftp.max_name_len;
     pc.max_attempts = cfg.pipeline.max_attempts;
     pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;

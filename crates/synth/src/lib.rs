@@ -354,7 +354,15 @@ impl<'a> RowGen<'a> {
             return false;
         };
         let (Some(px), Some(py)) = (Point::parse(x), Point::parse(y)) else {
-            return false;
+            // Two amounts (a credit limit under its maximum): swapped, each keeps its format.
+            let (Ok(dx), Ok(dy)) = (x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()) else {
+                return false;
+            };
+            if op.holds(dx.cmp(&dy)) || dx == dy {
+                return false;
+            }
+            self.values.swap(a, b);
+            return true;
         };
         if op.holds(px.order(py)) {
             return false;

@@ -1,7 +1,7 @@
 //! Row rules across columns (`[[rules]]` in the schemas).
 
 use crate::check::{cell_finding, Row};
-use crate::report::{code, Out, Severity};
+use crate::report::{code, Out};
 use crate::schema::{Condition, RuleKind, Schema, Test};
 use crate::values::{same, Point};
 use rust_decimal::Decimal;
@@ -57,10 +57,16 @@ pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out:
             conds.join(" and ")
         };
         let col = |c: usize| &schema.columns[c];
+        // A future rule names itself, so the partner knows which announced rule it is.
+        let future = rule
+            .future
+            .as_ref()
+            .map(|id| format!(" (future rule {id}, {})", rule.source))
+            .unwrap_or_default();
         let mut err = |c: usize, code: &'static str, message: String, value: Option<&str>| {
             out.push(
-                Severity::Error,
-                cell_finding(row, col(c), code, message, value),
+                rule.severity,
+                cell_finding(row, col(c), code, message + &future, value),
             );
         };
         match &rule.kind {
@@ -164,6 +170,13 @@ pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out:
                 if ord.is_some_and(|o| !op.holds(o)) {
                     let m = format!("must be {} {} ({y})", op.as_str(), col(*b).name);
                     err(*a, code::COMPARISON, m, Some(x));
+                }
+            }
+            RuleKind::ForbiddenPrefix(c, prefixes) if !bad[*c] => {
+                let Some(v) = r.get(*c) else { continue };
+                if let Some(p) = prefixes.iter().find(|p| v.starts_with(p.as_str())) {
+                    let m = format!("must not start with `{p}`, a prefix reserved for the bank's own ids");
+                    err(*c, code::INVALID_NAMESPACE, m, Some(v));
                 }
             }
             _ => {}

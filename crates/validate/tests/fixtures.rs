@@ -131,6 +131,8 @@ fn cases_match_their_expected_reports() {
         "effective_date_too_far",
         "effective_date_not_business_day",
         "dishonor_without_return",
+        "immutable_field",
+        "disallowed_state",
     ];
     for c in CODES {
         assert!(

@@ -53,6 +53,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 mod balances;
+mod states;
 mod updates;
 
 /// Findings of the checks, by severity.
@@ -141,6 +142,9 @@ impl<'a> Checks<'a> {
                 schema,
                 stored: HashMap::new(),
             }));
+        }
+        if let Some(s) = states::States::new(ctx, reader, schema) {
+            passes.push(Box::new(s));
         }
         if let Some(b) = balances::Balances::new(ctx, reader, schema) {
             passes.push(Box::new(b));

@@ -3,7 +3,7 @@
 use super::{finding, Ctx, Found, Pass, Rows};
 use std::collections::HashMap;
 use store::{Snapshot, StoredRecord};
-use validate::report::{code, Severity};
+use validate::report::code;
 use validate::schema::{HistoryKind, HistoryRule, Schema};
 use validate::values::Point;
 use validate::Finding;
@@ -57,8 +57,11 @@ impl Pass for Updates<'_> {
         };
         let old = |c: usize| stored.get(&schema.columns[c].name);
         for h in &schema.history {
-            if let Some(f) = update_finding(schema, h, row, cells, &old, &key) {
-                found.push((Severity::Error, f));
+            if let Some(mut f) = update_finding(schema, h, row, cells, &old, &key) {
+                if let Some(id) = &h.future {
+                    f.message = format!("{} (future rule {id})", f.message);
+                }
+                found.push((h.severity, f));
             }
         }
         Ok(())
@@ -104,5 +107,19 @@ fn update_finding<'p>(
                 finding(row, name, code::TERMINAL_RECORD, m, cells[*c].unwrap_or(""))
             })
         }
+        HistoryKind::Immutable(cols) => cols.iter().find_map(|c| {
+            // Empty before: it may be filled (a card's `closed_at` at its closing).
+            let was = old(*c).filter(|v| !v.is_empty())?;
+            let new = cells[*c];
+            if new == Some(was) {
+                return None;
+            }
+            let name = &schema.columns[*c].name;
+            let m = format!(
+                "{name} was `{was}` and cannot change once set ({})",
+                h.source
+            );
+            Some(finding(row, name, code::IMMUTABLE_FIELD, m, new.unwrap_or("")))
+        }),
     }
 }

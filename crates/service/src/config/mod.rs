@@ -229,6 +229,11 @@ pub struct Program {
     /// The most a program originates for one processing day, in dollars (spec 06 §5.2
     /// `aggregate_limit_exceeded`); absent: no limit.
     pub ach_daily_limit: Option<String>,
+    /// The mode (`off`, `warn`, `reject`) of each future rule by its id (spec 02 §6.2, spec 03
+    /// §4.2 and §8.2, spec 04 §2.2: announced with 60 days' notice).
+    pub future_rules: std::collections::BTreeMap<String, validate::schema::FutureMode>,
+    /// The mode of the future rules not listed.
+    pub future_default: validate::schema::FutureMode,
 }
 
 impl Default for Program {
@@ -239,6 +244,8 @@ impl Default for Program {
             sec_codes: ["CCD", "PPD", "WEB", "TEL"].map(String::from).to_vec(),
             ach_per_transaction_limit: None,
             ach_daily_limit: None,
+            future_rules: Default::default(),
+            future_default: Default::default(),
         }
     }
 }
@@ -268,6 +275,8 @@ impl Program {
                 )?,
                 daily_cents: cents("ach_daily_limit", &self.ach_daily_limit)?,
             },
+            future_rules: self.future_rules.clone(),
+            future_default: self.future_default,
         })
     }
 }

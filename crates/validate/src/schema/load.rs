@@ -41,6 +41,35 @@ struct RawSchema {
     history: Vec<Spanned<RawHistory>>,
     #[serde(default)]
     memberships: Vec<Spanned<RawMembership>>,
+    #[serde(default)]
+    target_state: Vec<Spanned<RawTargetState>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargetState {
+    column: String,
+    to: String,
+    target: RawTarget,
+    when: Option<RawCondition>,
+    #[serde(default = "all_rows")]
+    rows: String,
+    future: Option<String>,
+    source: String,
+    note: Option<String>,
+}
+
+fn all_rows() -> String {
+    "all".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    column: String,
+    #[serde(rename = "in")]
+    in_: Option<Vec<String>>,
+    not_in: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -59,8 +88,10 @@ struct RawMembership {
 #[serde(deny_unknown_fields)]
 struct RawHistory {
     kind: String,
-    column: String,
+    column: Option<String>,
+    columns: Option<Vec<String>>,
     values: Option<Vec<String>>,
+    future: Option<String>,
     source: String,
     note: Option<String>,
 }
@@ -79,6 +110,7 @@ struct RawReference {
     target_is: Option<RawTargetIs>,
     #[serde(default)]
     warning: bool,
+    future: Option<String>,
     source: String,
     note: Option<String>,
 }
@@ -138,6 +170,7 @@ struct RawRule {
     values: Option<Vec<String>>,
     when: Option<RawCondition>,
     and: Option<RawCondition>,
+    future: Option<String>,
     source: String,
     note: Option<String>,
     #[serde(default)]
@@ -282,7 +315,9 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
                 .target_is
                 .as_ref()
                 .map(|t| (t.column.clone(), t.in_.clone())),
-            warning: r.warning,
+            // A future rule starts in its default mode, `warn`.
+            warning: r.warning || r.future.is_some(),
+            future: r.future.clone(),
             source: r.source.clone(),
             note: r.note.clone(),
         });
@@ -291,28 +326,10 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
     for spanned in &raw.history {
         let at = spanned.span().start;
         let h = spanned.get_ref();
-        let column = find(&ctx, at, &columns, &h.column)?;
         if key.is_empty() {
             return Err(ctx.err(at, "a history rule needs id_column or key"));
         }
-        let kind = match (h.kind.as_str(), &h.values) {
-            ("later", None) => match columns[column].ty {
-                ColumnType::Date | ColumnType::Datetime => HistoryKind::Later(column),
-                _ => return Err(ctx.err(at, "`later` is for date and datetime columns")),
-            },
-            ("frozen_when", Some(v)) => {
-                check_values(&ctx, at, &columns[column], v)?;
-                HistoryKind::FrozenWhen(column, v.clone())
-            }
-            ("later", Some(_)) => return Err(ctx.err(at, "`later` takes no `values`")),
-            ("frozen_when", None) => return Err(ctx.err(at, "`frozen_when` needs `values`")),
-            (k, _) => return Err(ctx.err(at, format!("unknown history kind `{k}`"))),
-        };
-        history.push(HistoryRule {
-            kind,
-            source: h.source.clone(),
-            note: h.note.clone(),
-        });
+        history.push(build_history(&ctx, at, h, &columns)?);
     }
     let mut memberships = Vec::with_capacity(raw.memberships.len());
     for spanned in &raw.memberships {
@@ -328,7 +345,42 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             note: m.note.clone(),
         });
     }
+    let mut target_states = Vec::with_capacity(raw.target_state.len());
+    for spanned in &raw.target_state {
+        let at = spanned.span().start;
+        let t = spanned.get_ref();
+        let rows = match t.rows.as_str() {
+            "all" => RowsOf::All,
+            "new" => RowsOf::New,
+            "updates" => RowsOf::Updates,
+            other => return Err(ctx.err(at, format!("rows: `{other}` is not all, new or updates"))),
+        };
+        if rows != RowsOf::All && key.is_empty() {
+            return Err(ctx.err(at, "rows = new/updates needs id_column or key"));
+        }
+        let target = match (&t.target.in_, &t.target.not_in) {
+            (Some(v), None) => Test::In(v.clone()),
+            (None, Some(v)) => Test::NotIn(v.clone()),
+            _ => return Err(ctx.err(at, "target needs exactly one of `in`, `not_in`")),
+        };
+        target_states.push(TargetState {
+            column: find(&ctx, at, &columns, &t.column)?,
+            to: t.to.clone(),
+            target_column: t.target.column.clone(),
+            target,
+            when: match &t.when {
+                Some(c) => vec![build_condition(&ctx, at, c, &columns)?],
+                None => Vec::new(),
+            },
+            rows,
+            severity: severity_of(&t.future),
+            future: t.future.clone(),
+            source: t.source.clone(),
+            note: t.note.clone(),
+        });
+    }
     Ok(Schema {
+        target_states,
         file_type: raw.file_type,
         title: raw.title,
         source: raw.source,
@@ -474,6 +526,66 @@ fn build_condition(
     Ok(Condition { column, test })
 }
 
+fn build_history(
+    ctx: &Ctx,
+    at: usize,
+    h: &RawHistory,
+    columns: &[Column],
+) -> Result<HistoryRule, SchemaError> {
+    let one = || match &h.column {
+        Some(c) => find(ctx, at, columns, c),
+        None => Err(ctx.err(at, format!("history `{}` needs `column`", h.kind))),
+    };
+    let kind = match (h.kind.as_str(), &h.values) {
+        ("later", None) => {
+            let column = one()?;
+            match columns[column].ty {
+                ColumnType::Date | ColumnType::Datetime => HistoryKind::Later(column),
+                _ => return Err(ctx.err(at, "`later` is for date and datetime columns")),
+            }
+        }
+        ("frozen_when", Some(v)) => {
+            let column = one()?;
+            check_values(ctx, at, &columns[column], v)?;
+            HistoryKind::FrozenWhen(column, v.clone())
+        }
+        ("immutable", None) => {
+            let names = h
+                .columns
+                .as_ref()
+                .ok_or_else(|| ctx.err(at, "`immutable` needs `columns`"))?;
+            let cols = names
+                .iter()
+                .map(|n| find(ctx, at, columns, n))
+                .collect::<Result<_, _>>()?;
+            HistoryKind::Immutable(cols)
+        }
+        ("later" | "immutable", _) => {
+            return Err(ctx.err(at, format!("`{}` takes no `values`", h.kind)))
+        }
+        ("frozen_when", _) => return Err(ctx.err(at, "`frozen_when` needs `values`")),
+        (k, _) => return Err(ctx.err(at, format!("unknown history kind `{k}`"))),
+    };
+    if h.columns.is_some() && !matches!(kind, HistoryKind::Immutable(_)) {
+        return Err(ctx.err(at, "`columns` is for `immutable`"));
+    }
+    Ok(HistoryRule {
+        kind,
+        source: h.source.clone(),
+        note: h.note.clone(),
+        severity: severity_of(&h.future),
+        future: h.future.clone(),
+    })
+}
+
+/// A rule's severity as loaded: a future rule starts in its default mode, `warn`.
+fn severity_of(future: &Option<String>) -> crate::Severity {
+    match future {
+        Some(_) => crate::Severity::Warning,
+        None => crate::Severity::Error,
+    }
+}
+
 fn build_rule(ctx: &Ctx, at: usize, r: &RawRule, columns: &[Column]) -> Result<Rule, SchemaError> {
     let col = |name: &Option<String>, what: &str| -> Result<usize, SchemaError> {
         match name {
@@ -547,6 +659,18 @@ fn build_rule(ctx: &Ctx, at: usize, r: &RawRule, columns: &[Column]) -> Result<R
             }
             RuleKind::Compare(a, op, b)
         }
+        "forbidden_prefix" => {
+            let c = col(&r.column, "column")?;
+            if columns[c].ty != ColumnType::String {
+                return Err(ctx.err(at, "forbidden_prefix is for string columns"));
+            }
+            let values = r
+                .values
+                .clone()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| ctx.err(at, "forbidden_prefix needs `values` (the prefixes)"))?;
+            RuleKind::ForbiddenPrefix(c, values)
+        }
         other => return Err(ctx.err(at, format!("unknown rule kind `{other}`"))),
     };
     let mut when = Vec::new();
@@ -559,5 +683,7 @@ fn build_rule(ctx: &Ctx, at: usize, r: &RawRule, columns: &[Column]) -> Result<R
         when,
         source: r.source.clone(),
         note: r.note.clone(),
+        severity: severity_of(&r.future),
+        future: r.future.clone(),
     })
 }

@@ -205,6 +205,9 @@ pub enum RuleKind {
     SameSign(usize, usize),
     /// `left op right` when both are non-null.
     Compare(usize, Op, usize),
+    /// The value must not start with any of these prefixes, reserved for the bank's own ids
+    /// (`invalid_namespace`).
+    ForbiddenPrefix(usize, Vec<String>),
 }
 
 /// A row rule with its conditions and provenance.
@@ -218,6 +221,11 @@ pub struct Rule {
     pub source: String,
     /// Reader's note.
     pub note: Option<String>,
+    /// The id of a rule the bank has announced but does not enforce yet (`AF1`, `card F1`):
+    /// each program switches it `off`, `warn` (the default) or `reject` ([`FutureMode`]).
+    pub future: Option<String>,
+    /// What breaking it is: an error, or a warning for a future rule in `warn` mode.
+    pub severity: crate::Severity,
 }
 
 /// One partner file type.
@@ -254,6 +262,45 @@ pub struct Schema {
     pub history: Vec<HistoryRule>,
     /// Values that must be listed on the record another column names.
     pub memberships: Vec<Membership>,
+    /// States the record another column names must (not) be in for a row.
+    pub target_states: Vec<TargetState>,
+}
+
+/// Which rows a [`TargetState`] rule is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowsOf {
+    /// Every row.
+    All,
+    /// Rows creating a record (no record stored under their key).
+    New,
+    /// Rows updating a stored record.
+    Updates,
+}
+
+/// The record a column of the row names must be in (or out of) some states, e.g. a card update
+/// on a `closed` account must close the card (`disallowed_state`).
+#[derive(Debug, Clone)]
+pub struct TargetState {
+    /// The column naming the record (by that type's `ref_ids`).
+    pub column: usize,
+    /// The named record's file type.
+    pub to: String,
+    /// The named record's column tested.
+    pub target_column: String,
+    /// The values it must have (`in`), or must not have (`not_in`).
+    pub target: Test,
+    /// The rule applies only to rows meeting these conditions.
+    pub when: Vec<Condition>,
+    /// New rows, updates or every row.
+    pub rows: RowsOf,
+    /// A future rule's id ([`Rule::future`]).
+    pub future: Option<String>,
+    /// An error, or a warning for a future rule in `warn` mode.
+    pub severity: crate::Severity,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note: what the rule means, shown in the finding.
+    pub note: Option<String>,
 }
 
 /// A value that must be listed on a stored record another column of the row names, e.g. a
@@ -286,6 +333,10 @@ pub struct HistoryRule {
     pub source: String,
     /// Reader's note.
     pub note: Option<String>,
+    /// A future rule's id ([`Rule::future`]).
+    pub future: Option<String>,
+    /// An error, or a warning for a future rule in `warn` mode.
+    pub severity: crate::Severity,
 }
 
 /// What a [`HistoryRule`] enforces.
@@ -296,6 +347,9 @@ pub enum HistoryKind {
     /// A stored record whose column has one of these values is final: a row changing it is
     /// refused (`terminal_record`); the same row sent again is not a change.
     FrozenWhen(usize, Vec<String>),
+    /// These columns cannot change once they hold a value (`immutable_field`); an empty one
+    /// may be filled.
+    Immutable(Vec<usize>),
 }
 
 /// A column naming records of other files (D8): every value (every item of a list) must name a
@@ -317,6 +371,8 @@ pub struct Reference {
     pub target_is: Option<(String, Vec<String>)>,
     /// A warning instead of an error (rules the bank has announced but does not enforce yet).
     pub warning: bool,
+    /// A future rule's id ([`Rule::future`]): its mode sets `warning`.
+    pub future: Option<String>,
     /// Spec section or decision.
     pub source: String,
     /// Reader's note.
@@ -333,5 +389,81 @@ impl Schema {
     pub fn header_line(&self) -> String {
         let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
         names.join("|")
+    }
+}
+
+/// How a program treats a future rule (one the bank has announced and does not enforce yet;
+/// it gives 60 days' notice, spec 02 §6.2, spec 03 §4.2 and §8.2, spec 04 §2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FutureMode {
+    /// Not checked.
+    Off,
+    /// A warning: the file is still accepted (the default).
+    #[default]
+    Warn,
+    /// An error: the row is rejected, as once the bank enforces it.
+    Reject,
+}
+
+impl FutureMode {
+    /// The severity of a finding in this mode; `None` when off.
+    pub fn severity(self) -> Option<crate::Severity> {
+        match self {
+            FutureMode::Off => None,
+            FutureMode::Warn => Some(crate::Severity::Warning),
+            FutureMode::Reject => Some(crate::Severity::Error),
+        }
+    }
+}
+
+impl Schema {
+    /// Every future rule's id in this schema.
+    pub fn future_rules(&self) -> Vec<&str> {
+        let rules = self.rules.iter().filter_map(|r| r.future.as_deref());
+        let history = self.history.iter().filter_map(|r| r.future.as_deref());
+        let refs = self.references.iter().filter_map(|r| r.future.as_deref());
+        let states = self.target_states.iter().filter_map(|r| r.future.as_deref());
+        rules.chain(history).chain(refs).chain(states).collect()
+    }
+
+    /// This schema as a program sees it: each future rule in the mode `mode_of` gives it
+    /// (dropped when off, a warning or an error otherwise).
+    pub fn with_future_modes(&self, mode_of: &dyn Fn(&str) -> FutureMode) -> Schema {
+        let mut s = self.clone();
+        let sev = |f: &Option<String>| f.as_deref().map(|id| mode_of(id).severity());
+        s.rules.retain_mut(|r| match sev(&r.future) {
+            Some(None) => false,
+            Some(Some(v)) => {
+                r.severity = v;
+                true
+            }
+            None => true,
+        });
+        s.history.retain_mut(|r| match sev(&r.future) {
+            Some(None) => false,
+            Some(Some(v)) => {
+                r.severity = v;
+                true
+            }
+            None => true,
+        });
+        s.target_states.retain_mut(|r| match sev(&r.future) {
+            Some(None) => false,
+            Some(Some(v)) => {
+                r.severity = v;
+                true
+            }
+            None => true,
+        });
+        s.references.retain_mut(|r| match sev(&r.future) {
+            Some(None) => false,
+            Some(Some(v)) => {
+                r.warning = v == crate::Severity::Warning;
+                true
+            }
+            None => true,
+        });
+        s
     }
 }

@@ -1,0 +1,109 @@
+//! `[[target_state]]`: the record a column of the row names must be in (or out of) some states
+//! for the row, e.g. a card update on a closed account must close the card (spec 04 §2.1), an
+//! account comes from an approved application (spec 01 §6.2).
+
+use super::{finding, Ctx, Found, Pass};
+use std::collections::HashMap;
+use store::Snapshot;
+use validate::report::code;
+use validate::schema::{RowsOf, Schema, TargetState, Test};
+
+/// Named records' states are looked up once per value (a file names few accounts many times).
+const CACHE_LIMIT: usize = 100_000;
+
+/// The `[[target_state]]` rules of a schema.
+pub(super) struct States<'a> {
+    pub(super) ctx: &'a Ctx<'a>,
+    pub(super) reader: &'a Snapshot<'a>,
+    pub(super) schema: &'a Schema,
+    /// Per rule: the named record's tested value by the row's value (`None`: no such record
+    /// stored, which `unknown_reference` covers, or no value).
+    pub(super) cache: Vec<HashMap<String, Option<String>>>,
+}
+
+impl<'a> States<'a> {
+    /// The pass, when the schema has such rules.
+    pub(super) fn new(ctx: &'a Ctx<'a>, reader: &'a Snapshot<'a>, schema: &'a Schema) -> Option<Self> {
+        (!schema.target_states.is_empty()).then(|| States {
+            ctx,
+            reader,
+            schema,
+            cache: vec![HashMap::new(); schema.target_states.len()],
+        })
+    }
+
+    /// The tested column's value on the `t.to` record `v` names.
+    fn state_of(&mut self, i: usize, t: &TargetState, v: &str) -> store::Result<Option<String>> {
+        if let Some(s) = self.cache[i].get(v) {
+            return Ok(s.clone());
+        }
+        let state = match self.reader.find_ref(self.ctx.partner, &t.to, v)? {
+            Some(key) => self
+                .reader
+                .record(self.ctx.partner, &t.to, &key)?
+                .and_then(|r| r.get(&t.target_column).map(str::to_string)),
+            None => None,
+        };
+        if self.cache[i].len() >= CACHE_LIMIT {
+            self.cache[i].clear();
+        }
+        self.cache[i].insert(v.to_string(), state.clone());
+        Ok(state)
+    }
+}
+
+impl Pass for States<'_> {
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
+        let schema = self.schema;
+        // Whether the row updates a stored record, asked once and only when a rule needs it.
+        let mut update: Option<bool> = None;
+        for (i, t) in schema.target_states.iter().enumerate() {
+            if !t.when.iter().all(|c| c.holds_on(cells)) {
+                continue;
+            }
+            let Some(v) = cells[t.column] else {
+                continue;
+            };
+            if t.rows != RowsOf::All {
+                let is_update = match update {
+                    Some(u) => u,
+                    None => {
+                        let key = crate::apply::record_key(schema, cells);
+                        let u = self
+                            .reader
+                            .record(self.ctx.partner, &schema.file_type, &key)?
+                            .is_some();
+                        *update.insert(u)
+                    }
+                };
+                if is_update != (t.rows == RowsOf::Updates) {
+                    continue;
+                }
+            }
+            let Some(state) = self.state_of(i, t, v)? else {
+                continue;
+            };
+            let allowed = match &t.target {
+                Test::In(l) => l.contains(&state),
+                Test::NotIn(l) => !l.contains(&state),
+                Test::Present(_) => true,
+            };
+            if allowed {
+                continue;
+            }
+            let name = &schema.columns[t.column].name;
+            let why = t.note.as_deref().unwrap_or("this row is not allowed then");
+            let future = t
+                .future
+                .as_ref()
+                .map(|id| format!(", future rule {id}"))
+                .unwrap_or_default();
+            let m = format!(
+                "{} `{v}` is {} `{state}`: {why} ({}{future})",
+                t.to, t.target_column, t.source
+            );
+            found.push((t.severity, finding(row, name, code::DISALLOWED_STATE, m, v)));
+        }
+        Ok(())
+    }
+}
