@@ -81,8 +81,8 @@ impl Program {
         schema: &'a validate::schema::Schema,
     ) -> std::borrow::Cow<'a, validate::schema::Schema> {
         use validate::schema::FutureMode;
-        let as_loaded =
-            self.future_default == FutureMode::Warn && self.future_rules.values().all(|m| *m == FutureMode::Warn);
+        let as_loaded = self.future_default == FutureMode::Warn
+            && self.future_rules.values().all(|m| *m == FutureMode::Warn);
         if as_loaded || schema.future_rules().is_empty() {
             return std::borrow::Cow::Borrowed(schema);
         }

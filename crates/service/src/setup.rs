@@ -59,7 +59,11 @@ fn check_future_rules(schemas: &validate::schema::Schemas, pc: &pipeline::Config
             .map(|(name, p)| (format!("[partners.{name}]"), p)),
     );
     for (at, program) in programs {
-        if let Some(id) = program.future_rules.keys().find(|id| !known.contains(id.as_str())) {
+        if let Some(id) = program
+            .future_rules
+            .keys()
+            .find(|id| !known.contains(id.as_str()))
+        {
             let list: Vec<&str> = known.iter().copied().collect();
             crate::bail!(
                 "{at} future_rules: no future rule `{id}`; the schemas have {}",

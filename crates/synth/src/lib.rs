@@ -355,7 +355,10 @@ impl<'a> RowGen<'a> {
         };
         let (Some(px), Some(py)) = (Point::parse(x), Point::parse(y)) else {
             // Two amounts (a credit limit under its maximum): swapped, each keeps its format.
-            let (Ok(dx), Ok(dy)) = (x.parse::<rust_decimal::Decimal>(), y.parse::<rust_decimal::Decimal>()) else {
+            let (Ok(dx), Ok(dy)) = (
+                x.parse::<rust_decimal::Decimal>(),
+                y.parse::<rust_decimal::Decimal>(),
+            ) else {
                 return false;
             };
             if op.holds(dx.cmp(&dy)) || dx == dy {

@@ -175,7 +175,9 @@ pub(crate) fn check_rules(schema: &Schema, r: &Row, row: u64, bad: &[bool], out:
             RuleKind::ForbiddenPrefix(c, prefixes) if !bad[*c] => {
                 let Some(v) = r.get(*c) else { continue };
                 if let Some(p) = prefixes.iter().find(|p| v.starts_with(p.as_str())) {
-                    let m = format!("must not start with `{p}`, a prefix reserved for the bank's own ids");
+                    let m = format!(
+                        "must not start with `{p}`, a prefix reserved for the bank's own ids"
+                    );
                     err(*c, code::INVALID_NAMESPACE, m, Some(v));
                 }
             }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod program;
 pub mod refs;
 pub mod upload;
 pub mod web;

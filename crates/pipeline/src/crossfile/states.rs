@@ -23,7 +23,11 @@ pub(super) struct States<'a> {
 
 impl<'a> States<'a> {
     /// The pass, when the schema has such rules.
-    pub(super) fn new(ctx: &'a Ctx<'a>, reader: &'a Snapshot<'a>, schema: &'a Schema) -> Option<Self> {
+    pub(super) fn new(
+        ctx: &'a Ctx<'a>,
+        reader: &'a Snapshot<'a>,
+        schema: &'a Schema,
+    ) -> Option<Self> {
         (!schema.target_states.is_empty()).then(|| States {
             ctx,
             reader,
@@ -68,7 +72,7 @@ impl Pass for States<'_> {
                 let is_update = match update {
                     Some(u) => u,
                     None => {
-                        let key = crate::apply::record_key(schema, cells);
+                        let key = super::updates::stored_key(schema, cells);
                         let u = self
                             .reader
                             .record(self.ctx.partner, &schema.file_type, &key)?

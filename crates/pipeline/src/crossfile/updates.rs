@@ -24,7 +24,7 @@ impl Pass for Updates<'_> {
         self.stored.clear();
         let keys: Vec<_> = rows
             .iter()
-            .map(|(_, cells)| crate::apply::record_key(schema, cells))
+            .map(|(_, cells)| stored_key(schema, cells))
             .collect();
         let mut keys: Vec<&str> = keys.iter().map(|k| k.as_ref()).collect();
         keys.sort_unstable();
@@ -40,7 +40,7 @@ impl Pass for Updates<'_> {
 
     fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
         let schema = self.schema;
-        let key = crate::apply::record_key(schema, cells);
+        let key = stored_key(schema, cells);
         let fetched;
         let stored = match self.stored.get(key.as_ref()) {
             Some(r) => r.as_ref(),
@@ -66,6 +66,24 @@ impl Pass for Updates<'_> {
         }
         Ok(())
     }
+}
+
+/// The key a row's record is stored under: its record key, but a balance's is the id
+/// transactions name it by, `client_balance_id` or (an API balance) `id` (`store::BalanceIn`).
+pub(super) fn stored_key<'c>(
+    schema: &Schema,
+    cells: &[Option<&'c str>],
+) -> std::borrow::Cow<'c, str> {
+    if schema.file_type == validate::schema::types::BALANCE {
+        if let Some(v) = schema
+            .key
+            .iter()
+            .find_map(|c| cells[*c].filter(|v| !v.is_empty()))
+        {
+            return std::borrow::Cow::Borrowed(v);
+        }
+    }
+    crate::apply::record_key(schema, cells)
 }
 
 /// The finding of one history rule for one row, if it is broken.
@@ -119,7 +137,13 @@ fn update_finding<'p>(
                 "{name} was `{was}` and cannot change once set ({})",
                 h.source
             );
-            Some(finding(row, name, code::IMMUTABLE_FIELD, m, new.unwrap_or("")))
+            Some(finding(
+                row,
+                name,
+                code::IMMUTABLE_FIELD,
+                m,
+                new.unwrap_or(""),
+            ))
         }),
     }
 }

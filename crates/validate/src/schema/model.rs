@@ -423,7 +423,10 @@ impl Schema {
         let rules = self.rules.iter().filter_map(|r| r.future.as_deref());
         let history = self.history.iter().filter_map(|r| r.future.as_deref());
         let refs = self.references.iter().filter_map(|r| r.future.as_deref());
-        let states = self.target_states.iter().filter_map(|r| r.future.as_deref());
+        let states = self
+            .target_states
+            .iter()
+            .filter_map(|r| r.future.as_deref());
         rules.chain(history).chain(refs).chain(states).collect()
     }
 

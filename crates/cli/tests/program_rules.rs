@@ -1,0 +1,427 @@
+//! Issue 14: the rules the bank enforces across files (record lifecycles) and the future rules it
+//! has announced (spec 02 §6.2, spec 03 §4.2 and §8.2, spec 04 §2.2), each switched per program
+//! `off`, `warn` (the default) or `reject`, all through `bankdrop ingest` with the row, column
+//! and code the partner sees.
+
+mod common;
+
+use common::program::*;
+
+/// A card on `acct` held by `holder`, from the valid fixture's second row.
+fn card(id: &str, acct: &str, holder: &str, set: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
+    let mut cells = vec![
+        ("client_card_id", id),
+        ("account_id", acct),
+        ("entity_id", holder),
+        ("replaced_by", ""),
+        ("card_status", "active"),
+        ("closed_at", ""),
+        ("closed_reason", ""),
+    ];
+    cells.extend_from_slice(set);
+    fixture_row("card", 1, &cells)
+}
+
+/// A file's warnings from its status file: (row, column, code).
+fn warnings(env: &Env, rel: &str) -> Vec<(u64, String, String)> {
+    env.status(rel)["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["row"].as_u64().unwrap(),
+                w["column"].as_str().unwrap().to_string(),
+                w["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_future_rule_warns_by_default_and_each_program_turns_it_off_or_on() {
+    // spec 04 §2.2 (Invalid Namespace, CF1): `card_` is reserved for the bank's card ids.
+    for (program, outcome) in [
+        ("", Some("warn")),
+        ("future_rules = { CF1 = \"off\" }", None),
+        ("future_rules = { CF1 = \"reject\" }", Some("reject")),
+        ("future_default = \"reject\"", Some("reject")),
+    ] {
+        let env = Env::new(program);
+        let (acct, holder, _) = first_day_people(&env);
+        let (ch, row) = card("card_0001", &acct, &holder, &[]);
+        let f = write(&env, "2026-03-03_card_v1.csv", &ch, &[row]);
+        let (code, out) = env.ingest(&[f]);
+        match outcome {
+            Some("reject") => {
+                assert_eq!(code, 1, "{program}: {out}");
+                let errors = env.errors("card/failed/2026-03-03_card_v1.csv");
+                assert_eq!(
+                    brief(&errors),
+                    vec![t("2", "client_card_id", "invalid_namespace", "card_0001")],
+                    "{program}"
+                );
+                assert!(errors[0][3].contains("future rule CF1"), "{:?}", errors[0]);
+            }
+            Some(_) => {
+                assert_eq!(code, 0, "{program}: {out}");
+                assert_eq!(
+                    warnings(&env, "card/processed/2026-03-03_card_v1.csv"),
+                    [(2, "client_card_id".into(), "invalid_namespace".into())],
+                    "{program}"
+                );
+            }
+            None => {
+                assert_eq!(code, 0, "{program}: {out}");
+                assert!(
+                    warnings(&env, "card/processed/2026-03-03_card_v1.csv").is_empty(),
+                    "{program}"
+                );
+            }
+        }
+    }
+    // A rule id no schema has is refused before any file is read: a typo would leave the rule
+    // in its default mode without a word.
+    let env = Env::new("future_rules = { CF9 = \"reject\" }");
+    let (ch, row) = card("card-1", "acct", "holder", &[]);
+    let f = write(&env, "2026-03-03_card_v1.csv", &ch, &[row]);
+    let (code, out) = env.ingest(&[f]);
+    assert_ne!(code, 0);
+    assert!(out.contains("no future rule `CF9`"), "{out}");
+}
+
+#[test]
+fn a_closed_card_stays_closed_and_a_card_on_a_closed_account_must_close() {
+    let env = Env::new("");
+    let (acct, holder, _) = first_day_people(&env);
+    let (ch, open) = card("card-1", &acct, &holder, &[]);
+    let f = write(
+        &env,
+        "2026-03-03_card_v1.csv",
+        &ch,
+        std::slice::from_ref(&open),
+    );
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // The account closes.
+    let prog = env.dir().join("prog");
+    let (ah, accounts) = read_rows(&file(&prog, "2026-03-02", "account"));
+    let mut closed = accounts[0].clone();
+    set(&ah, &mut closed, "status", "closed");
+    set(&ah, &mut closed, "status_reason", "paid_off");
+    set(&ah, &mut closed, "effective_at", "2026-03-04T00:00:00Z");
+    let f = write(&env, "2026-03-04_account_v1.csv", &ah, &[closed]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // spec 04 §2.1: an update keeping the card open on the closed account is refused ...
+    let mut renamed = open.clone();
+    set(&ch, &mut renamed, "client_card_product_name", "Renamed");
+    let f = write(&env, "2026-03-05_card_v1.csv", &ch, &[renamed]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("card/failed/2026-03-05_card_v1.csv");
+    assert_eq!(
+        brief(&errors),
+        vec![t("2", "account_id", "disallowed_state", &acct)]
+    );
+    assert!(
+        errors[0][3].contains("is status `closed`"),
+        "{:?}",
+        errors[0]
+    );
+    // ... a new card on it is warned about (future rule CF4) ...
+    let (_, new) = card("card-2", &acct, &holder, &[]);
+    // ... and closing the card is what the bank asks for.
+    let (_, close) = card(
+        "card-1",
+        &acct,
+        &holder,
+        &[
+            ("card_status", "closed"),
+            ("closed_at", "2026-03-05T10:00:00Z"),
+            ("closed_reason", "account closed"),
+        ],
+    );
+    let f = write(&env, "2026-03-05_card_v2.csv", &ch, &[close.clone(), new]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        warnings(&env, "card/processed/2026-03-05_card_v2.csv"),
+        [(3, "account_id".into(), "disallowed_state".into())]
+    );
+    // spec 04 §1.3: a closed card is never re-opened; the same closed row again is no change.
+    let mut reopened = open;
+    set(&ch, &mut reopened, "client_card_product_name", "Reopened");
+    let f = write(&env, "2026-03-06_card_v1.csv", &ch, &[reopened]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("card/failed/2026-03-06_card_v1.csv")),
+        vec![
+            t("2", "card_status", "terminal_record", "active"),
+            t("2", "account_id", "disallowed_state", &acct)
+        ]
+    );
+    let f = write(&env, "2026-03-06_card_v2.csv", &ch, &[close]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn card_fields_are_immutable_once_set_when_the_program_enforces_cf3() {
+    // spec 04 §2.2 (Updates not allowed on Immutable Fields): read as "cannot change once set".
+    for (program, rejected) in [("", false), ("future_rules = { CF3 = \"reject\" }", true)] {
+        let env = Env::new(program);
+        let (acct, holder, _) = first_day_people(&env);
+        let (ch, first) = card("card-1", &acct, &holder, &[]);
+        let f = write(&env, "2026-03-03_card_v1.csv", &ch, &[first]);
+        let (code, out) = env.ingest(&[f]);
+        assert_eq!(code, 0, "{out}");
+        let (_, changed) = card("card-1", &acct, &holder, &[("card_type", "commercial")]);
+        let f = write(&env, "2026-03-04_card_v1.csv", &ch, &[changed]);
+        let (code, out) = env.ingest(&[f]);
+        if rejected {
+            assert_eq!(code, 1, "{out}");
+            assert_eq!(
+                brief(&env.errors("card/failed/2026-03-04_card_v1.csv")),
+                vec![t("2", "card_type", "immutable_field", "commercial")]
+            );
+        } else {
+            assert_eq!(code, 0, "{out}");
+            assert_eq!(
+                warnings(&env, "card/processed/2026-03-04_card_v1.csv"),
+                [(2, "card_type".into(), "immutable_field".into())]
+            );
+        }
+    }
+}
+
+#[test]
+fn balances_never_leave_a_terminal_status_and_keep_their_type() {
+    // spec 05 §2.2 (terminal statuses), §4.3 (type, account_id, created_at immutable).
+    let env = Env::new("");
+    let prog = env.program(3, 2);
+    let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+    assert_eq!(code, 0, "{out}");
+    // Day 2: the first balance closes; the second changes its type.
+    let (bh, rows) = read_rows(&file(&prog, "2026-03-03", "balance"));
+    let mut day2 = rows.clone();
+    set(&bh, &mut day2[0], "status", "closed");
+    set(&bh, &mut day2[0], "status_reason", "client_closed");
+    let was = get(&bh, &rows[1], "type").to_string();
+    let other = if was == "credit" { "deposit" } else { "credit" };
+    let mut retyped = day2.clone();
+    set(&bh, &mut retyped[1], "type", other);
+    let f = write(&env, "2026-03-03_balance_v1.csv", &bh, &retyped);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("balance/failed/2026-03-03_balance_v1.csv")),
+        vec![t("3", "type", "immutable_field", other)]
+    );
+    let f = write(&env, "2026-03-03_balance_v2.csv", &bh, &day2);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // Day 3: the closed balance is reported again, active: refused.
+    let (_, rows3) = read_rows(&file(&prog, "2026-03-04", "balance"));
+    let f = write(&env, "2026-03-04_balance_v1.csv", &bh, &rows3);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let got = brief(&env.errors("balance/failed/2026-03-04_balance_v1.csv"));
+    assert_eq!(got, vec![t("2", "status", "terminal_record", "active")]);
+}
+
+#[test]
+fn applications_and_accounts_follow_their_rules_across_files() {
+    let env = Env::new("");
+    let (acct, holder, _) = first_day_people(&env);
+    let holders = format!("[\"{holder}\"]");
+    // Applications: a reserved prefix (AF1) and a credit limit over its maximum (AF3) are
+    // warned about; the file is accepted.
+    let app = |id: &str, status: &str, set: &[(&str, &str)]| {
+        let mut cells = vec![
+            ("client_application_id", id),
+            ("account_holders", holders.as_str()),
+            ("authorized_signers", ""),
+            ("status", status),
+            ("credit_limit", ""),
+            ("max_credit_limit", ""),
+        ];
+        cells.extend_from_slice(set);
+        fixture_row("application", 0, &cells)
+    };
+    let (aph, submitted) = app("app-1", "submitted", &[]);
+    let (_, reserved) = app(
+        "application_2",
+        "submitted",
+        &[("credit_limit", "900.00"), ("max_credit_limit", "500.00")],
+    );
+    let f = write(
+        &env,
+        "2026-03-03_application_v1.csv",
+        &aph,
+        &[submitted, reserved],
+    );
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        warnings(&env, "application/processed/2026-03-03_application_v1.csv"),
+        [
+            (
+                3,
+                "client_application_id".into(),
+                "invalid_namespace".into()
+            ),
+            (3, "credit_limit".into(), "comparison".into())
+        ]
+    );
+    // An account from an application that is not approved is refused (spec 01 §6.2); a
+    // reserved account id (AcF1) and a credit limit over its maximum (AcF3) are warned about.
+    let prog = env.dir().join("prog");
+    let (ah, accounts) = read_rows(&file(&prog, "2026-03-02", "account"));
+    let mut new = accounts[1].clone();
+    set(&ah, &mut new, "client_account_id", "account_9");
+    set(&ah, &mut new, "application_id", "app-1");
+    set(&ah, &mut new, "credit_limit", "900.00");
+    set(&ah, &mut new, "max_credit_limit", "500.00");
+    let f = write(&env, "2026-03-04_account_v1.csv", &ah, &[new.clone()]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("account/failed/2026-03-04_account_v1.csv");
+    assert_eq!(
+        brief(&errors),
+        vec![t("2", "application_id", "disallowed_state", "app-1")]
+    );
+    assert!(
+        errors[0][3].contains("approved application"),
+        "{:?}",
+        errors[0]
+    );
+    // Approved, the same account is created, with the two warnings.
+    let (_, approved) = app(
+        "app-1",
+        "approved",
+        &[
+            ("decided_at", "2026-03-04T09:00:00Z"),
+            ("decision_reason", "approved by underwriting"),
+            ("effective_at", "2026-03-04T09:00:00Z"),
+        ],
+    );
+    let f = write(&env, "2026-03-04_application_v1.csv", &aph, &[approved]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(
+        code,
+        0,
+        "{out} {:?}",
+        env.errors("application/failed/2026-03-04_application_v1.csv")
+    );
+    let f = write(&env, "2026-03-04_account_v2.csv", &ah, &[new]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        warnings(&env, "account/processed/2026-03-04_account_v2.csv"),
+        [
+            (2, "client_account_id".into(), "invalid_namespace".into()),
+            (2, "credit_limit".into(), "comparison".into())
+        ]
+    );
+    let _ = acct;
+}
+
+#[test]
+fn users_collaterals_and_transactions_on_closed_records() {
+    let env = Env::new("");
+    let prog = env.program(2, 2);
+    let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+    assert_eq!(code, 0, "{out}");
+    let (ah, accounts) = read_rows(&file(&prog, "2026-03-02", "account"));
+    let (_, customers) = read_rows(&file(&prog, "2026-03-02", "customer"));
+    let (acct, other) = (accounts[0][0].clone(), customers[1][0].clone());
+    // An authorized user and a collateral on the open account.
+    let user = |status: &str, at: &str| {
+        fixture_row(
+            "authorized_user",
+            0,
+            &[
+                ("account_id", &acct),
+                ("entity_id", &other),
+                ("status", status),
+                ("effective_at", at),
+            ],
+        )
+    };
+    let (uh, active) = user("active", "2026-03-02T10:00:00Z");
+    let f = write(&env, "2026-03-02_authorized_user_v1.csv", &uh, &[active]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let collateral = |id: &str, kind: &str| {
+        fixture_row(
+            "collateral",
+            0,
+            &[
+                ("client_collateral_id", id),
+                ("account_id", &acct),
+                ("balance_id", ""),
+                ("type", kind),
+            ],
+        )
+    };
+    let (ch, real_estate) = collateral("col-1", "real_estate");
+    let f = write(&env, "2026-03-02_collateral_v1.csv", &ch, &[real_estate]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // A collateral's type is immutable (spec 02 §7.1).
+    let (_, mut retyped) = collateral("col-1", "deposit_balance");
+    let (bh, balances) = read_rows(&file(&prog, "2026-03-02", "balance"));
+    let pledged = get(&bh, &balances[0], "client_balance_id").to_string();
+    set(&ch, &mut retyped, "balance_id", &pledged);
+    let f = write(&env, "2026-03-03_collateral_v1.csv", &ch, &[retyped]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("collateral/failed/2026-03-03_collateral_v1.csv")),
+        vec![t("2", "type", "immutable_field", "deposit_balance")]
+    );
+    // The account closes on day 2.
+    let mut closed = accounts[0].clone();
+    set(&ah, &mut closed, "status", "closed");
+    set(&ah, &mut closed, "status_reason", "paid_off");
+    set(&ah, &mut closed, "effective_at", "2026-03-03T00:00:00Z");
+    let f = write(&env, "2026-03-03_account_v1.csv", &ah, &[closed]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // A new collateral on the closed account is refused (spec 02 §7.1) ...
+    let (_, late) = collateral("col-2", "real_estate");
+    let f = write(&env, "2026-03-03_collateral_v2.csv", &ch, &[late]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("collateral/failed/2026-03-03_collateral_v2.csv")),
+        vec![t("2", "account_id", "disallowed_state", &acct)]
+    );
+    // ... and an update keeping its authorized user active is warned about (AuF1).
+    let (_, still) = user("active", "2026-03-03T10:00:00Z");
+    let f = write(&env, "2026-03-03_authorized_user_v1.csv", &uh, &[still]);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        warnings(
+            &env,
+            "authorized_user/processed/2026-03-03_authorized_user_v1.csv"
+        ),
+        [(2, "account_id".into(), "disallowed_state".into())]
+    );
+    // A transaction on a closed balance is flagged (closed_balance_activity, warn by default).
+    let (_, balances) = read_rows(&file(&prog, "2026-03-03", "balance"));
+    let mut day2 = balances.clone();
+    set(&bh, &mut day2[0], "status", "closed");
+    set(&bh, &mut day2[0], "status_reason", "client_closed");
+    let closed_balance = get(&bh, &day2[0], "client_balance_id").to_string();
+    let f = write(&env, "2026-03-03_balance_v1.csv", &bh, &day2);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let (th, mut txs) = read_rows(&file(&prog, "2026-03-03", "transaction"));
+    txs.truncate(1);
+    set(&th, &mut txs[0], "balance_id", &closed_balance);
+    set(&th, &mut txs[0], "client_transaction_id", "late-refund-1");
+    let f = write(&env, "2026-03-04_transaction_v1.csv", &th, &txs);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        warnings(&env, "transaction/processed/2026-03-04_transaction_v1.csv"),
+        [(2, "balance_id".into(), "disallowed_state".into())]
+    );
+}
