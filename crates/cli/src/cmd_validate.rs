@@ -84,9 +84,10 @@ struct FileReport<'a> {
 pub fn run(cfg: &service::Config, args: Args) -> Result<ExitCode> {
     let schemas = crate::schemas::load(args.schemas.as_deref())?;
     let policy = ach_policy(cfg, args.sec_codes.as_deref())?;
+    let program = cfg.program.resolve()?;
     let (mut rejected, mut failed) = (false, false);
     for path in &args.paths {
-        match check_one(&schemas, &policy, &args, path) {
+        match check_one(&schemas, &program, &policy, &args, path) {
             Ok(report) => {
                 rejected |= report.outcome == Outcome::Rejected;
                 print(&args, path, &report);
@@ -102,6 +103,7 @@ pub fn run(cfg: &service::Config, args: Args) -> Result<ExitCode> {
 
 fn check_one(
     schemas: &Schemas,
+    program: &pipeline::Program,
     policy: &nacha::Policy,
     args: &Args,
     path: &Path,
@@ -145,6 +147,8 @@ fn check_one(
         );
         return Ok(Report::file_error(&file_type, code::UNKNOWN_FILE_TYPE, m));
     };
+    // The program's own rules: its future rules' modes and transaction types, as on upload.
+    let schema = &*program.schema(schema);
     let opts = Options {
         max_kept: args.max_errors,
         threads: threads_for(len),

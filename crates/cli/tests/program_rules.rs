@@ -425,3 +425,34 @@ fn users_collaterals_and_transactions_on_closed_records() {
         [(2, "balance_id".into(), "disallowed_state".into())]
     );
 }
+
+#[test]
+fn a_program_has_its_own_transaction_types() {
+    // spec 05 §6.5: the type tables are per program (NOT SEEN); `[program] transaction_types`
+    // replaces the documented list for transaction and non-posted files.
+    let documented = "\"debit\", \"credit\", \"refund\", \"rewards_earned\", \"rewards_spent\", \
+        \"rewards_redeemed\", \"interest_accrued\", \"interest_paid\", \"dispute_provisional\", \
+        \"dispute_won\", \"dispute_lost\", \"charge_off\", \"charge_off_recovery\", \"fee\", \
+        \"disbursement\"";
+    let own = format!("transaction_types = [{documented}, \"cashback\"]");
+    for (program, accepted) in [("", false), (own.as_str(), true)] {
+        let env = Env::new(program);
+        let prog = env.program(2, 2);
+        let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+        assert_eq!(code, 0, "{program}: {out}");
+        let (th, mut txs) = read_rows(&file(&prog, "2026-03-03", "transaction"));
+        txs.truncate(1);
+        set(&th, &mut txs[0], "type", "cashback");
+        let f = write(&env, "2026-03-03_transaction_v1.csv", &th, &txs);
+        let (code, out) = env.ingest(&[f]);
+        if accepted {
+            assert_eq!(code, 0, "{program}: {out}");
+        } else {
+            assert_eq!(code, 1, "{out}");
+            assert_eq!(
+                brief(&env.errors("transaction/failed/2026-03-03_transaction_v1.csv")),
+                vec![t("2", "type", "enum", "cashback")]
+            );
+        }
+    }
+}

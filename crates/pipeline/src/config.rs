@@ -71,23 +71,37 @@ pub struct Program {
     pub future_rules: std::collections::BTreeMap<String, validate::schema::FutureMode>,
     /// The mode of the future rules not listed (default `warn`).
     pub future_default: validate::schema::FutureMode,
+    /// The transaction `type` values of the program (transaction and non-posted files; spec 05
+    /// §6.5: the type tables are per program and NOT SEEN); `None`: the schemas' list.
+    pub transaction_types: Option<Vec<String>>,
 }
 
 impl Program {
-    /// `schema` as this program sees it: its future rules in the program's modes (borrowed
-    /// when they are all in the default `warn`, as loaded).
+    /// `schema` as this program sees it: its future rules in the program's modes, and its own
+    /// transaction types (borrowed when neither changes anything).
     pub fn schema<'a>(
         &self,
         schema: &'a validate::schema::Schema,
     ) -> std::borrow::Cow<'a, validate::schema::Schema> {
-        use validate::schema::FutureMode;
+        use std::borrow::Cow;
+        use validate::schema::{types, FutureMode};
         let as_loaded = self.future_default == FutureMode::Warn
             && self.future_rules.values().all(|m| *m == FutureMode::Warn);
-        if as_loaded || schema.future_rules().is_empty() {
-            return std::borrow::Cow::Borrowed(schema);
+        let mut s = if as_loaded || schema.future_rules().is_empty() {
+            Cow::Borrowed(schema)
+        } else {
+            let mode_of = |id: &str| *self.future_rules.get(id).unwrap_or(&self.future_default);
+            Cow::Owned(schema.with_future_modes(&mode_of))
+        };
+        let typed = [types::TRANSACTION, types::NON_POSTED_TRANSACTION];
+        if let Some(list) = &self.transaction_types {
+            if typed.contains(&schema.file_type.as_str()) {
+                if let Some(c) = schema.column_index("type") {
+                    s.to_mut().columns[c].values = list.clone();
+                }
+            }
         }
-        let mode_of = |id: &str| *self.future_rules.get(id).unwrap_or(&self.future_default);
-        std::borrow::Cow::Owned(schema.with_future_modes(&mode_of))
+        s
     }
 }
 

@@ -234,6 +234,8 @@ pub struct Program {
     pub future_rules: std::collections::BTreeMap<String, validate::schema::FutureMode>,
     /// The mode of the future rules not listed.
     pub future_default: validate::schema::FutureMode,
+    /// The program's transaction `type` values (spec 05 §6.5); empty: the schemas' list.
+    pub transaction_types: Vec<String>,
 }
 
 impl Default for Program {
@@ -246,6 +248,7 @@ impl Default for Program {
             ach_daily_limit: None,
             future_rules: Default::default(),
             future_default: Default::default(),
+            transaction_types: Vec::new(),
         }
     }
 }
@@ -277,6 +280,8 @@ impl Program {
             },
             future_rules: self.future_rules.clone(),
             future_default: self.future_default,
+            transaction_types: (!self.transaction_types.is_empty())
+                .then(|| self.transaction_types.clone()),
         })
     }
 }
