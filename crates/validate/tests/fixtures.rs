@@ -131,6 +131,9 @@ fn cases_match_their_expected_reports() {
         "effective_date_too_far",
         "effective_date_not_business_day",
         "dishonor_without_return",
+        "document_type_not_allowed",
+        "document_content_mismatch",
+        "unknown_document",
     ];
     for c in CODES {
         assert!(
