@@ -60,15 +60,32 @@ impl<'a> Claim<'a> {
         received: DateTime<Utc>,
     ) -> Claim<'a> {
         let name = split(rel).1.to_string();
+        // A document's name is its own (spec 01 §14.1), never a D5 name.
+        let parsed = if inbox.file_type == crate::documents::DOCUMENT {
+            Err("a document".to_string())
+        } else {
+            schemas.parse_file_name(&name)
+        };
         Claim {
             partner,
             inbox,
             rel: rel.to_string(),
             work,
-            parsed: schemas.parse_file_name(&name),
+            parsed,
             name,
             received,
             lease: None,
+        }
+    }
+
+    /// The file's type: from its name (D5), or its folder's for a document.
+    pub fn file_type(&self) -> Option<&str> {
+        match &self.parsed {
+            Ok(f) => Some(&f.file_type),
+            Err(_) if self.inbox.file_type == crate::documents::DOCUMENT => {
+                Some(crate::documents::DOCUMENT)
+            }
+            Err(_) => None,
         }
     }
 
@@ -108,7 +125,7 @@ impl<'a> Claim<'a> {
             partner: self.partner.name.clone(),
             path: self.rel.clone(),
             name: self.name.clone(),
-            file_type: parsed.map(|f| f.file_type.clone()),
+            file_type: self.file_type().map(str::to_string),
             prefix: parsed.map(FileName::ledger_prefix),
             version: parsed.map(|f| f.version),
             sha256: String::new(),

@@ -143,6 +143,19 @@ pub(crate) fn commit(
             crate::ach::apply_entries(file, &mut w, &results.config.ach_windows, arrival, sent)?;
             return decide(w, v, results);
         }
+        (Apply::Document(kind), _) => {
+            let mut w = store.write(f)?;
+            let c = results.claim;
+            w.document(&store::DocumentRow {
+                name: c.name.clone(),
+                content_type: kind.name().to_string(),
+                sha256: v.sha256.clone(),
+                bytes: v.bytes,
+                received_at: c.received_at(),
+                file_id: w.file_id(),
+            })?;
+            return decide(w, v, results);
+        }
         // Rows taken live for a file that was then rejected roll back here.
         (_, sink) => drop(sink),
     }

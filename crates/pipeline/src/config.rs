@@ -133,7 +133,7 @@ impl Config {
 }
 
 impl Config {
-    /// D6's layout for every schema type plus `ach/outgoing`.
+    /// D6's layout for every schema type plus `ach/outgoing` and `documents`.
     pub fn default_for(schemas: &Schemas) -> Config {
         let mut inboxes: Vec<Inbox> = schemas
             .iter()
@@ -149,6 +149,15 @@ impl Config {
             file_type: validate::schema::types::OUTGOING_ACH.into(),
             processed: "ach/processed".into(),
             failed: "ach/failed".into(),
+        });
+        // Documents get a decision like any file (spec 01 §14.1): kept in `documents/processed`
+        // when accepted, `documents/failed` when refused.
+        let docs = crate::documents::FOLDER;
+        inboxes.push(Inbox {
+            folder: docs.into(),
+            file_type: crate::documents::DOCUMENT.into(),
+            processed: format!("{docs}/processed"),
+            failed: format!("{docs}/failed"),
         });
         Config {
             inboxes,

@@ -29,6 +29,8 @@ pub(crate) enum Apply {
     Rows,
     /// The entries of an accepted Nacha file (read again: such files are small).
     Ach,
+    /// An accepted document of this kind (its ledger row and hash are the file's).
+    Document(crate::documents::Kind),
 }
 
 /// The outcome of deciding a file.
@@ -89,6 +91,9 @@ impl Decider<'_> {
             );
             let r = Report::file_error(&inbox.file_type, code::BAD_FILE_NAME, m);
             return self.unread(c, State::Rejected, r);
+        }
+        if inbox.file_type == crate::documents::DOCUMENT {
+            return self.document(c);
         }
         let f = match &c.parsed {
             Ok(f) => f,
@@ -271,6 +276,36 @@ impl Decider<'_> {
             }
         }
         Ok(Verdict::read(report, errors, (sha256, bytes), Apply::Ach))
+    }
+
+    /// A document (spec 01 §14.1): its first bytes decide its kind, the rest is only hashed.
+    /// A name already accepted is a duplicate: a reference names a document by its name, so a
+    /// new version needs a new name (spec 03 §9.1 `version`). A name refused before may come again.
+    fn document(&self, c: &Claim) -> Result<Verdict> {
+        let path = c.path();
+        let mut input = Hashing::new(File::open(&path).map_err(io_err(&path))?);
+        let head = crate::documents::read_head(&mut input).map_err(io_err(&path))?;
+        let (sha256, bytes) = input.drain().map_err(io_err(&path))?;
+        if let Some(prev) = self.store.snapshot()?.document(&c.partner.name, &c.name)? {
+            let m = format!(
+                "a document named `{}` was already accepted (received {}); a new version needs a new name",
+                prev.name, prev.received_at
+            );
+            let r = Report::file_error(crate::documents::DOCUMENT, code::DUPLICATE, m);
+            return Ok(verdict(State::Duplicate, r, sha256, bytes));
+        }
+        match crate::documents::judge(&c.name, &head) {
+            Err(r) => Ok(verdict(State::Rejected, r, sha256, bytes)),
+            Ok(kind) => Ok(Verdict {
+                apply: Apply::Document(kind),
+                ..verdict(
+                    State::Accepted,
+                    crate::documents::accepted(bytes),
+                    sha256,
+                    bytes,
+                )
+            }),
+        }
     }
 
     /// A decision taken before reading the rows: the bytes are only hashed.

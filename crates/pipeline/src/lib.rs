@@ -22,6 +22,7 @@ mod config;
 mod crossfile;
 pub mod deadline;
 mod decide;
+pub mod documents;
 pub mod events;
 mod fsio;
 pub mod held;

@@ -21,10 +21,7 @@ pub const HELD_FILES: &str = "bankdrop_held_files";
 
 /// The `type` label of a claimed file: its file type, `unknown` when its name does not parse.
 pub(crate) fn type_label(c: &Claim) -> String {
-    match &c.parsed {
-        Ok(f) => f.file_type.clone(),
-        Err(_) => "unknown".to_string(),
-    }
+    c.file_type().unwrap_or("unknown").to_string()
 }
 
 /// Counts a claimed file.

@@ -232,7 +232,14 @@ impl Pipeline {
 
     /// The drop folder for a file name (by its file type, D5), if the name parses.
     pub fn folder_for_name(&self, name: &str) -> std::result::Result<String, String> {
-        let f = self.schemas.parse_file_name(name)?;
+        let f = match self.schemas.parse_file_name(name) {
+            Ok(f) => f,
+            // A document is known by its extension alone (its content is checked later).
+            Err(_) if crate::documents::Kind::by_extension(name).is_some() => {
+                return Ok(crate::documents::FOLDER.to_string())
+            }
+            Err(e) => return Err(e),
+        };
         self.config
             .inboxes
             .iter()

@@ -96,7 +96,7 @@ impl Results<'_> {
         let warnings = &v.report.warnings;
         let status = Status {
             file: &c.name,
-            file_type: parsed.map(|f| f.file_type.as_str()),
+            file_type: c.file_type(),
             partner: &c.partner.name,
             file_date,
             batch_id,

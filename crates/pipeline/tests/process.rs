@@ -199,7 +199,7 @@ fn names_and_folders_are_checked() {
         .is_none());
     assert!(e
         .pipeline
-        .process(&e.partner, "documents/a.pdf")
+        .process(&e.partner, "reports/a.pdf")
         .unwrap()
         .is_none());
 }

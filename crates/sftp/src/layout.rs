@@ -59,8 +59,7 @@ pub struct FolderRule {
     /// What the partner may do with the files directly inside this folder.
     pub access: Access,
     /// Files completed here are reported as [`crate::IntakeEvent::Arrived`] (a drop folder the
-    /// pipeline processes). `documents/` is writable but not an inbox: documents are stored, not
-    /// processed.
+    /// pipeline processes, `documents/` included: each document is checked and decided).
     #[serde(default)]
     pub inbox: bool,
     /// The partner may create and remove sub-folders below this folder; they inherit its access
@@ -135,7 +134,8 @@ impl DirRule {
 impl Layout {
     /// The layout of decision D6: an inbox per CSV file type with read-only `processed/` and
     /// `failed/` below it, `ach/outgoing` as the Nacha inbox with read-only `ach/processed`,
-    /// `ach/failed` and `ach/incoming`, a writable `documents/`, and read-only
+    /// `ach/failed` and `ach/incoming`, the `documents/` inbox with read-only `processed/` and
+    /// `failed/` below it, and read-only
     /// `bank-account-reports/`, `reports/` and `sales_request/`.
     pub fn default_d6() -> Self {
         let mut folders = Vec::new();
@@ -163,7 +163,15 @@ impl Layout {
         ] {
             folders.push(FolderRule::new(ro, Access::ReadOnly, false));
         }
-        folders.push(FolderRule::new("documents", Access::ReadWrite, false));
+        // Documents get a decision like any file (spec 01 §14.1: only PDF, JPEG, PNG, HTML):
+        // accepted ones are kept in `documents/processed`, refused ones in `documents/failed`.
+        folders.push(FolderRule::new("documents", Access::ReadWrite, true));
+        folders.push(FolderRule::new(
+            "documents/processed",
+            Access::ReadOnly,
+            false,
+        ));
+        folders.push(FolderRule::new("documents/failed", Access::ReadOnly, false));
         Layout {
             folders,
             temp_suffixes: default_temp_suffixes(),
@@ -311,10 +319,14 @@ mod tests {
         assert!(l.dir_rule(&comps("ach/outgoing")).inbox);
         assert_eq!(l.dir_rule(&comps("")).access, Access::ReadOnly);
         assert_eq!(l.dir_rule(&comps("documents")).access, Access::ReadWrite);
-        assert!(!l.dir_rule(&comps("documents")).inbox);
+        assert!(l.dir_rule(&comps("documents")).inbox);
+        assert_eq!(
+            l.dir_rule(&comps("documents/processed")).access,
+            Access::ReadOnly
+        );
         // Unknown folders below an inbox are read-only: sub-folders are off by default.
         assert_eq!(l.dir_rule(&comps("transaction/x")).access, Access::ReadOnly);
-        assert_eq!(l.inbox_folders().count(), 13);
+        assert_eq!(l.inbox_folders().count(), 14);
     }
 
     #[test]

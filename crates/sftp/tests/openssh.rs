@@ -187,7 +187,7 @@ fn paths_cannot_leave_the_jail() {
     let outside = h.dir.path().join("outside");
     std::fs::create_dir(&outside).unwrap();
     let documents = h.root("acme").join("documents");
-    std::fs::remove_dir(&documents).unwrap();
+    std::fs::remove_dir_all(&documents).unwrap();
     std::os::unix::fs::symlink(&outside, &documents).unwrap();
     let out = h.sftp(
         "acme",
@@ -351,7 +351,7 @@ fn stale_temp_files_are_swept_at_login() {
 }
 
 #[test]
-fn documents_are_stored_without_events_and_files_can_be_managed() {
+fn documents_arrive_like_files_and_files_can_be_managed() {
     let (mut h, keys) = Harness::start();
     let local = h.local_file("id.pdf", b"%PDF-1.4");
     let csv = h.local_file("a.csv", b"1");
@@ -378,7 +378,11 @@ fn documents_are_stored_without_events_and_files_can_be_managed() {
     assert!(stdout.contains("a.csv"), "{stdout}");
     assert_eq!(
         h.drain_events(SETTLE),
-        [arrived("acme", "transaction/a.csv")]
+        // `documents/` is an inbox: each document is decided by the pipeline.
+        [
+            arrived("acme", "documents/id.pdf"),
+            arrived("acme", "transaction/a.csv")
+        ]
     );
 }
 

@@ -80,6 +80,8 @@ fn paramiko_put_get_listdir_rename_posix_rename() {
             arrived("acme", "balance/2026-01-27_balance_v1.csv"),
             arrived("acme", "card/2026-01-27_card_v1.csv"),
             arrived("acme", "account/2026-01-27_account_v1.csv"),
+            // `documents/` is an inbox too (the pipeline decides each document).
+            arrived("acme", "documents/id.pdf"),
         ]
     );
 }

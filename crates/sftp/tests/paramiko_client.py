@@ -75,7 +75,7 @@ def main():
     print("remove_read_only=%s" % refused(lambda: sftp.remove("/transaction/processed/old.csv")))
     print("normalize=%s" % sftp.normalize("../../.."))
 
-    # documents: stored, removable
+    # documents: an inbox, removable until the pipeline takes the file
     sftp.put(src, "/documents/id.pdf")
     sftp.remove("/documents/id.pdf")
 

@@ -99,7 +99,7 @@ fn non_inbox_folders_are_ignored() {
     let mut w = Watched::start();
     let root = w.root.path();
     std::fs::write(root.join("transaction/processed/x.csv"), b"x").unwrap();
-    std::fs::write(root.join("documents/id.pdf"), b"x").unwrap();
+    std::fs::write(root.join("documents/processed/id.pdf"), b"x").unwrap();
     std::fs::write(root.join("reports/r.csv"), b"x").unwrap();
     std::fs::create_dir(root.join("transaction/sub")).unwrap();
     std::fs::write(root.join("transaction/sub/y.csv"), b"x").unwrap();
@@ -125,6 +125,7 @@ fn scan_finds_files_waiting_in_inboxes() {
         [
             PathBuf::from("ach/outgoing/o.ach"),
             PathBuf::from("customer/c.csv"),
+            PathBuf::from("documents/d.pdf"),
             PathBuf::from("transaction/t.csv"),
         ]
     );

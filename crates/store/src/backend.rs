@@ -365,6 +365,10 @@ impl Snapshot<'_> {
         pub fn transaction(partner: &str, id: &str) -> Result<Option<StoredRecord>>;
         /// The state changes of a record, oldest first.
         pub fn states(partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>>;
+        /// The partner's accepted document of that exact file name (spec 01 §14.1), if any.
+        pub fn document(partner: &str, name: &str) -> Result<Option<crate::DocumentRow>>;
+        /// Whether each of `names` is an accepted document of the partner, in order.
+        pub fn documents_known(partner: &str, names: &[&str]) -> Result<Vec<bool>>;
     }
 
     /// The accepted ACH entries settling on `date`, each to `each` (which returns `false` to
@@ -461,6 +465,8 @@ impl Writing<'_> {
             -> Result<()>;
         /// Records an empty non-posted snapshot for `file_date`.
         pub fn empty_snapshot(file_date: &str) -> Result<()>;
+        /// Records the accepted document of this file (spec 01 §14.1).
+        pub fn document(d: &crate::DocumentRow) -> Result<()>;
     }
 
     /// Records decision `d`, runs `before_commit`, and commits; `false` (nothing committed)

@@ -37,6 +37,7 @@ mod checkpoint;
 pub mod cluster;
 pub mod codec;
 mod day;
+mod documents;
 mod history;
 mod ledger;
 mod migrate;
@@ -56,6 +57,7 @@ pub use api::{
 pub use apply::{BalanceIn, NonPostedIn, TransactionIn, WriteTx};
 pub use backend::{Db, Snapshot, Writing};
 pub use cluster::{HeldNote, Lease, NodeRow};
+pub use documents::DocumentRow;
 
 /// The name the apply code knows the write transaction by.
 pub type Applier<'s> = WriteTx<'s>;
@@ -215,6 +217,8 @@ CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.s
     migrate::V7_SCHEMA,
     ops::sql::SCHEMA,
     ach_events::SCHEMA,
+    // Accepted documents (spec 01 §14.1), for document reference checks.
+    documents::SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.

@@ -7,7 +7,7 @@ use crate::mask::mask;
 use crate::reader::{Record, RecordReader};
 use crate::report::{code, Finding, Out, Severity};
 use crate::rules::check_rules;
-use crate::schema::{Column, ColumnType, RefData, Schema};
+use crate::schema::{Column, ColumnType, JsonShape, RefData, Schema};
 use crate::validator::{Options, RowSink, PROGRESS_EVERY};
 use crate::values::{self, Problem};
 use std::io::{self, Read};
@@ -87,6 +87,8 @@ enum Check {
     Enum,
     List,
     Json,
+    /// JSON document references (spec 03 §9).
+    DocumentRefs,
     Currency,
     Country,
     State,
@@ -109,6 +111,9 @@ impl Check {
             ColumnType::Boolean => Check::Boolean,
             ColumnType::Enum => Check::Enum,
             ColumnType::List => Check::List,
+            ColumnType::Json if col.shape == Some(JsonShape::DocumentReferences) => {
+                Check::DocumentRefs
+            }
             ColumnType::Json => Check::Json,
             ColumnType::Currency => Check::Currency,
             ColumnType::Country => Check::Country,
@@ -411,6 +416,15 @@ impl RowCtx<'_> {
             Check::Json => serde_json::from_str::<serde::de::IgnoredAny>(v)
                 .map(|_| ())
                 .map_err(|e| (code::TYPE_JSON, format!("not JSON: {e}"))),
+            Check::DocumentRefs => {
+                // Every problem is reported; the last one is this cell's error like any other.
+                let mut problems = crate::docrefs::check(&col.name, v, self.refdata);
+                let last = problems.pop();
+                for (code, m) in problems {
+                    out.push(Severity::Error, cell_finding(row, col, code, m, Some(v)));
+                }
+                last.map_or(Ok(()), Err)
+            }
             Check::Currency => self.check_currency(v),
             Check::Country if self.refdata.is_country(v) => Ok(()),
             Check::Country => Err((

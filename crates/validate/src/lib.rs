@@ -10,6 +10,7 @@
 //! ```
 
 mod check;
+pub mod docrefs;
 pub mod dupes;
 pub mod filename;
 mod header;

@@ -76,6 +76,7 @@ catalogue! {
     TYPE_CURRENCY = "type_currency", Error, "Not an active ISO 4217 code (or not allowed for the program).", "`usd`, `XYZ`", "decision D3";
     TYPE_COUNTRY = "type_country", Error, "Not an ISO 3166-1 alpha-2 code.", "`USA`", "decision D3";
     TYPE_STATE = "type_state", Error, "Not a US state or territory code.", "`ZZ`", "decision D3";
+    DOCUMENT_REFERENCE = "document_reference", Error, "A compliance document reference cell is not a JSON array of objects, or an object has a key other than `document_id`, `type`, `displayed_at`, `consented_at`, `version`, or a key's value is not a string; the message names the object and key (`documents[1].colour`).", "`[{\"document_id\":\"a.pdf\",\"type\":\"aan\",\"colour\":\"red\"}]`", "spec 03 §9.1, spec 01 §15.1";
     SIGN_MISMATCH = "sign_mismatch", Error, "Two amounts that must share a sign do not.", "`amount = -5.00`, `amount_in_usd = 5.00`", "schemas (`same_sign`), spec 05 §5.1";
     COMPARISON = "comparison", Error, "Two values are out of the documented order.", "`activated_at` before `created_at`", "schemas (`compare`), spec 04 §1.2";
     DUPLICATE_ID = "duplicate_id", Error, "The file's id column repeats a value of an earlier row.", "`client_card_id = c1` twice", "issue 2, spec 05 §4.3";
@@ -101,6 +102,9 @@ catalogue! {
     IMMUTABLE_FIELD = "immutable_field", Error, "An update changing a field that cannot change once it holds a value.", "a balance's `type` changed from `loan` to `deposit`", "spec 05 §4.3, spec 02 §7.1, spec 04 §2.2";
     DISALLOWED_STATE = "disallowed_state", Error, "The record a column names is in a state that does not allow this row (a card update on a closed account that does not close the card; an account from an application that is not approved).", "a card `active` on account `acc-1`, closed", "spec 04 §2.1, spec 01 §6.2, spec 02 §6.2, §7.1";
     DISHONOR_WITHOUT_RETURN = "dishonor_without_return", Error, "A dishonored return (R61, R67–R70) of an entry that has no return delivered to the partner, or whose return was dishonored already.", "R69 for trace 091000010000007, never returned", "spec 06 §9.7, §4";
+    DOCUMENT_TYPE_NOT_ALLOWED = "document_type_not_allowed", Error, "A file in `documents/` whose name does not end in `.pdf`, `.jpg`, `.jpeg`, `.png` or `.html` (any case), or whose bytes are none of PDF, JPEG, PNG or HTML (e.g. a program renamed `id.pdf`).", "an ELF executable named `id.pdf`", "spec 01 §14.1 (content sniffing: project default)";
+    DOCUMENT_CONTENT_MISMATCH = "document_content_mismatch", Error, "A document whose bytes are an accepted type other than the one its extension names.", "PDF bytes named `id.png`", "spec 01 §14.1 (project default)";
+    UNKNOWN_DOCUMENT = "unknown_document", Error, "A document reference's `document_id` names no document the partner sent to `documents/` that bankdrop accepted (before this file: the document comes first).", "`[{\"document_id\":\"never-sent.pdf\",…}]`", "spec 03 §9.1, spec 01 §14.1 (ordering: project default)";
     EFFECTIVE_DATE_NOT_BUSINESS_DAY = "effective_date_not_business_day", Error, "A batch effective on a weekend or Fed holiday, refused by `non_business = \"reject\"` (the default rolls it to the next business day).", "a batch effective on Christmas", "spec 06 §3.4 (project default)";
 }
 

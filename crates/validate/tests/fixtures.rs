@@ -133,6 +133,9 @@ fn cases_match_their_expected_reports() {
         "dishonor_without_return",
         "immutable_field",
         "disallowed_state",
+        "document_type_not_allowed",
+        "document_content_mismatch",
+        "unknown_document",
     ];
     for c in CODES {
         assert!(

@@ -53,6 +53,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 mod balances;
+mod documents;
 mod states;
 mod updates;
 
@@ -148,6 +149,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(b) = balances::Balances::new(ctx, reader, schema) {
             passes.push(Box::new(b));
+        }
+        if let Some(d) = documents::Documents::new(ctx.partner, reader, schema) {
+            passes.push(Box::new(d));
         }
         Checks {
             passes,

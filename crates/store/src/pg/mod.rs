@@ -57,6 +57,8 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     cluster::HELD,
     ops::SCHEMA,
     crate::ach_events::PG_SCHEMA,
+    // Accepted documents (spec 01 §14.1), for document reference checks.
+    write::documents::SCHEMA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.

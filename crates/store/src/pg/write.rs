@@ -17,6 +17,8 @@ mod activity;
 mod balances;
 #[path = "write_batch.rs"]
 mod batch;
+#[path = "documents.rs"]
+pub(crate) mod documents;
 #[path = "write_rows.rs"]
 mod rows;
 #[path = "write_transactions.rs"]

@@ -25,6 +25,7 @@ pub const BUILTIN: &[(&str, &str)] = files!(
     "currencies.csv",
     "countries.csv",
     "us_states.csv",
+    "document_types.csv",
 );
 
 impl Schemas {

@@ -151,6 +151,7 @@ struct RawColumn {
     max_decimals: Option<u32>,
     #[serde(default)]
     sensitive: bool,
+    shape: Option<JsonShape>,
     source: String,
     note: Option<String>,
 }
@@ -438,6 +439,9 @@ fn build_column(ctx: &Ctx, at: usize, c: &RawColumn) -> Result<Column, SchemaErr
             format!("`{name}`: min_len/max_len/pattern are only for strings"),
         ));
     }
+    if c.shape.is_some() && c.ty != ColumnType::Json {
+        return Err(ctx.err(at, format!("`{name}`: shape is only for json columns")));
+    }
     let pattern = match &c.pattern {
         Some(p) => Some(
             regex::Regex::new(&format!("^(?:{p})$"))
@@ -472,6 +476,7 @@ fn build_column(ctx: &Ctx, at: usize, c: &RawColumn) -> Result<Column, SchemaErr
         min_decimals: c.min_decimals,
         max_decimals: c.max_decimals.unwrap_or(DEFAULT_MAX_DECIMALS),
         mask,
+        shape: c.shape,
         source: c.source.clone(),
         note: c.note.clone(),
     })

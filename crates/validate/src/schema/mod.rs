@@ -9,7 +9,7 @@ pub mod types;
 pub use builtin::BUILTIN;
 pub use load::{parse_schema, SchemaError, DEFAULT_MAX_DECIMALS};
 pub use model::*;
-pub use refdata::RefData;
+pub use refdata::{DocumentTimestamp, DocumentType, RefData};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,6 +24,10 @@ pub struct Schemas {
 
 /// Names of the reference-list files inside a schema directory.
 pub const REFDATA_FILES: [&str; 3] = ["currencies.csv", "countries.csv", "us_states.csv"];
+
+/// The compliance document types (spec 03 §9.2): needed only when a column has
+/// `shape = "document_references"`.
+pub const DOCUMENT_TYPES_FILE: &str = "document_types.csv";
 
 impl Schemas {
     /// Loads every `*.toml` of `dir` and its reference lists.
@@ -42,7 +46,10 @@ impl Schemas {
                 .and_then(|n| n.to_str())
                 .unwrap_or("")
                 .to_string();
-            if name.ends_with(".toml") || REFDATA_FILES.contains(&name.as_str()) {
+            if name.ends_with(".toml")
+                || name == DOCUMENT_TYPES_FILE
+                || REFDATA_FILES.contains(&name.as_str())
+            {
                 let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
                 files.push((name, text));
             }
@@ -56,8 +63,11 @@ impl Schemas {
     ) -> Result<Schemas, SchemaError> {
         let mut by_type = BTreeMap::new();
         let mut refs: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+        let mut document_types = None;
         for (name, text) in files {
-            if name.ends_with(".toml") {
+            if name == DOCUMENT_TYPES_FILE {
+                document_types = Some((name, text));
+            } else if name.ends_with(".toml") {
                 let s = parse_schema(name, text)?;
                 by_type.insert(s.file_type.clone(), s);
             } else if let Some(r) = REFDATA_FILES.iter().find(|r| **r == name) {
@@ -72,11 +82,31 @@ impl Schemas {
             })
         };
         check_references(&by_type)?;
-        let refdata = RefData::parse(
+        let mut refdata = RefData::parse(
             get("currencies.csv")?,
             get("countries.csv")?,
             get("us_states.csv")?,
         )?;
+        match document_types {
+            Some(t) => refdata.set_document_types(t)?,
+            None => {
+                let needs = by_type.values().find(|s| {
+                    s.columns
+                        .iter()
+                        .any(|c| c.shape == Some(JsonShape::DocumentReferences))
+                });
+                if let Some(s) = needs {
+                    return Err(SchemaError {
+                        file: DOCUMENT_TYPES_FILE.to_string(),
+                        line: 0,
+                        message: format!(
+                            "missing from the schema directory; `{}.toml` has document references",
+                            s.file_type
+                        ),
+                    });
+                }
+            }
+        }
         Ok(Schemas { by_type, refdata })
     }
 

@@ -48,6 +48,15 @@ impl ColumnType {
     }
 }
 
+/// The structure a `json` column's value must have (schema key `shape`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonShape {
+    /// A JSON array of compliance document reference objects (spec 03 §9), checked against
+    /// `schemas/document_types.csv`.
+    DocumentReferences,
+}
+
 /// How a sensitive value is masked in reports and logs (D7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mask {
@@ -96,6 +105,8 @@ pub struct Column {
     pub max_decimals: u32,
     /// Masking in reports.
     pub mask: Mask,
+    /// For a `json` column: the structure its value must have beyond being JSON.
+    pub shape: Option<JsonShape>,
     /// Spec section or decision.
     pub source: String,
     /// Reader's note.

@@ -12,6 +12,38 @@ pub struct RefData {
     minor_by_code: Vec<u8>,
     countries: Vec<String>,
     states: Vec<String>,
+    /// Compliance document types (spec 03 §9.2), in file order.
+    document_types: Vec<DocumentType>,
+}
+
+/// The timestamp a compliance document type requires (spec 03 §9.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentTimestamp {
+    /// `displayed_at`: when the document was shown to the customer.
+    DisplayedAt,
+    /// `consented_at`: when the customer consented.
+    ConsentedAt,
+}
+
+impl DocumentTimestamp {
+    /// The reference object's key.
+    pub fn key(self) -> &'static str {
+        match self {
+            DocumentTimestamp::DisplayedAt => "displayed_at",
+            DocumentTimestamp::ConsentedAt => "consented_at",
+        }
+    }
+}
+
+/// One row of `document_types.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentType {
+    /// The `type` value, e.g. `aan`.
+    pub name: String,
+    /// The timestamp an object of this type must carry.
+    pub requires: DocumentTimestamp,
+    /// Where the row comes from.
+    pub source: String,
 }
 
 fn rows<'a>((file, text): (&'a str, &'a str)) -> impl Iterator<Item = (usize, Vec<&'a str>)> + 'a {
@@ -78,6 +110,53 @@ impl RefData {
             }
         }
         Ok(out)
+    }
+
+    /// Reads `document_types.csv` (`type|required|source`, `required` being `displayed_at` or
+    /// `consented_at`), replacing any table read before.
+    pub fn set_document_types(&mut self, (file, text): (&str, &str)) -> Result<(), SchemaError> {
+        let mut out: Vec<DocumentType> = Vec::new();
+        for (line, f) in rows((file, text)) {
+            let err = |message: String| SchemaError {
+                file: file.to_string(),
+                line,
+                message,
+            };
+            let requires = match f.get(1).copied() {
+                Some("displayed_at") => DocumentTimestamp::DisplayedAt,
+                Some("consented_at") => DocumentTimestamp::ConsentedAt,
+                _ => return Err(err(
+                    "expected `type|required|source`, required being displayed_at or consented_at"
+                        .into(),
+                )),
+            };
+            let (Some(name), Some(source)) = (f.first(), f.get(2)) else {
+                return Err(err("expected `type|required|source`".into()));
+            };
+            if name.is_empty() || source.is_empty() {
+                return Err(err("a type and its source are required".into()));
+            }
+            if out.iter().any(|t| t.name == *name) {
+                return Err(err(format!("document type `{name}` is listed twice")));
+            }
+            out.push(DocumentType {
+                name: name.to_string(),
+                requires,
+                source: source.to_string(),
+            });
+        }
+        self.document_types = out;
+        Ok(())
+    }
+
+    /// The compliance document types (spec 03 §9.2); empty when no table was loaded.
+    pub fn document_types(&self) -> &[DocumentType] {
+        &self.document_types
+    }
+
+    /// A compliance document type by its `type` value.
+    pub fn document_type(&self, name: &str) -> Option<&DocumentType> {
+        self.document_types.iter().find(|t| t.name == name)
     }
 
     /// Minor units of an active ISO 4217 code, `None` when unknown.
