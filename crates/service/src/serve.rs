@@ -164,7 +164,7 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     let demo_key = blocking(|| ensure_demo(&cfg, &store))?;
     let layout = Layout {
         processing_prefix: Some(pipeline::CLAIM_PREFIX.to_string()),
-        ..Layout::default_d6()
+        ..cfg.sftp.layout()?
     };
     // The only server of the tree (SQLite, locked above) sweeps every unfinished upload; one of
     // several leaves those of the others alone until they are older than an idle connection.

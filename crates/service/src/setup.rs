@@ -48,6 +48,34 @@ pub fn add_partner(cfg: &Config, store: &Db, name: &str, keys: &[String]) -> Res
     Ok(root)
 }
 
+/// Refuses a layout (`[sftp.layout]`) whose inboxes are not the pipeline's: a file dropped in a
+/// folder nothing processes would wait forever, and an inbox missing from the layout could
+/// never receive a file. Each inbox needs its read-only `processed/` and `failed/` too.
+fn check_layout(layout: &bankdrop_sftp::Layout, pc: &pipeline::Config) -> Result<()> {
+    let inboxes: std::collections::BTreeSet<&str> = layout.inbox_folders().collect();
+    let processed: std::collections::BTreeSet<&str> =
+        pc.inboxes.iter().map(|i| i.folder.as_str()).collect();
+    if let Some(f) = processed.difference(&inboxes).next() {
+        crate::bail!("[sftp.layout]: `{f}` must be an inbox folder (inbox = true): the pipeline processes files dropped there");
+    }
+    if let Some(f) = inboxes.difference(&processed).next() {
+        crate::bail!("[sftp.layout]: `{f}` is an inbox, but no file type is processed there; the inboxes are {}", processed.iter().copied().collect::<Vec<_>>().join(", "));
+    }
+    let folders: std::collections::BTreeSet<&str> =
+        layout.folders.iter().map(|r| r.path.as_str()).collect();
+    for i in &pc.inboxes {
+        for f in [&i.processed, &i.failed] {
+            if !folders.contains(f.as_str()) {
+                crate::bail!(
+                    "[sftp.layout]: `{f}` is missing: decided files of `{}` go there",
+                    i.folder
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a program naming a future rule no schema has (a typo would leave the rule in its
 /// default mode without a word).
 fn check_future_rules(schemas: &validate::schema::Schemas, pc: &pipeline::Config) -> Result<()> {
@@ -84,6 +112,7 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.program = cfg.program.resolve()?;
     pc.programs = cfg.programs.clone();
     check_future_rules(&schemas, &pc)?;
+    check_layout(&cfg.sftp.layout()?, &pc)?;
     pc.max_name_len = cfg.sftp.max_name_len;
     pc.max_attempts = cfg.pipeline.max_attempts;
     pc.max_line_bytes = cfg.pipeline.max_line_bytes.0 as usize;

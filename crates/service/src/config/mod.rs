@@ -86,9 +86,24 @@ pub struct Sftp {
     pub queued_bytes_per_partner: ByteSize,
     /// Folder entries held by a partner's open folder listings.
     pub listed_entries_per_partner: usize,
+    /// The folders of every partner's tree and what a partner may do in each (decision D6:
+    /// configuration, not code); absent: D6's layout.
+    pub layout: Option<bankdrop_sftp::Layout>,
 }
 
 impl Sftp {
+    /// The layout partners' trees follow: `[sftp.layout]`, else D6's, checked.
+    pub fn layout(&self) -> Result<bankdrop_sftp::Layout> {
+        let layout = self
+            .layout
+            .clone()
+            .unwrap_or_else(bankdrop_sftp::Layout::default_d6);
+        layout
+            .validate()
+            .map_err(|e| crate::Error::Invalid(format!("[sftp.layout]: {e}")))?;
+        Ok(layout)
+    }
+
     /// The server's form of the limits.
     pub fn limits(&self) -> Result<bankdrop_sftp::Limits> {
         let queued = usize::try_from(self.queued_bytes_per_partner.0)
@@ -408,6 +423,7 @@ impl Default for Sftp {
             auth_failures_per_minute: l.auth_failures_per_minute,
             queued_bytes_per_partner: ByteSize(l.queued_bytes_per_partner as u64),
             listed_entries_per_partner: l.listed_entries_per_partner,
+            layout: None,
         }
     }
 }
@@ -454,6 +470,7 @@ impl Config {
         let mut cfg: Config = Value::Table(raw.clone()).try_into()?;
         cfg.program.resolve()?;
         cfg.sftp.limits()?;
+        cfg.sftp.layout()?;
         cfg.alerts.check()?;
         cfg.ach.check()?;
         if cfg.pipeline.max_attempts == 0 {
