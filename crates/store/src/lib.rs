@@ -46,6 +46,7 @@ pub mod pg;
 mod pool;
 mod records;
 mod refs;
+mod sales;
 pub mod when;
 mod write;
 
@@ -72,6 +73,7 @@ pub use ops::{
 pub use partners::PartnerRow;
 pub use records::{StateChange, StoredRecord};
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
+pub use sales::{Answered, NewSale, SaleAnswer, SaleRow, Sales, SalesRequestRow};
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -215,6 +217,7 @@ CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.s
     migrate::V7_SCHEMA,
     ops::sql::SCHEMA,
     ach_events::SCHEMA,
+    sales::SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.

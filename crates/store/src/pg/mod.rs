@@ -57,6 +57,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     cluster::HELD,
     ops::SCHEMA,
     crate::ach_events::PG_SCHEMA,
+    crate::sales::PG_SCHEMA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.
