@@ -99,6 +99,9 @@ catalogue! {
     EFFECTIVE_DATE_TOO_FAR = "effective_date_too_far", Error, "A batch effective further ahead than `[ach.windows.effective_dates] max_days_ahead` (30 days).", "a batch effective in three months", "spec 06 §3.4 (project default)";
     DISHONOR_WITHOUT_RETURN = "dishonor_without_return", Error, "A dishonored return (R61, R67–R70) of an entry that has no return delivered to the partner, or whose return was dishonored already.", "R69 for trace 091000010000007, never returned", "spec 06 §9.7, §4";
     EFFECTIVE_DATE_NOT_BUSINESS_DAY = "effective_date_not_business_day", Error, "A batch effective on a weekend or Fed holiday, refused by `non_business = \"reject\"` (the default rolls it to the next business day).", "a batch effective on Christmas", "spec 06 §3.4 (project default)";
+    UNKNOWN_SALE = "unknown_sale", Error, "A Sales Response names a `sale_id` that no Sales Request sent to the partner carried.", "`sale_20260305_0009` never offered", "spec 04 §4.2";
+    SALE_ALREADY_ANSWERED = "sale_already_answered", Error, "A Sales Response answers a sale an earlier accepted Sales Response answered already (each sale is answered once; responses are new entries only).", "yesterday's `accepted` row for `sale_20260305_0001` sent again", "spec 04 §4.1, spec 01 §1.5";
+    UNANSWERED_SALE = "unanswered_sale", Warning, "After this Sales Response, a sale of a Sales Request of its date or earlier is still unanswered (the bank's rule for a missing answer is not documented: reported, not rejected).", "two sales offered, one answered", "spec 04 §4.4 (project default)";
 }
 
 /// One problem found in a file.

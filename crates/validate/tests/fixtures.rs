@@ -131,6 +131,9 @@ fn cases_match_their_expected_reports() {
         "effective_date_too_far",
         "effective_date_not_business_day",
         "dishonor_without_return",
+        "unknown_sale",
+        "sale_already_answered",
+        "unanswered_sale",
     ];
     for c in CODES {
         assert!(
