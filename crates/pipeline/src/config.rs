@@ -66,6 +66,8 @@ pub struct Program {
     pub balance_creation: BalanceCreation,
     /// ACH limits agreed with the bank (spec 06 §5.2).
     pub ach_limits: AchLimits,
+    /// Whether and how the program sells its receivables (Sales Request, spec 04 §3).
+    pub sales: crate::sales::SalesSettings,
 }
 
 /// ACH limits agreed with the bank (spec 06 §5.2: "set with Lead" per partner; their values are

@@ -50,9 +50,12 @@ pub(crate) struct Ctx<'a> {
     pub creation: BalanceCreation,
     /// The file's date (`YYYY-MM-DD`) when its name carries one.
     pub file_date: Option<&'a str>,
+    /// The program sells its receivables: Sales Responses answer its sales.
+    pub sells_receivables: bool,
 }
 
 mod balances;
+mod sales;
 mod updates;
 
 /// Findings of the checks, by severity.
@@ -144,6 +147,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(b) = balances::Balances::new(ctx, reader, schema) {
             passes.push(Box::new(b));
+        }
+        if let Some(a) = sales::Answers::new(ctx, schema) {
+            passes.push(Box::new(a));
         }
         Checks {
             passes,

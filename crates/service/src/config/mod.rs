@@ -3,6 +3,7 @@
 pub mod ach;
 pub mod ops;
 pub mod recon;
+mod sales;
 pub mod units;
 
 use crate::error::{Context, Result};
@@ -229,6 +230,18 @@ pub struct Program {
     /// The most a program originates for one processing day, in dollars (spec 06 §5.2
     /// `aggregate_limit_exceeded`); absent: no limit.
     pub ach_daily_limit: Option<String>,
+    /// The program sells its receivables to the partner (Originate-to-Sell, spec 04 §3.1):
+    /// bankdrop writes a daily Sales Request. Default false (On-Sheet Lending).
+    pub sells_receivables: bool,
+    /// Seasoning period in business days (spec 04 §5.2; default 3, its example).
+    pub sales_hold_business_days: u32,
+    /// Imputed interest rate per year as a fraction, e.g. `"0.2499"` (spec 04 §5.2: the end
+    /// customer's APR or the Program Management Agreement's rate; default `"0"`).
+    pub sales_imputed_apr: String,
+    /// Days a year the APR is divided by (default 365, actual/365).
+    pub sales_day_count: u32,
+    /// The Sales Request's file name, `{date}` the day (default `{date}_sales_request_v1.csv`).
+    pub sales_request_name: String,
 }
 
 impl Default for Program {
@@ -239,6 +252,11 @@ impl Default for Program {
             sec_codes: ["CCD", "PPD", "WEB", "TEL"].map(String::from).to_vec(),
             ach_per_transaction_limit: None,
             ach_daily_limit: None,
+            sells_receivables: false,
+            sales_hold_business_days: 3,
+            sales_imputed_apr: "0".into(),
+            sales_day_count: 365,
+            sales_request_name: pipeline::sales::DEFAULT_FILE_NAME.into(),
         }
     }
 }
@@ -268,6 +286,7 @@ impl Program {
                 )?,
                 daily_cents: cents("ach_daily_limit", &self.ach_daily_limit)?,
             },
+            sales: sales::settings(self)?,
         })
     }
 }
