@@ -6,6 +6,9 @@
 
 use crate::Result;
 
+mod answer;
+pub use answer::{Answered, SaleAnswer};
+
 /// One sale: a row of a Sales Request, and its answer once a Sales Response gave one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaleRow {
@@ -116,12 +119,6 @@ const UNCOUNTED: &str = "SELECT t.transaction_id FROM transactions t WHERE t.par
      AND t.balance_id = $2 AND (t.type IS NULL OR t.type <> 'disbursement') AND NOT EXISTS \
      (SELECT 1 FROM sale_items s WHERE s.partner = t.partner AND s.transaction_id = t.transaction_id) \
      ORDER BY t.transaction_id";
-/// Records an answer once: a sale answered already is left as it is. (Parameters numbered in
-/// the order they appear: SQLite binds `$N` by first appearance.)
-pub(crate) const ANSWER: &str = "UPDATE sales SET response = $1, purchasing_entity = $2, \
-     reject_reason = $3, answer_file_id = $4 WHERE partner = $5 AND sale_id = $6 \
-     AND response IS NULL";
-
 fn of_day() -> String {
     format!(
         "SELECT {SALE_COLUMNS} FROM sales WHERE partner = $1 AND sale_date = $2 ORDER BY sale_id"
@@ -343,90 +340,5 @@ impl Sales for crate::pg::PgStore {
             .iter()
             .map(|r| r.get(0))
             .collect())
-    }
-}
-
-/// A Sales Response row's answer to a sale.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaleAnswer<'a> {
-    /// The sale.
-    pub sale_id: &'a str,
-    /// `accepted` or `rejected`.
-    pub response: &'a str,
-    /// `purchasing_entity`.
-    pub purchasing_entity: Option<&'a str>,
-    /// `reject_reason`.
-    pub reject_reason: Option<&'a str>,
-}
-
-/// What recording an answer did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answered {
-    /// Recorded against its sale.
-    Recorded,
-    /// No such sale (a program that does not sell receivables: nothing to record).
-    Unknown,
-    /// The sale has an answer already (another file's).
-    Already,
-}
-
-const EXISTS: &str = "SELECT 1 FROM sales WHERE partner = $1 AND sale_id = $2";
-
-impl crate::WriteTx<'_> {
-    /// Records an answer in the file's transaction ([`crate::Writing::answer_sale`]).
-    pub fn answer_sale(&mut self, a: &SaleAnswer) -> Result<Answered> {
-        let n = self
-            .conn
-            .prepare_cached(ANSWER)?
-            .execute(rusqlite::params![
-                a.response,
-                a.purchasing_entity,
-                a.reject_reason,
-                self.file_id,
-                self.partner,
-                a.sale_id,
-            ])?;
-        if n == 1 {
-            return Ok(Answered::Recorded);
-        }
-        let known = self
-            .conn
-            .prepare_cached(EXISTS)?
-            .exists(rusqlite::params![self.partner, a.sale_id])?;
-        Ok(if known {
-            Answered::Already
-        } else {
-            Answered::Unknown
-        })
-    }
-}
-
-impl crate::pg::PgWriteTx<'_> {
-    /// Records an answer in the file's transaction ([`crate::Writing::answer_sale`]).
-    pub fn answer_sale(&mut self, a: &SaleAnswer) -> Result<Answered> {
-        let (partner, file_id) = (self.partner().to_string(), self.file_id());
-        let n = self.c().execute(
-            ANSWER,
-            &[
-                &a.response,
-                &a.purchasing_entity,
-                &a.reject_reason,
-                &file_id,
-                &partner,
-                &a.sale_id,
-            ],
-        )?;
-        if n == 1 {
-            return Ok(Answered::Recorded);
-        }
-        let known = self
-            .c()
-            .query_opt(EXISTS, &[&partner, &a.sale_id])?
-            .is_some();
-        Ok(if known {
-            Answered::Already
-        } else {
-            Answered::Unknown
-        })
     }
 }
