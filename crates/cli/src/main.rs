@@ -7,6 +7,7 @@ mod cmd_nodes;
 mod cmd_partner;
 mod cmd_reconcile;
 mod cmd_registry;
+mod cmd_sales;
 mod cmd_simulate;
 mod cmd_user;
 mod cmd_validate;
@@ -65,6 +66,9 @@ enum Command {
     Simulate(cmd_simulate::Args),
     /// Reconcile activity date D and write its reports (exit 0: no break, 1: breaks, 2: failure).
     Reconcile(cmd_reconcile::Args),
+    /// Sales Requests of programs that sell their receivables (spec 04 §3).
+    #[command(subcommand)]
+    Sales(cmd_sales::Cmd),
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -79,6 +83,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(a) => cmd_simulate::run(&cfg()?, a).map(|()| ExitCode::SUCCESS),
         Command::Reconcile(a) => cmd_reconcile::run(&cfg()?, a),
         Command::Ingest(a) => cmd_ingest::run(&cfg()?, schemas::load(None)?, a),
+        Command::Sales(c) => {
+            cmd_sales::run(&cfg()?, schemas::load(None)?.refdata, c).map(|()| ExitCode::SUCCESS)
+        }
         Command::Nodes(a) => cmd_nodes::run(&cfg()?, a).map(|()| ExitCode::SUCCESS),
         Command::Serve { schemas, node } => {
             service::serve::start(cfg()?, schemas::load(schemas.as_deref())?, node.as_deref())?;

@@ -259,6 +259,10 @@ impl<'s> RowWriter<'s> {
                 amount: cell("amount"),
                 row: blob,
             }),
+            (validate::schema::types::SALES_RESPONSE, _) => {
+                record(schema, cells, &key, blob, self.file_date, ap)?;
+                crate::sales::answers::record_answer(&key, &cell, ap)
+            }
             _ => record(schema, cells, &key, blob, self.file_date, ap),
         }
     }

@@ -74,6 +74,8 @@ pub struct Program {
     /// The transaction `type` values of the program (transaction and non-posted files; spec 05
     /// §6.5: the type tables are per program and NOT SEEN); `None`: the schemas' list.
     pub transaction_types: Option<Vec<String>>,
+    /// Whether and how the program sells its receivables (Sales Request, spec 04 §3).
+    pub sales: crate::sales::SalesSettings,
 }
 
 impl Program {

@@ -165,6 +165,7 @@ impl Decider<'_> {
             partner,
             creation: program.balance_creation,
             file_date: c.file_date(),
+            sells_receivables: program.sales.enabled,
         };
         // Lookups on a snapshot of their own: another worker may be writing meanwhile.
         let reader = self.store.snapshot()?;

@@ -34,6 +34,7 @@ mod pipeline;
 mod publish;
 mod results;
 mod runner;
+pub mod sales;
 mod setaside;
 mod spill;
 mod stage;

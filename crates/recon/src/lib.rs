@@ -52,6 +52,7 @@ mod money;
 pub mod nightly;
 pub mod reconcile;
 pub mod reports;
+pub mod sales;
 pub mod schedule;
 
 pub use amount::Amount;

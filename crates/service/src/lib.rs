@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod nightly;
 pub mod operations;
 pub mod reconcile;
+pub mod sales;
 pub mod serve;
 pub mod setup;
 pub mod web;

@@ -182,9 +182,15 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
             tracing::error!(partner = %partner.name, error = %e, "preparing the partner's folders failed; its other folders are still served");
         }
     }
+    let sales = crate::sales::SalesSchedule::new(&cfg, p.schemas().refdata.clone())?;
     let nightly = cfg.recon.enabled.then(|| {
         let recon = Arc::new(cfg.recon.clone());
         [
+            tokio::spawn(crate::sales::run(
+                store.clone(),
+                Arc::new(sales),
+                node.clone(),
+            )),
             tokio::spawn(crate::nightly::run(
                 store.clone(),
                 recon.clone(),

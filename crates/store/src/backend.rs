@@ -225,6 +225,19 @@ impl crate::AchEvents for Db {
     }
 }
 
+impl crate::Sales for Db {
+    forward! {&self:
+        fn sales_request(partner: &str, date: &str) -> Result<Option<crate::SalesRequestRow>>;
+        fn record_sales_request(r: &crate::SalesRequestRow, sales: &[crate::NewSale])
+            -> Result<bool>;
+        fn sales_of_day(partner: &str, date: &str) -> Result<Vec<crate::SaleRow>>;
+        fn sales_by_ids(partner: &str, ids: &[String]) -> Result<Vec<crate::SaleRow>>;
+        fn unanswered_sales(partner: &str, through: &str) -> Result<Vec<crate::SaleRow>>;
+        fn unsold_disbursements(partner: &str) -> Result<Vec<String>>;
+        fn uncounted_transactions(partner: &str, balance_id: &str) -> Result<Vec<String>>;
+    }
+}
+
 impl Partners for Db {
     forward! {&self:
         fn add_partner(name: &str, root: &str, now: &str) -> Result<()>;
@@ -467,6 +480,9 @@ impl Writing<'_> {
         pub fn empty_snapshot(file_date: &str) -> Result<()>;
         /// Records the accepted document of this file (spec 01 §14.1).
         pub fn document(d: &crate::DocumentRow) -> Result<()>;
+        /// Records a Sales Response's answer to a sale of the file's partner, unless the sale
+        /// is unknown or was answered already (told in the outcome).
+        pub fn answer_sale(a: &crate::SaleAnswer) -> Result<crate::Answered>;
     }
 
     /// Records decision `d`, runs `before_commit`, and commits; `false` (nothing committed)

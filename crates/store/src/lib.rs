@@ -47,6 +47,7 @@ pub mod pg;
 mod pool;
 mod records;
 mod refs;
+mod sales;
 pub mod when;
 mod write;
 
@@ -74,6 +75,7 @@ pub use ops::{
 pub use partners::PartnerRow;
 pub use records::{StateChange, StoredRecord};
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
+pub use sales::{Answered, NewSale, SaleAnswer, SaleRow, Sales, SalesRequestRow};
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -219,6 +221,7 @@ CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.s
     ach_events::SCHEMA,
     // Accepted documents (spec 01 §14.1), for document reference checks.
     documents::SCHEMA,
+    sales::SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.

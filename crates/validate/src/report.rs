@@ -106,6 +106,9 @@ catalogue! {
     DOCUMENT_CONTENT_MISMATCH = "document_content_mismatch", Error, "A document whose bytes are an accepted type other than the one its extension names.", "PDF bytes named `id.png`", "spec 01 §14.1 (project default)";
     UNKNOWN_DOCUMENT = "unknown_document", Error, "A document reference's `document_id` names no document the partner sent to `documents/` that bankdrop accepted (before this file: the document comes first).", "`[{\"document_id\":\"never-sent.pdf\",…}]`", "spec 03 §9.1, spec 01 §14.1 (ordering: project default)";
     EFFECTIVE_DATE_NOT_BUSINESS_DAY = "effective_date_not_business_day", Error, "A batch effective on a weekend or Fed holiday, refused by `non_business = \"reject\"` (the default rolls it to the next business day).", "a batch effective on Christmas", "spec 06 §3.4 (project default)";
+    UNKNOWN_SALE = "unknown_sale", Error, "A Sales Response names a `sale_id` that no Sales Request sent to the partner carried.", "`sale_20260305_0009` never offered", "spec 04 §4.2";
+    SALE_ALREADY_ANSWERED = "sale_already_answered", Error, "A Sales Response answers a sale an earlier accepted Sales Response answered already (each sale is answered once; responses are new entries only).", "yesterday's `accepted` row for `sale_20260305_0001` sent again", "spec 04 §4.1, spec 01 §1.5";
+    UNANSWERED_SALE = "unanswered_sale", Warning, "After this Sales Response, a sale of a Sales Request of its date or earlier is still unanswered (the bank's rule for a missing answer is not documented: reported, not rejected).", "two sales offered, one answered", "spec 04 §4.4 (project default)";
 }
 
 /// One problem found in a file.

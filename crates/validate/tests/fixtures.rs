@@ -136,6 +136,9 @@ fn cases_match_their_expected_reports() {
         "document_type_not_allowed",
         "document_content_mismatch",
         "unknown_document",
+        "unknown_sale",
+        "sale_already_answered",
+        "unanswered_sale",
     ];
     for c in CODES {
         assert!(

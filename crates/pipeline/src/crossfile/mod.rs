@@ -50,10 +50,13 @@ pub(crate) struct Ctx<'a> {
     pub creation: BalanceCreation,
     /// The file's date (`YYYY-MM-DD`) when its name carries one.
     pub file_date: Option<&'a str>,
+    /// The program sells its receivables: Sales Responses answer its sales.
+    pub sells_receivables: bool,
 }
 
 mod balances;
 mod documents;
+mod sales;
 mod states;
 mod updates;
 
@@ -152,6 +155,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(d) = documents::Documents::new(ctx.partner, reader, schema) {
             passes.push(Box::new(d));
+        }
+        if let Some(a) = sales::Answers::new(ctx, schema) {
+            passes.push(Box::new(a));
         }
         Checks {
             passes,

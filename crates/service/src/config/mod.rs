@@ -3,6 +3,7 @@
 pub mod ach;
 pub mod ops;
 pub mod recon;
+mod sales;
 pub mod units;
 
 use crate::error::{Context, Result};
@@ -251,6 +252,18 @@ pub struct Program {
     pub future_default: validate::schema::FutureMode,
     /// The program's transaction `type` values (spec 05 §6.5); empty: the schemas' list.
     pub transaction_types: Vec<String>,
+    /// The program sells its receivables to the partner (Originate-to-Sell, spec 04 §3.1):
+    /// bankdrop writes a daily Sales Request. Default false (On-Sheet Lending).
+    pub sells_receivables: bool,
+    /// Seasoning period in business days (spec 04 §5.2; default 3, its example).
+    pub sales_hold_business_days: u32,
+    /// Imputed interest rate per year as a fraction, e.g. `"0.2499"` (spec 04 §5.2: the end
+    /// customer's APR or the Program Management Agreement's rate; default `"0"`).
+    pub sales_imputed_apr: String,
+    /// Days a year the APR is divided by (default 365, actual/365).
+    pub sales_day_count: u32,
+    /// The Sales Request's file name, `{date}` the day (default `{date}_sales_request_v1.csv`).
+    pub sales_request_name: String,
 }
 
 impl Default for Program {
@@ -264,6 +277,11 @@ impl Default for Program {
             future_rules: Default::default(),
             future_default: Default::default(),
             transaction_types: Vec::new(),
+            sells_receivables: false,
+            sales_hold_business_days: 3,
+            sales_imputed_apr: "0".into(),
+            sales_day_count: 365,
+            sales_request_name: pipeline::sales::DEFAULT_FILE_NAME.into(),
         }
     }
 }
@@ -297,6 +315,7 @@ impl Program {
             future_default: self.future_default,
             transaction_types: (!self.transaction_types.is_empty())
                 .then(|| self.transaction_types.clone()),
+            sales: sales::settings(self)?,
         })
     }
 }

@@ -22,6 +22,10 @@ pub struct Recon {
     /// Local time the bank's ACH reports of the previous day are written (default 04:00: the bank
     /// delivers them between 03:00 and 06:00 CT, spec 06 §8.2); the nightly run writes them again.
     pub bank_reports_time: NaiveTime,
+    /// Local time the day's Sales Requests are written (default 07:00: after the 06:00 deadline
+    /// of the balance and transaction files they read, D9; the bank's posting time is NOT SEEN,
+    /// spec 04 §3.2).
+    pub sales_time: NaiveTime,
     /// Time zone of `time` and of activity days (default America/Chicago, D9).
     pub timezone: Tz,
     /// Formulas, tolerance and report settings.
@@ -43,6 +47,7 @@ impl Default for Recon {
             enabled: true,
             time: NaiveTime::from_hms_opt(6, 30, 0).unwrap_or(NaiveTime::MIN),
             bank_reports_time: NaiveTime::from_hms_opt(4, 0, 0).unwrap_or(NaiveTime::MIN),
+            sales_time: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or(NaiveTime::MIN),
             timezone: chrono_tz::America::Chicago,
             nightly: NightlyConfig::default(),
             partners: Default::default(),
@@ -73,6 +78,12 @@ impl<'de> Deserialize<'de> for Recon {
                 D::Error::custom(format!(
                     "recon.bank_reports_time: `{s}` is not a HH:MM local time"
                 ))
+            })?;
+        }
+        if let Some(v) = t.remove("sales_time") {
+            let s = v.as_str().unwrap_or_default();
+            r.sales_time = NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
+                D::Error::custom(format!("recon.sales_time: `{s}` is not a HH:MM local time"))
             })?;
         }
         if let Some(v) = t.remove("timezone") {

@@ -59,6 +59,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     crate::ach_events::PG_SCHEMA,
     // Accepted documents (spec 01 §14.1), for document reference checks.
     write::documents::SCHEMA,
+    crate::sales::PG_SCHEMA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.

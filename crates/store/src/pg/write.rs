@@ -137,8 +137,13 @@ impl<'s> PgWriteTx<'s> {
         })
     }
 
+    /// The file's partner.
+    pub(crate) fn partner(&self) -> &str {
+        &self.partner
+    }
+
     /// The connection, for a method holding `&mut self`.
-    fn c(&mut self) -> &mut Client {
+    pub(crate) fn c(&mut self) -> &mut Client {
         self.client.get_mut()
     }
 
