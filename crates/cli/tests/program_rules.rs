@@ -456,3 +456,45 @@ fn a_program_has_its_own_transaction_types() {
         }
     }
 }
+
+#[test]
+fn a_transaction_update_names_an_earlier_days_transaction_unless_the_program_allows_it() {
+    // spec 05 §8.3 (open question; recommended: updates follow at least a day later).
+    for (program, allowed) in [("", false), ("same_day_transaction_updates = true", true)] {
+        let env = Env::new(program);
+        let prog = env.program(2, 2);
+        let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+        assert_eq!(code, 0, "{out}");
+        let (code, out) = env.ingest(&day(&prog, "2026-03-03"));
+        assert_eq!(code, 0, "{out}");
+        let (_, today) = read_rows(&file(&prog, "2026-03-03", "transaction"));
+        let (_, yesterday) = read_rows(&file(&prog, "2026-03-02", "transaction"));
+        let update = |id: &str| {
+            fixture_row(
+                "transaction_update",
+                0,
+                &[("transaction_id", id), ("settlement_date", "2026-03-05")],
+            )
+        };
+        let (uh, same) = update(&today[0][0]);
+        let (_, earlier) = update(&yesterday[0][0]);
+        let f = write(
+            &env,
+            "2026-03-03_transaction_update_v1.csv",
+            &uh,
+            &[earlier, same],
+        );
+        let (code, out) = env.ingest(&[f]);
+        if allowed {
+            assert_eq!(code, 0, "{program}: {out}");
+        } else {
+            assert_eq!(code, 1, "{out}");
+            assert_eq!(
+                brief(
+                    &env.errors("transaction_update/failed/2026-03-03_transaction_update_v1.csv")
+                ),
+                vec![t("3", "transaction_id", "same_day_update", &today[0][0])]
+            );
+        }
+    }
+}

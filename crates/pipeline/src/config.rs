@@ -76,6 +76,9 @@ pub struct Program {
     pub transaction_types: Option<Vec<String>>,
     /// Whether and how the program sells its receivables (Sales Request, spec 04 §3).
     pub sales: crate::sales::SalesSettings,
+    /// A transaction update may name a transaction of the same day's transaction file (spec
+    /// 05 §8.3 open question; default no, as the spec recommends).
+    pub same_day_transaction_updates: bool,
 }
 
 impl Program {

@@ -166,6 +166,7 @@ impl Decider<'_> {
             creation: program.balance_creation,
             file_date: c.file_date(),
             sells_receivables: program.sales.enabled,
+            same_day_updates: program.same_day_transaction_updates,
         };
         // Lookups on a snapshot of their own: another worker may be writing meanwhile.
         let reader = self.store.snapshot()?;

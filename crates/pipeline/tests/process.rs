@@ -505,15 +505,17 @@ fn accepted_rows_are_stored_and_later_versions_overwrite_them() {
         .lines()
         .map(|l| l.split('|').map(str::to_string).collect())
         .collect();
-    let id = rows[1][0].clone();
+    // A card that is not closed (a closed card takes no change, spec 04 §1.3).
+    let n = (1..rows.len()).find(|i| rows[*i][7] != "closed").unwrap();
+    let id = rows[n][0].clone();
     let stored = store.record("acme", "card", &id).unwrap().unwrap();
     assert_eq!(
         stored.get("client_card_product_name"),
-        Some(rows[1][3].as_str())
+        Some(rows[n][3].as_str())
     );
     // A later file changes that card: the record is replaced, not duplicated.
-    rows[1][3] = "Renamed Product".into();
-    let body: Vec<String> = rows[..2].iter().map(|r| r.join("|")).collect();
+    rows[n][3] = "Renamed Product".into();
+    let body: Vec<String> = [&rows[0], &rows[n]].iter().map(|r| r.join("|")).collect();
     e.drop_file(
         "card/2026-01-29_card_v1.csv",
         (body.join("\n") + "\n").as_bytes(),

@@ -52,11 +52,14 @@ pub(crate) struct Ctx<'a> {
     pub file_date: Option<&'a str>,
     /// The program sells its receivables: Sales Responses answer its sales.
     pub sells_receivables: bool,
+    /// A transaction update may name a transaction of the same day's transaction file.
+    pub same_day_updates: bool,
 }
 
 mod balances;
 mod documents;
 mod sales;
+mod same_day;
 mod states;
 mod updates;
 
@@ -155,6 +158,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(d) = documents::Documents::new(ctx.partner, reader, schema) {
             passes.push(Box::new(d));
+        }
+        if let Some(s) = same_day::SameDay::new(ctx, reader, schema) {
+            passes.push(Box::new(s));
         }
         if let Some(a) = sales::Answers::new(ctx, schema) {
             passes.push(Box::new(a));

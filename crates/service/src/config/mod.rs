@@ -252,6 +252,9 @@ pub struct Program {
     pub future_default: validate::schema::FutureMode,
     /// The program's transaction `type` values (spec 05 §6.5); empty: the schemas' list.
     pub transaction_types: Vec<String>,
+    /// A transaction update may name a transaction of the same day's transaction file (spec
+    /// 05 §8.3; default false, as the spec recommends).
+    pub same_day_transaction_updates: bool,
     /// The program sells its receivables to the partner (Originate-to-Sell, spec 04 §3.1):
     /// bankdrop writes a daily Sales Request. Default false (On-Sheet Lending).
     pub sells_receivables: bool,
@@ -277,6 +280,7 @@ impl Default for Program {
             future_rules: Default::default(),
             future_default: Default::default(),
             transaction_types: Vec::new(),
+            same_day_transaction_updates: false,
             sells_receivables: false,
             sales_hold_business_days: 3,
             sales_imputed_apr: "0".into(),
@@ -315,6 +319,7 @@ impl Program {
             future_default: self.future_default,
             transaction_types: (!self.transaction_types.is_empty())
                 .then(|| self.transaction_types.clone()),
+            same_day_transaction_updates: self.same_day_transaction_updates,
             sales: sales::settings(self)?,
         })
     }

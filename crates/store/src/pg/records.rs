@@ -124,6 +124,16 @@ impl PgReader<'_> {
         Ok(out)
     }
 
+    /// The date of the transaction file a stored transaction came in.
+    pub fn transaction_file_date(&self, partner: &str, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .query_opt(
+                "SELECT file_date FROM transactions WHERE partner = $1 AND transaction_id = $2",
+                &[&partner, &id],
+            )?
+            .and_then(|r| r.get::<_, Option<String>>(0)))
+    }
+
     /// A stored transaction read back whole.
     pub fn transaction(&self, partner: &str, id: &str) -> Result<Option<StoredRecord>> {
         let Some(r) = self.query_opt(
