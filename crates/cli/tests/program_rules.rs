@@ -410,9 +410,34 @@ fn users_collaterals_and_transactions_on_closed_records() {
     set(&bh, &mut day2[0], "status", "closed");
     set(&bh, &mut day2[0], "status_reason", "client_closed");
     let closed_balance = get(&bh, &day2[0], "client_balance_id").to_string();
-    let f = write(&env, "2026-03-03_balance_v1.csv", &bh, &day2);
+    // A new balance on the closed account is refused (spec 01 §6.2: only active accounts).
+    let mut opened = day2[1].clone();
+    set(&bh, &mut opened, "client_balance_id", "bal-new-1");
+    set(&bh, &mut opened, "account_id", &acct);
+    let mut with_new = day2.clone();
+    with_new.push(opened);
+    let f = write(&env, "2026-03-03_balance_v1.csv", &bh, &with_new);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let row = (with_new.len() + 1).to_string();
+    assert_eq!(
+        brief(&env.errors("balance/failed/2026-03-03_balance_v1.csv")),
+        vec![t(&row, "account_id", "disallowed_state", &acct)]
+    );
+    let f = write(&env, "2026-03-03_balance_v2.csv", &bh, &day2);
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
+    // A collateral pledging the closed balance is refused (spec 02 §7.1).
+    let other_acct = accounts[1][0].clone();
+    let (_, mut pledge) = collateral("col-3", "deposit_balance");
+    set(&ch, &mut pledge, "account_id", &other_acct);
+    set(&ch, &mut pledge, "balance_id", &closed_balance);
+    let f = write(&env, "2026-03-03_collateral_v3.csv", &ch, &[pledge]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = brief(&env.errors("collateral/failed/2026-03-03_collateral_v3.csv"));
+    assert!(
+        errors.contains(&t("2", "balance_id", "disallowed_state", &closed_balance)),
+        "{errors:?}"
+    );
     let (th, mut txs) = read_rows(&file(&prog, "2026-03-03", "transaction"));
     txs.truncate(1);
     set(&th, &mut txs[0], "balance_id", &closed_balance);

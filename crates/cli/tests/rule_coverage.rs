@@ -178,6 +178,16 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "balances_never_leave_a_terminal_status_and_keep_their_type",
     ),
     (
+        "balance target_state account_id",
+        "program_rules.rs",
+        "users_collaterals_and_transactions_on_closed_records",
+    ),
+    (
+        "collateral target_state balance_id",
+        "program_rules.rs",
+        "users_collaterals_and_transactions_on_closed_records",
+    ),
+    (
         "card frozen_when card_status",
         "program_rules.rs",
         "a_closed_card_stays_closed_and_a_card_on_a_closed_account_must_close",
