@@ -64,6 +64,16 @@ fn bank_reports_of_04_08(w: &Workdir) -> (String, String) {
     )
 }
 
+/// A workdir whose files arrive Monday 2026-04-06 10:00 CT, with the SFTP server on a free port
+/// and nothing else of `serve`.
+fn sftp_workdir() -> Workdir {
+    Workdir::new(
+        "[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n[sftp]\nlisten = \"127.0.0.1:0\"\n\
+         [web]\nenabled = false\n[metrics]\nenabled = false\n[recon]\nenabled = false\n\
+         [demo]\npartner = false\n",
+    )
+}
+
 fn all_same(rows: &[(String, String, String, String)]) -> (String, String, String, String) {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| *r == rows[0]), "{rows:?}");
@@ -117,11 +127,7 @@ fn entries_received_on_their_effective_day_before_14_00_go_same_day_spec_06_3_2(
 /// and the files readable over SFTP.
 #[test]
 fn returns_and_nocs_are_delivered_into_ach_incoming_within_their_deadlines() {
-    let w = Workdir::new(
-        "[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n[sftp]\nlisten = \"127.0.0.1:0\"\n\
-         [web]\nenabled = false\n[metrics]\nenabled = false\n[recon]\nenabled = false\n\
-         [demo]\npartner = false\n",
-    );
+    let w = sftp_workdir();
     let file = common::fixtures().join("../nacha").join(FILE);
     let file = file.to_str().unwrap();
     w.ok(&["ingest", "--partner", "acme", file]);
@@ -695,11 +701,7 @@ fn an_iat_batch_mixing_credits_and_debits_is_accepted_and_its_entries_scheduled(
 /// forward file delivered the same day.
 #[test]
 fn a_combined_return_and_noc_file_and_a_forward_file_are_delivered_and_readable_over_sftp() {
-    let w = Workdir::new(
-        "[ach]\nclock = \"2026-04-06T10:00:00-05:00\"\n[sftp]\nlisten = \"127.0.0.1:0\"\n\
-         [web]\nenabled = false\n[metrics]\nenabled = false\n[recon]\nenabled = false\n\
-         [demo]\npartner = false\n",
-    );
+    let w = sftp_workdir();
     let file = common::fixtures().join("../nacha").join(FILE);
     let file = file.to_str().unwrap();
     w.ok(&["ingest", "--partner", "acme", file]);

@@ -5,31 +5,12 @@
 mod common;
 
 use common::workdir::{run_in, Workdir};
+use common::write_csv;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-/// A file of `file_type` with the valid fixture's header (every column present, D2) and the
-/// given cells, the others empty.
-fn write_csv(dir: &Path, name: &str, rows: &[&[(&str, &str)]]) -> String {
-    let file_type = name[11..].trim_end_matches("_v1.csv");
-    let fixture = fixtures().join(format!("csv/valid/2026-01-27_{file_type}_v1.csv"));
-    let text = std::fs::read_to_string(fixture).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split('|').collect();
-    let mut out = header.join("|") + "\n";
-    for row in rows {
-        let cells: Vec<&str> = header
-            .iter()
-            .map(|c| row.iter().find(|(k, _)| k == c).map_or("", |(_, v)| *v))
-            .collect();
-        out += &(cells.join("|") + "\n");
-    }
-    let path = dir.join("in").join(name);
-    std::fs::write(&path, out).unwrap();
-    path.display().to_string()
 }
 
 fn balance<'a>(id: &'a str, amount: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -8,31 +8,7 @@
 mod common;
 
 use common::workdir::Workdir;
-use std::path::{Path, PathBuf};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-/// A file `name` with the valid fixture's header of its type and the given cells, others empty.
-fn write_csv(dir: &Path, name: &str, rows: &[Vec<(&str, &str)>]) -> String {
-    let file_type = name[11..].trim_end_matches(".csv");
-    let file_type = &file_type[..file_type.rfind("_v").unwrap()];
-    let fixture = fixtures().join(format!("csv/valid/2026-01-27_{file_type}_v1.csv"));
-    let text = std::fs::read_to_string(fixture).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split('|').collect();
-    let mut out = header.join("|") + "\n";
-    for row in rows {
-        let cells: Vec<&str> = header
-            .iter()
-            .map(|c| row.iter().find(|(k, _)| k == c).map_or("", |(_, v)| *v))
-            .collect();
-        out += &(cells.join("|") + "\n");
-    }
-    let path = dir.join("in").join(name);
-    std::fs::write(&path, out).unwrap();
-    path.display().to_string()
-}
+use common::write_csv;
 
 fn balance<'a>(id: &'a str, amount: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -192,7 +168,7 @@ fn sales_requests_are_written_exactly_and_responses_are_matched_against_them() {
     assert_eq!(saturday, format!("{HEADER}\n"));
 
     // Thursday's response forgets the sale: accepted, the sale reported unanswered (a warning).
-    let f = write_csv(w.dir(), "2026-03-05_sales_response_v1.csv", &[]);
+    let f = write_csv::<[(&str, &str); 0]>(w.dir(), "2026-03-05_sales_response_v1.csv", &[]);
     w.ok(&["ingest", "--partner", "acme", &f]);
     let st = status(&w, "processed/2026-03-05_sales_response_v1.csv");
     assert_eq!(

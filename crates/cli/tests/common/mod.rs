@@ -498,3 +498,33 @@ pub fn status_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A file `name` (`<date>_<type>_v<N>.csv`) in `dir/in` with the valid fixture's header of its
+/// type (every column present, D2) and the given cells, the others empty; its path.
+pub fn write_csv<R: AsRef<[(&'static str, &'static str)]>>(
+    dir: &Path,
+    name: &str,
+    rows: &[R],
+) -> String {
+    let file_type = name[11..].trim_end_matches(".csv");
+    let file_type = &file_type[..file_type.rfind("_v").unwrap()];
+    let fixture = fixtures().join(format!("valid/2026-01-27_{file_type}_v1.csv"));
+    let text = fs::read_to_string(fixture).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split('|').collect();
+    let mut out = header.join("|") + "\n";
+    for row in rows {
+        let cells: Vec<&str> = header
+            .iter()
+            .map(|c| {
+                row.as_ref()
+                    .iter()
+                    .find(|(k, _)| k == c)
+                    .map_or("", |(_, v)| *v)
+            })
+            .collect();
+        out += &(cells.join("|") + "\n");
+    }
+    let path = dir.join("in").join(name);
+    fs::write(&path, out).unwrap();
+    path.display().to_string()
+}
