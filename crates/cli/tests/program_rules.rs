@@ -523,3 +523,49 @@ fn a_transaction_update_names_an_earlier_days_transaction_unless_the_program_all
         }
     }
 }
+
+#[test]
+fn a_collateral_pledges_a_deposit_balance() {
+    // spec 02 §7.1: a deposit_balance collateral pledges a balance of type deposit.
+    let env = Env::new("");
+    let prog = env.dir().join("credit");
+    env.ok(&[
+        "gen",
+        "--program",
+        "credit",
+        "--days",
+        "1",
+        "--accounts",
+        "2",
+        "--start",
+        "2026-03-02",
+        "--out",
+        prog.to_str().unwrap(),
+    ]);
+    let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+    assert_eq!(code, 0, "{out}");
+    let (bh, balances) = read_rows(&file(&prog, "2026-03-02", "balance"));
+    let credit = &balances[0];
+    assert_eq!(get(&bh, credit, "type"), "credit");
+    let (ch, pledge) = fixture_row(
+        "collateral",
+        0,
+        &[
+            ("client_collateral_id", "col-1"),
+            ("account_id", get(&bh, credit, "account_id")),
+            ("balance_id", get(&bh, credit, "client_balance_id")),
+            ("type", "deposit_balance"),
+        ],
+    );
+    let f = write(&env, "2026-03-02_collateral_v1.csv", &ch, &[pledge]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("collateral/failed/2026-03-02_collateral_v1.csv")),
+        vec![t(
+            "2",
+            "balance_id",
+            "disallowed_state",
+            get(&bh, credit, "client_balance_id")
+        )]
+    );
+}

@@ -143,7 +143,7 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "updates_must_be_later_and_final_states_stay_final",
     ),
     (
-        "account target_state application_id",
+        "account target_state application_id status",
         "program_rules.rs",
         "applications_and_accounts_follow_their_rules_across_files",
     ),
@@ -163,7 +163,7 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "updates_must_be_later_and_final_states_stay_final",
     ),
     (
-        "authorized_user target_state account_id",
+        "authorized_user target_state account_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
     ),
@@ -178,12 +178,17 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "balances_never_leave_a_terminal_status_and_keep_their_type",
     ),
     (
-        "balance target_state account_id",
+        "balance target_state account_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
     ),
     (
-        "collateral target_state balance_id",
+        "collateral target_state balance_id type",
+        "program_rules.rs",
+        "a_collateral_pledges_a_deposit_balance",
+    ),
+    (
+        "collateral target_state balance_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
     ),
@@ -203,7 +208,7 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "a_cardholder_is_a_holder_or_authorized_user_of_the_cards_account",
     ),
     (
-        "card target_state account_id",
+        "card target_state account_id status",
         "program_rules.rs",
         "a_closed_card_stays_closed_and_a_card_on_a_closed_account_must_close",
     ),
@@ -213,12 +218,12 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "users_collaterals_and_transactions_on_closed_records",
     ),
     (
-        "collateral target_state account_id",
+        "collateral target_state account_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
     ),
     (
-        "transaction target_state balance_id",
+        "transaction target_state balance_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
     ),
@@ -239,7 +244,12 @@ fn other_rules(s: &Schema) -> Vec<String> {
         out.push(format!("{} membership {}", s.file_type, name(m.column)));
     }
     for t in &s.target_states {
-        out.push(format!("{} target_state {}", s.file_type, name(t.column)));
+        out.push(format!(
+            "{} target_state {} {}",
+            s.file_type,
+            name(t.column),
+            t.target_column
+        ));
     }
     out
 }
