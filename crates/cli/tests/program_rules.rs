@@ -326,7 +326,7 @@ fn applications_and_accounts_follow_their_rules_across_files() {
 #[test]
 fn users_collaterals_and_transactions_on_closed_records() {
     let env = Env::new("");
-    let prog = env.program(2, 2);
+    let prog = env.program(2, 3);
     let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
     assert_eq!(code, 0, "{out}");
     let (ah, accounts) = read_rows(&file(&prog, "2026-03-02", "account"));
@@ -438,6 +438,24 @@ fn users_collaterals_and_transactions_on_closed_records() {
         errors.contains(&t("2", "balance_id", "disallowed_state", &closed_balance)),
         "{errors:?}"
     );
+    // An open deposit balance, but of another account than the collateral's (spec 02 §7.1).
+    let open = day2
+        .iter()
+        .skip(1)
+        .find(|b| get(&bh, b, "account_id") != other_acct)
+        .unwrap();
+    let open_balance = get(&bh, open, "client_balance_id").to_string();
+    let (_, mut foreign) = collateral("col-4", "deposit_balance");
+    set(&ch, &mut foreign, "account_id", &other_acct);
+    set(&ch, &mut foreign, "balance_id", &open_balance);
+    let f = write(&env, "2026-03-03_collateral_v4.csv", &ch, &[foreign]);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("collateral/failed/2026-03-03_collateral_v4.csv");
+    assert_eq!(
+        brief(&errors),
+        vec![t("2", "balance_id", "disallowed_state", &open_balance)]
+    );
+    assert!(errors[0][3].contains("own account"), "{:?}", errors[0]);
     let (th, mut txs) = read_rows(&file(&prog, "2026-03-03", "transaction"));
     txs.truncate(1);
     set(&th, &mut txs[0], "balance_id", &closed_balance);

@@ -188,6 +188,11 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "a_collateral_pledges_a_deposit_balance",
     ),
     (
+        "collateral target_state balance_id account_id",
+        "program_rules.rs",
+        "users_collaterals_and_transactions_on_closed_records",
+    ),
+    (
         "collateral target_state balance_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",

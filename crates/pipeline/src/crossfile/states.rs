@@ -87,10 +87,11 @@ impl Pass for States<'_> {
             let Some(state) = self.state_of(i, t, v)? else {
                 continue;
             };
-            let allowed = match &t.target {
-                Test::In(l) => l.contains(&state),
-                Test::NotIn(l) => !l.contains(&state),
-                Test::Present(_) => true,
+            let allowed = match (&t.target, t.equals) {
+                (_, Some(c)) => cells[c].is_none_or(|own| own == state),
+                (Test::In(l), None) => l.contains(&state),
+                (Test::NotIn(l), None) => !l.contains(&state),
+                (Test::Present(_), None) => true,
             };
             if allowed {
                 continue;

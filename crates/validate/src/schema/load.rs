@@ -70,6 +70,7 @@ struct RawTarget {
     #[serde(rename = "in")]
     in_: Option<Vec<String>>,
     not_in: Option<Vec<String>>,
+    equals: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -359,16 +360,18 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
         if rows != RowsOf::All && key.is_empty() {
             return Err(ctx.err(at, "rows = new/updates needs id_column or key"));
         }
-        let target = match (&t.target.in_, &t.target.not_in) {
-            (Some(v), None) => Test::In(v.clone()),
-            (None, Some(v)) => Test::NotIn(v.clone()),
-            _ => return Err(ctx.err(at, "target needs exactly one of `in`, `not_in`")),
+        let (target, equals) = match (&t.target.in_, &t.target.not_in, &t.target.equals) {
+            (Some(v), None, None) => (Test::In(v.clone()), None),
+            (None, Some(v), None) => (Test::NotIn(v.clone()), None),
+            (None, None, Some(c)) => (Test::Present(true), Some(find(&ctx, at, &columns, c)?)),
+            _ => return Err(ctx.err(at, "target needs exactly one of `in`, `not_in`, `equals`")),
         };
         target_states.push(TargetState {
             column: find(&ctx, at, &columns, &t.column)?,
             to: t.to.clone(),
             target_column: t.target.column.clone(),
             target,
+            equals,
             when: match &t.when {
                 Some(c) => vec![build_condition(&ctx, at, c, &columns)?],
                 None => Vec::new(),

@@ -298,8 +298,12 @@ pub struct TargetState {
     pub to: String,
     /// The named record's column tested.
     pub target_column: String,
-    /// The values it must have (`in`), or must not have (`not_in`).
+    /// The values it must have (`in`), or must not have (`not_in`); ignored when `equals` is
+    /// set.
     pub target: Test,
+    /// Instead: the named record's column must equal this column of the row (a pledged
+    /// balance on the collateral's own account).
+    pub equals: Option<usize>,
     /// The rule applies only to rows meeting these conditions.
     pub when: Vec<Condition>,
     /// New rows, updates or every row.
