@@ -216,3 +216,57 @@ fn every_row_rule_of_every_schema_is_triggered() {
     );
     assert!(checked > 50, "{checked}");
 }
+
+#[test]
+fn every_future_rule_is_off_a_warning_or_an_error_as_its_program_says() {
+    use validate::schema::FutureMode;
+    use validate::Severity;
+    let schemas = Schemas::builtin().unwrap();
+    let mut ids = 0;
+    for s in schemas.iter() {
+        for id in s.future_rules() {
+            ids += 1;
+            // The rule's severity (a reference's: whether it warns), found by its id.
+            let severity = |t: &Schema| -> Option<Severity> {
+                let mine = |f: &Option<String>| f.as_deref() == Some(id);
+                let rules = t
+                    .rules
+                    .iter()
+                    .filter(|r| mine(&r.future))
+                    .map(|r| r.severity);
+                let history = t
+                    .history
+                    .iter()
+                    .filter(|r| mine(&r.future))
+                    .map(|r| r.severity);
+                let states = t
+                    .target_states
+                    .iter()
+                    .filter(|r| mine(&r.future))
+                    .map(|r| r.severity);
+                let refs = t.references.iter().filter(|r| mine(&r.future)).map(|r| {
+                    if r.warning {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    }
+                });
+                rules.chain(history).chain(states).chain(refs).next()
+            };
+            assert_eq!(severity(s), Some(Severity::Warning), "{id} as loaded");
+            for (mode, want) in [
+                (FutureMode::Off, None),
+                (FutureMode::Warn, Some(Severity::Warning)),
+                (FutureMode::Reject, Some(Severity::Error)),
+            ] {
+                let other = |x: &str| if x == id { mode } else { FutureMode::Warn };
+                assert_eq!(
+                    severity(&s.with_future_modes(&other)),
+                    want,
+                    "{id} {mode:?}"
+                );
+            }
+        }
+    }
+    assert!(ids >= 10, "{ids} future rules");
+}
