@@ -761,8 +761,13 @@ on_both!(a_batch_of_records_reads_as_each_record_does, |s| {
     });
     accepted_file!(s, "2026-03-02_balance_v1.csv", |w| {
         balance_in!(w, "b1", "2026-03-02", "active", "10.00");
+        balance_in!(w, "b2", "2026-03-02", "active", "5.00");
     });
-    let keys = ["c2", "c1", "nothing", "lead-c3", "c1", "", "b1"];
+    // A later report: a balance's record is its latest (a batch on PostgreSQL too).
+    accepted_file!(s, "2026-03-03_balance_v1.csv", |w| {
+        balance_in!(w, "b1", "2026-03-03", "closed", "20.00");
+    });
+    let keys = ["c2", "c1", "nothing", "lead-c3", "c1", "", "b1", "b2"];
     let r = s.snapshot().unwrap();
     for file_type in ["customer", "balance", "card"] {
         let many = r.records_many("p", file_type, &keys).unwrap();
@@ -787,6 +792,11 @@ on_both!(a_batch_of_records_reads_as_each_record_does, |s| {
         "a reference is not a key"
     );
     let balance = r.records_many("p", "balance", &keys).unwrap();
-    assert_eq!(balance[6].as_ref().unwrap().get("balance"), Some("10.00"));
+    let b1 = balance[6].as_ref().unwrap();
+    assert_eq!(
+        (b1.get("balance"), b1.get("status")),
+        (Some("20.00"), Some("closed"))
+    );
+    assert_eq!(balance[7].as_ref().unwrap().get("balance"), Some("5.00"));
     assert!(r.records_many("p", "customer", &[]).unwrap().is_empty());
 });
