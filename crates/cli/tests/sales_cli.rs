@@ -319,3 +319,64 @@ fn a_day_that_has_not_begun_is_not_planned() {
         .join("sales_request/2999-01-04_sales_request_v1.csv");
     assert!(!file.exists());
 }
+
+#[test]
+fn a_generated_credit_program_sells_its_receivables_and_a_response_settles_them() {
+    // `bankdrop gen --program credit`: disbursements settle the day they are made; with a
+    // one-business-day hold the first ones are for sale on Wednesday 2026-03-04.
+    let w = Workdir::new("[program]\nsells_receivables = true\nsales_hold_business_days = 1\n");
+    let prog = w.dir().join("prog");
+    w.ok(&[
+        "gen",
+        "--program",
+        "credit",
+        "--days",
+        "3",
+        "--accounts",
+        "2",
+        "--start",
+        "2026-03-02",
+        "--out",
+        prog.to_str().unwrap(),
+    ]);
+    for day in ["2026-03-02", "2026-03-03", "2026-03-04"] {
+        let mut files: Vec<String> = std::fs::read_dir(prog.join(day))
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            .collect();
+        files.sort();
+        let mut args = vec!["ingest", "--partner", "acme"];
+        args.extend(files.iter().map(String::as_str));
+        w.ok(&args);
+    }
+    let (text, _) = request(&w, "2026-03-04");
+    let sold = rows(&text);
+    assert_eq!(sold.len(), 2, "one row per credit balance: {text}");
+    // Each row's settlement amount is its three parts added (spec 04 §5.1).
+    for r in &sold {
+        let f: Vec<&str> = r.split('|').collect();
+        let part = |i: usize| f[i].parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(part(8), part(5) + part(6) + part(7), "{r}");
+        assert_eq!(f[3], "2026-03-04", "{r}");
+    }
+    let ids: Vec<String> = sold
+        .iter()
+        .map(|r| r.split('|').next().unwrap().to_string())
+        .collect();
+    let answers: Vec<Vec<(&str, &str)>> =
+        ids.iter().map(|id| response(id, "accepted", "")).collect();
+    let f = write_csv(w.dir(), "2026-03-05_sales_response_v1.csv", &answers);
+    w.ok(&["ingest", "--partner", "acme", &f]);
+    assert_eq!(
+        status(&w, "processed/2026-03-05_sales_response_v1.csv")["outcome"],
+        "accepted"
+    );
+    let shown = show(&w, "2026-03-04");
+    let answered: Vec<&str> = shown["sales"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["response"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(answered, ["accepted", "accepted"], "{shown}");
+}

@@ -501,11 +501,7 @@ pub fn status_json(path: &Path) -> serde_json::Value {
 
 /// A file `name` (`<date>_<type>_v<N>.csv`) in `dir/in` with the valid fixture's header of its
 /// type (every column present, D2) and the given cells, the others empty; its path.
-pub fn write_csv<R: AsRef<[(&'static str, &'static str)]>>(
-    dir: &Path,
-    name: &str,
-    rows: &[R],
-) -> String {
+pub fn write_csv<'a, R: AsRef<[(&'a str, &'a str)]>>(dir: &Path, name: &str, rows: &[R]) -> String {
     let file_type = name[11..].trim_end_matches(".csv");
     let file_type = &file_type[..file_type.rfind("_v").unwrap()];
     let fixture = fixtures().join(format!("valid/2026-01-27_{file_type}_v1.csv"));

@@ -262,6 +262,12 @@ impl<'a> Generator<'a> {
             ("transfer_type", t.transfer_type.to_string()),
             ("effective_at", at),
         ];
+        if t.ty == "disbursement" {
+            // The loan funds leave that day: a receivable's interest accrues from the
+            // disbursement's settlement_date (spec 04 §3.2 `start_date`), which the Sales
+            // Request reads.
+            cells.push(("settlement_date", activity.to_string()));
+        }
         if let Some(f) = t.fee_type {
             cells.push(("fee_type", f.to_string()));
         }
