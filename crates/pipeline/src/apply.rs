@@ -21,6 +21,24 @@ pub fn record_key<'c>(schema: &Schema, cells: &[Option<&'c str>]) -> Cow<'c, str
     Cow::Owned(parts.join("|"))
 }
 
+/// The key a balance row is stored under (`store::BalanceIn::balance_id`): the id transactions
+/// name it by, `client_balance_id`, or `id` for an API balance (`true`: the Lead id); its record
+/// key when it has neither. `schema.key` is (`client_balance_id`, `id`).
+pub fn balance_key<'c>(schema: &Schema, cells: &[Option<&'c str>]) -> (Cow<'c, str>, bool) {
+    let given = |i: usize| {
+        schema
+            .key
+            .get(i)
+            .and_then(|c| cells[*c])
+            .filter(|v| !v.is_empty())
+    };
+    match (given(0), given(1)) {
+        (Some(c), _) => (Cow::Borrowed(c), false),
+        (None, Some(i)) => (Cow::Borrowed(i), true),
+        (None, None) => (record_key(schema, cells), false),
+    }
+}
+
 /// A row that cannot be applied: its transaction id was applied from an earlier file.
 #[derive(Debug, Clone)]
 pub struct Conflict {
@@ -232,13 +250,9 @@ impl<'s> RowWriter<'s> {
             (BALANCE, Some(date)) => {
                 let mut amounts = Vec::new();
                 plan.amounts(cells, &mut amounts);
-                let (balance_id, lead_id) = match (cell("client_balance_id"), cell("id")) {
-                    (Some(c), _) => (c, false),
-                    (None, Some(i)) => (i, true),
-                    (None, None) => (&*key, false),
-                };
+                let (balance_id, lead_id) = balance_key(schema, cells);
                 ap.balance(&BalanceIn {
-                    balance_id,
+                    balance_id: &balance_id,
                     lead_id,
                     file_date: date,
                     account_id: cell("account_id"),
@@ -250,7 +264,7 @@ impl<'s> RowWriter<'s> {
                     amounts: &amounts,
                     row: blob,
                 })?;
-                refs(schema, cells, balance_id, ap)
+                refs(schema, cells, &balance_id, ap)
             }
             (NON_POSTED, Some(date)) => ap.non_posted(&NonPostedIn {
                 id: &key,

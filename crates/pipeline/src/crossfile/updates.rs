@@ -68,20 +68,14 @@ impl Pass for Updates<'_> {
     }
 }
 
-/// The key a row's record is stored under: its record key, but a balance's is the id
-/// transactions name it by, `client_balance_id` or (an API balance) `id` (`store::BalanceIn`).
+/// The key a row's record is stored under: its record key, a balance's as it is stored
+/// ([`crate::apply::balance_key`]).
 pub(super) fn stored_key<'c>(
     schema: &Schema,
     cells: &[Option<&'c str>],
 ) -> std::borrow::Cow<'c, str> {
     if schema.file_type == validate::schema::types::BALANCE {
-        if let Some(v) = schema
-            .key
-            .iter()
-            .find_map(|c| cells[*c].filter(|v| !v.is_empty()))
-        {
-            return std::borrow::Cow::Borrowed(v);
-        }
+        return crate::apply::balance_key(schema, cells).0;
     }
     crate::apply::record_key(schema, cells)
 }
