@@ -449,39 +449,40 @@ impl Schema {
     /// (dropped when off, a warning or an error otherwise).
     pub fn with_future_modes(&self, mode_of: &dyn Fn(&str) -> FutureMode) -> Schema {
         let mut s = self.clone();
-        let sev = |f: &Option<String>| f.as_deref().map(|id| mode_of(id).severity());
-        s.rules.retain_mut(|r| match sev(&r.future) {
-            Some(None) => false,
-            Some(Some(v)) => {
-                r.severity = v;
-                true
-            }
-            None => true,
+        set_modes(&mut s.rules, mode_of, |r| (&r.future, &mut r.severity));
+        set_modes(&mut s.history, mode_of, |r| (&r.future, &mut r.severity));
+        set_modes(&mut s.target_states, mode_of, |r| {
+            (&r.future, &mut r.severity)
         });
-        s.history.retain_mut(|r| match sev(&r.future) {
-            Some(None) => false,
-            Some(Some(v)) => {
-                r.severity = v;
-                true
-            }
-            None => true,
-        });
-        s.target_states.retain_mut(|r| match sev(&r.future) {
-            Some(None) => false,
-            Some(Some(v)) => {
-                r.severity = v;
-                true
-            }
-            None => true,
-        });
-        s.references.retain_mut(|r| match sev(&r.future) {
-            Some(None) => false,
-            Some(Some(v)) => {
-                r.warning = v == crate::Severity::Warning;
-                true
-            }
-            None => true,
-        });
+        // A reference's severity is its `warning` flag.
+        s.references
+            .retain_mut(|r| match r.future.as_deref().map(mode_of) {
+                Some(FutureMode::Off) => false,
+                Some(m) => {
+                    r.warning = m == FutureMode::Warn;
+                    true
+                }
+                None => true,
+            });
         s
     }
+}
+
+/// Each future rule of `rules` in its mode: dropped when off, else given the mode's severity.
+fn set_modes<T>(
+    rules: &mut Vec<T>,
+    mode_of: &dyn Fn(&str) -> FutureMode,
+    parts: impl Fn(&mut T) -> (&Option<String>, &mut crate::Severity),
+) {
+    rules.retain_mut(|r| {
+        let (future, severity) = parts(r);
+        match future.as_deref().map(|id| mode_of(id).severity()) {
+            Some(None) => false,
+            Some(Some(v)) => {
+                *severity = v;
+                true
+            }
+            None => true,
+        }
+    });
 }
