@@ -80,9 +80,8 @@ impl PgReader<'_> {
         if file_type == BALANCE {
             return self.balances_many(partner, keys);
         }
-        let mut out = vec![None; keys.len()];
         if keys.is_empty() {
-            return Ok(out);
+            return Ok(Vec::new());
         }
         // By key, each (a lateral lookup: never a join the planner might hash a table for).
         let rows = self.query(
@@ -92,9 +91,53 @@ impl PgReader<'_> {
              LIMIT 1) AS r",
             &[&partner, &file_type, &keys],
         )?;
+        self.decode_many(&rows, keys, |_, _| Ok(Vec::new()))
+    }
+
+    /// Each balance's latest report ([`PgReader::record`] of a balance), in one statement for
+    /// them all: a balance file's history rules ask about every balance it reports.
+    fn balances_many(&self, partner: &str, keys: &[&str]) -> Result<Vec<Option<StoredRecord>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.query(
+            "SELECT k.i, b.file_id, b.row, b.closing, b.id_kind, b.account_id, b.type, b.status, \
+             b.status_reason, b.currency, b.settlement_account \
+             FROM unnest(CAST($2 AS TEXT[])) WITH ORDINALITY AS k(balance_key, i) \
+             CROSS JOIN LATERAL (SELECT b.file_id, b.row, b.closing, b.id_kind, b.account_id, \
+             b.type, b.status, b.status_reason, b.currency, b.settlement_account FROM balances b \
+             WHERE b.partner = $1 AND b.balance_key = k.balance_key AND b.closing IS NOT NULL \
+             ORDER BY b.file_date COLLATE \"C\" DESC LIMIT 1) AS b",
+            &[&partner, &keys],
+        )?;
+        self.decode_many(&rows, keys, |r, key| {
+            let closing: &[u8] = r.try_get(3)?;
+            let id_kind = i64::from(r.try_get::<_, Option<i32>>(4)?.unwrap_or(0));
+            let typed = [
+                r.try_get(5)?,
+                r.try_get(6)?,
+                r.try_get(7)?,
+                r.try_get(8)?,
+                r.try_get(9)?,
+                r.try_get(10)?,
+            ];
+            balance_cells(key, id_kind, typed, closing)
+        })
+    }
+
+    /// Rows of a batch lookup (`k.i` from `WITH ORDINALITY`, `file_id`, `row`, then what
+    /// `extra` reads: the cells kept beside the blob), decoded into `keys`' places; each layout
+    /// is read once.
+    fn decode_many(
+        &self,
+        rows: &[postgres::Row],
+        keys: &[&str],
+        extra: impl Fn(&postgres::Row, &str) -> Result<Vec<(&'static str, Option<String>)>>,
+    ) -> Result<Vec<Option<StoredRecord>>> {
+        let mut out = vec![None; keys.len()];
         let no_money = |_: &str, _: Option<&str>| Some(None);
         let mut layouts: HashMap<i64, String> = HashMap::new();
-        for r in &rows {
+        for r in rows {
             // WITH ORDINALITY counts from 1.
             let at = usize::try_from(r.try_get::<_, i64>(0)? - 1).ok();
             let Some(i) = at.filter(|i| *i < keys.len()) else {
@@ -109,63 +152,7 @@ impl PgReader<'_> {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => e.insert(self.layout(layout, key)?),
             };
-            out[i] = Some(decode_with(
-                joined,
-                key,
-                r.try_get(1)?,
-                blob,
-                &[],
-                &no_money,
-            )?);
-        }
-        Ok(out)
-    }
-
-    /// Each balance's latest report ([`PgReader::record`] of a balance), in one statement for
-    /// them all: a balance file's history rules ask about every balance it reports.
-    fn balances_many(&self, partner: &str, keys: &[&str]) -> Result<Vec<Option<StoredRecord>>> {
-        let mut out = vec![None; keys.len()];
-        if keys.is_empty() {
-            return Ok(out);
-        }
-        let rows = self.query(
-            "SELECT k.i, b.file_id, b.row, b.closing, b.id_kind, b.account_id, b.type, b.status, \
-             b.status_reason, b.currency, b.settlement_account \
-             FROM unnest(CAST($2 AS TEXT[])) WITH ORDINALITY AS k(balance_key, i) \
-             CROSS JOIN LATERAL (SELECT b.file_id, b.row, b.closing, b.id_kind, b.account_id, \
-             b.type, b.status, b.status_reason, b.currency, b.settlement_account FROM balances b \
-             WHERE b.partner = $1 AND b.balance_key = k.balance_key AND b.closing IS NOT NULL \
-             ORDER BY b.file_date COLLATE \"C\" DESC LIMIT 1) AS b",
-            &[&partner, &keys],
-        )?;
-        let no_money = |_: &str, _: Option<&str>| Some(None);
-        let mut layouts: HashMap<i64, String> = HashMap::new();
-        for r in &rows {
-            // WITH ORDINALITY counts from 1.
-            let at = usize::try_from(r.try_get::<_, i64>(0)? - 1).ok();
-            let Some(i) = at.filter(|i| *i < keys.len()) else {
-                continue;
-            };
-            let (key, blob, closing): (&str, &[u8], &[u8]) =
-                (keys[i], r.try_get(2)?, r.try_get(3)?);
-            let id_kind = i64::from(r.try_get::<_, Option<i32>>(4)?.unwrap_or(0));
-            let typed = [
-                r.try_get(5)?,
-                r.try_get(6)?,
-                r.try_get(7)?,
-                r.try_get(8)?,
-                r.try_get(9)?,
-                r.try_get(10)?,
-            ];
-            let extra = balance_cells(key, id_kind, typed, closing)?;
-            let (layout, _) = crate::codec::decode_row(blob).ok_or_else(|| Error::Damaged {
-                what: "row",
-                key: key.to_string(),
-            })?;
-            let joined = match layouts.entry(layout) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(self.layout(layout, key)?),
-            };
+            let extra = extra(r, key)?;
             out[i] = Some(decode_with(
                 joined,
                 key,
