@@ -47,9 +47,9 @@ pub struct Args {
 }
 
 /// The Nacha policy for `--sec-codes`, else the configured program's.
-fn ach_policy(cfg: &service::Config, arg: Option<&str>) -> Result<nacha::Policy> {
+fn ach_policy(program: &pipeline::Program, arg: Option<&str>) -> Result<nacha::Policy> {
     match arg {
-        None => Ok(cfg.program.resolve()?.ach_policy),
+        None => Ok(program.ach_policy.clone()),
         Some("all") => Ok(nacha::Policy::permissive()),
         Some(list) => {
             let codes = list
@@ -83,8 +83,8 @@ struct FileReport<'a> {
 /// Runs the command: exit 0 when every file is accepted, 1 when any is rejected, 2 on I/O errors.
 pub fn run(cfg: &service::Config, args: Args) -> Result<ExitCode> {
     let schemas = crate::schemas::load(args.schemas.as_deref())?;
-    let policy = ach_policy(cfg, args.sec_codes.as_deref())?;
     let program = cfg.program.resolve()?;
+    let policy = ach_policy(&program, args.sec_codes.as_deref())?;
     let (mut rejected, mut failed) = (false, false);
     for path in &args.paths {
         match check_one(&schemas, &program, &policy, &args, path) {
