@@ -756,14 +756,6 @@ fn answer_batch<W: Write>(
         if part.sec_override == Some(SecCode::Cor) {
             e.amount = 0;
         }
-        if matches!(
-            bh.sec_code,
-            SecCode::Ctx | SecCode::Atx | SecCode::Enr | SecCode::Trx
-        ) {
-            // These state their addenda count (positions 55–58): the response carries one.
-            let rest: String = e.individual_name.chars().skip(4).collect();
-            e.individual_name = format!("0001{rest}");
-        }
         let sequence = u64::from(options.first_sequence) + i as u64;
         if sequence >= 10_000_000 {
             return Err(Error::Overflow {

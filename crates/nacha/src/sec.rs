@@ -146,6 +146,14 @@ impl SecCode {
         }
     }
 
+    /// Whether an entry states its number of addenda (positions 55–58 of the entry detail).
+    pub(crate) fn states_addenda_count(self) -> bool {
+        matches!(
+            self,
+            SecCode::Ctx | SecCode::Atx | SecCode::Enr | SecCode::Trx
+        )
+    }
+
     /// Whether addenda `02` (point-of-sale terminal data) belongs to this SEC code.
     pub(crate) fn allows_addenda_02(self) -> bool {
         matches!(self, SecCode::Pos | SecCode::Shr | SecCode::Mte)

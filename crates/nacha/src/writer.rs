@@ -30,6 +30,8 @@ struct BatchAcc {
     hash: u64,
     debit: u64,
     credit: u64,
+    /// The batch's entries state their addenda count (CTX, ATX, ENR, TRX): the writer fills it.
+    states_addenda_count: bool,
 }
 
 /// Streams a file: header, batches of entries with addenda, then controls and filler.
@@ -137,7 +139,11 @@ impl<W: Write> FileWriter<W> {
             &header.company_identification,
             header.originating_dfi_identification,
             header.batch_number,
-        )
+        )?;
+        if let Some(b) = self.batch.as_mut() {
+            b.states_addenda_count = header.sec_code.states_addenda_count();
+        }
+        Ok(())
     }
 
     /// Opens an ADV batch (SEC `ADV`, service class 280): its entries are written with
@@ -202,16 +208,23 @@ impl<W: Write> FileWriter<W> {
             hash: 0,
             debit: 0,
             credit: 0,
+            states_addenda_count: false,
         });
         Ok(())
     }
 
-    /// Writes an entry and its addenda. The addenda record indicator, the 05
-    /// sequence numbers and the 98/99 trace numbers are filled in here.
+    /// Writes an entry and its addenda. The addenda record indicator, the addenda count of the
+    /// SEC codes that state it (CTX, ATX, ENR, TRX), the 05 sequence numbers and the 98/99
+    /// trace numbers are filled in here.
     pub fn entry(&mut self, entry: &EntryDetail, addenda: &[Addenda]) -> Result<(), Error> {
         self.expect_adv(false)?;
         let mut e = entry.clone();
         e.addenda_record_indicator = u8::from(!addenda.is_empty());
+        if self.batch.as_ref().is_some_and(|b| b.states_addenda_count) {
+            // Positions 55–58, the start of the name field (crate::records::EntryDetail).
+            let rest: String = e.individual_name.chars().skip(4).collect();
+            e.individual_name = format!("{:04}{rest}", addenda.len().min(9999));
+        }
         self.count_entry(
             e.transaction_code,
             e.receiving_dfi_identification,

@@ -108,9 +108,7 @@ impl Validator {
 
         let declared_addenda = match sec {
             Some(SecCode::Iat) => num(ie::NUMBER_OF_ADDENDA_RECORDS.get(r.b)),
-            Some(SecCode::Ctx | SecCode::Atx | SecCode::Enr | SecCode::Trx) => {
-                num(en::CTX_ADDENDA_COUNT.get(r.b))
-            }
+            Some(s) if s.states_addenda_count() => num(en::CTX_ADDENDA_COUNT.get(r.b)),
             _ => None,
         };
 
