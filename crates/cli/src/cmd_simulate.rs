@@ -121,13 +121,16 @@ pub fn run(cfg: &Config, args: Args) -> Result<()> {
         Some(p) => Some(Delivery::open(cfg, p)?),
         None => None,
     };
-    let originals = match &delivery {
+    let mut originals = match &delivery {
         Some(d) => record::check_originals(d, &args, now)?,
         None => Vec::new(),
     };
+    // A contest answers each entry's dishonor: what it records against the entry.
     let contests = match &delivery {
         Some(d) if args.kind == Kind::Contest => {
-            record::contest_requests(d, &args.traces, args.code(0), &originals)?
+            let (dishonors, reqs) = record::contests(d, &args.traces, args.code(0), &originals)?;
+            originals = dishonors;
+            reqs
         }
         _ => Vec::new(),
     };

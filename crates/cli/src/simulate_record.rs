@@ -36,8 +36,7 @@ impl Delivery {
 }
 
 /// Checks that every trace is an accepted entry of the partner and, for a return, that its
-/// deadline has not passed at `at` (spec 06 §4.1). Each entry as stored (for a contest, the
-/// partner's dishonor of it).
+/// deadline has not passed at `at` (spec 06 §4.1). Each entry as stored.
 pub fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<Vec<String>> {
     let mut originals = Vec::new();
     for (i, t) in args.traces.iter().enumerate() {
@@ -52,7 +51,7 @@ pub fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<V
                 )
             })?;
         if args.kind == Kind::Contest {
-            originals.push(dishonor_of(d, &trace)?);
+            originals.push(data);
             continue;
         }
         originals.push(data.clone());
@@ -77,62 +76,50 @@ pub fn check_originals(d: &Delivery, args: &Args, at: DateTime<Utc>) -> Result<V
     Ok(originals)
 }
 
-/// The partner's dishonor of entry `trace`'s return, as recorded when its file was accepted:
-/// the one event a contest answers (and only once).
-fn dishonor_of(d: &Delivery, trace: &str) -> Result<String> {
-    let events = d.store.ach_events(&d.partner, trace)?;
-    if events
-        .iter()
-        .any(|e| e.kind == pipeline::ach::CONTESTED_RETURN)
-    {
-        bail!("entry {trace}: its dishonored return was contested already");
-    }
-    events
-        .into_iter()
-        .rev()
-        .find(|e| e.kind == pipeline::ach::DISHONORED_RETURN)
-        .map(|e| e.detail)
-        .with_context(|| format!("entry {trace}: the partner sent no dishonored return of it"))
-}
-
 /// A stored date (`YYYY-MM-DD`, or the date part of an RFC 3339 instant) of `v[key]`.
 fn stored_date(v: &serde_json::Value, key: &str) -> Option<nacha::Date> {
     v[key].as_str()?.get(..10)?.parse().ok()
 }
 
-/// The contest requests (`code`) of `traces`, dated from what the store kept of each entry's
-/// return and of its `dishonors`.
-pub fn contest_requests(
+/// The contest (`code`) of each of `traces`, whose stored entries are `originals`: the
+/// partner's dishonor of its return, as recorded when its file was accepted, is what a contest
+/// answers (and only once). Each entry's dishonor (its events read once), and the requests
+/// dated from the return, the entry and the dishonor.
+pub fn contests(
     d: &Delivery,
     traces: &[u64],
     code: &str,
-    dishonors: &[String],
-) -> Result<Vec<ContestRequest>> {
-    let mut reqs = Vec::new();
-    for (t, dishonor) in traces.iter().zip(dishonors) {
+    originals: &[String],
+) -> Result<(Vec<String>, Vec<ContestRequest>)> {
+    let (mut dishonors, mut reqs) = (Vec::new(), Vec::new());
+    for (t, original) in traces.iter().zip(originals) {
         let trace = format!("{t:015}");
         let events = d.store.ach_events(&d.partner, &trace)?;
-        let returned = events
-            .iter()
-            .find(|e| e.kind == pipeline::ach::RETURN)
+        let first = |kind: &str| events.iter().find(|e| e.kind == kind);
+        if first(pipeline::ach::CONTESTED_RETURN).is_some() {
+            bail!("entry {trace}: its dishonored return was contested already");
+        }
+        // A return is dishonored once at most (dishonor_without_return), so there is one.
+        let dishonor = first(pipeline::ach::DISHONORED_RETURN)
+            .map(|e| e.detail.clone())
+            .with_context(|| {
+                format!("entry {trace}: the partner sent no dishonored return of it")
+            })?;
+        let returned = first(pipeline::ach::RETURN)
             .and_then(|e| e.at.get(..10)?.parse().ok())
             .with_context(|| format!("entry {trace}: no return recorded"))?;
-        let original: serde_json::Value = serde_json::from_str(
-            &d.store
-                .ach_entry_data(&d.partner, &trace)?
-                .unwrap_or_default(),
-        )
-        .unwrap_or_default();
-        let dishonor: serde_json::Value = serde_json::from_str(dishonor)?;
+        let original: serde_json::Value = serde_json::from_str(original)?;
+        let dishonored: serde_json::Value = serde_json::from_str(&dishonor)?;
         reqs.push(ContestRequest {
             original_trace_number: *t,
             code: code.to_string(),
             date_original_entry_returned: returned,
             original_settlement_date: stored_date(&original, "settlement_date"),
-            dishonored_return_settlement_date: stored_date(&dishonor, "settlement_date"),
+            dishonored_return_settlement_date: stored_date(&dishonored, "settlement_date"),
         });
+        dishonors.push(dishonor);
     }
-    Ok(reqs)
+    Ok((dishonors, reqs))
 }
 
 /// Records each answer delivered in `file` at `now` as an event of its entry. A return or a
