@@ -230,7 +230,7 @@ fn balances_never_leave_a_terminal_status_and_keep_their_type() {
 #[test]
 fn applications_and_accounts_follow_their_rules_across_files() {
     let env = Env::new("");
-    let (acct, holder, _) = first_day_people(&env);
+    let (_, holder, _) = first_day_people(&env);
     let holders = format!("[\"{holder}\"]");
     // Applications: a reserved prefix (AF1) and a credit limit over its maximum (AF3) are
     // warned about; the file is accepted.
@@ -320,7 +320,6 @@ fn applications_and_accounts_follow_their_rules_across_files() {
             (2, "credit_limit".into(), "comparison".into())
         ]
     );
-    let _ = acct;
 }
 
 #[test]
