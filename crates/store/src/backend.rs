@@ -376,8 +376,8 @@ impl Snapshot<'_> {
             -> Result<Vec<Option<StoredRecord>>>;
         /// A transaction by its id.
         pub fn transaction(partner: &str, id: &str) -> Result<Option<StoredRecord>>;
-        /// The date of the transaction file a transaction came in, if it is stored.
-        pub fn transaction_file_date(partner: &str, id: &str) -> Result<Option<String>>;
+        /// The date of the transaction file each of `ids` came in, if it is stored, in order.
+        pub fn transaction_file_dates(partner: &str, ids: &[&str]) -> Result<Vec<Option<String>>>;
         /// The state changes of a record, oldest first.
         pub fn states(partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>>;
         /// The partner's accepted document of that exact file name (spec 01 §14.1), if any.

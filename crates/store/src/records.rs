@@ -265,19 +265,26 @@ impl crate::Reader {
             .collect()
     }
 
-    /// The date of the transaction file a stored transaction came in.
-    pub fn transaction_file_date(&self, partner: &str, id: &str) -> Result<Option<String>> {
-        Ok(self
-            .0
-            .prepare_cached(
-                "SELECT file_date FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
-            )?
-            // Stored compact (`crate::when`): a day number, read back as its date.
-            .query_row(params![partner, id], |r| {
-                Ok(crate::when::date_text(r.get_ref(0)?))
+    /// The date of the transaction file each of `ids` came in, if it is stored, in order.
+    pub fn transaction_file_dates(
+        &self,
+        partner: &str,
+        ids: &[&str],
+    ) -> Result<Vec<Option<String>>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT file_date FROM transactions WHERE partner = ?1 AND transaction_id = ?2",
+        )?;
+        ids.iter()
+            .map(|id| {
+                // Stored compact (`crate::when`): a day number, read back as its date.
+                Ok(st
+                    .query_row(params![partner, id], |r| {
+                        Ok(crate::when::date_text(r.get_ref(0)?))
+                    })
+                    .optional()?
+                    .flatten())
             })
-            .optional()?
-            .flatten())
+            .collect()
     }
 
     /// A stored transaction read back whole.

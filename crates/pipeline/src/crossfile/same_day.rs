@@ -2,7 +2,8 @@
 //! transaction of an earlier day's file, not the same day's, unless the program allows it
 //! (`[program] same_day_transaction_updates`).
 
-use super::{finding, Ctx, Found, Pass};
+use super::{finding, Ctx, Found, Pass, Rows};
+use std::collections::HashMap;
 use store::Snapshot;
 use validate::report::{code, Severity};
 use validate::schema::{types, Schema};
@@ -13,6 +14,8 @@ pub(super) struct SameDay<'a> {
     reader: &'a Snapshot<'a>,
     date: &'a str,
     column: usize,
+    /// The batch's transactions by id, with their file's date (looked up together).
+    days: HashMap<String, Option<String>>,
 }
 
 impl<'a> SameDay<'a> {
@@ -27,17 +30,28 @@ impl<'a> SameDay<'a> {
             reader,
             date: ctx.file_date?,
             column: schema.column_index("transaction_id")?,
+            days: HashMap::new(),
         })
     }
 }
 
 impl Pass for SameDay<'_> {
+    fn prefetch(&mut self, rows: &Rows) -> store::Result<()> {
+        let mut ids: Vec<&str> = rows.iter().filter_map(|(_, c)| c[self.column]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let days = self.reader.transaction_file_dates(self.ctx.partner, &ids)?;
+        self.days = ids.into_iter().map(str::to_string).zip(days).collect();
+        Ok(())
+    }
+
     fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
         let Some(id) = cells[self.column] else {
             return Ok(());
         };
-        let day = self.reader.transaction_file_date(self.ctx.partner, id)?;
-        if day.as_deref() == Some(self.date) {
+        // Every row's id was looked up with its batch.
+        let day = self.days.get(id).and_then(Option::as_deref);
+        if day == Some(self.date) {
             let m = format!(
                 "transaction `{id}` came in the transaction file of the same day ({}); updates follow a day later (spec 05 §8.3; [program] same_day_transaction_updates allows them)",
                 self.date

@@ -165,14 +165,31 @@ impl PgReader<'_> {
         Ok(out)
     }
 
-    /// The date of the transaction file a stored transaction came in.
-    pub fn transaction_file_date(&self, partner: &str, id: &str) -> Result<Option<String>> {
-        Ok(self
-            .query_opt(
-                "SELECT file_date FROM transactions WHERE partner = $1 AND transaction_id = $2",
-                &[&partner, &id],
-            )?
-            .and_then(|r| r.get::<_, Option<String>>(0)))
+    /// The date of the transaction file each of `ids` came in, if it is stored, in order: one
+    /// statement for them all.
+    pub fn transaction_file_dates(
+        &self,
+        partner: &str,
+        ids: &[&str],
+    ) -> Result<Vec<Option<String>>> {
+        let mut out = vec![None; ids.len()];
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = self.query(
+            "SELECT k.i, t.file_date FROM unnest(CAST($2 AS TEXT[])) WITH ORDINALITY \
+             AS k(transaction_id, i) JOIN transactions t ON t.partner = $1 \
+             AND t.transaction_id = k.transaction_id",
+            &[&partner, &ids],
+        )?;
+        for r in &rows {
+            // WITH ORDINALITY counts from 1.
+            let at = usize::try_from(r.try_get::<_, i64>(0)? - 1).ok();
+            if let Some(i) = at.filter(|i| *i < ids.len()) {
+                out[i] = r.try_get(1)?;
+            }
+        }
+        Ok(out)
     }
 
     /// A stored transaction read back whole.
