@@ -7,7 +7,7 @@ use crate::cluster::{HeldNote, Lease, NodeRow};
 use crate::ops::{
     AlertRow, AuditRow, BreakAck, BreakRow, FileQuery, NewAlert, ReconDayRow, TokenRow, UserRow,
 };
-use crate::{Decision, FileRow, NewFile, PartnerRow, Result};
+use crate::{Decision, FileRow, NewFile, PartnerRow, PartnerSchedule, Result};
 use std::time::Duration;
 
 /// Partners and their SSH public keys.
@@ -22,6 +22,15 @@ pub trait Partners {
     fn partner(&self, name: &str) -> Result<Option<PartnerRow>>;
     /// Every partner, by name.
     fn partners(&self) -> Result<Vec<PartnerRow>>;
+    /// Removes one of a partner's keys (the stored line); `false` if it had no such key.
+    fn remove_key(&self, name: &str, key: &str) -> Result<bool>;
+    /// Sets the CIDR ranges a partner may connect from (none: any address).
+    fn set_allow_from(&self, name: &str, ranges: &[String]) -> Result<()>;
+    /// Sets a partner's Day 0, cadence and daily types (spec 01 §12).
+    fn set_schedule(&self, name: &str, schedule: &PartnerSchedule) -> Result<()>;
+    /// The environment this database serves: `claim` is recorded if none is yet, and the
+    /// recorded one returned (the caller refuses a database of another environment).
+    fn environment(&self, claim: &str) -> Result<String>;
 }
 
 /// The ledger: one row per file received, from `validating` to its decision (D7).

@@ -12,8 +12,9 @@
 use crate::pg::{PgReader, PgStore, PgWriteTx};
 use crate::{
     AchRow, BalanceIn, Cluster, DayBatch, DayRow, Decision, Error, FileRow, HeldNote, HeldNotes,
-    Lease, Ledger, NewFile, NodeRow, NonPostedIn, NonPostedRow, OpenBalance, PartnerRow, Partners,
-    Reader, RegistryEntry, Result, StateChange, Store, StoredRecord, TransactionIn, WriteTx,
+    Lease, Ledger, NewFile, NodeRow, NonPostedIn, NonPostedRow, OpenBalance, PartnerRow,
+    PartnerSchedule, Partners, Reader, RegistryEntry, Result, StateChange, Store, StoredRecord,
+    TransactionIn, WriteTx,
 };
 use crate::{
     AlertOutbox, AlertRow, Audit, AuditRow, BreakAck, BreakRow, FileQuery, FileSearch, NewAlert,
@@ -245,6 +246,10 @@ impl Partners for Db {
         fn remove_partner(name: &str) -> Result<()>;
         fn partner(name: &str) -> Result<Option<PartnerRow>>;
         fn partners() -> Result<Vec<PartnerRow>>;
+        fn remove_key(name: &str, key: &str) -> Result<bool>;
+        fn set_allow_from(name: &str, ranges: &[String]) -> Result<()>;
+        fn set_schedule(name: &str, schedule: &PartnerSchedule) -> Result<()>;
+        fn environment(claim: &str) -> Result<String>;
     }
 }
 

@@ -43,6 +43,7 @@ mod ledger;
 mod migrate;
 pub mod ops;
 mod partners;
+mod partners_v12;
 pub mod pg;
 mod pool;
 mod records;
@@ -72,7 +73,7 @@ pub use ledger::{Decision, FileRow, NewFile, State};
 pub use ops::{
     AlertRow, AuditRow, BreakAck, BreakRow, FileQuery, NewAlert, ReconDayRow, TokenRow, UserRow,
 };
-pub use partners::PartnerRow;
+pub use partners::{PartnerRow, PartnerSchedule};
 pub use records::{StateChange, StoredRecord};
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
 pub use sales::{Answered, NewSale, SaleAnswer, SaleRow, Sales, SalesRequestRow};
@@ -222,6 +223,8 @@ CREATE INDEX ach_entries_settled ON ach_entries(partner, json_extract(data, '$.s
     // Accepted documents (spec 01 §14.1), for document reference checks.
     documents::SCHEMA,
     sales::SCHEMA,
+    // Partner access and schedule, the environment (issue 15).
+    partners_v12::SCHEMA,
 ];
 
 /// Data conversions run after the schema step of the same version, in its transaction.

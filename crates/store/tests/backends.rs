@@ -6,13 +6,14 @@ mod common;
 
 use store::pg::PgStore;
 use store::{
-    BalanceIn, Decision, Ledger, NewFile, NonPostedIn, Partners, RegistryEntry, State, Store,
-    TransactionIn,
+    BalanceIn, Decision, Ledger, NewFile, NonPostedIn, PartnerSchedule, Partners, RegistryEntry,
+    State, Store, TransactionIn,
 };
 
 /// The suite, run on each backend.
 fn suite(s: &(impl Partners + Ledger)) {
     partners_and_keys(s);
+    partner_access_schedule_and_environment(s);
     a_file_is_decided_once_and_a_crashed_claim_is_reused(s);
     a_failed_file_is_decided_but_its_name_may_come_again(s);
     the_ledger_answers_its_questions(s);
@@ -47,6 +48,38 @@ fn partners_and_keys(s: &impl Partners) {
     s.remove_partner("zeta").unwrap();
     assert!(s.remove_partner("zeta").is_err());
     assert_eq!(s.partners().unwrap().len(), 1);
+}
+
+/// Issue 15: a key removed alone, the allow-list and schedule kept, one environment per database.
+fn partner_access_schedule_and_environment(s: &impl Partners) {
+    assert!(s.remove_key("acme", "ssh-ed25519 BBBB k1").unwrap());
+    assert!(
+        !s.remove_key("acme", "ssh-ed25519 BBBB k1").unwrap(),
+        "gone"
+    );
+    let acme = s.partner("acme").unwrap().unwrap();
+    assert_eq!(acme.keys, ["ssh-ed25519 bbbb k2"], "the other key stays");
+    assert!(acme.allow_from.is_empty() && acme.schedule == PartnerSchedule::default());
+    let ranges = ["127.0.0.1/32".to_string(), "10.0.0.0/8".to_string()];
+    s.set_allow_from("acme", &ranges).unwrap();
+    let schedule = PartnerSchedule {
+        day0: Some("2026-01-05".into()),
+        cadence: Some("business_days".into()),
+        daily_types: vec!["customer".into(), "account".into()],
+    };
+    s.set_schedule("acme", &schedule).unwrap();
+    assert!(s.set_schedule("nobody", &schedule).is_err());
+    assert!(s.set_allow_from("nobody", &ranges).is_err());
+    let acme = s.partner("acme").unwrap().unwrap();
+    assert_eq!(acme.allow_from, ranges);
+    assert_eq!(acme.schedule, schedule);
+    assert_eq!(s.partners().unwrap()[0].schedule, schedule);
+    assert_eq!(s.environment("sandbox").unwrap(), "sandbox");
+    assert_eq!(
+        s.environment("production").unwrap(),
+        "sandbox",
+        "claimed once"
+    );
 }
 
 fn new_file(path: &str, sha: &str) -> NewFile {

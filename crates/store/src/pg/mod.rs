@@ -60,6 +60,7 @@ CREATE UNIQUE INDEX files_claimed ON files(partner, path) WHERE state = 'validat
     // Accepted documents (spec 01 §14.1), for document reference checks.
     write::documents::SCHEMA,
     crate::sales::PG_SCHEMA,
+    crate::partners_v12::SCHEMA,
 ];
 
 /// The key of the advisory lock that makes nodes starting together migrate once.
