@@ -115,6 +115,7 @@ fn response_name(kind: Kind, secs: i64) -> Option<String> {
 
 /// Runs the command and prints the written path.
 pub fn run(cfg: &Config, args: Args) -> Result<()> {
+    cfg.environment.sandbox_only("`bankdrop simulate`")?;
     args.check()?;
     let now = crate::cmd_ach::moment(cfg, args.at.as_deref())?;
     let delivery = match &args.partner {

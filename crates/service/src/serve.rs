@@ -43,7 +43,7 @@ impl PartnerStore for DbPartners {
 
 /// Creates the demo partner with a fresh key pair on first start.
 fn ensure_demo(cfg: &Config, store: &Db) -> Result<Option<String>> {
-    if !cfg.demo.partner {
+    if !cfg.demo.partner(cfg.environment) {
         return Ok(None);
     }
     let key = cfg.data_dir.join("demo_ed25519");
@@ -145,8 +145,9 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
     let store = p.store().clone();
     let node = p.node().clone();
     let info = format!(
-        "bankdrop {} pid {} sftp {}",
+        "bankdrop {} {} pid {} sftp {}",
         env!("CARGO_PKG_VERSION"),
+        cfg.environment,
         std::process::id(),
         if cfg.sftp.enabled {
             cfg.sftp.listen.as_str()

@@ -8,10 +8,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use store::{Db, Partners};
 
-/// Opens the store of the configured data directory (or `[store] url`).
+/// Opens the store of the configured data directory (or `[store] url`), refusing a data
+/// directory or database another environment claimed (spec 01 §0.1: test files never mix with
+/// live ones).
 pub fn open_store(cfg: &Config) -> Result<Db> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    cfg.environment.claim_dir(&cfg.data_dir)?;
     let store = Db::open(cfg.store.url.as_deref(), &cfg.db_path()).with_context(|| {
         match cfg.store.url.as_deref() {
             // The url's password stays out of the message.
@@ -19,7 +22,10 @@ pub fn open_store(cfg: &Config) -> Result<Db> {
             None => format!("opening {}", cfg.db_path().display()),
         }
     })?;
-    tracing::debug!(store = %store.describe(), "store opened");
+    let found = store.environment(cfg.environment.as_str())?;
+    cfg.environment
+        .same_as(&found, &format!("the database ({})", store.describe()))?;
+    tracing::debug!(store = %store.describe(), environment = %cfg.environment, "store opened");
     Ok(store)
 }
 

@@ -107,6 +107,17 @@ pub fn find(dir: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
     out
 }
 
+/// `bankdrop --config CONFIG ARGS…`, in the config's directory.
+pub fn run_bankdrop(config: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .current_dir(config.parent().unwrap())
+        .output()
+        .unwrap()
+}
+
 /// A temp directory holding the data dir, the config file, logs and local files.
 pub struct Env {
     pub tmp: tempfile::TempDir,
@@ -119,6 +130,8 @@ pub struct Env {
     port: u16,
     starts: usize,
     started_once: bool,
+    /// Top-level keys written before the config's tables (`environment = …`).
+    top: String,
     /// Registry entries every partner gets (at each start and on `register`), D8.
     registry: std::sync::Mutex<Vec<store::RegistryEntry>>,
     /// The store `bankdrop` runs on; last, so a PostgreSQL server stops after everything else.
@@ -144,6 +157,7 @@ impl Env {
             port: free_port(),
             starts: 0,
             started_once: false,
+            top: String::new(),
             registry: std::sync::Mutex::new(refs::fixture_registry()),
             db,
         };
@@ -154,12 +168,22 @@ impl Env {
     fn write_config(&mut self) {
         let text = format!(
             // The nightly reconciliation would write reports at start-up after 06:30 Chicago.
-            "data_dir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:0\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n{}",
+            "{}data_dir = \"{}\"\n\n[web]\nlisten = \"127.0.0.1:0\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[sftp]\nlisten = \"127.0.0.1:{}\"\n\n[pipeline]\nworkers = 2\n\n[recon]\nenabled = false\n{}",
+            self.top,
             self.data.display(),
             self.port,
             self.db.config()
         );
         fs::write(&self.config, text).unwrap();
+    }
+
+    /// This environment with `line` (a top-level key such as `environment = "production"`)
+    /// at the head of its configuration.
+    pub fn with_top(mut self, line: &str) -> Env {
+        self.top.push_str(line);
+        self.top.push('\n');
+        self.write_config();
+        self
     }
 
     pub fn port(&self) -> u16 {

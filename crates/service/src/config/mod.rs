@@ -1,6 +1,7 @@
 //! `config/bankdrop.toml`: every key optional, defaults good for a first try.
 
 pub mod ach;
+pub mod environment;
 pub mod ops;
 pub mod recon;
 mod sales;
@@ -17,6 +18,8 @@ use units::{ByteSize, Secs};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// Sandbox or production (spec 01 §0.1): one service, data directory and database each.
+    pub environment: environment::Environment,
     /// Database, keys and partner trees.
     pub data_dir: PathBuf,
     /// Which database: SQLite under `data_dir` (the default), or PostgreSQL.
@@ -398,16 +401,26 @@ impl Cluster {
 }
 
 /// `[demo]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Demo {
-    /// Create the demo partner on first start.
-    pub partner: bool,
+    /// Create the demo partner on first start; default: in the sandbox only (a partner whose
+    /// private key sits in the data directory has no place in production).
+    pub partner: Option<bool>,
+}
+
+impl Demo {
+    /// Whether the demo partner is created, in `env`.
+    pub fn partner(&self, env: environment::Environment) -> bool {
+        self.partner
+            .unwrap_or(env == environment::Environment::Sandbox)
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
+            environment: environment::Environment::default(),
             data_dir: PathBuf::from("var"),
             store: StoreConfig::default(),
             sftp: Sftp::default(),
@@ -467,12 +480,6 @@ impl Default for Pipeline {
     }
 }
 
-impl Default for Demo {
-    fn default() -> Self {
-        Demo { partner: true }
-    }
-}
-
 impl Config {
     /// Reads `path`; a missing default file means defaults, a missing explicit one is an error.
     pub fn load(path: Option<&Path>) -> Result<Config> {
@@ -497,6 +504,13 @@ impl Config {
         cfg.sftp.layout()?;
         cfg.alerts.check()?;
         cfg.ach.check()?;
+        if cfg.ach.clock.is_some() {
+            cfg.environment
+                .sandbox_only("[ach] clock (a simulated clock)")?;
+        }
+        if cfg.demo.partner == Some(true) {
+            cfg.environment.sandbox_only("[demo] partner")?;
+        }
         if cfg.pipeline.max_attempts == 0 {
             crate::bail!("pipeline.max_attempts: must be at least 1");
         }

@@ -1,0 +1,146 @@
+//! Sandbox and production (issue 15, spec 01 §0.1, §2.2): each environment is its own service
+//! with its own listener, host key, partner trees and database, so a sandbox partner's test
+//! files never reach production; a partner may be in both with separate keys; what only the
+//! sandbox may do (simulations, a simulated clock, the demo partner) production refuses.
+
+mod common;
+
+use common::backend::TestDb;
+use common::{fixtures, names, status_json, text, wait_until, Env, WAIT};
+use std::fs;
+
+const PRODUCTION: &str = "environment = \"production\"";
+
+/// Adds `partner` with a fresh key to `env`; returns the private key.
+fn partner(env: &Env, name: &str, key: &str) -> std::path::PathBuf {
+    let (private, public) = env.keygen(key);
+    let out = env.bankdrop(&["partner", "add", name, "--key", public.to_str().unwrap()]);
+    assert!(out.status.success(), "partner add: {}", text(&out));
+    private
+}
+
+#[test]
+fn a_sandbox_partners_files_never_reach_production() {
+    let mut sandbox = Env::new();
+    let mut production = Env::new().with_top(PRODUCTION);
+    // The same partner in both, with a key of its own in each (spec 01 §2.3).
+    let sandbox_key = partner(&sandbox, "acme", "acme-sandbox");
+    let production_key = partner(&production, "acme", "acme-production");
+    let s = sandbox.start();
+    let p = production.start();
+    assert_ne!(sandbox.port(), production.port());
+
+    let file = fixtures().join("valid/2026-01-27_transaction_v1.csv");
+    let put = format!("put {} transaction/\n", file.display());
+    let out = sandbox.sftp("acme", &sandbox_key, &put);
+    assert!(out.status.success(), "{}", text(&out));
+    let done = sandbox
+        .root("acme")
+        .join("transaction/processed/2026-01-27_transaction_v1.csv.status.json");
+    assert!(wait_until(WAIT, || done.exists()), "{}", s.stderr());
+    assert_eq!(status_json(&done)["outcome"], "accepted");
+
+    // The sandbox key does not open production, and production's acme sees nothing of it.
+    let out = production.sftp("acme", &sandbox_key, "ls transaction/\n");
+    assert!(!out.status.success(), "sandbox key logged in to production");
+    let out = production.sftp("acme", &production_key, "ls -1 transaction/processed\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("2026-01-27_transaction"),
+        "{}",
+        text(&out)
+    );
+    s.stop();
+    p.stop();
+    assert_eq!(sandbox.ledger("acme").len(), 1);
+    assert!(production.ledger("acme").is_empty(), "production's store");
+    assert!(names(&production.root("acme").join("transaction/processed")).is_empty());
+    // Two environments, two host keys: a partner pins each separately (spec 01 §2.1 step 3).
+    assert_ne!(
+        fs::read(sandbox.data.join("host_ed25519")).unwrap(),
+        fs::read(production.data.join("host_ed25519")).unwrap()
+    );
+    // The demo partner, whose private key sits in the data directory, is a sandbox one only.
+    assert!(sandbox.data.join("demo_ed25519").exists());
+    assert!(!production.data.join("demo_ed25519").exists());
+    let list = text(&production.bankdrop(&["partner", "list"]));
+    assert!(!list.contains("demo"), "{list}");
+}
+
+#[test]
+fn production_refuses_the_sandbox_conveniences() {
+    let production = Env::new().with_top(PRODUCTION);
+    let out = production.bankdrop(&[
+        "simulate", "return", "--file", "x.ach", "--trace", "1", "--code", "R01",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("sandbox convenience and is refused in production"),
+        "{}",
+        text(&out)
+    );
+    for extra in [
+        "\n[ach]\nclock = \"2026-12-07T15:00:00Z\"\n",
+        "\n[demo]\npartner = true\n",
+    ] {
+        let cfg = production.tmp.path().join("more.toml");
+        let mut t = fs::read_to_string(&production.config).unwrap();
+        t.push_str(extra);
+        fs::write(&cfg, t).unwrap();
+        let out = common::run_bankdrop(&cfg, &["partner", "list"]);
+        assert!(!out.status.success(), "{extra} accepted in production");
+        assert!(
+            text(&out).contains("refused in production"),
+            "{}",
+            text(&out)
+        );
+    }
+    // The sandbox allows both.
+    let sandbox = Env::new();
+    let cfg = sandbox.tmp.path().join("more.toml");
+    let mut t = fs::read_to_string(&sandbox.config).unwrap();
+    t.push_str("\n[ach]\nclock = \"2026-12-07T15:00:00Z\"\n");
+    fs::write(&cfg, t).unwrap();
+    let out = common::run_bankdrop(&cfg, &["partner", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// A configuration of the other environment pointed at one environment's data directory or
+/// database is refused before it touches anything.
+#[test]
+fn one_environments_data_is_refused_by_the_other() {
+    let sandbox = Env::new();
+    partner(&sandbox, "acme", "acme");
+    let cfg = sandbox.tmp.path().join("production.toml");
+    let t = fs::read_to_string(&sandbox.config).unwrap();
+    fs::write(&cfg, format!("{PRODUCTION}\n{t}")).unwrap();
+    let out = common::run_bankdrop(&cfg, &["partner", "list"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("belongs to the sandbox environment"),
+        "{}",
+        text(&out)
+    );
+
+    // One PostgreSQL database, two data directories: the database's own claim refuses it.
+    let Some(db) = TestDb::postgres("environments share no database") else {
+        return;
+    };
+    let sandbox = Env::with_db(db);
+    partner(&sandbox, "acme", "acme");
+    let other = sandbox.tmp.path().join("other-data");
+    let cfg = sandbox.tmp.path().join("production.toml");
+    let t = fs::read_to_string(&sandbox.config).unwrap().replace(
+        &sandbox.data.display().to_string(),
+        &other.display().to_string(),
+    );
+    fs::write(&cfg, format!("{PRODUCTION}\n{t}")).unwrap();
+    let out = common::run_bankdrop(&cfg, &["partner", "list"]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("the database") && msg.contains("sandbox"),
+        "{msg}"
+    );
+    assert!(!msg.contains("password"), "{msg}");
+}
