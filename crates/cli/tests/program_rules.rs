@@ -586,3 +586,104 @@ fn a_collateral_pledges_a_deposit_balance() {
         )]
     );
 }
+
+#[test]
+fn a_balance_is_pledged_by_one_collateral_at_most() {
+    // spec 02 §7.1: at most one active collateral per balance_id (every collateral is active:
+    // no status column was seen).
+    let env = Env::new("");
+    let prog = env.program(1, 2);
+    let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+    assert_eq!(code, 0, "{out}");
+    let (bh, balances) = read_rows(&file(&prog, "2026-03-02", "balance"));
+    let deposit: Vec<&Vec<String>> = balances
+        .iter()
+        .filter(|b| get(&bh, b, "type") == "deposit")
+        .collect();
+    assert!(deposit.len() >= 2, "two deposit balances to pledge");
+    let pledge = |id: &str, b: &[String]| {
+        fixture_row(
+            "collateral",
+            0,
+            &[
+                ("client_collateral_id", id),
+                ("account_id", get(&bh, b, "account_id")),
+                ("balance_id", get(&bh, b, "client_balance_id")),
+                ("type", "deposit_balance"),
+            ],
+        )
+        .1
+    };
+    let (ch, _) = fixture_row("collateral", 0, &[]);
+    let (b1, b2) = (deposit[0], deposit[1]);
+    let name1 = get(&bh, b1, "client_balance_id");
+    let name2 = get(&bh, b2, "client_balance_id");
+    let f = write(
+        &env,
+        "2026-03-02_collateral_v1.csv",
+        &ch,
+        &[pledge("col-1", b1)],
+    );
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // A second collateral on the pledged balance is refused, as is a balance two new
+    // collaterals of one file pledge; col-1 sent again with its own balance is no conflict.
+    let f = write(
+        &env,
+        "2026-03-03_collateral_v1.csv",
+        &ch,
+        &[
+            pledge("col-1", b1),
+            pledge("col-2", b1),
+            pledge("col-3", b2),
+            pledge("col-4", b2),
+        ],
+    );
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("collateral/failed/2026-03-03_collateral_v1.csv");
+    assert_eq!(
+        brief(&errors),
+        vec![
+            t("3", "balance_id", "already_taken", name1),
+            t("5", "balance_id", "already_taken", name2)
+        ]
+    );
+    assert!(
+        errors[0][3].contains("held by collateral `col-1`"),
+        "{:?}",
+        errors[0]
+    );
+    assert!(
+        errors[1][3].contains("held by collateral `col-3`"),
+        "{:?}",
+        errors[1]
+    );
+    // col-1 moves to the other balance: the first is free again.
+    let f = write(
+        &env,
+        "2026-03-03_collateral_v2.csv",
+        &ch,
+        &[pledge("col-1", b2)],
+    );
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let f = write(
+        &env,
+        "2026-03-04_collateral_v1.csv",
+        &ch,
+        &[pledge("col-2", b1)],
+    );
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let f = write(
+        &env,
+        "2026-03-05_collateral_v1.csv",
+        &ch,
+        &[pledge("col-3", b2)],
+    );
+    assert_eq!(env.ingest(&[f]).0, 1);
+    assert_eq!(
+        brief(&env.errors("collateral/failed/2026-03-05_collateral_v1.csv")),
+        vec![t("2", "balance_id", "already_taken", name2)]
+    );
+}

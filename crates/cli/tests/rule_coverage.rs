@@ -1,7 +1,7 @@
 //! Every cross-file rule of `schemas/` is triggered through `bankdrop ingest` (issue 14 item 6;
 //! the row rules are in crates/validate/tests/rule_coverage.rs): each `[[references]]` entry by a
 //! generated case (a valid fixture row naming a record nobody sent), and each `[[history]]`,
-//! `[[memberships]]` and `[[target_state]]` entry by a named test, which must exist. A rule added
+//! `[[memberships]]`, `[[target_state]]` and `[[exclusive]]` entry by a named test, which must exist. A rule added
 //! to a schema fails here until something triggers it.
 
 mod common;
@@ -129,7 +129,8 @@ fn every_cross_file_reference_is_triggered() {
     assert!(day >= 20, "{day} references");
 }
 
-/// The test triggering each `[[history]]`, `[[memberships]]` and `[[target_state]]` rule, by
+/// The test triggering each `[[history]]`, `[[memberships]]`, `[[target_state]]` and
+/// `[[exclusive]]` rule, by
 /// `file_type kind column` (a test file and a test name that must exist).
 const TRIGGERED_BY: &[(&str, &str, &str)] = &[
     (
@@ -228,6 +229,11 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "users_collaterals_and_transactions_on_closed_records",
     ),
     (
+        "collateral exclusive balance_id",
+        "program_rules.rs",
+        "a_balance_is_pledged_by_one_collateral_at_most",
+    ),
+    (
         "transaction target_state balance_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
@@ -255,6 +261,9 @@ fn other_rules(s: &Schema) -> Vec<String> {
             name(t.column),
             t.target_column
         ));
+    }
+    for x in &s.exclusives {
+        out.push(format!("{} exclusive {}", s.file_type, name(x.column)));
     }
     out
 }

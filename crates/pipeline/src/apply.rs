@@ -348,6 +348,12 @@ fn record(
 ) -> store::Result<()> {
     ap.record(&schema.file_type, key, blob)?;
     refs(schema, cells, key, ap)?;
+    // Which record holds each exclusive value, for the next files' check (crossfile::exclusive).
+    for x in &schema.exclusives {
+        if let Some(v) = cells[x.column] {
+            ap.record_ref(&x.index(schema), v, key)?;
+        }
+    }
     if let Some(state) = schema.state_column.and_then(|c| cells[c]) {
         let effective = schema.column_index("effective_at").and_then(|c| cells[c]);
         ap.state(&schema.file_type, key, file_date, state, effective)?;

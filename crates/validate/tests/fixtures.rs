@@ -133,6 +133,7 @@ fn cases_match_their_expected_reports() {
         "dishonor_without_return",
         "immutable_field",
         "disallowed_state",
+        "already_taken",
         "same_day_update",
         "document_type_not_allowed",
         "document_content_mismatch",

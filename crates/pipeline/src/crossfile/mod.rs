@@ -58,6 +58,7 @@ pub(crate) struct Ctx<'a> {
 
 mod balances;
 mod documents;
+mod exclusive;
 mod sales;
 mod same_day;
 mod states;
@@ -152,6 +153,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(s) = states::States::new(ctx, reader, schema) {
             passes.push(Box::new(s));
+        }
+        if let Some(x) = exclusive::Exclusives::new(ctx, reader, schema) {
+            passes.push(Box::new(x));
         }
         if let Some(b) = balances::Balances::new(ctx, reader, schema) {
             passes.push(Box::new(b));

@@ -43,6 +43,16 @@ struct RawSchema {
     memberships: Vec<Spanned<RawMembership>>,
     #[serde(default)]
     target_state: Vec<Spanned<RawTargetState>>,
+    #[serde(default)]
+    exclusive: Vec<Spanned<RawExclusive>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExclusive {
+    column: String,
+    source: String,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -383,8 +393,22 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             note: t.note.clone(),
         });
     }
+    let mut exclusives = Vec::with_capacity(raw.exclusive.len());
+    for spanned in &raw.exclusive {
+        let at = spanned.span().start;
+        let x = spanned.get_ref();
+        if key.is_empty() {
+            return Err(ctx.err(at, "an exclusive column needs id_column or key"));
+        }
+        exclusives.push(Exclusive {
+            column: find(&ctx, at, &columns, &x.column)?,
+            source: x.source.clone(),
+            note: x.note.clone(),
+        });
+    }
     Ok(Schema {
         target_states,
+        exclusives,
         file_type: raw.file_type,
         title: raw.title,
         source: raw.source,

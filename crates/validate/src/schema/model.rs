@@ -275,6 +275,29 @@ pub struct Schema {
     pub memberships: Vec<Membership>,
     /// States the record another column names must (not) be in for a row.
     pub target_states: Vec<TargetState>,
+    /// Columns whose value at most one record of this type may hold.
+    pub exclusives: Vec<Exclusive>,
+}
+
+/// A column whose value at most one record of the type may hold, in the file and among the
+/// stored records, e.g. a balance pledged by at most one collateral (spec 02 §7.1). A record
+/// sent again with the same value is no conflict (`already_taken` otherwise).
+#[derive(Debug, Clone)]
+pub struct Exclusive {
+    /// The column.
+    pub column: usize,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note: what the rule means, shown in the finding.
+    pub note: Option<String>,
+}
+
+impl Exclusive {
+    /// The namespace the store indexes the values under (`record_refs`' file type): the file
+    /// type and column, which no file type can be.
+    pub fn index(&self, schema: &Schema) -> String {
+        format!("{}#{}", schema.file_type, schema.columns[self.column].name)
+    }
 }
 
 /// Which rows a [`TargetState`] rule is for.
