@@ -687,3 +687,60 @@ fn a_balance_is_pledged_by_one_collateral_at_most() {
         vec![t("2", "balance_id", "already_taken", name2)]
     );
 }
+
+#[test]
+fn a_program_lists_transaction_types_per_balance_type() {
+    // spec 05 §6.5: the type tables are configuration "per balance type"; deposit balances
+    // take the types of the deposit formulas there, not `fee` or `disbursement` (credit ones).
+    let env = Env::new(
+        "transaction_types_by_balance = { deposit = [\"debit\", \"credit\", \"refund\", \
+         \"rewards_earned\", \"rewards_spent\", \"rewards_redeemed\", \"interest_accrued\", \
+         \"interest_paid\", \"dispute_provisional\", \"dispute_won\", \"dispute_lost\", \
+         \"charge_off\", \"charge_off_recovery\"] }",
+    );
+    let prog = env.program(2, 2);
+    let (code, out) = env.ingest(&day(&prog, "2026-03-02"));
+    assert_eq!(code, 0, "{out}");
+    let (bh, balances) = read_rows(&file(&prog, "2026-03-02", "balance"));
+    let deposit = balances
+        .iter()
+        .find(|b| get(&bh, b, "type") == "deposit")
+        .unwrap();
+    let id = get(&bh, deposit, "client_balance_id");
+    let (th, mut txs) = read_rows(&file(&prog, "2026-03-03", "transaction"));
+    txs.truncate(2);
+    for (i, kind) in ["debit", "disbursement"].iter().enumerate() {
+        set(&th, &mut txs[i], "balance_id", id);
+        set(&th, &mut txs[i], "type", kind);
+    }
+    let f = write(&env, "2026-03-03_transaction_v1.csv", &th, &txs);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("transaction/failed/2026-03-03_transaction_v1.csv");
+    assert_eq!(
+        brief(&errors),
+        vec![t("3", "type", "type_not_for_balance", "disbursement")]
+    );
+    assert!(
+        errors[0][3].contains("`deposit` balance"),
+        "{:?}",
+        errors[0]
+    );
+    txs.truncate(1);
+    let f = write(&env, "2026-03-03_transaction_v2.csv", &th, &txs);
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    // A balance type or transaction type the schemas do not have is refused before any file.
+    for (bad, says) in [
+        ("{ savings = [\"debit\"] }", "no balance type `savings`"),
+        (
+            "{ deposit = [\"cashback\"] }",
+            "`cashback` is not one of the program's",
+        ),
+    ] {
+        let env = Env::new(&format!("transaction_types_by_balance = {bad}"));
+        let f = write(&env, "2026-03-03_transaction_v1.csv", &th, &txs);
+        let (code, out) = env.ingest(&[f]);
+        assert_ne!(code, 0);
+        assert!(out.contains(says), "{out}");
+    }
+}

@@ -74,6 +74,9 @@ pub struct Program {
     /// The transaction `type` values of the program (transaction and non-posted files; spec 05
     /// §6.5: the type tables are per program and NOT SEEN); `None`: the schemas' list.
     pub transaction_types: Option<Vec<String>>,
+    /// The transaction `type` values allowed on each balance type (`deposit`, `credit`, …; spec
+    /// 05 §6.5 "per balance type"): a balance type not listed takes every type of the program.
+    pub transaction_types_by_balance: std::collections::BTreeMap<String, Vec<String>>,
     /// Whether and how the program sells its receivables (Sales Request, spec 04 §3).
     pub sales: crate::sales::SalesSettings,
     /// A transaction update may name a transaction of the same day's transaction file (spec

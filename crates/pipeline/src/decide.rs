@@ -167,6 +167,7 @@ impl Decider<'_> {
             file_date: c.file_date(),
             sells_receivables: program.sales.enabled,
             same_day_updates: program.same_day_transaction_updates,
+            types_by_balance: &program.transaction_types_by_balance,
         };
         // Lookups on a snapshot of their own: another worker may be writing meanwhile.
         let reader = self.store.snapshot()?;

@@ -108,6 +108,45 @@ fn check_future_rules(schemas: &validate::schema::Schemas, pc: &pipeline::Config
     Ok(())
 }
 
+/// Refuses per-balance-type transaction types (spec 05 §6.5) naming a balance type the balance
+/// schema does not have or a transaction type the program does not have: a typo would turn
+/// every file of that balance type away, or let nothing through.
+fn check_balance_types(schemas: &validate::schema::Schemas, pc: &pipeline::Config) -> Result<()> {
+    use validate::schema::types;
+    let values = |file_type: &str| -> Vec<String> {
+        schemas
+            .get(file_type)
+            .and_then(|s| s.column_index("type").map(|c| s.columns[c].values.clone()))
+            .unwrap_or_default()
+    };
+    let balance_types = values(types::BALANCE);
+    let programs = std::iter::once(("[program]".to_string(), &pc.program)).chain(
+        pc.programs
+            .iter()
+            .map(|(name, p)| (format!("[partners.{name}]"), p)),
+    );
+    for (at, program) in programs {
+        let known = program
+            .transaction_types
+            .clone()
+            .unwrap_or_else(|| values(types::TRANSACTION));
+        for (balance, list) in &program.transaction_types_by_balance {
+            if !balance_types.contains(balance) {
+                crate::bail!(
+                    "{at} transaction_types_by_balance: no balance type `{balance}`; balances are {}",
+                    balance_types.join(", ")
+                );
+            }
+            if let Some(t) = list.iter().find(|t| !known.contains(t)) {
+                crate::bail!(
+                    "{at} transaction_types_by_balance.{balance}: `{t}` is not one of the program's transaction types"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The upload pipeline over the configured store, with `schemas`.
 pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipeline> {
     let store = Arc::new(open_store(cfg)?);
@@ -118,6 +157,7 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.program = cfg.program.resolve()?;
     pc.programs = cfg.programs.clone();
     check_future_rules(&schemas, &pc)?;
+    check_balance_types(&schemas, &pc)?;
     check_layout(&cfg.sftp.layout()?, &pc)?;
     pc.max_name_len = cfg.sftp.max_name_len;
     pc.max_attempts = cfg.pipeline.max_attempts;

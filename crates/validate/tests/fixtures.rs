@@ -134,6 +134,7 @@ fn cases_match_their_expected_reports() {
         "immutable_field",
         "disallowed_state",
         "already_taken",
+        "type_not_for_balance",
         "same_day_update",
         "document_type_not_allowed",
         "document_content_mismatch",

@@ -54,8 +54,11 @@ pub(crate) struct Ctx<'a> {
     pub sells_receivables: bool,
     /// A transaction update may name a transaction of the same day's transaction file.
     pub same_day_updates: bool,
+    /// The transaction types allowed per balance type (spec 05 §6.5); empty: no such lists.
+    pub types_by_balance: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
+mod balance_types;
 mod balances;
 mod documents;
 mod exclusive;
@@ -153,6 +156,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(s) = states::States::new(ctx, reader, schema) {
             passes.push(Box::new(s));
+        }
+        if let Some(b) = balance_types::BalanceTypes::new(ctx, reader, schema) {
+            passes.push(Box::new(b));
         }
         if let Some(x) = exclusive::Exclusives::new(ctx, reader, schema) {
             passes.push(Box::new(x));

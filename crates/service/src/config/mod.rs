@@ -255,6 +255,9 @@ pub struct Program {
     pub future_default: validate::schema::FutureMode,
     /// The program's transaction `type` values (spec 05 §6.5); empty: the schemas' list.
     pub transaction_types: Vec<String>,
+    /// The transaction `type` values allowed per balance type (spec 05 §6.5), e.g.
+    /// `{ deposit = ["debit", "credit"] }`; a balance type not listed takes every type.
+    pub transaction_types_by_balance: std::collections::BTreeMap<String, Vec<String>>,
     /// A transaction update may name a transaction of the same day's transaction file (spec
     /// 05 §8.3; default false, as the spec recommends).
     pub same_day_transaction_updates: bool,
@@ -283,6 +286,7 @@ impl Default for Program {
             future_rules: Default::default(),
             future_default: Default::default(),
             transaction_types: Vec::new(),
+            transaction_types_by_balance: Default::default(),
             same_day_transaction_updates: false,
             sells_receivables: false,
             sales_hold_business_days: 3,
@@ -322,6 +326,7 @@ impl Program {
             future_default: self.future_default,
             transaction_types: (!self.transaction_types.is_empty())
                 .then(|| self.transaction_types.clone()),
+            transaction_types_by_balance: self.transaction_types_by_balance.clone(),
             same_day_transaction_updates: self.same_day_transaction_updates,
             sales: sales::settings(self)?,
         })
