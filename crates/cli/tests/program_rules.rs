@@ -744,3 +744,142 @@ fn a_program_lists_transaction_types_per_balance_type() {
         assert!(out.contains(says), "{out}");
     }
 }
+
+#[test]
+fn entity_roles_follow_the_customer_type_where_the_customer_file_gives_it() {
+    // spec 03 §4.1 (A6: approved applications), §8.1 (Ac6: accounts), §11.1 (holders cannot mix
+    // individuals with business or sole proprietor entities), spec 02 §3 (a business or sole
+    // proprietor may hold the account_holder role only).
+    let env = Env::new("");
+    let (ind, biz, sole) = (
+        fixture_row("customer", 0, &[("client_customer_id", "ind-1")]),
+        fixture_row("customer", 1, &[("client_customer_id", "biz-1")]),
+        fixture_row("customer", 3, &[("client_customer_id", "sole-1")]),
+    );
+    let f = write(
+        &env,
+        "2026-03-02_customer_v1.csv",
+        &ind.0,
+        &[ind.1, biz.1, sole.1],
+    );
+    let (code, out) = env.ingest(&[f]);
+    assert_eq!(code, 0, "{out}");
+    let app = |id: &str, status: &str, kind: &str, holders: &str, signers: &str| {
+        let decided = status == "approved";
+        fixture_row(
+            "application",
+            0,
+            &[
+                ("client_application_id", id),
+                ("account_holder_type", kind),
+                ("account_holders", holders),
+                ("authorized_signers", signers),
+                ("status", status),
+                (
+                    "decided_at",
+                    if decided { "2026-03-03T09:00:00Z" } else { "" },
+                ),
+                ("decision_reason", if decided { "policy" } else { "" }),
+                ("credit_limit", ""),
+                ("max_credit_limit", ""),
+            ],
+        )
+    };
+    let (ah, signer_biz) = app(
+        "app-1",
+        "approved",
+        "commercial",
+        "[\"biz-1\"]",
+        "[\"biz-1\"]",
+    );
+    let (_, mixed) = app(
+        "app-2",
+        "approved",
+        "consumer",
+        "[\"ind-1\",\"sole-1\"]",
+        "",
+    );
+    let (_, pending_mix) = app(
+        "app-3",
+        "submitted",
+        "consumer",
+        "[\"ind-1\",\"biz-1\"]",
+        "",
+    );
+    let (_, fine) = app(
+        "app-4",
+        "approved",
+        "commercial",
+        "[\"biz-1\",\"sole-1\"]",
+        "[\"ind-1\"]",
+    );
+    let f = write(
+        &env,
+        "2026-03-03_application_v1.csv",
+        &ah,
+        &[signer_biz, mixed, pending_mix, fine],
+    );
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("application/failed/2026-03-03_application_v1.csv");
+    let mut got = brief(&errors);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            t("2", "authorized_signers", "entity_role_mismatch", "biz-1"),
+            t("3", "account_holders", "entity_role_mismatch", "sole-1"),
+        ],
+        "{errors:?}"
+    );
+    // Accounts (Ac6), whatever their status: signers and users individuals, holders of one kind;
+    // an Entity API id (registered, no type known) is not checked.
+    env.ok(&[
+        "registry",
+        "add",
+        "--partner",
+        "acme",
+        "--kind",
+        "entity",
+        "ent-9",
+    ]);
+    let (kh, base) = fixture_row("account", 0, &[("application_id", "")]);
+    let account = |id: &str, holders: &str, signers: &str, users: &str| {
+        let mut row = base.clone();
+        set(&kh, &mut row, "client_account_id", id);
+        set(&kh, &mut row, "account_holders", holders);
+        set(&kh, &mut row, "authorized_signers", signers);
+        set(&kh, &mut row, "authorized_users", users);
+        row
+    };
+    let rows = [
+        account("acct-1", "[\"ind-1\",\"biz-1\"]", "", ""),
+        account("acct-2", "[\"biz-1\"]", "[\"sole-1\"]", ""),
+        account("acct-3", "[\"ind-1\"]", "", "[\"biz-1\"]"),
+        account(
+            "acct-4",
+            "[\"ind-1\",\"ent-9\"]",
+            "[\"ind-1\"]",
+            "[\"ent-9\"]",
+        ),
+    ];
+    let f = write(&env, "2026-03-03_account_v1.csv", &kh, &rows);
+    assert_eq!(env.ingest(&[f]).0, 1);
+    let errors = env.errors("account/failed/2026-03-03_account_v1.csv");
+    let mut got = brief(&errors);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            t("2", "account_holders", "entity_role_mismatch", "biz-1"),
+            t("3", "authorized_signers", "entity_role_mismatch", "sole-1"),
+            t("4", "authorized_users", "entity_role_mismatch", "biz-1"),
+        ],
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e[3].contains("only an individual may be an authorized signer")),
+        "{errors:?}"
+    );
+}

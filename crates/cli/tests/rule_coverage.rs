@@ -234,6 +234,31 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "a_balance_is_pledged_by_one_collateral_at_most",
     ),
     (
+        "application target_state authorized_signers customer_type",
+        "program_rules.rs",
+        "entity_roles_follow_the_customer_type_where_the_customer_file_gives_it",
+    ),
+    (
+        "application uniform account_holders",
+        "program_rules.rs",
+        "entity_roles_follow_the_customer_type_where_the_customer_file_gives_it",
+    ),
+    (
+        "account target_state authorized_signers customer_type",
+        "program_rules.rs",
+        "entity_roles_follow_the_customer_type_where_the_customer_file_gives_it",
+    ),
+    (
+        "account target_state authorized_users customer_type",
+        "program_rules.rs",
+        "entity_roles_follow_the_customer_type_where_the_customer_file_gives_it",
+    ),
+    (
+        "account uniform account_holders",
+        "program_rules.rs",
+        "entity_roles_follow_the_customer_type_where_the_customer_file_gives_it",
+    ),
+    (
         "transaction target_state balance_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
@@ -261,6 +286,9 @@ fn other_rules(s: &Schema) -> Vec<String> {
             name(t.column),
             t.target_column
         ));
+    }
+    for u in &s.uniforms {
+        out.push(format!("{} uniform {}", s.file_type, name(u.column)));
     }
     for x in &s.exclusives {
         out.push(format!("{} exclusive {}", s.file_type, name(x.column)));

@@ -135,6 +135,7 @@ fn cases_match_their_expected_reports() {
         "disallowed_state",
         "already_taken",
         "type_not_for_balance",
+        "entity_role_mismatch",
         "same_day_update",
         "document_type_not_allowed",
         "document_content_mismatch",

@@ -65,6 +65,7 @@ mod exclusive;
 mod sales;
 mod same_day;
 mod states;
+mod uniform;
 mod updates;
 
 /// Findings of the checks, by severity.
@@ -159,6 +160,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(b) = balance_types::BalanceTypes::new(ctx, reader, schema) {
             passes.push(Box::new(b));
+        }
+        if let Some(u) = uniform::Uniforms::new(ctx, reader, schema) {
+            passes.push(Box::new(u));
         }
         if let Some(x) = exclusive::Exclusives::new(ctx, reader, schema) {
             passes.push(Box::new(x));

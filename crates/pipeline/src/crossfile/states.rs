@@ -5,8 +5,8 @@
 use super::{finding, Ctx, Found, Pass};
 use std::collections::HashMap;
 use store::Snapshot;
-use validate::report::code;
-use validate::schema::{RowsOf, Schema, TargetState, Test};
+use validate::schema::{ColumnType, RowsOf, Schema, TargetState, Test};
+use validate::values::visit_list;
 
 /// Named records' states are looked up once per value (a file names few accounts many times).
 const CACHE_LIMIT: usize = 100_000;
@@ -65,7 +65,7 @@ impl Pass for States<'_> {
             if !t.when.iter().all(|c| c.holds_on(cells)) {
                 continue;
             }
-            let Some(v) = cells[t.column] else {
+            let Some(cell) = cells[t.column] else {
                 continue;
             };
             if t.rows != RowsOf::All {
@@ -84,31 +84,57 @@ impl Pass for States<'_> {
                     continue;
                 }
             }
-            let Some(state) = self.state_of(i, t, v)? else {
-                continue;
-            };
-            let allowed = match (&t.target, t.equals) {
-                (_, Some(c)) => cells[c].is_none_or(|own| own == state),
-                (Test::In(l), None) => l.contains(&state),
-                (Test::NotIn(l), None) => !l.contains(&state),
-                (Test::Present(_), None) => true,
-            };
-            if allowed {
-                continue;
+            // A list column names several records, each tested (a badly formed list is the row
+            // check's `type_list`).
+            let mut named = Vec::new();
+            if schema.columns[t.column].ty == ColumnType::List {
+                let _ = visit_list(cell, &mut |item| named.push(item.to_string()));
+            } else {
+                named.push(cell.to_string());
             }
-            let name = &schema.columns[t.column].name;
-            let why = t.note.as_deref().unwrap_or("this row is not allowed then");
-            let future = t
-                .future
-                .as_ref()
-                .map(|id| format!(", future rule {id}"))
-                .unwrap_or_default();
-            let m = format!(
-                "{} `{v}` is {} `{state}`: {why} ({}{future})",
-                t.to, t.target_column, t.source
-            );
-            found.push((t.severity, finding(row, name, code::DISALLOWED_STATE, m, v)));
+            for v in &named {
+                self.check(row, cells, i, v, found)?;
+            }
         }
+        Ok(())
+    }
+}
+
+impl States<'_> {
+    /// Rule `i` on the record `v` names.
+    fn check(
+        &mut self,
+        row: u64,
+        cells: &[Option<&str>],
+        i: usize,
+        v: &str,
+        found: &mut Found,
+    ) -> store::Result<()> {
+        let (schema, t) = (self.schema, &self.schema.target_states[i]);
+        let Some(state) = self.state_of(i, t, v)? else {
+            return Ok(());
+        };
+        let allowed = match (&t.target, t.equals) {
+            (_, Some(c)) => cells[c].is_none_or(|own| own == state),
+            (Test::In(l), None) => l.contains(&state),
+            (Test::NotIn(l), None) => !l.contains(&state),
+            (Test::Present(_), None) => true,
+        };
+        if allowed {
+            return Ok(());
+        }
+        let name = &schema.columns[t.column].name;
+        let why = t.note.as_deref().unwrap_or("this row is not allowed then");
+        let future = t
+            .future
+            .as_ref()
+            .map(|id| format!(", future rule {id}"))
+            .unwrap_or_default();
+        let m = format!(
+            "{} `{v}` is {} `{state}`: {why} ({}{future})",
+            t.to, t.target_column, t.source
+        );
+        found.push((t.severity, finding(row, name, t.code, m, v)));
         Ok(())
     }
 }

@@ -45,6 +45,20 @@ struct RawSchema {
     target_state: Vec<Spanned<RawTargetState>>,
     #[serde(default)]
     exclusive: Vec<Spanned<RawExclusive>>,
+    #[serde(default)]
+    uniform: Vec<Spanned<RawUniform>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUniform {
+    column: String,
+    to: String,
+    target_column: String,
+    groups: Vec<Vec<String>>,
+    when: Option<RawCondition>,
+    source: String,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +79,7 @@ struct RawTargetState {
     #[serde(default = "all_rows")]
     rows: String,
     future: Option<String>,
+    code: Option<String>,
     source: String,
     note: Option<String>,
 }
@@ -388,6 +403,14 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             },
             rows,
             severity: severity_of(&t.future),
+            code: match &t.code {
+                None => crate::report::code::DISALLOWED_STATE,
+                Some(c) => crate::report::CODES
+                    .iter()
+                    .find(|i| i.code == c)
+                    .map(|i| i.code)
+                    .ok_or_else(|| ctx.err(at, format!("code: `{c}` is not a known code")))?,
+            },
             future: t.future.clone(),
             source: t.source.clone(),
             note: t.note.clone(),
@@ -406,9 +429,31 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             note: x.note.clone(),
         });
     }
+    let mut uniforms = Vec::with_capacity(raw.uniform.len());
+    for spanned in &raw.uniform {
+        let at = spanned.span().start;
+        let u = spanned.get_ref();
+        let column = find(&ctx, at, &columns, &u.column)?;
+        if columns[column].ty != ColumnType::List {
+            return Err(ctx.err(at, format!("uniform: `{}` is not a list column", u.column)));
+        }
+        uniforms.push(Uniform {
+            column,
+            to: u.to.clone(),
+            target_column: u.target_column.clone(),
+            groups: u.groups.clone(),
+            when: match &u.when {
+                Some(c) => vec![build_condition(&ctx, at, c, &columns)?],
+                None => Vec::new(),
+            },
+            source: u.source.clone(),
+            note: u.note.clone(),
+        });
+    }
     Ok(Schema {
         target_states,
         exclusives,
+        uniforms,
         file_type: raw.file_type,
         title: raw.title,
         source: raw.source,

@@ -277,6 +277,8 @@ pub struct Schema {
     pub target_states: Vec<TargetState>,
     /// Columns whose value at most one record of this type may hold.
     pub exclusives: Vec<Exclusive>,
+    /// List columns whose records must be of one kind.
+    pub uniforms: Vec<Uniform>,
 }
 
 /// A column whose value at most one record of the type may hold, in the file and among the
@@ -335,6 +337,30 @@ pub struct TargetState {
     pub future: Option<String>,
     /// An error, or a warning for a future rule in `warn` mode.
     pub severity: crate::Severity,
+    /// The code reported (default `disallowed_state`; `entity_role_mismatch` for roles).
+    pub code: &'static str,
+    /// Spec section or decision.
+    pub source: String,
+    /// Reader's note: what the rule means, shown in the finding.
+    pub note: Option<String>,
+}
+
+/// The records a list column of the row names must all fall in one group of values of a
+/// column of theirs, e.g. an account's holders all individuals or all businesses and sole
+/// proprietors (spec 03 §11.1, A6 and Ac6: `entity_role_mismatch`). Records not stored (an
+/// Entity API id) are not known and not counted.
+#[derive(Debug, Clone)]
+pub struct Uniform {
+    /// The list column naming the records.
+    pub column: usize,
+    /// The named records' file type.
+    pub to: String,
+    /// The named records' column tested.
+    pub target_column: String,
+    /// The groups of values that may go together.
+    pub groups: Vec<Vec<String>>,
+    /// The rule applies only to rows meeting these conditions.
+    pub when: Vec<Condition>,
     /// Spec section or decision.
     pub source: String,
     /// Reader's note: what the rule means, shown in the finding.

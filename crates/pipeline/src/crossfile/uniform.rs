@@ -1,0 +1,104 @@
+//! `[[uniform]]`: the records a list column names must all be of one kind, e.g. an account's
+//! holders all individuals, or all businesses and sole proprietors (spec 03 §11.1: holders
+//! "cannot mix individuals with business/sole-prop entities"; A6, Ac6). A record not stored — an
+//! Entity API id, whose type bankdrop never sees — is not counted.
+
+use super::{finding, Ctx, Found, Pass};
+use std::collections::HashMap;
+use store::Snapshot;
+use validate::report::{code, Severity};
+use validate::schema::Schema;
+use validate::values::visit_list;
+
+/// Named records' values are looked up once per id (a file names few customers many times).
+const CACHE_LIMIT: usize = 100_000;
+
+/// The `[[uniform]]` rules of a schema.
+pub(super) struct Uniforms<'a> {
+    ctx: &'a Ctx<'a>,
+    reader: &'a Snapshot<'a>,
+    schema: &'a Schema,
+    /// Per rule: the named record's tested value by id (`None`: not stored, or no value).
+    cache: Vec<HashMap<String, Option<String>>>,
+}
+
+impl<'a> Uniforms<'a> {
+    /// The pass, when the schema has such rules.
+    pub(super) fn new(
+        ctx: &'a Ctx<'a>,
+        reader: &'a Snapshot<'a>,
+        schema: &'a Schema,
+    ) -> Option<Self> {
+        (!schema.uniforms.is_empty()).then(|| Uniforms {
+            ctx,
+            reader,
+            schema,
+            cache: vec![HashMap::new(); schema.uniforms.len()],
+        })
+    }
+
+    /// The tested value of the record `id` names, under rule `i`.
+    fn value_of(&mut self, i: usize, id: &str) -> store::Result<Option<String>> {
+        if let Some(v) = self.cache[i].get(id) {
+            return Ok(v.clone());
+        }
+        let u = &self.schema.uniforms[i];
+        let partner = self.ctx.partner;
+        let value = match self.reader.find_ref(partner, &u.to, id)? {
+            Some(key) => self
+                .reader
+                .record(partner, &u.to, &key)?
+                .and_then(|r| r.get(&u.target_column).map(str::to_string)),
+            None => None,
+        };
+        if self.cache[i].len() >= CACHE_LIMIT {
+            self.cache[i].clear();
+        }
+        self.cache[i].insert(id.to_string(), value.clone());
+        Ok(value)
+    }
+}
+
+impl Pass for Uniforms<'_> {
+    fn row(&mut self, row: u64, cells: &[Option<&str>], found: &mut Found) -> store::Result<()> {
+        let schema = self.schema;
+        for (i, u) in schema.uniforms.iter().enumerate() {
+            if !u.when.iter().all(|c| c.holds_on(cells)) {
+                continue;
+            }
+            let Some(cell) = cells[u.column] else {
+                continue;
+            };
+            let mut ids = Vec::new();
+            let _ = visit_list(cell, &mut |item| ids.push(item.to_string()));
+            // The first named record's group; a record in another group breaks the rule.
+            let mut first: Option<(usize, String, String)> = None;
+            for id in &ids {
+                let Some(value) = self.value_of(i, id)? else {
+                    continue;
+                };
+                let Some(group) = u.groups.iter().position(|g| g.contains(&value)) else {
+                    continue;
+                };
+                match &first {
+                    None => first = Some((group, id.clone(), value)),
+                    Some((g, _, _)) if *g == group => {}
+                    Some((_, first_id, first_value)) => {
+                        let name = &schema.columns[u.column].name;
+                        let why = u.note.as_deref().unwrap_or("they must be of one kind");
+                        let m = format!(
+                            "{} `{id}` is {} `{value}` but `{first_id}` is `{first_value}`: {why} ({})",
+                            u.to, u.target_column, u.source
+                        );
+                        found.push((
+                            Severity::Error,
+                            finding(row, name, code::ENTITY_ROLE_MISMATCH, m, id),
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
