@@ -86,12 +86,12 @@ impl Pass for States<'_> {
             }
             // A list column names several records, each tested (a badly formed list is the row
             // check's `type_list`).
-            let mut named = Vec::new();
-            if schema.columns[t.column].ty == ColumnType::List {
-                let _ = visit_list(cell, &mut |item| named.push(item.to_string()));
-            } else {
-                named.push(cell.to_string());
+            if schema.columns[t.column].ty != ColumnType::List {
+                self.check(row, cells, i, cell, found)?;
+                continue;
             }
+            let mut named = Vec::new();
+            let _ = visit_list(cell, &mut |item| named.push(item.to_string()));
             for v in &named {
                 self.check(row, cells, i, v, found)?;
             }
