@@ -50,6 +50,23 @@ fn a_sandbox_partners_files_never_reach_production() {
         "{}",
         text(&out)
     );
+    // Every operations page names its environment.
+    for (server, name) in [(&s, "sandbox"), (&p, "production")] {
+        let out = server.stdout();
+        let web = out
+            .split("web pages on ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no web address in {out}"));
+        let page = common::web::get(&format!("{web}login"), None);
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains(&format!("class=\"{name}\">{name} environment")),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(&format!("<title>[{name}] Log in")));
+    }
     s.stop();
     p.stop();
     assert_eq!(sandbox.ledger("acme").len(), 1);

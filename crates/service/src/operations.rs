@@ -58,6 +58,7 @@ pub async fn start(
             "bankdrop: web pages on http://{}/ (bankdrop user add NAME)",
             listener.local_addr()?
         );
+        web::pages::set_environment(cfg.environment.as_str());
         let state = Arc::new(WebState {
             store: store.clone(),
             session_ttl: cfg.web.session_ttl.0,

@@ -22,7 +22,9 @@ main{padding:1em 1.5em}table{border-collapse:collapse;margin:.5em 0 1em}\
 td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}th{background:#f1f1f1}\
 .accepted{color:#2a7a2a}.rejected,.failed,.missing,.new{color:#b00020;font-weight:600}\
 .late,.persisting{color:#b36b00}.chart rect{fill:#b00020}form.filters label{margin-right:.8em}\
-.msg{background:#fde8e8;padding:.5em;border:1px solid #b00020}dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}";
+.msg{background:#fde8e8;padding:.5em;border:1px solid #b00020}dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}\
+#environment{padding:.2em 1.5em;font-weight:600;text-transform:uppercase;font-size:.8em}\
+#environment.production{background:#b00020;color:#fff}#environment.sandbox{background:#ffe9a8}";
 
 /// Percent-encodes a query string value.
 pub fn query_escape(v: &str) -> String {
@@ -36,17 +38,30 @@ pub fn query_escape(v: &str) -> String {
         .collect()
 }
 
+/// The environment the pages belong to (one per process: spec 01 §0.1), set once at start.
+static ENVIRONMENT: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Names the environment on every page from now on, so an operator never mistakes production
+/// for the sandbox.
+pub fn set_environment(name: &'static str) {
+    let _ = ENVIRONMENT.set(name);
+}
+
 /// A page with the navigation and `title`.
 pub(crate) fn page(user: Option<&User>, title: &str, body: Markup) -> Markup {
+    let env = ENVIRONMENT.get().copied();
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
-                title { (title) " — bankdrop" }
+                title { @if let Some(e) = env { "[" (e) "] " } (title) " — bankdrop" }
                 style { (PreEscaped(STYLE)) }
             }
             body {
+                @if let Some(e) = env {
+                    div #environment class=(e) { (e) " environment" }
+                }
                 @if let Some(u) = user {
                     nav {
                         a href="/files" { "Files" }
