@@ -15,11 +15,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Writes the test's configuration over `env`'s: SFTP on `listen` (a TOML value), nothing else.
+/// Writes the test's configuration over `env`'s: SFTP on `listen` (a TOML value) and metrics
+/// on a free port, nothing else.
 fn configure(env: &Env, listen: &str) {
     let text = format!(
         "data_dir = \"{}\"\n\n[sftp]\nlisten = {listen}\n\n[web]\nenabled = false\n\n\
-         [metrics]\nenabled = false\n\n[recon]\nenabled = false\n\n[demo]\npartner = false\n{}",
+         [metrics]\nlisten = \"127.0.0.1:0\"\n\n[recon]\nenabled = false\n\n\
+         [demo]\npartner = false\n{}",
         env.data.display(),
         env.db.config()
     );
@@ -163,6 +165,21 @@ fn logged(server: &Server, parts: &[&str]) -> bool {
         .any(|l| parts.iter().all(|p| l.contains(p)))
 }
 
+/// The refused SFTP logins `serve` has counted (`bankdrop_sftp_auth_failures_total`).
+fn auth_failures(server: &Server) -> u64 {
+    let url = server
+        .stdout()
+        .lines()
+        .find_map(|l| l.strip_prefix("bankdrop: metrics on ").map(str::to_string))
+        .expect("serve prints its metrics address");
+    let page = common::web::get(&url, None);
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.body
+        .lines()
+        .find_map(|l| l.strip_prefix("bankdrop_sftp_auth_failures_total "))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
 /// A paramiko client that connects from `SOURCE` (its own socket, bound before connecting) and
 /// uploads a file: prints `uploaded` or `refused`.
 const PARAMIKO_FROM: &str = r#"
@@ -236,6 +253,7 @@ fn allow_list_admits_listed_source_addresses_only_spec_01_2_3() {
     assert!(out.status.success(), "{}\n{}", text(&out), log(&server));
     assert!(env.root("acme").join("transaction/a.part").exists());
     assert!(logs_in(two, Some("127.0.0.1"), "acme", &key));
+    let failures = auth_failures(&server);
     // From 127.0.0.2, to either address: refused although the key is the partner's. (Linux
     // picks 127.0.0.1 as the source for any loopback destination, so the source is bound.)
     let out = sftp(two, Some("127.0.0.2"), "acme", &key, "ls\n");
@@ -246,6 +264,8 @@ fn allow_list_admits_listed_source_addresses_only_spec_01_2_3() {
         text(&out)
     );
     assert!(!logs_in(one, Some("127.0.0.2"), "acme", &key));
+    // Counted like any refused login.
+    assert!(auth_failures(&server) >= failures + 2);
     // The server saw the source addresses we meant: the refusals came from 127.0.0.2, the
     // logins from 127.0.0.1.
     assert!(
