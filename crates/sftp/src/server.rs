@@ -254,6 +254,7 @@ impl SftpServer {
 
     /// The (first) address the server listens on.
     pub fn local_addr(&self) -> Result<SocketAddr, Error> {
+        // Cannot panic: `bind` refuses an empty list of addresses.
         self.listeners[0].local_addr().map_err(Error::Accept)
     }
 
