@@ -47,9 +47,13 @@ enum Command {
     Validate(cmd_validate::Args),
     /// Write realistic synthetic files that pass validation.
     Gen(cmd_gen::Args),
-    /// Manage partners and their SSH keys.
+    /// Manage partners, their SSH keys and the addresses they may connect from.
     #[command(subcommand)]
     Partner(cmd_partner::Cmd),
+    /// Print the SFTP host key's fingerprint for each `[sftp] listen` address, exactly as
+    /// `ssh-keyscan -p PORT HOST | ssh-keygen -lf -` prints it (spec 01 §2.1 step 3); the key
+    /// is generated first if the server has not run yet.
+    HostKey,
     /// Accepted ACH entries: their processing windows and statuses (spec 06 §3, §6).
     #[command(subcommand)]
     Ach(cmd_ach::Cmd),
@@ -77,6 +81,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => cmd_validate::run(&cfg()?, a),
         Command::Gen(a) => cmd_gen::run(a).map(|()| ExitCode::SUCCESS),
         Command::Partner(c) => cmd_partner::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
+        Command::HostKey => {
+            for line in service::access::host_key_lines(&cfg()?)? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ach(c) => cmd_ach::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::User(c) => cmd_user::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),
         Command::Registry(c) => cmd_registry::run(&cfg()?, c).map(|()| ExitCode::SUCCESS),

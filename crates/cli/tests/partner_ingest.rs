@@ -59,7 +59,10 @@ fn partners_are_added_listed_and_removed() {
     }
     let out = String::from_utf8(with_config(dir, &["partner", "list"]).stdout).unwrap();
     assert!(
-        out.starts_with("acme\t") && out.contains("1 key(s)") && out.contains("ssh-ed25519 "),
+        out.starts_with("acme\t")
+            && out.contains("1 key(s)\tfrom any address")
+            && out.contains("\t256 SHA256:")
+            && out.contains("(ED25519)"),
         "{out}"
     );
     std::fs::write(dir.join("bad.pub"), "not a key\n").unwrap();

@@ -2,6 +2,7 @@
 //! watcher hand arrived files to the pipeline runner; the nightly scheduler reconciles each
 //! partner's day. The `bankdrop` binary parses arguments and calls this crate.
 
+pub mod access;
 pub mod alerts;
 pub mod config;
 mod error;

@@ -20,24 +20,16 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
-/// Partners are looked up in the database at every login, so `partner add` takes effect at once.
+/// Partners are looked up in the database at every login attempt, so `partner add`, `partner
+/// key add|remove` and `partner allow` take effect at the next login, without a restart (a
+/// connection already logged in stays).
 struct DbPartners(Arc<Db>);
 
 impl PartnerStore for DbPartners {
     fn lookup(&self, user: &str) -> Option<Partner> {
         // Called by the SFTP server's authentication, on the runtime.
         let row = blocking(|| self.0.partner(user)).ok()??;
-        // A key that no longer parses is skipped rather than locking the partner out.
-        let keys = row
-            .keys
-            .iter()
-            .filter_map(|k| bankdrop_sftp::parse_public_key(k).ok())
-            .collect();
-        Some(Partner {
-            name: row.name,
-            root: row.root.into(),
-            keys,
-        })
+        crate::access::partner(row)
     }
 }
 
@@ -150,9 +142,9 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         cfg.environment,
         std::process::id(),
         if cfg.sftp.enabled {
-            cfg.sftp.listen.as_str()
+            cfg.sftp.listen.to_string()
         } else {
-            "off"
+            "off".to_string()
         }
     );
     let sole = hold_sqlite(&store, &node, &info)?;
@@ -262,22 +254,20 @@ pub async fn run(cfg: Config, p: Arc<Pipeline>) -> Result<()> {
         crate::operations::start(&cfg, store.clone(), node.clone(), stop_rx.clone()).await?;
     let shutdown = crate::operations::stopped(stop_rx);
     if cfg.sftp.enabled {
-        let listen = cfg
-            .sftp
-            .listen
-            .parse()
-            .with_context(|| format!("sftp.listen `{}`", cfg.sftp.listen))?;
-        let mut sc = ServerConfig::new(listen, cfg.data_dir.join("host_ed25519"));
+        let mut sc = ServerConfig::new(cfg.sftp.listen.0[0], cfg.host_key_path());
+        sc.listen.clone_from(&cfg.sftp.listen.0);
         sc.layout = layout.clone();
         sc.limits = cfg.sftp.limits()?;
         sc.stale_upload_age = stale_upload_age;
         let server =
             SftpServer::bind(sc, Arc::new(DbPartners(store.clone())), event_tx.clone()).await?;
+        for addr in server.local_addrs()? {
+            println!(
+                "bankdrop: SFTP on {addr}, host key {}",
+                server.host_key_fingerprint()
+            );
+        }
         let addr = server.local_addr()?;
-        println!(
-            "bankdrop: SFTP on {addr}, host key {}",
-            server.host_key_fingerprint()
-        );
         if let Some(key) = &demo_key {
             println!(
                 "bankdrop: try it: sftp -i {key} -P {} demo@{}",

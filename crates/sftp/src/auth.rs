@@ -2,13 +2,19 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::net::IpAddr;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use russh::keys::ssh_key::LineEnding;
-use russh::keys::{Algorithm, PrivateKey, PublicKey};
+use russh::keys::{Algorithm, EcdsaCurve, HashAlg, PrivateKey, PublicKey};
 
+use crate::allow::IpRange;
 use crate::error::Error;
+
+/// The shortest RSA modulus accepted, in bits (spec 01 §0.1, §2.3: "2048 and 4096 bits are both
+/// supported"; shorter keys are within reach of a well-funded attacker).
+pub const MIN_RSA_BITS: u32 = 2048;
 
 /// A partner: one SFTP user, one jail.
 #[derive(Debug, Clone)]
@@ -20,6 +26,8 @@ pub struct Partner {
     /// Every public key that may log in as this partner (RSA, ECDSA, Ed25519; several allowed so
     /// keys can be rotated without downtime).
     pub keys: Vec<PublicKey>,
+    /// The address ranges the partner may connect from (spec 01 §2.3). Empty: any address.
+    pub allow_from: Vec<IpRange>,
 }
 
 impl Partner {
@@ -37,7 +45,20 @@ impl Partner {
                 .into_iter()
                 .map(|k| parse_public_key(k.as_ref()))
                 .collect::<Result<_, _>>()?,
+            allow_from: Vec::new(),
         })
+    }
+
+    /// The partner, allowed to connect only from `ranges` (none: from anywhere).
+    pub fn allowed_from(mut self, ranges: impl IntoIterator<Item = IpRange>) -> Self {
+        self.allow_from = ranges.into_iter().collect();
+        self
+    }
+
+    /// Whether a connection from `ip` may log in as this partner: its allow-list is empty or
+    /// holds the address.
+    pub fn admits(&self, ip: IpAddr) -> bool {
+        crate::allow::admits(&self.allow_from, ip)
     }
 
     /// Whether `key` is one of this partner's keys. Comments are ignored; only the key matters.
@@ -47,16 +68,77 @@ impl Partner {
 }
 
 /// Parses one public key in OpenSSH format (`ssh-rsa AAAA… comment`, as in a `.pub` file or an
-/// `authorized_keys` line). RSA, ECDSA (P-256/384/521) and Ed25519 keys are accepted.
+/// `authorized_keys` line). RSA of at least [`MIN_RSA_BITS`] bits, ECDSA (P-256/384/521) and
+/// Ed25519 keys are accepted (spec 01 §2.3). The server parses stored keys with this at every
+/// login too, so a short RSA key already in the store cannot log in.
 pub fn parse_public_key(line: &str) -> Result<PublicKey, Error> {
     let key = PublicKey::from_openssh(line.trim()).map_err(|e| Error::PublicKey(e.to_string()))?;
     match key.algorithm() {
-        Algorithm::Rsa { .. } | Algorithm::Ecdsa { .. } | Algorithm::Ed25519 => Ok(key),
+        Algorithm::Rsa { .. } => match key_bits(&key) {
+            bits if bits < MIN_RSA_BITS => Err(Error::RsaKeyTooShort { bits }),
+            _ => Ok(key),
+        },
+        Algorithm::Ecdsa { .. } | Algorithm::Ed25519 => Ok(key),
         other => Err(Error::PublicKey(format!(
             "{} keys are not accepted (RSA, ECDSA and Ed25519 are)",
             other.as_str()
         ))),
     }
+}
+
+/// The key's size as `ssh-keygen -l` gives it: an RSA key's modulus length, the curve's size for
+/// ECDSA (256, 384, 521), 256 for Ed25519.
+pub fn key_bits(key: &PublicKey) -> u32 {
+    let data = key.key_data();
+    if let Some(rsa) = data.rsa() {
+        // Counted from the leading byte: ssh-key's own `key_size` rounds up to whole bytes.
+        let n = rsa.n().as_positive_bytes().unwrap_or(&[]);
+        return match n.first() {
+            Some(&top) => (n.len() as u32 - 1) * 8 + (8 - top.leading_zeros()),
+            None => 0,
+        };
+    }
+    match key.algorithm() {
+        Algorithm::Ecdsa { curve } => match curve {
+            EcdsaCurve::NistP256 => 256,
+            EcdsaCurve::NistP384 => 384,
+            EcdsaCurve::NistP521 => 521,
+        },
+        Algorithm::Dsa => 1024,
+        _ => 256,
+    }
+}
+
+/// The key's line as `ssh-keygen -l` prints it: `256 SHA256:… comment (ED25519)`. `comment` is
+/// the key's own comment for a key file, the host name for `ssh-keyscan` output; `no comment`
+/// stands in for an empty one, as with `ssh-keygen`.
+pub fn fingerprint_line(key: &PublicKey, comment: &str) -> String {
+    let kind = match key.algorithm() {
+        Algorithm::Rsa { .. } => "RSA",
+        Algorithm::Ecdsa { .. } => "ECDSA",
+        Algorithm::Ed25519 => "ED25519",
+        Algorithm::Dsa => "DSA",
+        Algorithm::SkEcdsaSha2NistP256 => "ECDSA-SK",
+        Algorithm::SkEd25519 => "ED25519-SK",
+        _ => "UNKNOWN",
+    };
+    let comment = if comment.is_empty() {
+        "no comment"
+    } else {
+        comment
+    };
+    format!(
+        "{} {} {comment} ({kind})",
+        key_bits(key),
+        key.fingerprint(HashAlg::Sha256)
+    )
+}
+
+/// The server's public host key from the private key at `path`, generated there first (Ed25519,
+/// mode 0600) exactly as the server would if it does not exist yet: partners can be given its
+/// fingerprint before the first start.
+pub fn host_public_key(path: &Path) -> Result<PublicKey, Error> {
+    Ok(load_or_generate_host_key(path)?.public_key().clone())
 }
 
 /// Where the server looks partners up at login. The lead's store implements it; tests use
@@ -186,6 +268,70 @@ mod tests {
         assert!(p.has_key(&other_comment));
         assert!(parse_public_key("ssh-ed25519 garbage").is_err());
         assert!(parse_public_key("").is_err());
+    }
+
+    /// A key from the real `ssh-keygen`, and what `ssh-keygen -lf` says of it.
+    fn keygen(dir: &Path, kind: &str, bits: u32) -> (String, String) {
+        let path = dir.join(format!("{kind}{bits}"));
+        let out = std::process::Command::new("ssh-keygen")
+            .args([
+                "-q",
+                "-t",
+                kind,
+                "-b",
+                &bits.to_string(),
+                "-N",
+                "",
+                "-C",
+                "me@host",
+            ])
+            .arg("-f")
+            .arg(&path)
+            .output()
+            .expect("ssh-keygen is required (apt-get install -y openssh-client)");
+        assert!(out.status.success(), "{out:?}");
+        let pub_path = path.with_extension("pub");
+        let listed = std::process::Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(&pub_path)
+            .output()
+            .unwrap();
+        (
+            std::fs::read_to_string(&pub_path).unwrap(),
+            String::from_utf8(listed.stdout).unwrap().trim().to_string(),
+        )
+    }
+
+    #[test]
+    fn rsa_under_2048_bits_is_refused_and_lines_match_ssh_keygen_spec_01_2_3() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (short, _) = keygen(tmp.path(), "rsa", 1024);
+        match parse_public_key(&short) {
+            Err(Error::RsaKeyTooShort { bits: 1024 }) => {}
+            other => panic!("a 1024-bit key: {other:?}"),
+        }
+        for (kind, bits) in [
+            ("rsa", 2048),
+            ("rsa", 3072),
+            ("ecdsa", 521),
+            ("ed25519", 256),
+        ] {
+            let (line, listed) = keygen(tmp.path(), kind, bits);
+            let key = parse_public_key(&line).unwrap_or_else(|e| panic!("{kind} {bits}: {e}"));
+            assert_eq!(key_bits(&key), bits);
+            assert_eq!(fingerprint_line(&key, "me@host"), listed);
+        }
+        let ed = parse_public_key(&ED.replace(" a@b", "")).unwrap();
+        assert!(fingerprint_line(&ed, "").contains(" no comment (ED25519)"));
+    }
+
+    #[test]
+    fn an_allow_list_admits_its_ranges_only_and_an_empty_one_everyone() {
+        let p = Partner::with_openssh_keys("acme", "/x", [ED]).unwrap();
+        assert!(p.admits("198.51.100.1".parse().unwrap()));
+        let p = p.allowed_from(["127.0.0.1/32".parse().unwrap()]);
+        assert!(p.admits("127.0.0.1".parse().unwrap()));
+        assert!(!p.admits("127.0.0.2".parse().unwrap()));
     }
 
     #[test]

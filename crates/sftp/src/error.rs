@@ -26,6 +26,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The server was given no address to listen on.
+    #[error("no address to listen on")]
+    NoListenAddress,
     /// Accepting a connection failed in a way that stops the server.
     #[error("accept: {0}")]
     Accept(#[source] std::io::Error),
@@ -40,6 +43,20 @@ pub enum Error {
     /// A public key in OpenSSH format (`ssh-ed25519 AAAA… comment`) did not parse.
     #[error("public key: {0}")]
     PublicKey(String),
+    /// An RSA key shorter than the 2,048 bits spec 01 §0.1 and §2.3 require.
+    #[error("RSA key of {bits} bits refused: RSA keys must have at least 2048 bits (generate one with `ssh-keygen -t rsa -b 4096` or use Ed25519)")]
+    RsaKeyTooShort {
+        /// The key's modulus size.
+        bits: u32,
+    },
+    /// An allow-list entry that is not an address or CIDR range.
+    #[error("`{text}` is not an address range: {reason}")]
+    IpRange {
+        /// The entry as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The folder layout is not usable (absolute path, `..`, duplicate folder…).
     #[error("layout: {0}")]
     Layout(String),

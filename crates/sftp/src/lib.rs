@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod allow;
 mod auth;
 mod error;
 #[cfg(feature = "fuzzing")]
@@ -32,7 +33,11 @@ mod watcher;
 
 use std::path::PathBuf;
 
-pub use auth::{generate_key_pair, parse_public_key, Partner, PartnerStore, StaticPartners};
+pub use allow::IpRange;
+pub use auth::{
+    fingerprint_line, generate_key_pair, host_public_key, key_bits, parse_public_key, Partner,
+    PartnerStore, StaticPartners, MIN_RSA_BITS,
+};
 pub use error::Error;
 pub use layout::{Access, FolderRule, Layout, DEFAULT_FILE_TYPES};
 pub use limits::Limits;

@@ -26,8 +26,9 @@ use crate::IntakeEvent;
 /// Settings of the SFTP server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Address to listen on, e.g. `127.0.0.1:2222`.
-    pub listen: SocketAddr,
+    /// Addresses to listen on, e.g. `127.0.0.1:2222` (at least one; several serve the same
+    /// partners, say an internal and an external interface).
+    pub listen: Vec<SocketAddr>,
     /// The host key (OpenSSH private key format). Generated as Ed25519, mode 0600, if missing.
     pub host_key_path: PathBuf,
     /// The folders of every partner tree and their access rules.
@@ -54,10 +55,11 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Defaults for everything but the address and the host key file.
+    /// Defaults for everything but the address and the host key file; push onto
+    /// [`listen`](ServerConfig::listen) for more addresses.
     pub fn new(listen: SocketAddr, host_key_path: impl Into<PathBuf>) -> Self {
         ServerConfig {
-            listen,
+            listen: vec![listen],
             host_key_path: host_key_path.into(),
             layout: Layout::default_d6(),
             window_size: 16 * 1024 * 1024,
@@ -158,7 +160,7 @@ const CIPHERS: &[russh::cipher::Name] = &[
 
 /// A bound SFTP server, ready to [`serve`](SftpServer::serve).
 pub struct SftpServer {
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     russh: Arc<russh::server::Config>,
     shared: Arc<Shared>,
     fingerprint: String,
@@ -166,8 +168,8 @@ pub struct SftpServer {
 }
 
 impl SftpServer {
-    /// Loads (or generates) the host key and binds the listening socket. With port 0 the system
-    /// picks one; [`local_addr`](SftpServer::local_addr) tells which.
+    /// Loads (or generates) the host key and binds the listening sockets. With port 0 the system
+    /// picks one; [`local_addrs`](SftpServer::local_addrs) tells which.
     pub async fn bind(
         config: ServerConfig,
         partners: Arc<dyn PartnerStore>,
@@ -185,12 +187,16 @@ impl SftpServer {
             .public_key()
             .fingerprint(HashAlg::Sha256)
             .to_string();
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| Error::Bind {
-                addr: config.listen,
-                source,
-            })?;
+        if config.listen.is_empty() {
+            return Err(Error::NoListenAddress);
+        }
+        let mut listeners = Vec::with_capacity(config.listen.len());
+        for &addr in &config.listen {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Bind { addr, source })?;
+            listeners.push(listener);
+        }
         let mut methods = MethodSet::empty();
         methods.push(MethodKind::PublicKey);
         let limits = config.limits.clone();
@@ -222,7 +228,7 @@ impl SftpServer {
             ..Default::default()
         };
         Ok(SftpServer {
-            listener,
+            listeners,
             russh: Arc::new(russh),
             shared: Arc::new(Shared {
                 partners,
@@ -246,9 +252,38 @@ impl SftpServer {
         })
     }
 
-    /// The address the server listens on.
+    /// The (first) address the server listens on.
     pub fn local_addr(&self) -> Result<SocketAddr, Error> {
-        self.listener.local_addr().map_err(Error::Accept)
+        // Cannot panic: `bind` refuses an empty list of addresses.
+        self.listeners[0].local_addr().map_err(Error::Accept)
+    }
+
+    /// Every address the server listens on, in the configured order.
+    pub fn local_addrs(&self) -> Result<Vec<SocketAddr>, Error> {
+        self.listeners
+            .iter()
+            .map(|l| l.local_addr().map_err(Error::Accept))
+            .collect()
+    }
+
+    /// The next connection on any listener. The listener looked at first moves round, so a
+    /// flood on one address cannot keep the others waiting.
+    async fn accept(
+        &self,
+        turn: &mut usize,
+    ) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+        std::future::poll_fn(|cx| {
+            let n = self.listeners.len();
+            for i in 0..n {
+                let at = (*turn + i) % n;
+                if let std::task::Poll::Ready(r) = self.listeners[at].poll_accept(cx) {
+                    *turn = (at + 1) % n;
+                    return std::task::Poll::Ready(r);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
     }
 
     /// The host key's fingerprint as `ssh-keygen -l` prints it (`SHA256:…`), for partners to
@@ -262,10 +297,11 @@ impl SftpServer {
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::pin!(shutdown);
+        let mut turn = 0;
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = self.listener.accept() => {
+                accepted = self.accept(&mut turn) => {
                     let (socket, peer) = match accepted {
                         Ok(pair) => pair,
                         Err(e) => {
@@ -293,6 +329,7 @@ impl SftpServer {
                         activity: Arc::new(Activity::new()),
                         sessions: Arc::new(()),
                         refused_login: None,
+                        refused_address: None,
                     };
                     tokio::spawn(connection(self.russh.clone(), socket, handler, stop_rx.clone()));
                 }
@@ -324,7 +361,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let server = SftpServer::bind(config, partners, events).await?;
-    tracing::info!(addr = %server.local_addr()?, host_key = server.host_key_fingerprint(), "sftp server listening");
+    for addr in server.local_addrs()? {
+        tracing::info!(%addr, host_key = server.host_key_fingerprint(), "sftp server listening");
+    }
     server.serve(shutdown).await
 }
 
@@ -468,6 +507,8 @@ struct Connection {
     /// A verified key whose login was refused (the partner is at its connection cap): the
     /// connection is closed with this reason once authentication finishes.
     refused_login: Option<Refusal>,
+    /// The user whose allow-list refused this connection's address, once logged.
+    refused_address: Option<String>,
 }
 
 fn publickey_only() -> Auth {
@@ -480,11 +521,26 @@ fn publickey_only() -> Auth {
 }
 
 impl Connection {
-    fn known_key(&self, user: &str, key: &russh::keys::PublicKey) -> Option<Partner> {
-        self.shared
-            .partners
-            .lookup(user)
-            .filter(|partner| partner.has_key(key))
+    /// The partner `user` if the connection's address may log in as it, looked up afresh at
+    /// every attempt so that a key removed or an allow-list changed in the store applies to the
+    /// next login. The address is checked before the key is looked at (spec 01 §2.3): a refused
+    /// address learns nothing about which keys would do.
+    fn admitted(&mut self, user: &str) -> Option<Partner> {
+        let partner = self.shared.partners.lookup(user)?;
+        if partner.admits(self.peer.ip()) {
+            return Some(partner);
+        }
+        // A client offers its keys one by one: say it once per connection and user.
+        if self.refused_address.as_deref() != Some(user) {
+            tracing::warn!(peer = %self.peer, partner = %partner.name,
+                "address not in the partner's allow-list; login refused");
+            self.refused_address = Some(user.to_string());
+        }
+        None
+    }
+
+    fn known_key(&mut self, user: &str, key: &russh::keys::PublicKey) -> Option<Partner> {
+        self.admitted(user).filter(|partner| partner.has_key(key))
     }
 
     /// Counts a refused attempt; past the address's cap the connection is closed (an error ends
@@ -562,7 +618,9 @@ impl russh::server::Handler for Connection {
                 Ok(Auth::Accept)
             }
             None => {
-                tracing::warn!(peer = %self.peer, user, "unknown user or key refused");
+                if self.refused_address.as_deref() != Some(user) {
+                    tracing::warn!(peer = %self.peer, user, "unknown user or key refused");
+                }
                 self.failed_attempt()
             }
         }

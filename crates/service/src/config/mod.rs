@@ -10,9 +10,10 @@ pub mod units;
 use crate::error::{Context, Result};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
-use units::{ByteSize, Secs};
+use units::{ByteSize, Listen, Secs};
 
 /// The whole configuration.
 #[derive(Debug, Deserialize)]
@@ -60,8 +61,8 @@ pub struct Config {
 pub struct Sftp {
     /// Run the embedded server.
     pub enabled: bool,
-    /// Listen address.
-    pub listen: String,
+    /// Listen addresses: one (`"127.0.0.1:2222"`) or several (`["10.0.0.5:22", "[::1]:22"]`).
+    pub listen: Listen,
     /// Largest upload.
     pub max_upload_size: ByteSize,
     /// How far past its first unwritten byte an upload may be written.
@@ -450,7 +451,7 @@ impl Default for Sftp {
         let l = bankdrop_sftp::Limits::default();
         Sftp {
             enabled: true,
-            listen: "127.0.0.1:2222".into(),
+            listen: Listen(vec![SocketAddr::from(([127, 0, 0, 1], 2222))]),
             max_upload_size: ByteSize(l.max_upload_size),
             max_write_ahead: ByteSize(l.max_write_ahead),
             max_name_len: l.max_name_len,
@@ -570,6 +571,11 @@ impl Config {
     /// A partner's tree.
     pub fn partner_root(&self, name: &str) -> PathBuf {
         self.data_dir.join("partners").join(name)
+    }
+
+    /// The SFTP server's private host key (Ed25519, generated at first need).
+    pub fn host_key_path(&self) -> PathBuf {
+        self.data_dir.join("host_ed25519")
     }
 }
 

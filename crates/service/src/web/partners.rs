@@ -54,8 +54,15 @@ pub fn partners(
         let keys = p
             .keys
             .iter()
-            .map(|k| match bankdrop_sftp::parse_public_key(k) {
-                Ok(key) => key.fingerprint(bankdrop_sftp::HashAlg::Sha256).to_string(),
+            .map(|k| match bankdrop_sftp::PublicKey::from_openssh(k.trim()) {
+                Ok(key) => {
+                    let fingerprint = key.fingerprint(bankdrop_sftp::HashAlg::Sha256);
+                    // A stored key the server refuses (an RSA key under 2048 bits) says so.
+                    match bankdrop_sftp::parse_public_key(k) {
+                        Ok(_) => fingerprint.to_string(),
+                        Err(e) => format!("{fingerprint} (refused: {e})"),
+                    }
+                }
                 Err(_) => "(a key that no longer parses)".to_string(),
             })
             .collect();
