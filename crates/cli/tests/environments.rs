@@ -61,7 +61,8 @@ fn a_sandbox_partners_files_never_reach_production() {
         let page = common::web::get(&format!("{web}login"), None);
         assert_eq!(page.status, 200);
         assert!(
-            page.body.contains(&format!("class=\"{name}\">{name} environment")),
+            page.body
+                .contains(&format!("class=\"{name}\">{name} environment")),
             "{}",
             page.body
         );

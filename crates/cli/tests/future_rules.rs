@@ -188,18 +188,7 @@ fn reported(env: &Env, file_type: &str, name: &str, rejected: bool) -> Vec<(u64,
             .map(|r| (r[0].parse().unwrap(), r[1].clone(), r[2].clone()))
             .collect();
     }
-    env.status(&format!("{file_type}/processed/{name}"))["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            (
-                w["row"].as_u64().unwrap(),
-                w["column"].as_str().unwrap().to_string(),
-                w["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    env.warnings(&format!("{file_type}/processed/{name}"))
 }
 
 #[test]

@@ -22,22 +22,6 @@ fn card(id: &str, acct: &str, holder: &str, set: &[(&str, &str)]) -> (Vec<String
     fixture_row("card", 1, &cells)
 }
 
-/// A file's warnings from its status file: (row, column, code).
-fn warnings(env: &Env, rel: &str) -> Vec<(u64, String, String)> {
-    env.status(rel)["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            (
-                w["row"].as_u64().unwrap(),
-                w["column"].as_str().unwrap().to_string(),
-                w["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn a_future_rule_warns_by_default_and_each_program_turns_it_off_or_on() {
     // spec 04 §2.2 (Invalid Namespace, CF1): `card_` is reserved for the bank's card ids.
@@ -66,7 +50,7 @@ fn a_future_rule_warns_by_default_and_each_program_turns_it_off_or_on() {
             Some(_) => {
                 assert_eq!(code, 0, "{program}: {out}");
                 assert_eq!(
-                    warnings(&env, "card/processed/2026-03-03_card_v1.csv"),
+                    env.warnings("card/processed/2026-03-03_card_v1.csv"),
                     [(2, "client_card_id".into(), "invalid_namespace".into())],
                     "{program}"
                 );
@@ -74,7 +58,8 @@ fn a_future_rule_warns_by_default_and_each_program_turns_it_off_or_on() {
             None => {
                 assert_eq!(code, 0, "{program}: {out}");
                 assert!(
-                    warnings(&env, "card/processed/2026-03-03_card_v1.csv").is_empty(),
+                    env.warnings("card/processed/2026-03-03_card_v1.csv")
+                        .is_empty(),
                     "{program}"
                 );
             }
@@ -145,7 +130,7 @@ fn a_closed_card_stays_closed_and_a_card_on_a_closed_account_must_close() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        warnings(&env, "card/processed/2026-03-05_card_v2.csv"),
+        env.warnings("card/processed/2026-03-05_card_v2.csv"),
         [(3, "account_id".into(), "disallowed_state".into())]
     );
     // spec 04 §1.3: a closed card is never re-opened; the same closed row again is no change.
@@ -187,7 +172,7 @@ fn card_fields_are_immutable_once_set_when_the_program_enforces_cf3() {
         } else {
             assert_eq!(code, 0, "{out}");
             assert_eq!(
-                warnings(&env, "card/processed/2026-03-04_card_v1.csv"),
+                env.warnings("card/processed/2026-03-04_card_v1.csv"),
                 [(2, "card_type".into(), "immutable_field".into())]
             );
         }
@@ -261,7 +246,7 @@ fn applications_and_accounts_follow_their_rules_across_files() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        warnings(&env, "application/processed/2026-03-03_application_v1.csv"),
+        env.warnings("application/processed/2026-03-03_application_v1.csv"),
         [
             (
                 3,
@@ -314,7 +299,7 @@ fn applications_and_accounts_follow_their_rules_across_files() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        warnings(&env, "account/processed/2026-03-04_account_v2.csv"),
+        env.warnings("account/processed/2026-03-04_account_v2.csv"),
         [
             (2, "client_account_id".into(), "invalid_namespace".into()),
             (2, "credit_limit".into(), "comparison".into())
@@ -397,10 +382,7 @@ fn users_collaterals_and_transactions_on_closed_records() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        warnings(
-            &env,
-            "authorized_user/processed/2026-03-03_authorized_user_v1.csv"
-        ),
+        env.warnings("authorized_user/processed/2026-03-03_authorized_user_v1.csv"),
         [(2, "account_id".into(), "disallowed_state".into())]
     );
     // A transaction on a closed balance is flagged (closed_balance_activity, warn by default).
@@ -463,7 +445,7 @@ fn users_collaterals_and_transactions_on_closed_records() {
     let (code, out) = env.ingest(&[f]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        warnings(&env, "transaction/processed/2026-03-04_transaction_v1.csv"),
+        env.warnings("transaction/processed/2026-03-04_transaction_v1.csv"),
         [(2, "balance_id".into(), "disallowed_state".into())]
     );
 }

@@ -74,6 +74,22 @@ impl Env {
         super::status_json(&self.root().join(format!("{rel}.status.json")))
     }
 
+    /// A decided file's warnings from its status file: (row, column, code).
+    pub fn warnings(&self, rel: &str) -> Vec<(u64, String, String)> {
+        self.status(rel)["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w["row"].as_u64().unwrap(),
+                    w["column"].as_str().unwrap().to_string(),
+                    w["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
     /// The rows of a rejected file's errors.csv, header skipped.
     pub fn errors(&self, rel: &str) -> Vec<Vec<String>> {
         let text = std::fs::read_to_string(self.root().join(format!("{rel}.errors.csv")))

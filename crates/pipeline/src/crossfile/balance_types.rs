@@ -4,14 +4,12 @@
 //! listed takes every type of the program. A balance not stored is `unknown_reference`'s
 //! business.
 
+use super::named::NamedColumn;
 use super::{finding, Ctx, Found, Pass};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use store::Snapshot;
 use validate::report::{code, Severity};
 use validate::schema::{types, Schema};
-
-/// Balances' types are looked up once per balance (a file names each balance many times).
-const CACHE_LIMIT: usize = 100_000;
 
 /// The check of a transaction or non-posted file of a program with per-balance-type lists.
 pub(super) struct BalanceTypes<'a> {
@@ -20,8 +18,8 @@ pub(super) struct BalanceTypes<'a> {
     by_balance: &'a BTreeMap<String, Vec<String>>,
     balance: usize,
     kind: usize,
-    /// Each named balance's type (`None`: not stored, or no type).
-    cache: HashMap<String, Option<String>>,
+    /// The named balances' types.
+    named: NamedColumn,
 }
 
 impl<'a> BalanceTypes<'a> {
@@ -37,28 +35,8 @@ impl<'a> BalanceTypes<'a> {
             by_balance: ctx.types_by_balance,
             balance: schema.column_index("balance_id")?,
             kind: schema.column_index("type")?,
-            cache: HashMap::new(),
+            named: NamedColumn::new(types::BALANCE, "type"),
         })
-    }
-
-    /// The type of the balance `id` names.
-    fn balance_type(&mut self, id: &str) -> store::Result<Option<String>> {
-        if let Some(t) = self.cache.get(id) {
-            return Ok(t.clone());
-        }
-        let partner = self.ctx.partner;
-        let t = match self.reader.find_ref(partner, types::BALANCE, id)? {
-            Some(key) => self
-                .reader
-                .record(partner, types::BALANCE, &key)?
-                .and_then(|r| r.get("type").map(str::to_string)),
-            None => None,
-        };
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
-        }
-        self.cache.insert(id.to_string(), t.clone());
-        Ok(t)
     }
 }
 
@@ -67,7 +45,7 @@ impl Pass for BalanceTypes<'_> {
         let (Some(balance), Some(kind)) = (cells[self.balance], cells[self.kind]) else {
             return Ok(());
         };
-        let Some(balance_type) = self.balance_type(balance)? else {
+        let Some(balance_type) = self.named.get(self.reader, self.ctx.partner, balance)? else {
             return Ok(());
         };
         let Some(allowed) = self.by_balance.get(&balance_type) else {

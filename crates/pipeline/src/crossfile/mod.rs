@@ -62,6 +62,7 @@ mod balance_types;
 mod balances;
 mod documents;
 mod exclusive;
+mod named;
 mod sales;
 mod same_day;
 mod states;

@@ -2,23 +2,19 @@
 //! for the row, e.g. a card update on a closed account must close the card (spec 04 §2.1), an
 //! account comes from an approved application (spec 01 §6.2).
 
+use super::named::NamedColumn;
 use super::{finding, Ctx, Found, Pass};
-use std::collections::HashMap;
 use store::Snapshot;
-use validate::schema::{ColumnType, RowsOf, Schema, TargetState, Test};
+use validate::schema::{ColumnType, RowsOf, Schema, Test};
 use validate::values::visit_list;
-
-/// Named records' states are looked up once per value (a file names few accounts many times).
-const CACHE_LIMIT: usize = 100_000;
 
 /// The `[[target_state]]` rules of a schema.
 pub(super) struct States<'a> {
     pub(super) ctx: &'a Ctx<'a>,
     pub(super) reader: &'a Snapshot<'a>,
     pub(super) schema: &'a Schema,
-    /// Per rule: the named record's tested value by the row's value (`None`: no such record
-    /// stored, which `unknown_reference` covers, or no value).
-    pub(super) cache: Vec<HashMap<String, Option<String>>>,
+    /// Per rule: the named record's tested column.
+    pub(super) named: Vec<NamedColumn>,
 }
 
 impl<'a> States<'a> {
@@ -32,27 +28,12 @@ impl<'a> States<'a> {
             ctx,
             reader,
             schema,
-            cache: vec![HashMap::new(); schema.target_states.len()],
+            named: schema
+                .target_states
+                .iter()
+                .map(|t| NamedColumn::new(&t.to, &t.target_column))
+                .collect(),
         })
-    }
-
-    /// The tested column's value on the `t.to` record `v` names.
-    fn state_of(&mut self, i: usize, t: &TargetState, v: &str) -> store::Result<Option<String>> {
-        if let Some(s) = self.cache[i].get(v) {
-            return Ok(s.clone());
-        }
-        let state = match self.reader.find_ref(self.ctx.partner, &t.to, v)? {
-            Some(key) => self
-                .reader
-                .record(self.ctx.partner, &t.to, &key)?
-                .and_then(|r| r.get(&t.target_column).map(str::to_string)),
-            None => None,
-        };
-        if self.cache[i].len() >= CACHE_LIMIT {
-            self.cache[i].clear();
-        }
-        self.cache[i].insert(v.to_string(), state.clone());
-        Ok(state)
     }
 }
 
@@ -111,7 +92,7 @@ impl States<'_> {
         found: &mut Found,
     ) -> store::Result<()> {
         let (schema, t) = (self.schema, &self.schema.target_states[i]);
-        let Some(state) = self.state_of(i, t, v)? else {
+        let Some(state) = self.named[i].get(self.reader, self.ctx.partner, v)? else {
             return Ok(());
         };
         let allowed = match (&t.target, t.equals) {

@@ -3,23 +3,20 @@
 //! "cannot mix individuals with business/sole-prop entities"; A6, Ac6). A record not stored — an
 //! Entity API id, whose type bankdrop never sees — is not counted.
 
+use super::named::NamedColumn;
 use super::{finding, Ctx, Found, Pass};
-use std::collections::HashMap;
 use store::Snapshot;
 use validate::report::{code, Severity};
 use validate::schema::Schema;
 use validate::values::visit_list;
-
-/// Named records' values are looked up once per id (a file names few customers many times).
-const CACHE_LIMIT: usize = 100_000;
 
 /// The `[[uniform]]` rules of a schema.
 pub(super) struct Uniforms<'a> {
     ctx: &'a Ctx<'a>,
     reader: &'a Snapshot<'a>,
     schema: &'a Schema,
-    /// Per rule: the named record's tested value by id (`None`: not stored, or no value).
-    cache: Vec<HashMap<String, Option<String>>>,
+    /// Per rule: the named records' tested column.
+    named: Vec<NamedColumn>,
 }
 
 impl<'a> Uniforms<'a> {
@@ -33,29 +30,12 @@ impl<'a> Uniforms<'a> {
             ctx,
             reader,
             schema,
-            cache: vec![HashMap::new(); schema.uniforms.len()],
+            named: schema
+                .uniforms
+                .iter()
+                .map(|u| NamedColumn::new(&u.to, &u.target_column))
+                .collect(),
         })
-    }
-
-    /// The tested value of the record `id` names, under rule `i`.
-    fn value_of(&mut self, i: usize, id: &str) -> store::Result<Option<String>> {
-        if let Some(v) = self.cache[i].get(id) {
-            return Ok(v.clone());
-        }
-        let u = &self.schema.uniforms[i];
-        let partner = self.ctx.partner;
-        let value = match self.reader.find_ref(partner, &u.to, id)? {
-            Some(key) => self
-                .reader
-                .record(partner, &u.to, &key)?
-                .and_then(|r| r.get(&u.target_column).map(str::to_string)),
-            None => None,
-        };
-        if self.cache[i].len() >= CACHE_LIMIT {
-            self.cache[i].clear();
-        }
-        self.cache[i].insert(id.to_string(), value.clone());
-        Ok(value)
     }
 }
 
@@ -74,7 +54,7 @@ impl Pass for Uniforms<'_> {
             // The first named record's group; a record in another group breaks the rule.
             let mut first: Option<(usize, String, String)> = None;
             for id in &ids {
-                let Some(value) = self.value_of(i, id)? else {
+                let Some(value) = self.named[i].get(self.reader, self.ctx.partner, id)? else {
                     continue;
                 };
                 let Some(group) = u.groups.iter().position(|g| g.contains(&value)) else {
