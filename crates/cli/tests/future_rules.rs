@@ -41,20 +41,7 @@ fn scenario(env: &Env) -> (Vec<std::path::PathBuf>, Expected) {
         let list: Vec<String> = serde_json::from_str(get(&ah, row, "account_holders")).unwrap();
         list[0].clone()
     };
-    let card = |id: &str, acct: &str, set: &[(&str, &str)]| {
-        let entity = holder_of(acct);
-        let mut cells = vec![
-            ("client_card_id", id),
-            ("account_id", acct),
-            ("entity_id", entity.as_str()),
-            ("replaced_by", ""),
-            ("card_status", "active"),
-            ("closed_at", ""),
-            ("closed_reason", ""),
-        ];
-        cells.extend_from_slice(set);
-        fixture_row("card", 1, &cells)
-    };
+    let card = |id: &str, acct: &str, set: &[(&str, &str)]| card(id, acct, &holder_of(acct), set);
     let user = |status: &str, at: &str| {
         fixture_row(
             "authorized_user",

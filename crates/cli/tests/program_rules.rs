@@ -7,21 +7,6 @@ mod common;
 
 use common::program::*;
 
-/// A card on `acct` held by `holder`, from the valid fixture's second row.
-fn card(id: &str, acct: &str, holder: &str, set: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
-    let mut cells = vec![
-        ("client_card_id", id),
-        ("account_id", acct),
-        ("entity_id", holder),
-        ("replaced_by", ""),
-        ("card_status", "active"),
-        ("closed_at", ""),
-        ("closed_reason", ""),
-    ];
-    cells.extend_from_slice(set);
-    fixture_row("card", 1, &cells)
-}
-
 #[test]
 fn a_future_rule_warns_by_default_and_each_program_turns_it_off_or_on() {
     // spec 04 §2.2 (Invalid Namespace, CF1): `card_` is reserved for the bank's card ids.

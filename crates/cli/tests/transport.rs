@@ -138,29 +138,10 @@ fn logs_in(to: SocketAddr, from: Option<&str>, user: &str, key: &Path) -> bool {
     sftp(to, from, user, key, "ls\n").status.success()
 }
 
-/// The server's log without colours.
-fn log(server: &Server) -> String {
-    let raw = server.stderr();
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // An escape sequence `ESC [ … m`.
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Whether the log has a line with every one of `parts`.
 fn logged(server: &Server, parts: &[&str]) -> bool {
-    log(server)
+    server
+        .plain_stderr()
         .lines()
         .any(|l| parts.iter().all(|p| l.contains(p)))
 }
@@ -250,7 +231,12 @@ fn allow_list_admits_listed_source_addresses_only_spec_01_2_3() {
     // From 127.0.0.1, to either address of the server: in the list.
     let put = format!("put {} transaction/a.part\nls transaction\n", public(&key));
     let out = sftp(one, None, "acme", &key, &put);
-    assert!(out.status.success(), "{}\n{}", text(&out), log(&server));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out),
+        server.plain_stderr()
+    );
     assert!(env.root("acme").join("transaction/a.part").exists());
     assert!(logs_in(two, Some("127.0.0.1"), "acme", &key));
     let failures = auth_failures(&server);
@@ -278,12 +264,12 @@ fn allow_list_admits_listed_source_addresses_only_spec_01_2_3() {
             ]
         ),
         "{}",
-        log(&server)
+        server.plain_stderr()
     );
     assert!(
         logged(&server, &["partner logged in", "peer=127.0.0.1:"]),
         "{}",
-        log(&server)
+        server.plain_stderr()
     );
     assert!(!logged(&server, &["partner logged in", "peer=127.0.0.2:"]));
 
@@ -414,7 +400,7 @@ fn rsa_keys_under_2048_bits_are_refused_at_add_and_at_login_spec_01_2_3() {
             logs_in(addrs[0], None, "acme", k),
             "{}: {}",
             k.display(),
-            log(&server)
+            server.plain_stderr()
         );
     }
     assert!(!logs_in(addrs[0], None, "acme", &short));
@@ -424,7 +410,7 @@ fn rsa_keys_under_2048_bits_are_refused_at_add_and_at_login_spec_01_2_3() {
             &["stored key refused", "partner=acme", "1024 bits"]
         ),
         "{}",
-        log(&server)
+        server.plain_stderr()
     );
     server.stop();
 }
@@ -508,7 +494,12 @@ fn host_key_prints_what_ssh_keyscan_and_ssh_keygen_print_spec_01_2_1() {
         .unwrap();
     assert!(scanned.status.success(), "{}", text(&scanned));
     let scanned = String::from_utf8(scanned.stdout).unwrap();
-    assert_eq!(ok(&env, &["host-key"]), scanned, "{}", log(&server));
+    assert_eq!(
+        ok(&env, &["host-key"]),
+        scanned,
+        "{}",
+        server.plain_stderr()
+    );
     assert_eq!(before, scanned);
     server.stop();
 

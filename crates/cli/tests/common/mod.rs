@@ -428,6 +428,11 @@ impl Server {
         fs::read_to_string(&self.err).unwrap_or_default()
     }
 
+    /// The server's log without ANSI colour sequences.
+    pub fn plain_stderr(&self) -> String {
+        upload::plain_log(&self.err)
+    }
+
     /// SIGKILL, as a crash: nothing is flushed or cleaned up by the server.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

@@ -191,3 +191,23 @@ pub fn first_day_people(env: &Env) -> (String, String, String) {
         customers[1][0].clone(),
     )
 }
+
+/// A card on `acct` held by `holder`, from the valid fixture's second row.
+pub fn card(
+    id: &str,
+    acct: &str,
+    holder: &str,
+    set: &[(&str, &str)],
+) -> (Vec<String>, Vec<String>) {
+    let mut cells = vec![
+        ("client_card_id", id),
+        ("account_id", acct),
+        ("entity_id", holder),
+        ("replaced_by", ""),
+        ("card_status", "active"),
+        ("closed_at", ""),
+        ("closed_reason", ""),
+    ];
+    cells.extend_from_slice(set);
+    fixture_row("card", 1, &cells)
+}
