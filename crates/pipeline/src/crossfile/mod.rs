@@ -54,9 +54,14 @@ pub(crate) struct Ctx<'a> {
     pub sells_receivables: bool,
     /// A transaction update may name a transaction of the same day's transaction file.
     pub same_day_updates: bool,
+    /// The partner has a Day 0: the dates inside its daily files are checked (`dates`).
+    pub day_checks: bool,
+    /// The day the file arrived, in America/Chicago (the sending day of `generated_at`).
+    pub received_day: chrono::NaiveDate,
 }
 
 mod balances;
+mod dates;
 mod documents;
 mod sales;
 mod same_day;
@@ -164,6 +169,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(a) = sales::Answers::new(ctx, schema) {
             passes.push(Box::new(a));
+        }
+        if let Some(d) = dates::Dates::new(ctx, schema) {
+            passes.push(Box::new(d));
         }
         Checks {
             passes,
