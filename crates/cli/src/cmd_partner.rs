@@ -25,6 +25,8 @@ pub enum Cmd {
         /// Partner name.
         name: String,
     },
+    #[command(flatten)]
+    Schedule(crate::cmd_schedule::Cmd),
 }
 
 /// Runs the command.
@@ -48,6 +50,7 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
         Cmd::List => {
             for p in store.partners()? {
                 println!("{}\t{}\t{} key(s)", p.name, p.root, p.keys.len());
+                crate::cmd_schedule::print_in_list(&p.schedule);
                 for k in p.keys {
                     println!("\t{k}");
                 }
@@ -57,6 +60,7 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
             store.remove_partner(&name)?;
             println!("partner {name} removed (its files stay in place)");
         }
+        Cmd::Schedule(c) => crate::cmd_schedule::run(cfg, &store, c)?,
     }
     Ok(())
 }
