@@ -94,8 +94,8 @@ fn run_and_record(
     done
 }
 
-/// A partner with a Day 0 gets its go-live readiness through the night's file date, D+1 (spec
-/// 01 §13), in its `reports/`; a failure is logged and the night goes on.
+/// A partner with a Day 0 gets its go-live readiness (spec 01 §13) through the night's file
+/// date, D+1, in its `reports/`; a failure is logged and the night goes on.
 fn write_readiness(store: &Db, p: &store::PartnerRow, date: NaiveDate, expected: &[String]) {
     let through = date + Days::new(1);
     let written = pipeline::readiness::load(store, expected, p, through)
