@@ -286,7 +286,7 @@ fn eight_accepted_days_are_ready_and_the_report_is_written_to_reports() {
     );
     // Day 0 was long ago: every file is late (D9), and late counts.
     assert!(
-        text.contains("day 7 2026-03-09: fully accepted: balance accepted late"),
+        text.contains("day 7 (2026-03-09): fully accepted: balance accepted late"),
         "{text}"
     );
     assert_eq!(json["ready"], true);

@@ -293,7 +293,13 @@ impl Readiness {
             } else {
                 "NOT fully accepted"
             };
-            let _ = writeln!(out, "day {} {}: {mark}: {}", d.n, d.date, types.join(", "));
+            let _ = writeln!(
+                out,
+                "day {} ({}): {mark}: {}",
+                d.n,
+                d.date,
+                types.join(", ")
+            );
         }
         match self.ready_days {
             Some((a, b)) => {

@@ -365,7 +365,7 @@ mod tests {
         run_and_record(&store, &acme(), d, &cfg).unwrap();
         let text = std::fs::read_to_string(&report).unwrap();
         assert!(
-            text.contains("day 0 2026-03-09: fully accepted: balance accepted late"),
+            text.contains("day 0 (2026-03-09): fully accepted: balance accepted late"),
             "{text}"
         );
         assert!(text.contains("1 so far"), "{text}");

@@ -103,7 +103,7 @@ fn a_rejection_fixed_by_a_later_version_counts_and_late_counts() {
     assert_eq!(r.days[3].types[0].rejected, 1);
     let text = r.text("acme");
     assert!(
-        text.contains("day 3 2026-01-30: fully accepted: balance accepted after 1 rejected"),
+        text.contains("day 3 (2026-01-30): fully accepted: balance accepted after 1 rejected"),
         "{text}"
     );
     assert!(text.contains("transaction accepted late"), "{text}");
