@@ -2,7 +2,8 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
-use pipeline::{Pipeline, Step};
+use pipeline::schedule::EarlierDay;
+use pipeline::{Hold, Pipeline, Step};
 use service::setup::pipeline;
 use service::Config;
 use std::path::PathBuf;
@@ -60,14 +61,33 @@ pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Resu
         std::fs::rename(&tmp, inbox.join(name))?;
         placed.push((file.clone(), format!("{folder}/{name}")));
     }
-    // Process what may go now; again after each round of decisions; what still waits at the end
-    // is processed as at its deadline (an offline run cannot wait for files that never come).
+    // Files an earlier run left waiting for an earlier day (spec 01 §12.5) may go with these.
+    let now = chrono::Utc::now();
+    for rel in p.pending(&partner) {
+        if placed.iter().any(|(_, r)| *r == rel) {
+            continue;
+        }
+        if p.hold(&partner, &rel, now)?
+            .is_some_and(|h| waits_for_earlier_day(&h))
+        {
+            placed.push((PathBuf::from(&partner.root).join(&rel), rel));
+        }
+    }
+    // Process what may go now; again after each round of decisions; what still waits for a
+    // file of its own day at the end is processed as at its deadline (an offline run cannot
+    // wait for files that never come). A file waiting for an earlier day stays in its inbox,
+    // as on the server, until that day's file is accepted or its own deadline passes.
+    let mut held: Vec<(PathBuf, String, Hold)> = Vec::new();
     while !placed.is_empty() {
         let mut waiting = Vec::new();
+        held.clear();
         let mut progressed = false;
         for (file, rel) in placed {
             match p.process_or_hold(&partner, &rel)? {
-                Some(Step::Held(_)) => waiting.push((file, rel)),
+                Some(Step::Held(h)) => {
+                    held.push((file.clone(), rel.clone(), h));
+                    waiting.push((file, rel));
+                }
                 Some(Step::Decided(done)) => {
                     progressed = true;
                     all_accepted &= report(&file, &done);
@@ -78,16 +98,41 @@ pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Resu
         }
         placed = waiting;
         if !progressed && !placed.is_empty() {
-            // Release the earliest waiting file in D7 order; the others may follow it.
-            placed.sort_by_key(|(_, rel)| level(&p, rel));
-            let (file, rel) = placed.remove(0);
+            // Release the earliest file (by date, then D7 order) that waits only for files of
+            // its own day; the others may follow it.
+            let mut free: Vec<&(PathBuf, String, Hold)> = held
+                .iter()
+                .filter(|(_, _, h)| !waits_for_earlier_day(h))
+                .collect();
+            free.sort_by_key(|(_, rel, _)| level(&p, rel));
+            let Some((file, rel, _)) = free.first().map(|&(f, r, h)| (f.clone(), r.clone(), h))
+            else {
+                break;
+            };
+            placed.retain(|(_, r)| *r != rel);
             let Some(done) = p.process(&partner, &rel)? else {
                 bail!("{rel}: not processed")
             };
             all_accepted &= report(&file, &done);
+            held.clear();
         }
     }
+    for (file, rel, h) in &held {
+        all_accepted = false;
+        println!(
+            "{}: held — waiting for {} (stays in {}; processed once that is accepted, or at {})",
+            file.display(),
+            h.waiting_for.join(", "),
+            rel.rsplit_once('/').map_or("its inbox", |(d, _)| d),
+            h.until.as_deref().unwrap_or("its deadline")
+        );
+    }
     Ok(ExitCode::from(u8::from(!all_accepted)))
+}
+
+/// Whether a file waits for an earlier due day's file (spec 01 §12.5), not only its own day's.
+fn waits_for_earlier_day(h: &Hold) -> bool {
+    h.waiting_for.iter().any(|w| EarlierDay::parse(w).is_some())
 }
 
 /// Prints one decision; `true` when accepted.
@@ -107,13 +152,14 @@ fn report(file: &std::path::Path, done: &pipeline::Processed) -> bool {
     done.state == State::Accepted
 }
 
-/// A file's group in the D7 order (unknown types last).
-fn level(p: &Pipeline, rel: &str) -> usize {
+/// A file's date or batch, then its group in the D7 order (unknown types last).
+fn level(p: &Pipeline, rel: &str) -> (String, usize) {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let order = &p.config().order;
-    p.schemas()
-        .parse_file_name(name)
-        .ok()
+    let f = p.schemas().parse_file_name(name).ok();
+    let group = f
+        .as_ref()
         .and_then(|f| order.iter().position(|g| g.contains(&f.file_type)))
-        .unwrap_or(order.len())
+        .unwrap_or(order.len());
+    (f.map(|f| f.ledger_prefix()).unwrap_or_default(), group)
 }

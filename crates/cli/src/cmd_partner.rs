@@ -42,6 +42,8 @@ pub enum Cmd {
         #[arg(long)]
         any: bool,
     },
+    #[command(flatten)]
+    Schedule(crate::cmd_schedule::Cmd),
 }
 
 /// `bankdrop partner key …`
@@ -106,6 +108,7 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
                     p.root,
                     p.keys.len()
                 );
+                crate::cmd_schedule::print_in_list(&p.schedule);
                 for k in access::describe_keys(&p) {
                     println!("\t{k}");
                 }
@@ -147,6 +150,7 @@ pub fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
                 println!("partner {name}: may connect from {}", list.join(" "));
             }
         }
+        Cmd::Schedule(c) => crate::cmd_schedule::run(cfg, &store, c)?,
     }
     Ok(())
 }

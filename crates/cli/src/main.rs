@@ -8,6 +8,7 @@ mod cmd_partner;
 mod cmd_reconcile;
 mod cmd_registry;
 mod cmd_sales;
+mod cmd_schedule;
 mod cmd_simulate;
 mod cmd_user;
 mod cmd_validate;

@@ -7,6 +7,7 @@
 use crate::claim::{hash_file, Claim, Hashing};
 use crate::config::Config;
 use crate::crossfile::{self, Checks};
+use crate::sequence;
 use crate::spill::ErrorSpill;
 use crate::stage::Batch;
 use crate::status::STATUS_LIMIT;
@@ -129,6 +130,12 @@ impl Decider<'_> {
         if f.is_ach() {
             return self.ach(c, f);
         }
+        if let Some(r) = c
+            .date()
+            .and_then(|d| sequence::before_day0(c.partner, &f.file_type, d))
+        {
+            return self.hashed(c, State::Rejected, r);
+        }
         let several_a_day = self
             .schemas
             .get(&f.file_type)
@@ -168,6 +175,8 @@ impl Decider<'_> {
             sells_receivables: program.sales.enabled,
             same_day_updates: program.same_day_transaction_updates,
             types_by_balance: &program.transaction_types_by_balance,
+            day_checks: crate::schedule::Schedule::of_partner(c.partner).is_some(),
+            received_day: crate::deadline::chicago_date(c.received),
         };
         // Lookups on a snapshot of their own: another worker may be writing meanwhile.
         let reader = self.store.snapshot()?;
@@ -216,7 +225,12 @@ impl Decider<'_> {
             if let Some(r) = crossfile::pair(&ctx, &f.file_type, &prefix)? {
                 return Ok(verdict(State::Rejected, r, sha256, bytes));
             }
-            let found = checks.finish()?;
+            let mut found = checks.finish()?;
+            if let Some(d) = c.date() {
+                let missing =
+                    sequence::missing_warning(self.store, self.config, c.partner, &f.file_type, d)?;
+                found.extend(missing);
+            }
             crossfile::merge(&mut report, found, &mut errors).map_err(io_err(&path))?;
         }
         if report.outcome == Outcome::Accepted && !batch.is_empty() {

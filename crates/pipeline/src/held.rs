@@ -9,10 +9,14 @@
 //! are required daily, an empty one on a day without updates (spec 01 §0.4, §5.2), so a type
 //! sent recently is due again. Types a program never sends therefore never delay anything. Held files stay untouched in their inbox
 //! under their own name, so a crash or a restart loses nothing: the next look holds them again.
+//!
+//! For a partner with a Day 0 a file also waits for its type's file of the previous due day
+//! (spec 01 §12.5, `sequence`), written `<file_type> <date>` among what it waits for.
 
 use crate::config::Config;
 use crate::names::CLAIM_PREFIX;
-use crate::{deadline, Result};
+use crate::schedule::EarlierDay;
+use crate::{deadline, sequence, Result};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use store::{Db, PartnerRow};
@@ -44,7 +48,9 @@ pub fn default_order() -> Vec<Vec<String>> {
 /// Why a file waits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hold {
-    /// Prerequisite types not decided yet for the file's date or batch.
+    /// Prerequisite types not decided yet for the file's date or batch, and, written
+    /// `<file_type> <date>`, an earlier due day's file of its type not accepted yet (spec 01
+    /// §12.5, [`crate::schedule::EarlierDay`]).
     pub waiting_for: Vec<String>,
     /// When it will be processed anyway (the file date's deadline), if it has one.
     pub until: Option<String>,
@@ -55,7 +61,8 @@ pub struct Hold {
 pub struct HeldNote {
     /// First seen waiting (RFC 3339).
     pub since: String,
-    /// What it waited for.
+    /// What it waited for: types of its date or batch, and `<file_type> <date>` for an
+    /// earlier due day's file.
     pub waited_for: Vec<String>,
     /// `prerequisites decided` or `deadline`.
     pub released: &'static str,
@@ -99,10 +106,6 @@ impl Order<'_> {
         let Ok(f) = self.schemas.parse_file_name(name) else {
             return Ok(None);
         };
-        let prereqs = self.prerequisites(&f.file_type);
-        if prereqs.is_empty() {
-            return Ok(None);
-        }
         let prefix = f.ledger_prefix();
         let date = match &f.prefix {
             Prefix::Date(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").ok(),
@@ -112,11 +115,24 @@ impl Order<'_> {
         // Past the deadline a file no longer waits for files that may never come; it still
         // lets the ones already in an inbox go first (they are decided in moments).
         let past_deadline = until.is_some_and(|u| now >= u);
+        let mut waiting_for = Vec::new();
+        // The previous due day's file of its type first (spec 01 §12.5, `sequence`).
+        if let Some(d) = date {
+            if let Some(e) = sequence::waits_for(self.store, self.config, partner, &f.file_type, d)?
+            {
+                let day = e.date.to_string();
+                if !past_deadline || self.pending_of(partner, &e.file_type, &day) {
+                    waiting_for.push(e.to_string());
+                }
+            }
+        }
+        let prereqs = self.prerequisites(&f.file_type);
         let expected = match date {
-            Some(d) if !past_deadline => self.expected_types(&partner.name, d)?,
+            Some(d) if !past_deadline && !prereqs.is_empty() => {
+                self.expected_types(&partner.name, d)?
+            }
             _ => Vec::new(),
         };
-        let mut waiting_for = Vec::new();
         for t in prereqs {
             let pending = self.pending_of(partner, &t, &prefix);
             let wait = pending
@@ -146,7 +162,11 @@ impl Order<'_> {
         };
         let prefix = f.ledger_prefix();
         for t in waited {
-            if !self.store.decided_for(&partner.name, t, &prefix)? {
+            let done = match EarlierDay::parse(t) {
+                Some(e) => sequence::arrived(self.store, &partner.name, &e)?,
+                None => self.store.decided_for(&partner.name, t, &prefix)?,
+            };
+            if !done {
                 return Ok("deadline");
             }
         }

@@ -1,7 +1,8 @@
 //! Files processed under leases (issue 11, `docs/MULTI-NODE.md`): a file another node holds
 //! is left to it, and a node whose lease lapsed before its commit commits nothing, so the file
-//! is decided once, by the node that took it over. On SQLite, or on PostgreSQL with
-//! `BANKDROP_TEST_STORE=postgres`.
+//! is decided once, by the node that took it over; a file held on one node (for its day's
+//! files, D7, or an earlier day's, spec 01 §12.5) is released on another. On SQLite, or on
+//! PostgreSQL with `BANKDROP_TEST_STORE=postgres`.
 
 mod common;
 
@@ -10,7 +11,7 @@ use pipeline::{Node, Step};
 use std::sync::Arc;
 use std::time::Duration;
 use store::cluster::FILE;
-use store::{Cluster, HeldNotes, Ledger, State};
+use store::{Cluster, HeldNotes, Ledger, Partners, State};
 
 const CARD: &str = "valid/2026-01-27_card_v1.csv";
 const REL: &str = "card/2026-01-27_card_v1.csv";
@@ -129,4 +130,72 @@ fn a_file_held_on_one_node_and_processed_on_another_tells_its_wait() {
     assert_eq!(s["held"]["waited_for"], serde_json::json!(["balance"]));
     assert_eq!(s["held"]["released"], "prerequisites decided");
     assert!(store.held_note("acme", tx).unwrap().is_none(), "kept after");
+}
+
+#[test]
+fn a_file_waiting_for_an_earlier_day_on_one_node_is_released_on_another_spec_01_12_5() {
+    let mut e = env();
+    let store = e.pipeline.store().clone();
+    // Future dates: the deadline (D9) has not passed, so the wait is real.
+    let today = pipeline::deadline::chicago_date(chrono::Utc::now());
+    let (t, t1) = (today + chrono::Days::new(10), today + chrono::Days::new(11));
+    let schedule = store::PartnerSchedule {
+        day0: Some(t.to_string()),
+        cadence: None,
+        daily_types: vec!["balance".into()],
+    };
+    store.set_schedule("acme", &schedule).unwrap();
+    e.partner = store.partner("acme").unwrap().unwrap();
+    let (early, first) = (
+        format!("balance/{t1}_balance_v1.csv"),
+        format!("balance/{t}_balance_v1.csv"),
+    );
+    e.drop_file(&early, &fixture("valid/2026-01-27_balance_v1.csv"));
+    e.pipeline.set_node(Arc::new(Node {
+        name: "a".into(),
+        lease: Duration::from_secs(60),
+    }));
+    // Node a: T+1 waits for T's balance file, untouched in its inbox.
+    let Some(Step::Held(h)) = e.pipeline.process_job(&e.partner, &early) else {
+        panic!("T+1 was not held");
+    };
+    assert_eq!(h.waiting_for, [format!("balance {t}")]);
+    assert!(e.root.join(&early).is_file());
+    let note = store
+        .held_note("acme", &early)
+        .unwrap()
+        .expect("a held note");
+    // Day T: header only, a day without balances (D2), accepted.
+    let header = fixture("valid/2026-01-27_balance_v1.csv");
+    let header = &header[..=header.iter().position(|b| *b == b'\n').unwrap()];
+    e.drop_file(&first, header);
+    let Some(Step::Decided(p)) = e.pipeline.process_job(&e.partner, &first) else {
+        panic!("T was not decided");
+    };
+    assert_eq!(p.state, State::Accepted);
+    // Node b, another store connection on PostgreSQL, takes T+1 up.
+    let other = e
+        .server
+        .as_ref()
+        .map(|s| {
+            Arc::new(store::Db::open(Some(&s.url("bankdrop")), std::path::Path::new("")).unwrap())
+        })
+        .unwrap_or_else(|| store.clone());
+    let schemas = Arc::new(validate::schema::Schemas::builtin().unwrap());
+    let config = pipeline::Config::default_for(&schemas);
+    let b = pipeline::Pipeline::new(other, schemas, config).with_node(Arc::new(Node {
+        name: "b".into(),
+        lease: Duration::from_secs(60),
+    }));
+    let Some(Step::Decided(p)) = b.process_job(&e.partner, &early) else {
+        panic!("node b did not decide T+1");
+    };
+    let s = e.status(&p);
+    assert_eq!(s["outcome"], "accepted", "{s}");
+    assert_eq!(s["held"]["since"], note.since.as_str(), "{s}");
+    assert_eq!(
+        s["held"]["waited_for"],
+        serde_json::json!([format!("balance {t}")])
+    );
+    assert_eq!(s["held"]["released"], "prerequisites decided");
 }

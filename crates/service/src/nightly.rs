@@ -88,7 +88,26 @@ fn run_and_record(
     if let Err(e) = recorded {
         tracing::error!(partner = %p.name, %date, error = %e, "recording the nightly run's results failed");
     }
+    if done.is_ok() {
+        write_readiness(store, p, date, &cfg.expected_types);
+    }
     done
+}
+
+/// A partner with a Day 0 gets its go-live readiness (spec 01 §13) through the night's file
+/// date, D+1, in its `reports/`; a failure is logged and the night goes on.
+fn write_readiness(store: &Db, p: &store::PartnerRow, date: NaiveDate, expected: &[String]) {
+    let through = date + Days::new(1);
+    let written = pipeline::readiness::load(store, expected, p, through)
+        .map_err(pipeline::Error::from)
+        .and_then(|r| {
+            r.filter(|r| r.through >= r.day0)
+                .map(|r| r.write(p))
+                .transpose()
+        });
+    if let Err(e) = written {
+        tracing::error!(partner = %p.name, %through, error = %e, "writing the readiness report failed");
+    }
 }
 
 /// This node's lease on the nightly run `key` (`partner/date`); `None` when another node runs
@@ -309,6 +328,48 @@ mod tests {
             final_path: format!("balance/processed/{name}"),
         };
         assert!(store.decide(id, &d).unwrap());
+    }
+
+    #[test]
+    fn a_partner_with_a_day0_gets_its_readiness_with_the_night_spec_01_13() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("acme");
+        let store = Db::open(None, &tmp.path().join("db.sqlite")).unwrap();
+        store
+            .add_partner("acme", root.to_str().unwrap(), "now")
+            .unwrap();
+        let cfg = Recon {
+            expected_types: vec![BALANCE.into()],
+            ..Recon::default()
+        };
+        accept(
+            &store,
+            "2026-03-09_balance_v1.csv",
+            "2026-03-09",
+            "2026-03-09T11:00:00.000Z",
+        );
+        let d = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        let report = root.join("reports/2026-03-09_readiness.txt");
+        let acme = || store.partner("acme").unwrap().unwrap();
+        // No Day 0: no report.
+        run_and_record(&store, &acme(), d, &cfg).unwrap();
+        assert!(!report.exists());
+        let schedule = store::PartnerSchedule {
+            day0: Some("2026-03-09".into()),
+            ..Default::default()
+        };
+        store.set_schedule("acme", &schedule).unwrap();
+        // The night before Day 0's files: nothing yet.
+        run_and_record(&store, &acme(), d - Days::new(1), &cfg).unwrap();
+        assert!(!root.join("reports/2026-03-08_readiness.txt").exists());
+        run_and_record(&store, &acme(), d, &cfg).unwrap();
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(
+            text.contains("day 0 (2026-03-09): fully accepted: balance accepted late"),
+            "{text}"
+        );
+        assert!(text.contains("1 so far"), "{text}");
+        assert!(root.join("reports/2026-03-09_readiness.json").exists());
     }
 
     #[test]

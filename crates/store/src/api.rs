@@ -70,6 +70,9 @@ pub trait Ledger {
     fn file(&self, id: i64) -> Result<Option<FileRow>>;
     /// The newest `limit` rows, optionally of one partner.
     fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>>;
+    /// The partner's rows of dated files (`YYYY-MM-DD` prefix) from `from` through `to`, in
+    /// ledger order: a schedule's days (spec 01 §13 readiness).
+    fn dated_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<FileRow>>;
 }
 
 /// Work shared between nodes: their heartbeats, leases on work (an inbox file, a nightly run)

@@ -289,6 +289,7 @@ impl Ledger for Db {
         fn undecided(partner: &str) -> Result<Vec<FileRow>>;
         fn file(id: i64) -> Result<Option<FileRow>>;
         fn files(partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>>;
+        fn dated_between(partner: &str, from: &str, to: &str) -> Result<Vec<FileRow>>;
     }
 }
 

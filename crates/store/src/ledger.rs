@@ -321,4 +321,16 @@ impl Ledger for Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
+
+    fn dated_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<FileRow>> {
+        let c = self.reader()?;
+        let mut st = c.prepare(&format!(
+            "SELECT {COLUMNS} FROM files WHERE partner = ?1 AND length(prefix) = 10 \
+             AND prefix >= ?2 AND prefix <= ?3 ORDER BY id"
+        ))?;
+        let rows = st
+            .query_map(params![partner, from, to], row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
 }

@@ -188,6 +188,28 @@ fn the_ledger_answers_its_questions(s: &impl Ledger) {
     assert_eq!(s.files(None, 100).unwrap().len(), 3);
     assert!(s.files(Some("q"), 100).unwrap().is_empty());
     assert!(s.file(-1).unwrap().is_none());
+    // A schedule's days, in ledger order (spec 01 §13 readiness).
+    let days = s.dated_between("p", "2026-01-27", "2026-01-28").unwrap();
+    let prefixes: Vec<_> = days
+        .iter()
+        .map(|r| r.file.prefix.as_deref().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["2026-01-27", "2026-01-27", "2026-01-28"]);
+    assert!(days[0].id < days[1].id && days[1].id < days[2].id);
+    assert_eq!(
+        s.dated_between("p", "2026-01-28", "2026-02-01")
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(s
+        .dated_between("p", "2026-01-29", "2026-02-01")
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .dated_between("q", "2026-01-01", "2026-12-31")
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

@@ -143,6 +143,10 @@ fn cases_match_their_expected_reports() {
         "unknown_sale",
         "sale_already_answered",
         "unanswered_sale",
+        "before_day0",
+        "previous_day_missing",
+        "effective_at_not_previous_day",
+        "generated_at_not_sending_day",
     ];
     for c in CODES {
         assert!(

@@ -56,10 +56,15 @@ pub(crate) struct Ctx<'a> {
     pub same_day_updates: bool,
     /// The transaction types allowed per balance type (spec 05 §6.5); empty: no such lists.
     pub types_by_balance: &'a std::collections::BTreeMap<String, Vec<String>>,
+    /// The partner has a Day 0: the dates inside its daily files are checked (`dates`).
+    pub day_checks: bool,
+    /// The day the file arrived, in America/Chicago (the sending day of `generated_at`).
+    pub received_day: chrono::NaiveDate,
 }
 
 mod balance_types;
 mod balances;
+mod dates;
 mod documents;
 mod exclusive;
 mod named;
@@ -179,6 +184,9 @@ impl<'a> Checks<'a> {
         }
         if let Some(a) = sales::Answers::new(ctx, schema) {
             passes.push(Box::new(a));
+        }
+        if let Some(d) = dates::Dates::new(ctx, schema) {
+            passes.push(Box::new(d));
         }
         Checks {
             passes,

@@ -560,6 +560,7 @@ impl Config {
                 cfg.recon.partners.insert(name.clone(), recon.nightly);
             }
         }
+        cfg.recon.expected_types = cfg.pipeline.expected_types.clone();
         Ok(cfg)
     }
 

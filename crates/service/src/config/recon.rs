@@ -32,6 +32,9 @@ pub struct Recon {
     pub nightly: NightlyConfig,
     /// Partners with reconciliation settings of their own (`[partners.<name>.recon]`, D1).
     pub partners: std::collections::HashMap<String, NightlyConfig>,
+    /// `[pipeline] expected_types`, copied here at load: the types the readiness report the
+    /// nightly run writes expects of a schedule without its own (spec 01 §13).
+    pub expected_types: Vec<String>,
 }
 
 impl Recon {
@@ -51,6 +54,7 @@ impl Default for Recon {
             timezone: chrono_tz::America::Chicago,
             nightly: NightlyConfig::default(),
             partners: Default::default(),
+            expected_types: Vec::new(),
         }
     }
 }

@@ -159,4 +159,13 @@ impl Ledger for PgStore {
     fn files(&self, partner: Option<&str>, limit: u32) -> Result<Vec<FileRow>> {
         self.file_rows(clause::NEWEST, &[&partner, &i64::from(limit)])
     }
+
+    fn dated_between(&self, partner: &str, from: &str, to: &str) -> Result<Vec<FileRow>> {
+        // Byte order, as SQLite compares text.
+        self.file_rows(
+            "WHERE partner = $1 AND length(prefix) = 10 AND prefix COLLATE \"C\" >= $2 \
+             AND prefix COLLATE \"C\" <= $3 ORDER BY id",
+            &[&partner, &from, &to],
+        )
+    }
 }
