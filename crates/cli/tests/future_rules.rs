@@ -8,7 +8,7 @@ mod common;
 
 use common::program::*;
 
-const RULES: [&str; 10] = [
+const RULES: [&str; 11] = [
     "AF1",
     "AF3",
     "AcF1",
@@ -19,6 +19,7 @@ const RULES: [&str; 10] = [
     "CF4",
     "AuF1",
     "closed_balance_activity",
+    "closed_account_activity",
 ];
 
 /// (row, column, code) a rule reports, by file.
@@ -67,10 +68,19 @@ fn scenario(env: &Env) -> (Vec<std::path::PathBuf>, Expected) {
     set(&ah, &mut closed, "status_reason", "paid_off");
     set(&ah, &mut closed, "effective_at", "2026-03-03T00:00:00Z");
     let (bh, balances) = read_rows(&file(&prog, "2026-03-03", "balance"));
+    // A balance of an open account closes; one of the closing account stays open.
     let mut day2 = balances.clone();
-    set(&bh, &mut day2[0], "status", "closed");
-    set(&bh, &mut day2[0], "status_reason", "client_closed");
-    let closed_balance = get(&bh, &day2[0], "client_balance_id").to_string();
+    let on = |acct: &str| {
+        balances
+            .iter()
+            .position(|b| get(&bh, b, "account_id") == acct)
+            .unwrap()
+    };
+    let (shut, of_closed) = (on(&open), on(&closing));
+    set(&bh, &mut day2[shut], "status", "closed");
+    set(&bh, &mut day2[shut], "status_reason", "client_closed");
+    let closed_balance = get(&bh, &day2[shut], "client_balance_id").to_string();
+    let on_closed_account = get(&bh, &day2[of_closed], "client_balance_id").to_string();
     let setup = [
         write(env, "2026-03-03_account_v1.csv", &ah, &[closed]),
         write(env, "2026-03-03_balance_v1.csv", &bh, &day2),
@@ -108,9 +118,11 @@ fn scenario(env: &Env) -> (Vec<std::path::PathBuf>, Expected) {
     let (_, cf4) = card("card-3", &closing, &[]);
     let (_, auf1) = user("active", "2026-03-04T10:00:00Z");
     let (th, mut txs) = read_rows(&file(&prog, "2026-03-03", "transaction"));
-    txs.truncate(1);
+    txs.truncate(2);
     set(&th, &mut txs[0], "balance_id", &closed_balance);
     set(&th, &mut txs[0], "client_transaction_id", "late-refund-1");
+    set(&th, &mut txs[1], "balance_id", &on_closed_account);
+    set(&th, &mut txs[1], "client_transaction_id", "late-refund-2");
     let files = vec![
         write(env, "2026-03-04_application_v1.csv", &aph, &[af1, af3]),
         write(
@@ -161,7 +173,13 @@ fn scenario(env: &Env) -> (Vec<std::path::PathBuf>, Expected) {
             "authorized_user",
             vec![(2, "account_id", "disallowed_state")],
         ), // AuF1
-        ("transaction", vec![(2, "balance_id", "disallowed_state")]), // closed_balance_activity
+        (
+            "transaction",
+            vec![
+                (2, "balance_id", "disallowed_state"), // closed_balance_activity
+                (3, "balance_id", "disallowed_state"), // closed_account_activity
+            ],
+        ),
     ];
     (files, expected)
 }

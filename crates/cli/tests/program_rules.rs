@@ -370,7 +370,8 @@ fn users_collaterals_and_transactions_on_closed_records() {
         env.warnings("authorized_user/processed/2026-03-03_authorized_user_v1.csv"),
         [(2, "account_id".into(), "disallowed_state".into())]
     );
-    // A transaction on a closed balance is flagged (closed_balance_activity, warn by default).
+    // A transaction on a closed balance of a closed account is flagged twice
+    // (closed_balance_activity, closed_account_activity: warnings by default).
     let (_, balances) = read_rows(&file(&prog, "2026-03-03", "balance"));
     let mut day2 = balances.clone();
     set(&bh, &mut day2[0], "status", "closed");
@@ -431,7 +432,26 @@ fn users_collaterals_and_transactions_on_closed_records() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(
         env.warnings("transaction/processed/2026-03-04_transaction_v1.csv"),
-        [(2, "balance_id".into(), "disallowed_state".into())]
+        [
+            (2, "balance_id".into(), "disallowed_state".into()),
+            (2, "balance_id".into(), "disallowed_state".into())
+        ]
+    );
+    let status = env.status("transaction/processed/2026-03-04_transaction_v1.csv");
+    let messages: Vec<&str> = status["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages[0].contains("future rule closed_balance_activity"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("'s account is status `closed`")
+            && messages[1].contains("future rule closed_account_activity"),
+        "{messages:?}"
     );
 }
 

@@ -259,6 +259,11 @@ const TRIGGERED_BY: &[(&str, &str, &str)] = &[
         "entity_roles_follow_the_customer_type_where_the_customer_file_gives_it",
     ),
     (
+        "transaction target_state balance_id account.status",
+        "program_rules.rs",
+        "users_collaterals_and_transactions_on_closed_records",
+    ),
+    (
         "transaction target_state balance_id status",
         "program_rules.rs",
         "users_collaterals_and_transactions_on_closed_records",
@@ -280,8 +285,9 @@ fn other_rules(s: &Schema) -> Vec<String> {
         out.push(format!("{} membership {}", s.file_type, name(m.column)));
     }
     for t in &s.target_states {
+        let via = t.via.as_ref().map(|v| format!("{}.", v.to)).unwrap_or_default();
         out.push(format!(
-            "{} target_state {} {}",
+            "{} target_state {} {via}{}",
             s.file_type,
             name(t.column),
             t.target_column

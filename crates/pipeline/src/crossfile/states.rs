@@ -31,7 +31,13 @@ impl<'a> States<'a> {
             named: schema
                 .target_states
                 .iter()
-                .map(|t| NamedColumn::new(&t.to, &t.target_column))
+                .map(|t| {
+                    let named = NamedColumn::new(&t.to, &t.target_column);
+                    match &t.via {
+                        Some(v) => named.via(&v.column, &v.to),
+                        None => named,
+                    }
+                })
                 .collect(),
         })
     }
@@ -111,9 +117,13 @@ impl States<'_> {
             .as_ref()
             .map(|id| format!(", future rule {id}"))
             .unwrap_or_default();
+        let whose = match &t.via {
+            Some(via) => format!("{} `{v}`'s {}", t.to, via.to),
+            None => format!("{} `{v}`", t.to),
+        };
         let m = format!(
-            "{} `{v}` is {} `{state}`: {why} ({}{future})",
-            t.to, t.target_column, t.source
+            "{whose} is {} `{state}`: {why} ({}{future})",
+            t.target_column, t.source
         );
         found.push((t.severity, finding(row, name, t.code, m, v)));
         Ok(())

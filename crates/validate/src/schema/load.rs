@@ -74,6 +74,7 @@ struct RawExclusive {
 struct RawTargetState {
     column: String,
     to: String,
+    via: Option<RawVia>,
     target: RawTarget,
     when: Option<RawCondition>,
     #[serde(default = "all_rows")]
@@ -82,6 +83,13 @@ struct RawTargetState {
     code: Option<String>,
     source: String,
     note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVia {
+    column: String,
+    to: String,
 }
 
 fn all_rows() -> String {
@@ -395,6 +403,10 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
             column: find(&ctx, at, &columns, &t.column)?,
             to: t.to.clone(),
             target_column: t.target.column.clone(),
+            via: t.via.as_ref().map(|v| Via {
+                column: v.column.clone(),
+                to: v.to.clone(),
+            }),
             target,
             equals,
             when: match &t.when {

@@ -165,6 +165,37 @@ fn check_references(by_type: &BTreeMap<String, Schema>) -> Result<(), SchemaErro
                 }
             }
         }
+        // Where a target_state or uniform rule looks: each type and column it names exists.
+        let steps = s
+            .target_states
+            .iter()
+            .flat_map(|t| match &t.via {
+                None => vec![(t.column, t.to.as_str(), t.target_column.as_str())],
+                Some(v) => vec![
+                    (t.column, t.to.as_str(), v.column.as_str()),
+                    (t.column, v.to.as_str(), t.target_column.as_str()),
+                ],
+            })
+            .chain(
+                s.uniforms
+                    .iter()
+                    .map(|u| (u.column, u.to.as_str(), u.target_column.as_str())),
+            );
+        for (column, to, target_column) in steps {
+            let found = by_type
+                .get(to)
+                .is_some_and(|t| t.column_index(target_column).is_some() && !t.ref_ids.is_empty());
+            if !found {
+                return Err(SchemaError {
+                    file: format!("{}.toml", s.file_type),
+                    line: 0,
+                    message: format!(
+                        "rule on `{}`: no file type `{to}` with a column `{target_column}` and ref_ids",
+                        s.columns[column].name
+                    ),
+                });
+            }
+        }
         for r in &s.references {
             let err = |message: String| SchemaError {
                 file: format!("{}.toml", s.file_type),

@@ -281,6 +281,15 @@ pub struct Schema {
     pub uniforms: Vec<Uniform>,
 }
 
+/// The second step of a [`TargetState`] lookup: the named record's column naming another.
+#[derive(Debug, Clone)]
+pub struct Via {
+    /// The column of the first record naming the second.
+    pub column: String,
+    /// The second record's file type.
+    pub to: String,
+}
+
 /// A column whose value at most one record of the type may hold, in the file and among the
 /// stored records, e.g. a balance pledged by at most one collateral (spec 02 §7.1). A record
 /// sent again with the same value is no conflict (`already_taken` otherwise).
@@ -323,6 +332,9 @@ pub struct TargetState {
     pub to: String,
     /// The named record's column tested.
     pub target_column: String,
+    /// Instead of the named record: the record it names in turn, by this column of it, of this
+    /// type (a transaction's balance's account, spec 03 §7).
+    pub via: Option<Via>,
     /// The values it must have (`in`), or must not have (`not_in`); ignored when `equals` is
     /// set.
     pub target: Test,
