@@ -54,7 +54,7 @@ pub(crate) fn moment(cfg: &Config, at: Option<&str>) -> Result<DateTime<Utc>> {
         Some(t) => DateTime::parse_from_rfc3339(t)
             .with_context(|| format!("--at `{t}` is not an RFC 3339 time"))?
             .with_timezone(&Utc),
-        None => cfg.ach.clock()?.unwrap_or_else(Utc::now),
+        None => cfg.ach_clock()?.unwrap_or_else(Utc::now),
     })
 }
 

@@ -62,7 +62,7 @@ pub fn run(cfg: &Config, schemas: validate::schema::Schemas, args: Args) -> Resu
         placed.push((file.clone(), format!("{folder}/{name}")));
     }
     // Files an earlier run left waiting for an earlier day (spec 01 §12.5) may go with these.
-    let now = chrono::Utc::now();
+    let now = p.config().now();
     for rel in p.pending(&partner) {
         if placed.iter().any(|(_, r)| *r == rel) {
             continue;

@@ -38,7 +38,7 @@ pub enum Cmd {
     Readiness {
         /// Partner name.
         name: String,
-        /// The last day to look at (default: today in America/Chicago).
+        /// The last day to look at (default: today in America/Chicago, or the simulated clock's).
         #[arg(long)]
         through: Option<NaiveDate>,
         /// Print the report as JSON.
@@ -83,8 +83,9 @@ pub fn run(cfg: &Config, store: &Db, cmd: Cmd) -> Result<()> {
             write,
         } => {
             let p = partner(store, &name)?;
-            let through =
-                through.unwrap_or_else(|| pipeline::deadline::chicago_date(chrono::Utc::now()));
+            let through = through.unwrap_or(pipeline::deadline::chicago_date(
+                cfg.clock()?.unwrap_or_else(chrono::Utc::now),
+            ));
             let r = readiness::load(store, &cfg.pipeline.expected_types, &p, through)?
                 .with_context(|| format!("partner {name} has no Day 0: bankdrop partner schedule {name} --day0 YYYY-MM-DD"))?;
             if json {

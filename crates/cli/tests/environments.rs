@@ -162,3 +162,80 @@ fn one_environments_data_is_refused_by_the_other() {
     );
     assert!(!msg.contains("password"), "{msg}");
 }
+
+/// The sandbox's simulated clock (`clock`): Day 0 is often in the past (spec 01 §12.2), and
+/// with the clock a test day's files arrive on their own day — on time (D9), sent that day
+/// (spec 01 §12.1) — rather than weeks late. Production refuses it.
+#[test]
+fn the_sandbox_clock_sets_when_files_arrive() {
+    use common::workdir::Workdir;
+    for (clock, simulated) in [
+        ("", false),
+        ("clock = \"2026-03-04T05:00:00-06:00\"\n", true),
+    ] {
+        let w = Workdir::new(clock);
+        w.ok(&[
+            "gen",
+            "--program",
+            "deposit",
+            "--days",
+            "3",
+            "--accounts",
+            "3",
+            "--start",
+            "2026-03-02",
+            "--out",
+            "prog",
+        ]);
+        w.ok(&[
+            "partner",
+            "schedule",
+            "acme",
+            "--day0",
+            "2026-03-02",
+            "--types",
+            "balance",
+        ]);
+        for day in ["2026-03-02", "2026-03-03", "2026-03-04"] {
+            let mut args = vec!["ingest".to_string(), "--partner".into(), "acme".into()];
+            for e in fs::read_dir(w.dir().join("prog").join(day)).unwrap() {
+                args.push(e.unwrap().path().display().to_string());
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            w.ok(&args);
+        }
+        let s = status_json(
+            &w.root()
+                .join("balance/processed/2026-03-04_balance_v1.csv.status.json"),
+        );
+        assert_eq!(s["late"], !simulated, "{clock}: {s}");
+        let np = status_json(&w.root().join(
+            "non_posted_transaction/processed/2026-03-04_non_posted_transaction_v1.csv.status.json",
+        ));
+        let codes: Vec<&str> = np["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes.contains(&"generated_at_not_sending_day"),
+            !simulated,
+            "{clock}: {codes:?}"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("production.toml");
+    fs::write(
+        &cfg,
+        "environment = \"production\"\nclock = \"2026-03-04T05:00:00-06:00\"\ndata_dir = \"data\"\n",
+    )
+    .unwrap();
+    let out = common::run_bankdrop(&cfg, &["partner", "list"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("refused in production"),
+        "{}",
+        text(&out)
+    );
+}

@@ -285,7 +285,11 @@ fn other_rules(s: &Schema) -> Vec<String> {
         out.push(format!("{} membership {}", s.file_type, name(m.column)));
     }
     for t in &s.target_states {
-        let via = t.via.as_ref().map(|v| format!("{}.", v.to)).unwrap_or_default();
+        let via = t
+            .via
+            .as_ref()
+            .map(|v| format!("{}.", v.to))
+            .unwrap_or_default();
         out.push(format!(
             "{} target_state {} {via}{}",
             s.file_type,

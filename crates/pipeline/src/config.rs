@@ -53,6 +53,10 @@ pub struct Config {
     /// A simulated clock for ACH scheduling (tests, demos): entries are scheduled as if every
     /// file arrived at this instant. `None`: at its real arrival.
     pub ach_clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// The sandbox's simulated clock (spec 01 §12.2: test days are often in the past): every
+    /// file is taken as arriving at this instant — for its deadline (late), the date-order and
+    /// D7 holds, the sending day of `generated_at`, and the ACH windows. `None`: real time.
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One program's rules (D1): what its files may contain.
@@ -131,12 +135,23 @@ impl Config {
     }
 
     /// When a file that arrived at `arrived` is scheduled for the ACH windows: then, or at the
-    /// simulated clock.
+    /// simulated clock (`ach_clock`, else `clock`).
     pub fn ach_arrival(
         &self,
         arrived: chrono::DateTime<chrono::Utc>,
     ) -> chrono::DateTime<chrono::Utc> {
-        self.ach_clock.unwrap_or(arrived)
+        self.ach_clock.or(self.clock).unwrap_or(arrived)
+    }
+
+    /// When a file that arrived at `arrived` counts as arriving: then, or at the simulated
+    /// clock.
+    pub fn arrival(&self, arrived: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        self.clock.unwrap_or(arrived)
+    }
+
+    /// Now, or the simulated clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.unwrap_or_else(chrono::Utc::now)
     }
 }
 
@@ -181,6 +196,7 @@ impl Config {
             live_writes: true,
             ach_windows: crate::windows::Windows::default(),
             ach_clock: None,
+            clock: None,
         }
     }
 }

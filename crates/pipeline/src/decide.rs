@@ -176,7 +176,7 @@ impl Decider<'_> {
             same_day_updates: program.same_day_transaction_updates,
             types_by_balance: &program.transaction_types_by_balance,
             day_checks: crate::schedule::Schedule::of_partner(c.partner).is_some(),
-            received_day: crate::deadline::chicago_date(c.received),
+            received_day: crate::deadline::chicago_date(self.config.arrival(c.received)),
         };
         // Lookups on a snapshot of their own: another worker may be writing meanwhile.
         let reader = self.store.snapshot()?;

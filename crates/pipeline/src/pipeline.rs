@@ -192,7 +192,7 @@ impl Pipeline {
         if self.inbox_of(rel).is_none() {
             return Ok(None);
         }
-        if let Some(h) = self.hold(partner, rel, Utc::now())? {
+        if let Some(h) = self.hold(partner, rel, self.config.now())? {
             // Gone (deleted by the partner, or decided meanwhile): nothing waits. A copy a
             // crash left claimed waits like the file itself.
             let root = Path::new(&partner.root);
@@ -367,7 +367,7 @@ impl Pipeline {
         let was_held = held.is_some();
         let results = Results {
             claim: c,
-            late: due.is_some_and(|d| c.received >= d),
+            late: due.is_some_and(|d| self.config.arrival(c.received) >= d),
             due_at: due.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
             held,
             max_name_len: self.config.max_name_len,

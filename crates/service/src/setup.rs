@@ -166,6 +166,7 @@ pub fn pipeline(cfg: &Config, schemas: validate::schema::Schemas) -> Result<Pipe
     pc.live_writes = cfg.pipeline.live_writes;
     pc.ach_windows = cfg.ach.windows.clone();
     pc.ach_clock = cfg.ach.clock()?;
+    pc.clock = cfg.clock()?;
     let p = Pipeline::new(store, Arc::new(schemas), pc);
     Ok(match cfg.alerts.hook() {
         Some(hook) => p.with_alerts(Arc::new(hook)),

@@ -18,16 +18,7 @@ pub struct Ach {
 impl Ach {
     /// The simulated clock, checked.
     pub fn clock(&self) -> Result<Option<DateTime<Utc>>> {
-        self.clock
-            .as_deref()
-            .map(|c| {
-                DateTime::parse_from_rfc3339(c)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| {
-                        crate::Error::Invalid(format!("[ach] clock: `{c}` is not an RFC 3339 time"))
-                    })
-            })
-            .transpose()
+        parse_clock("[ach] clock", self.clock.as_deref())
     }
 
     /// Checks the section at load.
@@ -35,4 +26,17 @@ impl Ach {
         self.clock()?;
         self.windows.check().map_err(crate::Error::Invalid)
     }
+}
+
+/// A simulated clock's setting (`what`), checked: an RFC 3339 time.
+pub fn parse_clock(what: &str, clock: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    clock
+        .map(|c| {
+            DateTime::parse_from_rfc3339(c)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    crate::Error::Invalid(format!("{what}: `{c}` is not an RFC 3339 time"))
+                })
+        })
+        .transpose()
 }

@@ -21,6 +21,8 @@ use units::{ByteSize, Listen, Secs};
 pub struct Config {
     /// Sandbox or production (spec 01 §0.1): one service, data directory and database each.
     pub environment: environment::Environment,
+    /// The sandbox's simulated clock (RFC 3339): every file is taken as arriving then.
+    pub clock: Option<String>,
     /// Database, keys and partner trees.
     pub data_dir: PathBuf,
     /// Which database: SQLite under `data_dir` (the default), or PostgreSQL.
@@ -427,6 +429,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             environment: environment::Environment::default(),
+            clock: None,
             data_dir: PathBuf::from("var"),
             store: StoreConfig::default(),
             sftp: Sftp::default(),
@@ -517,6 +520,9 @@ impl Config {
         if cfg.demo.partner == Some(true) {
             cfg.environment.sandbox_only("[demo] partner")?;
         }
+        if cfg.clock()?.is_some() {
+            cfg.environment.sandbox_only("clock (a simulated clock)")?;
+        }
         if cfg.pipeline.max_attempts == 0 {
             crate::bail!("pipeline.max_attempts: must be at least 1");
         }
@@ -562,6 +568,16 @@ impl Config {
         }
         cfg.recon.expected_types = cfg.pipeline.expected_types.clone();
         Ok(cfg)
+    }
+
+    /// The simulated clock (`clock`), checked.
+    pub fn clock(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        ach::parse_clock("clock", self.clock.as_deref())
+    }
+
+    /// The simulated clock for ACH: `[ach] clock`, else `clock`.
+    pub fn ach_clock(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(self.ach.clock()?.or(self.clock()?))
     }
 
     /// The SQLite database.
