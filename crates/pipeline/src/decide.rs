@@ -175,6 +175,7 @@ impl Decider<'_> {
             sells_receivables: program.sales.enabled,
             same_day_updates: program.same_day_transaction_updates,
             types_by_balance: &program.transaction_types_by_balance,
+            records: Default::default(),
             day_checks: crate::schedule::Schedule::of_partner(c.partner).is_some(),
             received_day: crate::deadline::chicago_date(self.config.arrival(c.received)),
         };

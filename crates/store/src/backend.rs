@@ -386,6 +386,9 @@ impl Snapshot<'_> {
         pub fn transaction_file_dates(partner: &str, ids: &[&str]) -> Result<Vec<Option<String>>>;
         /// The state changes of a record, oldest first.
         pub fn states(partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>>;
+        /// The keys of the `file_type` records whose latest state is `state`.
+        pub fn keys_in_state(partner: &str, file_type: &str, state: &str)
+            -> Result<std::collections::HashSet<String>>;
         /// The partner's accepted document of that exact file name (spec 01 §14.1), if any.
         pub fn document(partner: &str, name: &str) -> Result<Option<crate::DocumentRow>>;
         /// Whether each of `names` is an accepted document of the partner, in order.

@@ -323,6 +323,19 @@ impl crate::Reader {
         }
     }
 
+    /// The keys of the `file_type` records whose latest state is `state`: one statement, for
+    /// checks that ask it of many records (a closed account, spec 03 §7).
+    pub fn keys_in_state(
+        &self,
+        partner: &str,
+        file_type: &str,
+        state: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut st = self.0.prepare_cached(KEYS_IN_STATE)?;
+        let rows = st.query_map(params![partner, file_type, state], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A record's states, oldest first.
     pub fn states(&self, partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>> {
         let mut st = self.0.prepare_cached(
@@ -339,3 +352,10 @@ impl crate::Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// The keys whose latest state is `?3` (the rows in that state, each kept if no later row of
+/// its record follows: few records are in a terminal state, and the key is the index's prefix).
+pub(crate) const KEYS_IN_STATE: &str = "SELECT r.record_key FROM record_states r \
+     WHERE r.partner = ?1 AND r.file_type = ?2 AND r.state = ?3 AND NOT EXISTS \
+     (SELECT 1 FROM record_states l WHERE l.partner = r.partner AND l.file_type = r.file_type \
+      AND l.record_key = r.record_key AND l.file_id > r.file_id)";

@@ -35,7 +35,7 @@ impl<'a> BalanceTypes<'a> {
             by_balance: ctx.types_by_balance,
             balance: schema.column_index("balance_id")?,
             kind: schema.column_index("type")?,
-            named: NamedColumn::new(types::BALANCE, "type"),
+            named: NamedColumn::new(&ctx.records, types::BALANCE, "type", None),
         })
     }
 }
@@ -45,7 +45,10 @@ impl Pass for BalanceTypes<'_> {
         let (Some(balance), Some(kind)) = (cells[self.balance], cells[self.kind]) else {
             return Ok(());
         };
-        let Some(balance_type) = self.named.get(self.reader, self.ctx.partner, balance)? else {
+        let Some(balance_type) =
+            self.named
+                .get(&self.ctx.records, self.reader, self.ctx.partner, balance)?
+        else {
             return Ok(());
         };
         let Some(allowed) = self.by_balance.get(&balance_type) else {

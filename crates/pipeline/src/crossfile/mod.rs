@@ -56,6 +56,8 @@ pub(crate) struct Ctx<'a> {
     pub same_day_updates: bool,
     /// The transaction types allowed per balance type (spec 05 §6.5); empty: no such lists.
     pub types_by_balance: &'a std::collections::BTreeMap<String, Vec<String>>,
+    /// The records the rows name, fetched once for every rule reading them.
+    pub records: named::RecordCache,
     /// The partner has a Day 0: the dates inside its daily files are checked (`dates`).
     pub day_checks: bool,
     /// The day the file arrived, in America/Chicago (the sending day of `generated_at`).
@@ -67,7 +69,7 @@ mod balances;
 mod dates;
 mod documents;
 mod exclusive;
-mod named;
+pub(crate) mod named;
 mod sales;
 mod same_day;
 mod states;

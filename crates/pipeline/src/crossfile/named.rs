@@ -1,81 +1,123 @@
-//! One column of the records a row names (by their type's `ref_ids`), looked up once per id: a
-//! file names few accounts, balances or customers many times.
+//! Columns of the records a row names (by their type's `ref_ids`), each record fetched once per
+//! file for every rule that reads it: a file names few accounts, balances or customers many
+//! times, and several rules read the same balance (its status, its account, its type).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use store::Snapshot;
 
-/// Named ids remembered before the cache is cleared (bounds memory on huge files).
+/// Named records remembered before the cache is cleared (bounds memory on huge files).
 const CACHE_LIMIT: usize = 100_000;
 
-/// Column `column` of the `to` records a row names (or, `via` a column of those, of the
-/// records they name in turn).
-pub(super) struct NamedColumn {
-    to: String,
-    column: String,
-    /// The first record's column naming the second, and the second's type.
-    via: Option<(String, String)>,
-    /// The value by id (`None`: no such record stored, which `unknown_reference` covers, or
-    /// no value).
-    cache: HashMap<String, Option<String>>,
+/// The named records of one file's checks: which columns the rules read of each type, and
+/// those columns of each record fetched so far. Shared by the passes through their `Ctx`.
+#[derive(Default)]
+pub(crate) struct RecordCache {
+    inner: RefCell<Inner>,
 }
 
-impl NamedColumn {
-    /// The lookup of `column` on `to` records.
-    pub(super) fn new(to: &str, column: &str) -> NamedColumn {
-        NamedColumn {
-            to: to.to_string(),
-            column: column.to_string(),
-            via: None,
-            cache: HashMap::new(),
+#[derive(Default)]
+struct Inner {
+    /// Per file type: the columns some rule reads, in the order of the cached values.
+    wanted: HashMap<String, Vec<String>>,
+    /// Per (file type, id): the wanted columns' values, or `None` when no such record is
+    /// stored (which `unknown_reference` covers).
+    records: HashMap<(String, String), Option<Vec<Option<String>>>>,
+}
+
+impl RecordCache {
+    /// Registers that a rule reads `column` of `to` records; its index among the cached
+    /// values. Called while the passes are built, before any row is checked.
+    fn want(&self, to: &str, column: &str) -> usize {
+        let mut inner = self.inner.borrow_mut();
+        let cols = inner.wanted.entry(to.to_string()).or_default();
+        match cols.iter().position(|c| c == column) {
+            Some(i) => i,
+            None => {
+                cols.push(column.to_string());
+                cols.len() - 1
+            }
         }
     }
 
-    /// The lookup of `column` on the `via_to` record that `via_column` of the named `to`
-    /// record names.
-    pub(super) fn via(mut self, via_column: &str, via_to: &str) -> NamedColumn {
-        self.via = Some((via_column.to_string(), via_to.to_string()));
-        self
-    }
-
-    /// The column's value on the record `id` names.
-    pub(super) fn get(
-        &mut self,
+    /// Column `index` of the `to` record `id` names.
+    fn get(
+        &self,
         reader: &Snapshot,
         partner: &str,
+        to: &str,
         id: &str,
+        index: usize,
     ) -> store::Result<Option<String>> {
-        if let Some(v) = self.cache.get(id) {
-            return Ok(v.clone());
+        let key = (to.to_string(), id.to_string());
+        if let Some(r) = self.inner.borrow().records.get(&key) {
+            return Ok(r.as_ref().and_then(|v| v[index].clone()));
         }
-        let value = match &self.via {
-            None => column_of(reader, partner, &self.to, id, &self.column)?,
-            Some((via_column, via_to)) => {
-                match column_of(reader, partner, &self.to, id, via_column)? {
-                    Some(second) => column_of(reader, partner, via_to, &second, &self.column)?,
-                    None => None,
-                }
-            }
+        // Most rows name a record by its key: one lookup; another of its ids takes two.
+        let record = match reader.record(partner, to, id)? {
+            Some(r) => Some(r),
+            None => match reader.find_ref(partner, to, id)? {
+                Some(k) if k != id => reader.record(partner, to, &k)?,
+                _ => None,
+            },
         };
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
+        let mut inner = self.inner.borrow_mut();
+        let values = record.map(|r| {
+            inner.wanted[to]
+                .iter()
+                .map(|c| r.get(c).map(str::to_string))
+                .collect::<Vec<_>>()
+        });
+        let value = values.as_ref().and_then(|v| v[index].clone());
+        if inner.records.len() >= CACHE_LIMIT {
+            inner.records.clear();
         }
-        self.cache.insert(id.to_string(), value.clone());
+        inner.records.insert(key, values);
         Ok(value)
     }
 }
 
-/// Column `column` of the `to` record `id` names, if it is stored and has a value.
-fn column_of(
-    reader: &Snapshot,
-    partner: &str,
-    to: &str,
-    id: &str,
-    column: &str,
-) -> store::Result<Option<String>> {
-    Ok(match reader.find_ref(partner, to, id)? {
-        Some(key) => reader
-            .record(partner, to, &key)?
-            .and_then(|r| r.get(column).map(str::to_string)),
-        None => None,
-    })
+/// One column of the records a row names, or, `via` a column of those, of the records they
+/// name in turn (a transaction's balance's account).
+pub(super) struct NamedColumn {
+    /// Each step: the type looked up and the index of the column read of it.
+    steps: Vec<(String, usize)>,
+}
+
+impl NamedColumn {
+    /// The lookup of `column` on `to` records, or on the `via_to` records that `via_column`
+    /// of the `to` records names.
+    pub(super) fn new(
+        cache: &RecordCache,
+        to: &str,
+        column: &str,
+        via: Option<(&str, &str)>,
+    ) -> NamedColumn {
+        let steps = match via {
+            None => vec![(to.to_string(), cache.want(to, column))],
+            Some((via_column, via_to)) => vec![
+                (to.to_string(), cache.want(to, via_column)),
+                (via_to.to_string(), cache.want(via_to, column)),
+            ],
+        };
+        NamedColumn { steps }
+    }
+
+    /// The column's value on the record `id` names (through each step).
+    pub(super) fn get(
+        &self,
+        cache: &RecordCache,
+        reader: &Snapshot,
+        partner: &str,
+        id: &str,
+    ) -> store::Result<Option<String>> {
+        let mut value = id.to_string();
+        for (to, index) in &self.steps {
+            match cache.get(reader, partner, to, &value, *index)? {
+                Some(v) => value = v,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(value))
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::named::NamedColumn;
 use super::{finding, Ctx, Found, Pass};
+use std::collections::HashMap;
 use store::Snapshot;
 use validate::schema::{ColumnType, RowsOf, Schema, Test};
 use validate::values::visit_list;
@@ -13,8 +14,22 @@ pub(super) struct States<'a> {
     pub(super) ctx: &'a Ctx<'a>,
     pub(super) reader: &'a Snapshot<'a>,
     pub(super) schema: &'a Schema,
-    /// Per rule: the named record's tested column.
-    pub(super) named: Vec<NamedColumn>,
+    /// Per rule: how the named record's tested column is found.
+    lookups: Vec<Lookup>,
+}
+
+/// How a rule finds the state it tests.
+enum Lookup {
+    /// Each named record's column, looked up once per record.
+    Each(NamedColumn),
+    /// The rule forbids some states of a type's state column, its records named by their key:
+    /// the records in those states are listed once (few records are closed), and a named key
+    /// is tested against the list. `via`: the step to the key (a balance's `account_id`).
+    Listed {
+        via: Option<NamedColumn>,
+        /// The keys in a forbidden state, with it; loaded at the first row that needs it.
+        keys: Option<HashMap<String, String>>,
+    },
 }
 
 impl<'a> States<'a> {
@@ -28,18 +43,63 @@ impl<'a> States<'a> {
             ctx,
             reader,
             schema,
-            named: schema
+            lookups: schema
                 .target_states
                 .iter()
-                .map(|t| {
-                    let named = NamedColumn::new(&t.to, &t.target_column);
-                    match &t.via {
-                        Some(v) => named.via(&v.column, &v.to),
-                        None => named,
-                    }
-                })
+                .map(
+                    |t| match (&t.target, t.target_is_state && t.equals.is_none()) {
+                        (Test::NotIn(_), true) => Lookup::Listed {
+                            via: t
+                                .via
+                                .as_ref()
+                                .map(|v| NamedColumn::new(&ctx.records, &t.to, &v.column, None)),
+                            keys: None,
+                        },
+                        _ => {
+                            let via = t.via.as_ref().map(|v| (v.column.as_str(), v.to.as_str()));
+                            Lookup::Each(NamedColumn::new(
+                                &ctx.records,
+                                &t.to,
+                                &t.target_column,
+                                via,
+                            ))
+                        }
+                    },
+                )
                 .collect(),
         })
+    }
+
+    /// The tested column's value on the record `v` names under rule `i` (`None`: no such
+    /// record, no value, or — listed — a state the rule allows).
+    fn state_of(&mut self, i: usize, v: &str) -> store::Result<Option<String>> {
+        let (ctx, reader) = (self.ctx, self.reader);
+        let t = &self.schema.target_states[i];
+        match &mut self.lookups[i] {
+            Lookup::Each(named) => named.get(&ctx.records, reader, ctx.partner, v),
+            Lookup::Listed { via, keys } => {
+                let key = match via {
+                    Some(step) => match step.get(&ctx.records, reader, ctx.partner, v)? {
+                        Some(k) => k,
+                        None => return Ok(None),
+                    },
+                    None => v.to_string(),
+                };
+                if keys.is_none() {
+                    let to = t.via.as_ref().map_or(&t.to, |w| &w.to);
+                    let mut listed = HashMap::new();
+                    if let Test::NotIn(states) = &t.target {
+                        for state in states {
+                            for k in reader.keys_in_state(ctx.partner, to, state)? {
+                                listed.insert(k, state.clone());
+                            }
+                        }
+                    }
+                    *keys = Some(listed);
+                }
+                Ok(keys.as_ref().and_then(|m| m.get(&key).cloned()))
+            }
+        }
     }
 }
 
@@ -98,7 +158,7 @@ impl States<'_> {
         found: &mut Found,
     ) -> store::Result<()> {
         let (schema, t) = (self.schema, &self.schema.target_states[i]);
-        let Some(state) = self.named[i].get(self.reader, self.ctx.partner, v)? else {
+        let Some(state) = self.state_of(i, v)? else {
             return Ok(());
         };
         let allowed = match (&t.target, t.equals) {

@@ -33,7 +33,7 @@ impl<'a> Uniforms<'a> {
             named: schema
                 .uniforms
                 .iter()
-                .map(|u| NamedColumn::new(&u.to, &u.target_column))
+                .map(|u| NamedColumn::new(&ctx.records, &u.to, &u.target_column, None))
                 .collect(),
         })
     }
@@ -51,10 +51,16 @@ impl Pass for Uniforms<'_> {
             };
             let mut ids = Vec::new();
             let _ = visit_list(cell, &mut |item| ids.push(item.to_string()));
+            if ids.len() < 2 {
+                // One record is always of one kind: nothing to look up.
+                continue;
+            }
             // The first named record's group; a record in another group breaks the rule.
             let mut first: Option<(usize, String, String)> = None;
             for id in &ids {
-                let Some(value) = self.named[i].get(self.reader, self.ctx.partner, id)? else {
+                let Some(value) =
+                    self.named[i].get(&self.ctx.records, self.reader, self.ctx.partner, id)?
+                else {
                     continue;
                 };
                 let Some(group) = u.groups.iter().position(|g| g.contains(&value)) else {

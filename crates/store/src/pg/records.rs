@@ -230,6 +230,23 @@ impl PgReader<'_> {
         decode_with(&joined, id, r.get(0), &blob, &extra, &money).map(Some)
     }
 
+    /// The keys of the `file_type` records whose latest state is `state`.
+    pub fn keys_in_state(
+        &self,
+        partner: &str,
+        file_type: &str,
+        state: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        let rows = self.query(
+            "SELECT r.record_key FROM record_states r \
+             WHERE r.partner = $1 AND r.file_type = $2 AND r.state = $3 AND NOT EXISTS \
+             (SELECT 1 FROM record_states l WHERE l.partner = r.partner AND l.file_type = r.file_type \
+              AND l.record_key = r.record_key AND l.file_id > r.file_id)",
+            &[&partner, &file_type, &state],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// A record's states, oldest first.
     pub fn states(&self, partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>> {
         let rows = self.query(

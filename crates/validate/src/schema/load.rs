@@ -407,6 +407,7 @@ pub fn parse_schema(file: &str, text: &str) -> Result<Schema, SchemaError> {
                 column: v.column.clone(),
                 to: v.to.clone(),
             }),
+            target_is_state: false,
             target,
             equals,
             when: match &t.when {

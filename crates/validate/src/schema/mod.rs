@@ -82,6 +82,7 @@ impl Schemas {
             })
         };
         check_references(&by_type)?;
+        mark_state_targets(&mut by_type);
         let mut refdata = RefData::parse(
             get("currencies.csv")?,
             get("countries.csv")?,
@@ -135,6 +136,22 @@ impl Schemas {
     /// All schemas, by file type.
     pub fn iter(&self) -> impl Iterator<Item = &Schema> {
         self.by_type.values()
+    }
+}
+
+/// Marks each `[[target_state]]` rule testing the state column of a type whose records are
+/// named by their key alone ([`TargetState::target_is_state`]).
+fn mark_state_targets(by_type: &mut BTreeMap<String, Schema>) {
+    let by_state: BTreeMap<String, String> = by_type
+        .iter()
+        .filter(|(_, s)| s.key.len() == 1 && s.ref_ids == s.key)
+        .filter_map(|(t, s)| Some((t.clone(), s.columns[s.state_column?].name.clone())))
+        .collect();
+    for s in by_type.values_mut() {
+        for t in &mut s.target_states {
+            let last = t.via.as_ref().map_or(&t.to, |v| &v.to);
+            t.target_is_state = by_state.get(last) == Some(&t.target_column);
+        }
     }
 }
 

@@ -335,6 +335,9 @@ pub struct TargetState {
     /// Instead of the named record: the record it names in turn, by this column of it, of this
     /// type (a transaction's balance's account, spec 03 §7).
     pub via: Option<Via>,
+    /// Set at load: the column tested is the state column of a type named by its key alone, so
+    /// the records in the states tested can be listed at once instead of each looked up.
+    pub target_is_state: bool,
     /// The values it must have (`in`), or must not have (`not_in`); ignored when `equals` is
     /// set.
     pub target: Test,
