@@ -561,6 +561,19 @@ on_both!(what_was_written_reads_back_the_same, |s| {
     accepted_file!(s, "2026-03-03_balance_v1.csv", |w| {
         balance_in!(w, "b1", "2026-03-03", "closed", "0.00");
     });
+    // Accounts' states over two files, for `keys_in_state` (the latest state counts).
+    accepted_file!(s, "2026-03-02_account_v1.csv", |w| {
+        for (key, state) in [("a1", "active"), ("a2", "closed"), ("a3", "closed")] {
+            w.state("account", key, Some("2026-03-02"), state, None)
+                .unwrap();
+        }
+    });
+    accepted_file!(s, "2026-03-03_account_v1.csv", |w| {
+        for (key, state) in [("a1", "closed"), ("a3", "inactive")] {
+            w.state("account", key, Some("2026-03-03"), state, None)
+                .unwrap();
+        }
+    });
     accepted_file!(s, "2026-03-16_ach_v1.csv", |w| {
         w.ach_entry(
             1,
@@ -572,6 +585,14 @@ on_both!(what_was_written_reads_back_the_same, |s| {
     });
 
     let r = s.snapshot().unwrap();
+    let closed = r.keys_in_state("p", "account", "closed").unwrap();
+    let mut closed: Vec<String> = closed.into_iter().collect();
+    closed.sort();
+    assert_eq!(closed, ["a1", "a2"], "a3 is inactive since");
+    assert!(r
+        .keys_in_state("q", "account", "closed")
+        .unwrap()
+        .is_empty());
     let c1 = r.record("p", "customer", "c1").unwrap().unwrap();
     assert_eq!(c1.get("first_name"), Some("Ann"));
     let states: Vec<String> = r
