@@ -14,6 +14,9 @@ const CACHE_LIMIT: usize = 100_000;
 #[derive(Default)]
 pub(crate) struct RecordCache {
     inner: RefCell<Inner>,
+    /// Whether each key of the batch being checked is stored for the file's own type, as the
+    /// updates pass fetched them (so that another pass need not fetch them again).
+    own: RefCell<HashMap<String, bool>>,
 }
 
 #[derive(Default)]
@@ -26,6 +29,28 @@ struct Inner {
 }
 
 impl RecordCache {
+    /// Starts a batch of the file's own records: `stored` says which keys are stored.
+    pub(super) fn own_batch<'k>(&self, stored: impl Iterator<Item = (&'k str, bool)>) {
+        let mut own = self.own.borrow_mut();
+        own.clear();
+        own.extend(stored.map(|(k, s)| (k.to_string(), s)));
+    }
+
+    /// Whether a record of the file's own type is stored under `key`: from the batch's fetch,
+    /// else one existence lookup (no decoding).
+    pub(super) fn own_stored(
+        &self,
+        reader: &Snapshot,
+        partner: &str,
+        file_type: &str,
+        key: &str,
+    ) -> store::Result<bool> {
+        if let Some(s) = self.own.borrow().get(key) {
+            return Ok(*s);
+        }
+        Ok(reader.find_ref(partner, file_type, key)?.as_deref() == Some(key))
+    }
+
     /// Registers that a rule reads `column` of `to` records; its index among the cached
     /// values. Called while the passes are built, before any row is checked.
     fn want(&self, to: &str, column: &str) -> usize {

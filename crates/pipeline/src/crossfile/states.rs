@@ -120,10 +120,12 @@ impl Pass for States<'_> {
                     Some(u) => u,
                     None => {
                         let key = super::updates::stored_key(schema, cells);
-                        let u = self
-                            .reader
-                            .record(self.ctx.partner, &schema.file_type, &key)?
-                            .is_some();
+                        let u = self.ctx.records.own_stored(
+                            self.reader,
+                            self.ctx.partner,
+                            &schema.file_type,
+                            &key,
+                        )?;
                         *update.insert(u)
                     }
                 };

@@ -35,6 +35,9 @@ impl Pass for Updates<'_> {
         for (k, r) in keys.into_iter().zip(records) {
             self.stored.insert(k.to_string(), r);
         }
+        self.ctx
+            .records
+            .own_batch(self.stored.iter().map(|(k, r)| (k.as_str(), r.is_some())));
         Ok(())
     }
 
