@@ -386,6 +386,8 @@ impl Snapshot<'_> {
         pub fn transaction_file_dates(partner: &str, ids: &[&str]) -> Result<Vec<Option<String>>>;
         /// The state changes of a record, oldest first.
         pub fn states(partner: &str, file_type: &str, key: &str) -> Result<Vec<StateChange>>;
+        /// The typed columns of the balance `key`'s latest report, if it was reported.
+        pub fn balance_state(partner: &str, key: &str) -> Result<Option<crate::BalanceState>>;
         /// The keys of the `file_type` records whose latest state is `state`.
         pub fn keys_in_state(partner: &str, file_type: &str, state: &str)
             -> Result<std::collections::HashSet<String>>;

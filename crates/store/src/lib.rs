@@ -74,7 +74,7 @@ pub use ops::{
     AlertRow, AuditRow, BreakAck, BreakRow, FileQuery, NewAlert, ReconDayRow, TokenRow, UserRow,
 };
 pub use partners::{PartnerRow, PartnerSchedule};
-pub use records::{StateChange, StoredRecord};
+pub use records::{BalanceState, StateChange, StoredRecord};
 pub use refs::{OpenBalance, RegistryEntry, REGISTRY_KINDS};
 pub use sales::{Answered, NewSale, SaleAnswer, SaleRow, Sales, SalesRequestRow};
 

@@ -241,7 +241,67 @@ impl crate::Store {
     }
 }
 
+/// The typed columns of a balance's latest report, read without decoding its row: what the
+/// cross-file checks ask of the balance a transaction names (its status, account, type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceState {
+    /// The balance's account.
+    pub account_id: Option<String>,
+    /// `deposit` or `credit`.
+    pub balance_type: Option<String>,
+    /// Its status.
+    pub status: Option<String>,
+    /// Its status reason.
+    pub status_reason: Option<String>,
+    /// Its currency.
+    pub currency: Option<String>,
+}
+
+impl BalanceState {
+    /// The value of one of the balance file's columns, if it is one of these.
+    pub fn get(&self, column: &str) -> Option<Option<&str>> {
+        let v = match column {
+            "account_id" => &self.account_id,
+            "type" => &self.balance_type,
+            "status" => &self.status,
+            "status_reason" => &self.status_reason,
+            "currency" => &self.currency,
+            _ => return None,
+        };
+        Some(v.as_deref())
+    }
+
+    /// Whether [`BalanceState::get`] knows `column`.
+    pub fn has(column: &str) -> bool {
+        matches!(
+            column,
+            "account_id" | "type" | "status" | "status_reason" | "currency"
+        )
+    }
+}
+
 impl crate::Reader {
+    /// The typed columns of the balance `key`'s latest report, if it was reported.
+    pub fn balance_state(&self, partner: &str, key: &str) -> Result<Option<BalanceState>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT account_id, type, status, status_reason, currency FROM balances \
+                 INDEXED BY balances_by_key WHERE partner = ?1 AND balance_key = ?2 \
+                 AND closing IS NOT NULL ORDER BY file_date DESC LIMIT 1",
+            )?
+            .query_row(params![partner, key], |r| {
+                Ok(BalanceState {
+                    account_id: r.get(0)?,
+                    balance_type: r.get(1)?,
+                    status: r.get(2)?,
+                    status_reason: r.get(3)?,
+                    currency: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
     /// The current version of a record (see [`crate::Store::record`]).
     pub fn record(
         &self,

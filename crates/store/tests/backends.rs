@@ -624,6 +624,18 @@ on_both!(what_was_written_reads_back_the_same, |s| {
         ),
         (Some("closed"), Some("0.00"), Some("Checking"))
     );
+    // The typed columns of its latest report, read without decoding its row.
+    assert_eq!(
+        r.balance_state("p", "b1").unwrap(),
+        Some(store::BalanceState {
+            account_id: Some("a1".into()),
+            balance_type: Some("deposit".into()),
+            status: Some("closed".into()),
+            status_reason: Some("none".into()),
+            currency: Some("USD".into()),
+        })
+    );
+    assert!(r.balance_state("p", "nope").unwrap().is_none());
     let t1 = r.transaction("p", "t1").unwrap().unwrap();
     assert_eq!(
         (

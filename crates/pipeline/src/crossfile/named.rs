@@ -78,21 +78,8 @@ impl RecordCache {
         if let Some(r) = self.inner.borrow().records.get(&key) {
             return Ok(r.as_ref().and_then(|v| v[index].clone()));
         }
-        // Most rows name a record by its key: one lookup; another of its ids takes two.
-        let record = match reader.record(partner, to, id)? {
-            Some(r) => Some(r),
-            None => match reader.find_ref(partner, to, id)? {
-                Some(k) if k != id => reader.record(partner, to, &k)?,
-                _ => None,
-            },
-        };
+        let values = fetch(reader, partner, to, id, &self.inner.borrow().wanted[to])?;
         let mut inner = self.inner.borrow_mut();
-        let values = record.map(|r| {
-            inner.wanted[to]
-                .iter()
-                .map(|c| r.get(c).map(str::to_string))
-                .collect::<Vec<_>>()
-        });
         let value = values.as_ref().and_then(|v| v[index].clone());
         if inner.records.len() >= CACHE_LIMIT {
             inner.records.clear();
@@ -145,4 +132,36 @@ impl NamedColumn {
         }
         Ok(Some(value))
     }
+}
+
+/// The `wanted` columns of the `to` record `id` names. Most rows name a record by its key: one
+/// lookup; another of its ids takes two. A balance's typed columns are read without decoding
+/// its row.
+fn fetch(
+    reader: &Snapshot,
+    partner: &str,
+    to: &str,
+    id: &str,
+    wanted: &[String],
+) -> store::Result<Option<Vec<Option<String>>>> {
+    let pick = |get: &dyn Fn(&str) -> Option<String>| wanted.iter().map(|c| get(c)).collect();
+    if to == validate::schema::types::BALANCE && wanted.iter().all(|c| store::BalanceState::has(c))
+    {
+        let state = match reader.balance_state(partner, id)? {
+            Some(b) => Some(b),
+            None => match reader.find_ref(partner, to, id)? {
+                Some(k) if k != id => reader.balance_state(partner, &k)?,
+                _ => None,
+            },
+        };
+        return Ok(state.map(|b| pick(&|c| b.get(c).flatten().map(str::to_string))));
+    }
+    let record = match reader.record(partner, to, id)? {
+        Some(r) => Some(r),
+        None => match reader.find_ref(partner, to, id)? {
+            Some(k) if k != id => reader.record(partner, to, &k)?,
+            _ => None,
+        },
+    };
+    Ok(record.map(|r| pick(&|c| r.get(c).map(str::to_string))))
 }

@@ -28,6 +28,24 @@ impl PgReader<'_> {
         self.layout(layout, key)
     }
 
+    /// The typed columns of the balance `key`'s latest report, if it was reported.
+    pub fn balance_state(&self, partner: &str, key: &str) -> Result<Option<crate::BalanceState>> {
+        Ok(self
+            .query_opt(
+                "SELECT account_id, type, status, status_reason, currency FROM balances \
+                 WHERE partner = $1 AND balance_key = $2 AND closing IS NOT NULL \
+                 ORDER BY file_date COLLATE \"C\" DESC LIMIT 1",
+                &[&partner, &key],
+            )?
+            .map(|r| crate::BalanceState {
+                account_id: r.get(0),
+                balance_type: r.get(1),
+                status: r.get(2),
+                status_reason: r.get(3),
+                currency: r.get(4),
+            }))
+    }
+
     /// The current version of a record; a balance's is its latest balance-file row.
     pub fn record(
         &self,
