@@ -563,3 +563,56 @@ fn a_planted_break_is_new_then_persisting_then_resolved_and_its_acknowledgement_
     assert!(doc["paths"]["/api/recon/{partner}/{date}/acks"]["post"].is_object());
     s.stop();
 }
+
+#[test]
+fn the_partners_page_shows_allowed_addresses_and_go_live_readiness() {
+    // spec 01 §2.3 (allow-list), §13 (seven days of successful tests), through the API the
+    // page renders from.
+    let w = Workdir::new(SERVE);
+    w.ok(&["partner", "allow", "acme", "127.0.0.1", "10.0.0.0/8"]);
+    w.ok(&[
+        "gen",
+        "--program",
+        "deposit",
+        "--days",
+        "8",
+        "--accounts",
+        "2",
+        "--start",
+        START,
+        "--out",
+        "prog",
+    ]);
+    let mut args = vec!["ingest".to_string(), "--partner".into(), "acme".into()];
+    for d in 0..8 {
+        for e in std::fs::read_dir(w.dir().join("prog").join(day(2 + d))).unwrap() {
+            args.push(e.unwrap().path().display().to_string());
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    w.ok(&args);
+    user_add(w.dir(), "ops", None);
+    let t = token(&w, "ops");
+    let s = Serving::start(w.dir(), "partners");
+    let list = web::get(&format!("{}/api/partners", s.web), Some(&t)).json();
+    assert_eq!(
+        list[0]["allow_from"],
+        serde_json::json!(["127.0.0.1/32", "10.0.0.0/8"])
+    );
+    assert!(list[0]["go_live"].is_null(), "no Day 0 yet: {list}");
+    w.ok(&[
+        "partner",
+        "schedule",
+        "acme",
+        "--day0",
+        START,
+        "--types",
+        "balance,transaction,non_posted_transaction",
+    ]);
+    let list = web::get(&format!("{}/api/partners", s.web), Some(&t)).json();
+    let g = &list[0]["go_live"];
+    assert_eq!(g["day0"], START, "{list}");
+    assert_eq!(g["ready"], true, "{list}");
+    assert_eq!(g["summary"][0], "ready: day 0 to day 6", "{list}");
+    s.stop();
+}

@@ -195,15 +195,21 @@ pub async fn partners(State(s): S, user: User) -> Result<Markup, WebError> {
     })?;
     let body = html! {
         table #partners {
-            tr { th { "Partner" } th { "Key fingerprints" } th { "Last upload" } th { "Today's files (" @if let Some(p) = list.first() { (p.file_date) } ")" } }
+            tr { th { "Partner" } th { "Key fingerprints" } th { "Allowed from" } th { "Last upload" } th { "Today's files (" @if let Some(p) = list.first() { (p.file_date) } ")" } th { "Go-live (spec 01 §13)" } }
             @for p in &list {
                 tr {
                     td { (p.name) }
                     td { @for k in &p.keys { code { (k) } br; } }
+                    td.allow { @if p.allow_from.is_empty() { "any address" } @for r in &p.allow_from { code { (r) } br; } }
                     td { (p.last_upload.clone().unwrap_or_else(|| "never".into())) }
                     td { @if let Some(due) = &p.due_at { "due " (due) br; }
                          @for e in &p.expected { span.expected class=(e.state) { (e.file_type) ": " (e.state) } br; }
                          @if p.expected.is_empty() { "none expected yet" } }
+                    td.go-live { @if let Some(g) = &p.go_live {
+                            span class=(if g.ready { "accepted" } else { "missing" }) { @if g.ready { "READY" } @else { "NOT READY" } }
+                            " (Day 0 " (g.day0) ")" br;
+                            @for l in &g.summary { (l) br; }
+                        } @else { "no Day 0" } }
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! The partners as operators check them: their keys' fingerprints, their last upload and
-//! today's expected files — received, late, missing past the deadline, or not due yet.
+//! The partners as operators check them: their keys' fingerprints and allowed addresses, their
+//! last upload, today's expected files — received, late, missing past the deadline, or not due
+//! yet — and, for a partner with a Day 0, its go-live readiness (spec 01 §13).
 
 use super::auth::User;
 use super::WebError;
@@ -22,6 +23,21 @@ pub struct PartnerView {
     pub due_at: Option<String>,
     /// Today's expected files.
     pub expected: Vec<Expected>,
+    /// The address ranges it may connect from (spec 01 §2.3); empty: any.
+    pub allow_from: Vec<String>,
+    /// Its schedule and go-live readiness through today, when it has a Day 0.
+    pub go_live: Option<GoLive>,
+}
+
+/// A scheduled partner's readiness (spec 01 §13).
+#[derive(Debug, Serialize)]
+pub struct GoLive {
+    /// Day 0.
+    pub day0: String,
+    /// Seven consecutive fully accepted days so far.
+    pub ready: bool,
+    /// The verdict in a line: the ready days, or why not ready.
+    pub summary: Vec<String>,
 }
 
 /// An expected file of today's date.
@@ -81,7 +97,17 @@ pub fn partners(
                 file_id: got.map(|r| r.id),
             });
         }
+        let go_live = pipeline::readiness::load(db, configured, &p, date)?.map(|r| GoLive {
+            day0: r.day0.to_string(),
+            ready: r.ready,
+            summary: match r.ready_days {
+                Some((a, b)) if r.ready => vec![format!("ready: day {a} to day {b}")],
+                _ => r.reasons.clone(),
+            },
+        });
         out.push(PartnerView {
+            allow_from: p.allow_from.clone(),
+            go_live,
             last_upload: db.last_upload(&p.name)?,
             name: p.name,
             keys,
