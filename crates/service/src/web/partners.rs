@@ -13,7 +13,8 @@ use store::{Db, FileSearch, Ledger, Partners};
 pub struct PartnerView {
     /// Name, also its SFTP user.
     pub name: String,
-    /// Its keys' SHA-256 fingerprints (`SHA256:…`, as `ssh-keygen -l` prints them).
+    /// Its keys as `ssh-keygen -lf` lists them (`256 SHA256:… user@host (ED25519)`), a key the
+    /// server refuses followed by why.
     pub keys: Vec<String>,
     /// The newest upload, RFC 3339.
     pub last_upload: Option<String>,
@@ -67,21 +68,7 @@ pub fn partners(
         if !user.may_see(&p.name) {
             continue;
         }
-        let keys = p
-            .keys
-            .iter()
-            .map(|k| match bankdrop_sftp::PublicKey::from_openssh(k.trim()) {
-                Ok(key) => {
-                    let fingerprint = key.fingerprint(bankdrop_sftp::HashAlg::Sha256);
-                    // A stored key the server refuses (an RSA key under 2048 bits) says so.
-                    match bankdrop_sftp::parse_public_key(k) {
-                        Ok(_) => fingerprint.to_string(),
-                        Err(e) => format!("{fingerprint} (refused: {e})"),
-                    }
-                }
-                Err(_) => "(a key that no longer parses)".to_string(),
-            })
-            .collect();
+        let keys = crate::access::describe_keys(&p);
         let mut expected = Vec::new();
         for t in pipeline::held::expected_types(db, configured, &p.name, date)? {
             let got = db.accepted_for(&p.name, &t, &prefix)?;
