@@ -82,17 +82,21 @@ fn check_layout(layout: &bankdrop_sftp::Layout, pc: &pipeline::Config) -> Result
     Ok(())
 }
 
+/// Every program with where it is configured: `[program]`, then each `[partners.<name>]`.
+fn programs(pc: &pipeline::Config) -> impl Iterator<Item = (String, &pipeline::Program)> {
+    std::iter::once(("[program]".to_string(), &pc.program)).chain(
+        pc.programs
+            .iter()
+            .map(|(name, p)| (format!("[partners.{name}]"), p)),
+    )
+}
+
 /// Refuses a program naming a future rule no schema has (a typo would leave the rule in its
 /// default mode without a word).
 fn check_future_rules(schemas: &validate::schema::Schemas, pc: &pipeline::Config) -> Result<()> {
     let known: std::collections::BTreeSet<&str> =
         schemas.iter().flat_map(|s| s.future_rules()).collect();
-    let programs = std::iter::once(("[program]".to_string(), &pc.program)).chain(
-        pc.programs
-            .iter()
-            .map(|(name, p)| (format!("[partners.{name}]"), p)),
-    );
-    for (at, program) in programs {
+    for (at, program) in programs(pc) {
         if let Some(id) = program
             .future_rules
             .keys()
@@ -120,12 +124,7 @@ fn check_balance_types(schemas: &validate::schema::Schemas, pc: &pipeline::Confi
             .unwrap_or_default()
     };
     let balance_types = values(types::BALANCE);
-    let programs = std::iter::once(("[program]".to_string(), &pc.program)).chain(
-        pc.programs
-            .iter()
-            .map(|(name, p)| (format!("[partners.{name}]"), p)),
-    );
-    for (at, program) in programs {
+    for (at, program) in programs(pc) {
         let known = program
             .transaction_types
             .clone()
