@@ -61,24 +61,10 @@ fn setup() -> (Workdir, PathBuf) {
 /// Activity days 2026-04-06 (files dated 04-07) and 2026-04-07 (files dated 04-08); the
 /// records chain customer → account → balances → transactions.
 fn ingest_program(dir: &Path) {
-    let customer: &[(&str, &str)] = &[
-        ("client_customer_id", "cus-1"),
-        ("customer_type", "individual"),
-        ("first_name", "Ada"),
-        ("last_name", "Lovelace"),
-        ("date_of_birth", "1980-12-10"),
-    ];
-    let account: &[(&str, &str)] = &[
-        ("client_account_id", "acct-1"),
-        ("account_holder_type", "consumer"),
-        ("account_holders", "[\"cus-1\"]"),
-        ("currency", "USD"),
-        ("status", "active"),
-        ("status_reason", "active"),
-    ];
+    let [customer, account] = common::one_customer_and_account(dir, "2026-04-07");
     let files = [
-        write_csv(dir, "2026-04-07_customer_v1.csv", &[customer]),
-        write_csv(dir, "2026-04-07_account_v1.csv", &[account]),
+        customer,
+        account,
         write_csv(
             dir,
             "2026-04-07_balance_v1.csv",

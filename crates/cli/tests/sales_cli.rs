@@ -58,24 +58,10 @@ fn response<'a>(sale: &'a str, answer: &'a str, reason: &'a str) -> Vec<(&'a str
 /// 200.00 (settled), bal-2 gets 300.00. Files dated the next day (D9).
 fn ingest_program(w: &Workdir) {
     let dir = w.dir();
-    let customer = vec![
-        ("client_customer_id", "cus-1"),
-        ("customer_type", "individual"),
-        ("first_name", "Ada"),
-        ("last_name", "Lovelace"),
-        ("date_of_birth", "1980-12-10"),
-    ];
-    let account = vec![
-        ("client_account_id", "acct-1"),
-        ("account_holder_type", "consumer"),
-        ("account_holders", "[\"cus-1\"]"),
-        ("currency", "USD"),
-        ("status", "active"),
-        ("status_reason", "active"),
-    ];
+    let [customer, account] = common::one_customer_and_account(dir, "2026-03-03");
     let files = [
-        write_csv(dir, "2026-03-03_customer_v1.csv", &[customer]),
-        write_csv(dir, "2026-03-03_account_v1.csv", &[account]),
+        customer,
+        account,
         write_csv(
             dir,
             "2026-03-03_balance_v1.csv",

@@ -602,7 +602,10 @@ fn the_partners_page_shows_allowed_addresses_and_go_live_readiness() {
     assert!(list[0]["go_live"].is_null(), "no Day 0 yet: {list}");
     // Keys as `ssh-keygen -lf` lists them, as `bankdrop partner key list` does.
     let key = list[0]["keys"][0].as_str().unwrap();
-    assert!(key.starts_with("256 SHA256:") && key.ends_with("(ED25519)"), "{key}");
+    assert!(
+        key.starts_with("256 SHA256:") && key.ends_with("(ED25519)"),
+        "{key}"
+    );
     w.ok(&[
         "partner",
         "schedule",

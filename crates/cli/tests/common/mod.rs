@@ -553,3 +553,27 @@ pub fn write_csv<'a, R: AsRef<[(&'a str, &'a str)]>>(dir: &Path, name: &str, row
     fs::write(&path, out).unwrap();
     path.display().to_string()
 }
+
+/// The customer `cus-1` (an individual) and its active consumer account `acct-1`, as the files
+/// `<date>_customer_v1.csv` and `<date>_account_v1.csv` in `dir/in`: what a balance needs.
+pub fn one_customer_and_account(dir: &Path, date: &str) -> [String; 2] {
+    let customer = [
+        ("client_customer_id", "cus-1"),
+        ("customer_type", "individual"),
+        ("first_name", "Ada"),
+        ("last_name", "Lovelace"),
+        ("date_of_birth", "1980-12-10"),
+    ];
+    let account = [
+        ("client_account_id", "acct-1"),
+        ("account_holder_type", "consumer"),
+        ("account_holders", "[\"cus-1\"]"),
+        ("currency", "USD"),
+        ("status", "active"),
+        ("status_reason", "active"),
+    ];
+    [
+        write_csv(dir, &format!("{date}_customer_v1.csv"), &[customer]),
+        write_csv(dir, &format!("{date}_account_v1.csv"), &[account]),
+    ]
+}
